@@ -1,0 +1,7 @@
+// Public API of descend: named exports only (tree-shakeable).
+export { init, initSync, type InitOptions } from "./runtime/init";
+export { Runtime, type Backend, type MemoryStats, type TensorOptions, type ParamOptions } from "./runtime/runtime";
+export { Tensor, Param, type DType, type ArrayFor } from "./runtime/tensor";
+export { kernelNames, type Kernels, type KernelName } from "./runtime/kernels";
+export * from "./runtime/errors";
+export * from "./optim/index";

@@ -1,0 +1,4 @@
+// Plain-TypeScript twins of every wasm kernel: same export names, same arguments after a
+// leading Heap. They are the 'js' backend and the test oracle, written for clarity, never tuned.
+// Add a kernel to its area's index, beside its twin in assembly/.
+export * from "./optim/index";

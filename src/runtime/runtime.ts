@@ -1,0 +1,158 @@
+import { Allocator } from "./memory";
+import { ShapeError, ValueError } from "./errors";
+import type { Heap } from "./heap";
+import type { Kernels } from "./kernels";
+import { BYTES_PER_ELEMENT, Param, Tensor, sizeOf, type DType, type TensorOwner } from "./tensor";
+
+/** Which implementation runs the kernels: the WebAssembly SIMD module or the plain-TS twins. */
+export type Backend = "wasm" | "js";
+
+/** Live memory of a runtime, for proving the absence of leaks. */
+export interface MemoryStats {
+  /** Bytes held by live tensors (rounded up to 16-byte blocks). */
+  liveBytes: number;
+  /** Live tensors, counting a Param and its gradient as two. */
+  liveTensors: number;
+  /** The most bytes ever live at once. */
+  peakBytes: number;
+  /** Size of the linear memory now. */
+  capacityBytes: number;
+}
+
+export interface TensorOptions<D extends DType> {
+  /** Element type; default 'f32'. */
+  dtype?: D;
+}
+
+export interface ParamOptions<D extends DType> extends TensorOptions<D> {
+  /** Initial values (copied in); default zeros. */
+  values?: ArrayLike<number>;
+}
+
+/**
+ * One WebAssembly.Memory, its allocator and the kernels of one backend. Tensors made
+ * here live in this memory; both backends read and write the same layout, so the same
+ * program runs on either. Create with `init()` or `initSync()`.
+ */
+export class Runtime implements TensorOwner {
+  private readonly allocator: Allocator;
+  private readonly scopes: Set<Tensor>[] = [];
+  private liveTensors = 0;
+
+  constructor(
+    readonly backend: Backend,
+    readonly heap: Heap,
+    readonly kernels: Kernels,
+    heapBase: number,
+    maxMemoryBytes: number,
+  ) {
+    this.allocator = new Allocator(heap.memory, heapBase, maxMemoryBytes);
+  }
+
+  /** The linear memory every tensor of this runtime lives in. */
+  get memory(): WebAssembly.Memory {
+    return this.heap.memory;
+  }
+
+  /** A new tensor of zeros. */
+  tensor<D extends DType = "f32">(shape: readonly number[], options: TensorOptions<D> = {}): Tensor<D> {
+    const dtype = (options.dtype ?? "f32") as D;
+    checkDType(dtype);
+    return this.track(this.allocate(shape, dtype, (ptr, length) => new Tensor(this, ptr, dtype, [...shape], length)));
+  }
+
+  /** A new tensor holding a copy of `values` (the slow path); shape defaults to [values.length]. */
+  fromArray<D extends DType = "f32">(
+    values: ArrayLike<number>,
+    shape: readonly number[] = [values.length],
+    options: TensorOptions<D> = {},
+  ): Tensor<D> {
+    checkValuesFit(values, shape);
+    return this.tensor(shape, options).set(values);
+  }
+
+  /** A new trainable parameter with a zeroed gradient of the same shape. */
+  param<D extends DType = "f32">(shape: readonly number[], options: ParamOptions<D> = {}): Param<D> {
+    const dtype = (options.dtype ?? "f32") as D;
+    checkDType(dtype);
+    if (options.values) checkValuesFit(options.values, shape);
+    const grad = this.tensor(shape, { dtype });
+    const param = this.allocate(shape, dtype, (ptr) => new Param(this, ptr, dtype, [...shape], grad));
+    this.scopes.at(-1)?.delete(grad);
+    if (options.values) param.set(options.values);
+    return this.track(param);
+  }
+
+  /**
+   * Runs `fn` and disposes every tensor it allocated, except those in its result (a
+   * tensor, or tensors inside arrays and plain objects), which move to the outer scope.
+   * If `fn` throws, everything it allocated is disposed.
+   */
+  scope<T>(fn: () => T): T {
+    const allocated = new Set<Tensor>();
+    this.scopes.push(allocated);
+    let result: T | undefined;
+    try {
+      result = fn();
+      return result;
+    } finally {
+      this.scopes.pop();
+      const kept = new Set<Tensor>();
+      collectTensors(result, kept);
+      for (const tensor of allocated) {
+        if (kept.has(tensor)) this.scopes.at(-1)?.add(tensor);
+        else if (!tensor.disposed) tensor.dispose();
+      }
+    }
+  }
+
+  memoryStats(): MemoryStats {
+    const { liveBytes, peakBytes, capacityBytes } = this.allocator.stats();
+    return { liveBytes, liveTensors: this.liveTensors, peakBytes, capacityBytes };
+  }
+
+  /** @internal Called by Tensor.dispose(). */
+  release(tensor: Tensor): void {
+    this.allocator.free(tensor.ptr);
+    this.liveTensors -= 1;
+    for (const scope of this.scopes) scope.delete(tensor);
+  }
+
+  private allocate<T extends Tensor>(
+    shape: readonly number[],
+    dtype: DType,
+    make: (ptr: number, length: number) => T,
+  ): T {
+    const length = sizeOf(shape);
+    const ptr = this.allocator.alloc(length * BYTES_PER_ELEMENT[dtype]);
+    this.liveTensors += 1;
+    const tensor = make(ptr, length);
+    tensor.data.fill(0);
+    return tensor;
+  }
+
+  private track<T extends Tensor>(tensor: T): T {
+    this.scopes.at(-1)?.add(tensor);
+    return tensor;
+  }
+}
+
+function checkDType(dtype: unknown): asserts dtype is DType {
+  if (dtype !== "f32" && dtype !== "f64") throw new ValueError(`Invalid dtype: ${String(dtype)} (expected 'f32' or 'f64')`);
+}
+
+function checkValuesFit(values: ArrayLike<number>, shape: readonly number[]): void {
+  if (values.length !== sizeOf(shape)) {
+    throw new ShapeError(`${values.length} values do not fill shape [${shape.join(", ")}]`);
+  }
+}
+
+function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
+  if (value instanceof Tensor) {
+    into.add(value);
+    if (value instanceof Param) into.add(value.grad);
+  } else if (depth < 4 && value !== null && typeof value === "object") {
+    const items = Array.isArray(value) ? value : Object.values(value);
+    for (const item of items) collectTensors(item, into, depth + 1);
+  }
+}

@@ -1,0 +1,139 @@
+import { DisposedError, ShapeError } from "./errors";
+import type { Heap } from "./heap";
+
+/** Element types a tensor can hold. */
+export type DType = "f32" | "f64";
+
+/** The typed array a tensor of dtype D exposes through `data`. */
+export type ArrayFor<D extends DType> = D extends "f64" ? Float64Array : Float32Array;
+
+/** Bytes per element of each dtype. */
+export const BYTES_PER_ELEMENT: Record<DType, number> = { f32: 4, f64: 8 };
+
+/** What a tensor needs from the runtime that owns it. */
+export interface TensorOwner {
+  readonly heap: Heap;
+  release(tensor: Tensor): void;
+}
+
+/** Product of the dimensions, after checking each is a non-negative integer. */
+export function sizeOf(shape: readonly number[]): number {
+  let size = 1;
+  for (const dim of shape) {
+    if (!Number.isInteger(dim) || dim < 0) {
+      throw new ShapeError(`Invalid shape [${shape.join(", ")}] (expected non-negative integers)`);
+    }
+    size *= dim;
+  }
+  return size;
+}
+
+/**
+ * A handle to `length` elements of `dtype` at byte address `ptr` in the runtime's
+ * linear memory. Kernels receive `ptr`; users read and write through `data`, a
+ * zero-copy view that is rebuilt whenever the memory has grown, so read `data` again
+ * after any call that may allocate instead of keeping the view.
+ */
+export class Tensor<D extends DType = DType> {
+  private view: ArrayFor<D> | null = null;
+  private released = false;
+
+  constructor(
+    protected readonly owner: TensorOwner,
+    readonly ptr: number,
+    readonly dtype: D,
+    readonly shape: readonly number[],
+    readonly length: number = sizeOf(shape),
+  ) {}
+
+  /** A zero-copy typed view of the elements. Throws DisposedError after dispose(). */
+  get data(): ArrayFor<D> {
+    this.assertLive();
+    const buffer = this.owner.heap.buffer;
+    if (this.view === null || this.view.buffer !== buffer) {
+      const View = this.dtype === "f64" ? Float64Array : Float32Array;
+      this.view = new View(buffer as ArrayBuffer, this.ptr, this.length) as ArrayFor<D>;
+    }
+    return this.view;
+  }
+
+  get byteLength(): number {
+    return this.length * BYTES_PER_ELEMENT[this.dtype];
+  }
+
+  get disposed(): boolean {
+    return this.released;
+  }
+
+  /** Throws DisposedError if this tensor has been disposed. */
+  assertLive(): void {
+    if (this.released) throw new DisposedError(`${this.describe()} was used after dispose()`);
+  }
+
+  /**
+   * Copies `values` in (the slow path: O(n) copy from JS). Faster: write into `data`.
+   * Throws ShapeError, changing nothing, when the length differs.
+   */
+  set(values: ArrayLike<number>): this {
+    this.assertLive();
+    if (values.length !== this.length) {
+      throw new ShapeError(`Cannot set ${this.describe()} from ${values.length} values`);
+    }
+    this.data.set(values);
+    return this;
+  }
+
+  /** Sets every element to `value`. */
+  fill(value: number): this {
+    this.data.fill(value);
+    return this;
+  }
+
+  /** A plain array copy of the elements. */
+  toArray(): number[] {
+    return Array.from(this.data);
+  }
+
+  /** Frees the memory. Using the tensor afterwards, or disposing it twice, throws DisposedError. */
+  dispose(): void {
+    this.assertLive();
+    this.released = true;
+    this.view = null;
+    this.owner.release(this);
+  }
+
+  describe(): string {
+    return `Tensor(${this.dtype}, [${this.shape.join(", ")}])`;
+  }
+}
+
+/**
+ * A trainable tensor with a gradient of the same shape. Write gradients straight into
+ * `param.grad.data` (or have a kernel write them at `param.grad.ptr`); optimizers read them.
+ */
+export class Param<D extends DType = DType> extends Tensor<D> {
+  constructor(
+    owner: TensorOwner,
+    ptr: number,
+    dtype: D,
+    shape: readonly number[],
+    readonly grad: Tensor<D>,
+  ) {
+    super(owner, ptr, dtype, shape);
+  }
+
+  /** Sets the gradient to zero. */
+  zeroGrad(): void {
+    this.grad.fill(0);
+  }
+
+  /** Frees the parameter and its gradient. */
+  override dispose(): void {
+    super.dispose();
+    if (!this.grad.disposed) this.grad.dispose();
+  }
+
+  override describe(): string {
+    return `Param(${this.dtype}, [${this.shape.join(", ")}])`;
+  }
+}

@@ -1,0 +1,42 @@
+import { ValueError } from "./errors";
+
+/** Bounds for {@link checkNumber}; every bound is optional. */
+export interface NumberBounds {
+  /** value >= min */
+  min?: number;
+  /** value > above */
+  above?: number;
+  /** value <= max */
+  max?: number;
+  /** value < below */
+  below?: number;
+  /** value is a whole number */
+  integer?: boolean;
+}
+
+function describe(bounds: NumberBounds): string {
+  const parts: string[] = [];
+  if (bounds.min !== undefined) parts.push(`>= ${bounds.min}`);
+  if (bounds.above !== undefined) parts.push(`> ${bounds.above}`);
+  if (bounds.max !== undefined) parts.push(`<= ${bounds.max}`);
+  if (bounds.below !== undefined) parts.push(`< ${bounds.below}`);
+  const kind = bounds.integer ? "an integer" : "a finite number";
+  return parts.length ? `${kind} ${parts.join(" and ")}` : kind;
+}
+
+/**
+ * Returns `value` when it is a finite number within `bounds`; otherwise throws
+ * `ValueError("Invalid <name>: <value> (expected ...)")`.
+ */
+export function checkNumber(name: string, value: unknown, bounds: NumberBounds = {}): number {
+  const ok =
+    typeof value === "number" &&
+    Number.isFinite(value) &&
+    (!bounds.integer || Number.isInteger(value)) &&
+    (bounds.min === undefined || value >= bounds.min) &&
+    (bounds.above === undefined || value > bounds.above) &&
+    (bounds.max === undefined || value <= bounds.max) &&
+    (bounds.below === undefined || value < bounds.below);
+  if (!ok) throw new ValueError(`Invalid ${name}: ${String(value)} (expected ${describe(bounds)})`);
+  return value as number;
+}
