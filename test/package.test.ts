@@ -1,0 +1,39 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+
+// The built package, as a user gets it: `npm test` builds dist/ first (pretest).
+const program = (load: string) => `${load}
+const rt = descend.initSync();
+const w = rt.param([3], { values: [1, 2, 3] });
+const opt = new descend.Adam(rt, [w], { lr: 0.1 });
+w.grad.set([1, -1, 1]);
+opt.step();
+console.log(JSON.stringify(Array.from(w.data, (x) => Math.round(x * 1e4) / 1e4)));`;
+
+function runNode(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: process.cwd(), encoding: "utf8" }).trim();
+}
+
+describe("built package", () => {
+  it("exists (npm run build)", () => {
+    expect(existsSync("dist/index.js") && existsSync("dist/index.cjs") && existsSync("dist/index.d.ts")).toBe(true);
+  });
+
+  it("loads with ESM import in plain Node, no bundler", () => {
+    const out = runNode(["--input-type=module", "-e", program(`import * as descend from "descend";`)]);
+    expect(out).toBe("[0.9,2.1,2.9]");
+  });
+
+  it("loads with CommonJS require in plain Node", () => {
+    const out = runNode(["--input-type=commonjs", "-e", program(`const descend = require("descend");`)]);
+    expect(out).toBe("[0.9,2.1,2.9]");
+  });
+
+  it("has no Node built-ins and no bare imports in the browser (ESM) path", () => {
+    const esm = readFileSync("dist/index.js", "utf8");
+    expect(esm).not.toMatch(/\bfrom\s+["'](?!\.)[^"']+["']/);
+    expect(esm).not.toMatch(/\brequire\(/);
+    expect(esm).not.toMatch(/["']node:/);
+  });
+});
