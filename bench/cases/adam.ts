@@ -1,0 +1,25 @@
+// Adam step: descend wasm vs the reference twin, in ns per parameter.
+import { initSync } from "../../src/runtime/init";
+import { Adam } from "../../src/optim/adam";
+import type { Backend } from "../../src/runtime/runtime";
+import type { Contender } from "../harness";
+import type { BenchCase } from "../run";
+
+function adamContender(backend: Backend, n: number): Contender & { dispose: () => void } {
+  const rt = initSync({ backend });
+  const w = rt.param([n]);
+  const data = w.data;
+  for (let i = 0; i < n; i++) data[i] = Math.sin(i);
+  const grad = w.grad.data;
+  for (let i = 0; i < n; i++) grad[i] = Math.cos(i) * 1e-2;
+  const opt = new Adam(rt, [w], { lr: 1e-3 });
+  return { name: `descend-${backend}`, fn: () => opt.step(), dispose: () => (opt.dispose(), w.dispose()) };
+}
+
+export const adamCases: BenchCase[] = [1e5, 1e6, 1e7].map((n) => ({
+  family: "adam",
+  name: `adam n=${n.toExponential(0)}`,
+  elements: n,
+  unit: "ns/param",
+  contenders: () => [adamContender("wasm", n), adamContender("js", n)],
+}));
