@@ -1,11 +1,13 @@
 // Benchmark CLI: `npm run bench [-- --only adam --quick]`. Prints a table per case with
-// each contender's ns per element and its speed relative to descend-wasm, and writes every
-// sample to bench/results/latest.json.
-import { mkdirSync, writeFileSync } from "node:fs";
+// each contender's time per element and its speed relative to the first contender (descend
+// wasm), and writes every sample to bench/results/latest.json. Cases come from every file in
+// bench/cases/, each exporting `cases: BenchCase[]`.
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { environment, FULL, measure, QUICK, type Contender, type Sample } from "./harness";
-import { adamCases } from "./cases/adam";
 
 export interface BenchCase {
+  /** What `--only` selects on, e.g. 'adam', 'gemm'. */
   family: string;
   name: string;
   /** Elements processed per operation (for ns/element). */
@@ -14,7 +16,12 @@ export interface BenchCase {
   contenders: () => Array<Contender & { dispose?: () => void }>;
 }
 
-const CASES: BenchCase[] = [...adamCases];
+async function loadCases(): Promise<BenchCase[]> {
+  const dir = fileURLToPath(new URL("./cases/", import.meta.url));
+  const files = readdirSync(dir).filter((f) => f.endsWith(".ts")).sort();
+  const modules = await Promise.all(files.map((f) => import(new URL(`./cases/${f}`, import.meta.url).href)));
+  return modules.flatMap((m: { cases: BenchCase[] }) => m.cases);
+}
 
 function parseArgs(argv: string[]): { only: string[] | null; quick: boolean } {
   const onlyIndex = argv.indexOf("--only");
@@ -28,7 +35,7 @@ async function main(): Promise<void> {
   const { only, quick } = parseArgs(process.argv.slice(2));
   const env = environment();
   console.log(Object.entries(env).map(([k, v]) => `${k}: ${v}`).join(" | "));
-  const selected = CASES.filter((c) => !only || only.includes(c.family));
+  const selected = (await loadCases()).filter((c) => !only || only.includes(c.family));
   const report: Array<{ case: string; unit: string; samples: Sample[] }> = [];
   for (const c of selected) {
     const contenders = c.contenders();

@@ -16,7 +16,7 @@ function adamContender(backend: Backend, n: number): Contender & { dispose: () =
   return { name: `descend-${backend}`, fn: () => opt.step(), dispose: () => (opt.dispose(), w.dispose()) };
 }
 
-export const adamCases: BenchCase[] = [1e5, 1e6, 1e7].map((n) => ({
+export const cases: BenchCase[] = [1e5, 1e6, 1e7].map((n) => ({
   family: "adam",
   name: `adam n=${n.toExponential(0)}`,
   elements: n,

@@ -1,0 +1,2 @@
+// Reference twins of assembly/averaging/, same names and signatures after a leading Heap.
+export {};
