@@ -2,7 +2,7 @@ import { Allocator } from "./memory";
 import { ShapeError, ValueError } from "./errors";
 import type { Heap } from "./heap";
 import type { Kernels } from "./kernels";
-import { BYTES_PER_ELEMENT, Param, Tensor, sizeOf, type DType, type TensorOwner } from "./tensor";
+import { BYTES_PER_ELEMENT, Param, Tensor, sizeOf, type DType } from "./tensor";
 
 /** Which implementation runs the kernels: the WebAssembly SIMD module or the plain-TS twins. */
 export type Backend = "wasm" | "js";
@@ -34,7 +34,7 @@ export interface ParamOptions<D extends DType> extends TensorOptions<D> {
  * here live in this memory; both backends read and write the same layout, so the same
  * program runs on either. Create with `init()` or `initSync()`.
  */
-export class Runtime implements TensorOwner {
+export class Runtime {
   private readonly allocator: Allocator;
   private readonly scopes: Set<Tensor>[] = [];
   private liveTensors = 0;

@@ -1,5 +1,5 @@
 import { DisposedError, ShapeError } from "./errors";
-import type { Heap } from "./heap";
+import type { Runtime } from "./runtime";
 
 /** Element types a tensor can hold. */
 export type DType = "f32" | "f64";
@@ -9,12 +9,6 @@ export type ArrayFor<D extends DType> = D extends "f64" ? Float64Array : Float32
 
 /** Bytes per element of each dtype. */
 export const BYTES_PER_ELEMENT: Record<DType, number> = { f32: 4, f64: 8 };
-
-/** What a tensor needs from the runtime that owns it. */
-export interface TensorOwner {
-  readonly heap: Heap;
-  release(tensor: Tensor): void;
-}
 
 /** Product of the dimensions, after checking each is a non-negative integer. */
 export function sizeOf(shape: readonly number[]): number {
@@ -39,7 +33,8 @@ export class Tensor<D extends DType = DType> {
   private released = false;
 
   constructor(
-    protected readonly owner: TensorOwner,
+    /** The runtime whose memory holds this tensor; kernels on it run on that runtime's backend. */
+    readonly runtime: Runtime,
     readonly ptr: number,
     readonly dtype: D,
     readonly shape: readonly number[],
@@ -49,7 +44,7 @@ export class Tensor<D extends DType = DType> {
   /** A zero-copy typed view of the elements. Throws DisposedError after dispose(). */
   get data(): ArrayFor<D> {
     this.assertLive();
-    const buffer = this.owner.heap.buffer;
+    const buffer = this.runtime.heap.buffer;
     if (this.view === null || this.view.buffer !== buffer) {
       const View = this.dtype === "f64" ? Float64Array : Float32Array;
       this.view = new View(buffer as ArrayBuffer, this.ptr, this.length) as ArrayFor<D>;
@@ -99,7 +94,7 @@ export class Tensor<D extends DType = DType> {
     this.assertLive();
     this.released = true;
     this.view = null;
-    this.owner.release(this);
+    this.runtime.release(this);
   }
 
   describe(): string {
@@ -113,13 +108,13 @@ export class Tensor<D extends DType = DType> {
  */
 export class Param<D extends DType = DType> extends Tensor<D> {
   constructor(
-    owner: TensorOwner,
+    runtime: Runtime,
     ptr: number,
     dtype: D,
     shape: readonly number[],
     readonly grad: Tensor<D>,
   ) {
-    super(owner, ptr, dtype, shape);
+    super(runtime, ptr, dtype, shape);
   }
 
   /** Sets the gradient to zero. */
