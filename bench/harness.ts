@@ -1,18 +1,47 @@
-// The measuring core of the benchmark harness: tinybench underneath, contenders of one
-// case run interleaved (A B A B ...) over several rounds so drift in the machine's state
-// hits all of them alike, and each contender's result is the median over its samples.
+// The measuring core of the benchmark harness, free of Node APIs so the browser page can run
+// it too. Contenders of one case run interleaved (A B A B ...) over several rounds, so drift in
+// the machine's state hits all of them alike; each round yields one sample per contender (the
+// tinybench median of that round) and the result is the median over rounds, with its spread.
 import { Bench } from "tinybench";
-import os from "node:os";
 
-/** One implementation of a case. `fn` runs one operation; `setup` runs before timing starts. */
+/** One implementation of a case. `fn` runs one operation on inputs prepared beforehand. */
 export interface Contender {
   name: string;
   fn: () => void;
+  /** Frees what the contender allocated; called after the case. */
+  dispose?: () => void;
+}
+
+/** A contender that could not run here (a peer not installed, a backend that failed). */
+export interface Skipped {
+  name: string;
+  skipped: string;
+}
+
+/**
+ * One benchmark case: the same operation on identical inputs for every contender. The first
+ * contender is descend's wasm kernel; speed-ups are reported against it.
+ */
+export interface BenchCase {
+  /** What `--only` selects on, e.g. 'adam', 'gemm'. */
+  family: string;
+  name: string;
+  /** The x value of the family's chart (N for optimizers, n for square gemm). */
+  size?: number;
+  /** Elements processed per operation: reported as ns per element. */
+  elements?: number;
+  /** Floating-point operations per operation: reported as GFLOP/s. */
+  flops?: number;
+  /** Bytes that must cross the memory bus per operation: reported as % of the measured bandwidth bound. */
+  bytes?: number;
+  /** Label of the element in `ns/<unit>` (e.g. 'ns/param'); defaults to 'ns/element'. */
+  unit?: string;
+  contenders: () => Array<Contender | Skipped> | Promise<Array<Contender | Skipped>>;
 }
 
 export interface Sample {
   contender: string;
-  /** Milliseconds per operation, one entry per round (each the tinybench median of that round). */
+  /** Milliseconds per operation, one entry per round. */
   msPerOp: number[];
   /** Median of msPerOp. */
   median: number;
@@ -23,18 +52,20 @@ export interface Sample {
 export interface MeasureOptions {
   /** Rounds of interleaved runs; each yields one sample per contender. */
   rounds: number;
-  /** Milliseconds of timing per contender per round. */
+  /** Milliseconds of timing per contender per round (after a warm-up). */
   timeMs: number;
 }
 
-export const FULL: MeasureOptions = { rounds: 5, timeMs: 300 };
-export const QUICK: MeasureOptions = { rounds: 1, timeMs: 20 };
+export const FULL: MeasureOptions = { rounds: 5, timeMs: 250 };
+export const QUICK: MeasureOptions = { rounds: 1, timeMs: 10 };
 
-const median = (xs: number[]) => {
+export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
+}
+
+export const isSkipped = (c: Contender | Skipped): c is Skipped => "skipped" in c;
 
 /** Times every contender in interleaved rounds, warm-up excluded. */
 export async function measure(contenders: Contender[], options: MeasureOptions): Promise<Sample[]> {
@@ -43,11 +74,13 @@ export async function measure(contenders: Contender[], options: MeasureOptions):
     // Alternate the order each round so no contender always runs first.
     const order = round % 2 ? [...contenders].reverse() : contenders;
     for (const c of order) {
-      const bench = new Bench({ time: options.timeMs, warmupTime: Math.min(100, options.timeMs), iterations: 3 });
+      const bench = new Bench({ time: options.timeMs, warmupTime: Math.min(50, options.timeMs), iterations: 2 });
       bench.add(c.name, c.fn);
       await bench.run();
       const result = bench.tasks[0]!.result;
-      if (result.state !== "completed") throw new Error(`benchmark ${c.name} ended ${result.state}`);
+      if (result.state !== "completed") {
+        throw new Error(`${c.name} ended ${result.state}${"error" in result ? `: ${String(result.error)}` : ""}`);
+      }
       perRound.get(c.name)!.push(result.latency.p50);
     }
   }
@@ -58,14 +91,13 @@ export async function measure(contenders: Contender[], options: MeasureOptions):
   });
 }
 
-/** The machine and engine line every report starts with. */
-export function environment(): Record<string, string | number> {
+/** The figures of one sample that the reports show, derived from the case's work per operation. */
+export function metrics(c: BenchCase, s: Sample): { nsPerElement?: number; gflops?: number; gbPerS?: number; us: number } {
+  const ms = s.median;
   return {
-    cpu: os.cpus()[0]?.model ?? "unknown",
-    cores: os.cpus().length,
-    node: process.version,
-    v8: process.versions.v8,
-    platform: `${os.platform()} ${os.arch()}`,
-    date: new Date().toISOString(),
+    us: ms * 1e3,
+    ...(c.elements ? { nsPerElement: (ms * 1e6) / c.elements } : {}),
+    ...(c.flops ? { gflops: c.flops / (ms * 1e6) } : {}),
+    ...(c.bytes ? { gbPerS: c.bytes / (ms * 1e6) } : {}),
   };
 }

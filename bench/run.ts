@@ -1,19 +1,37 @@
-// Benchmark CLI: `npm run bench [-- --only adam --quick]`. Prints a table per case with
-// each contender's time per element and its speed relative to the first contender (descend
-// wasm), and writes every sample to bench/results/latest.json. Cases come from every file in
-// bench/cases/, each exporting `cases: BenchCase[]`.
+// Benchmark CLI: `npm run bench [-- --only gemm,adam] [--quick] [--out dir]`.
+// Runs every case in bench/cases/*.ts (each file exports `cases: BenchCase[]`) for descend
+// wasm, its reference twin and the peers, in one process; prints a table per case, and writes
+// latest.json (every sample), latest.md and SVG charts to the output folder.
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { environment, FULL, measure, QUICK, type Contender, type Sample } from "./harness";
+import { FULL, isSkipped, measure, QUICK, type BenchCase, type Contender } from "./harness";
+import { describeEnvironment, environment } from "./environment";
+import { familyCharts, markdown, rows, speedupChart, type CaseResult } from "./report";
 
-export interface BenchCase {
-  /** What `--only` selects on, e.g. 'adam', 'gemm'. */
-  family: string;
-  name: string;
-  /** Elements processed per operation (for ns/element). */
-  elements: number;
-  unit: string;
-  contenders: () => Array<Contender & { dispose?: () => void }>;
+export type { BenchCase } from "./harness";
+
+interface Args {
+  only: string[] | null;
+  quick: boolean;
+  out: string;
+}
+
+const USAGE = "usage: npm run bench -- [--only family,family] [--quick] [--out dir]";
+
+export function parseArgs(argv: string[]): Args {
+  const args: Args = { only: null, quick: false, out: "bench/results" };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    if (flag === "--quick") args.quick = true;
+    else if (flag === "--only" || flag === "--out") {
+      const value = argv[++i];
+      if (!value || value.startsWith("--")) throw new Error(`${flag} needs a value\n${USAGE}`);
+      if (flag === "--only") args.only = value.split(",").filter(Boolean);
+      else args.out = value;
+    } else throw new Error(`Unknown option: ${flag}\n${USAGE}`);
+  }
+  return args;
 }
 
 async function loadCases(): Promise<BenchCase[]> {
@@ -23,38 +41,48 @@ async function loadCases(): Promise<BenchCase[]> {
   return modules.flatMap((m: { cases: BenchCase[] }) => m.cases);
 }
 
-function parseArgs(argv: string[]): { only: string[] | null; quick: boolean } {
-  const onlyIndex = argv.indexOf("--only");
-  const only = onlyIndex >= 0 ? (argv[onlyIndex + 1] ?? "").split(",").filter(Boolean) : null;
-  const unknown = argv.filter((a, i) => a.startsWith("--") && !["--only", "--quick"].includes(a) && argv[i - 1] !== "--only");
-  if (unknown.length) throw new Error(`Unknown option(s): ${unknown.join(" ")} (expected --only a,b and --quick)`);
-  return { only, quick: argv.includes("--quick") };
+async function runCase(c: BenchCase, quick: boolean): Promise<CaseResult> {
+  let contenders: Array<Contender | { name: string; skipped: string }> = [];
+  try {
+    contenders = await c.contenders();
+    const runnable = contenders.filter((x): x is Contender => !isSkipped(x));
+    const samples = await measure(runnable, quick ? QUICK : FULL);
+    return { case: c, samples, skipped: contenders.filter(isSkipped) };
+  } catch (error) {
+    return { case: c, samples: [], skipped: [], error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    for (const x of contenders) if (!isSkipped(x)) x.dispose?.();
+  }
 }
 
 async function main(): Promise<void> {
-  const { only, quick } = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2));
   const env = environment();
-  console.log(Object.entries(env).map(([k, v]) => `${k}: ${v}`).join(" | "));
-  const selected = (await loadCases()).filter((c) => !only || only.includes(c.family));
-  const report: Array<{ case: string; unit: string; samples: Sample[] }> = [];
-  for (const c of selected) {
-    const contenders = c.contenders();
-    const samples = await measure(contenders, quick ? QUICK : FULL);
-    for (const contender of contenders) contender.dispose?.();
-    report.push({ case: c.name, unit: c.unit, samples });
-    const base = samples[0]!.median;
-    console.log(`\n${c.name}`);
-    console.table(
-      samples.map((s) => ({
-        contender: s.contender,
-        [c.unit]: Number(((s.median * 1e6) / c.elements).toFixed(3)),
-        spread: `${(s.spread * 100).toFixed(1)}%`,
-        [`time / ${samples[0]!.contender}`]: Number((s.median / base).toFixed(2)),
-      })),
-    );
+  const envLine = describeEnvironment(env);
+  console.log(envLine);
+  const all = await loadCases();
+  const families = [...new Set(all.map((c) => c.family))];
+  const unknown = (args.only ?? []).filter((f) => !families.includes(f));
+  if (unknown.length) throw new Error(`Unknown family: ${unknown.join(", ")} (have: ${families.join(", ")})`);
+  const selected = all.filter((c) => !args.only || args.only.includes(c.family));
+
+  const results: CaseResult[] = [];
+  for (const [i, c] of selected.entries()) {
+    process.stderr.write(`[${i + 1}/${selected.length}] ${c.name} ...\r`);
+    const result = await runCase(c, args.quick);
+    process.stderr.write(" ".repeat(60) + "\r");
+    results.push(result);
+    console.log(`\n${c.name}${result.error ? `: FAILED ${result.error}` : ""}`);
+    if (!result.error) console.table(rows(result));
   }
-  mkdirSync("bench/results", { recursive: true });
-  writeFileSync("bench/results/latest.json", JSON.stringify({ environment: env, quick, report }, null, 2));
+
+  mkdirSync(args.out, { recursive: true });
+  writeFileSync(join(args.out, "latest.json"), JSON.stringify({ environment: env, quick: args.quick, results }, null, 2));
+  writeFileSync(join(args.out, "latest.md"), markdown(results, envLine));
+  writeFileSync(join(args.out, "speedup.svg"), speedupChart(results));
+  for (const [family, svg] of familyCharts(results)) writeFileSync(join(args.out, `${family}.svg`), svg);
+  console.log(`\nwrote ${args.out}/latest.json, latest.md and SVG charts`);
+  if (results.some((r) => r.error)) process.exitCode = 1;
 }
 
 main().catch((error) => {

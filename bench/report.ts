@@ -1,0 +1,91 @@
+// Turns measured cases into the harness's outputs: a terminal table per case, a Markdown
+// summary, and SVG charts (speed-up over each peer per case; the family's metric vs size).
+import { barChart, lineChart } from "../src/plot/svg";
+import { metrics, type BenchCase, type Sample } from "./harness";
+
+export interface CaseResult {
+  case: BenchCase;
+  samples: Sample[];
+  skipped: Array<{ name: string; skipped: string }>;
+  /** Set when the whole case failed; the run goes on. */
+  error?: string;
+}
+
+/** The headline figure of a sample: GFLOP/s when the case counts flops, else ns per element, else µs. */
+export function headline(c: BenchCase, s: Sample): { value: number; label: string; higherIsBetter: boolean } {
+  const m = metrics(c, s);
+  if (m.gflops !== undefined) return { value: m.gflops, label: "GFLOP/s", higherIsBetter: true };
+  if (m.nsPerElement !== undefined) return { value: m.nsPerElement, label: c.unit ?? "ns/element", higherIsBetter: false };
+  return { value: m.us, label: "µs", higherIsBetter: false };
+}
+
+/** Rows of one case: every contender's figure, spread, and how many times slower than descend-wasm it is. */
+export function rows(r: CaseResult, bound?: { gbPerS: number }): Array<Record<string, string | number>> {
+  const base = r.samples[0]?.median ?? NaN;
+  return [
+    ...r.samples.map((s) => {
+      const h = headline(r.case, s);
+      const m = metrics(r.case, s);
+      return {
+        contender: s.contender,
+        [h.label]: Number(h.value.toPrecision(4)),
+        spread: `${(s.spread * 100).toFixed(1)}%`,
+        "time vs first": Number((s.median / base).toFixed(2)),
+        ...(bound && m.gbPerS !== undefined ? { "% of bound": `${((100 * m.gbPerS) / bound.gbPerS).toFixed(0)}%` } : {}),
+      };
+    }),
+    ...r.skipped.map((s) => ({ contender: s.name, skipped: s.skipped })),
+  ];
+}
+
+export function markdown(results: CaseResult[], envLine: string, bound?: { gbPerS: number }): string {
+  const lines = [`# Benchmark results`, ``, envLine, ``];
+  if (bound) lines.push(`Measured memory-bandwidth bound: ${bound.gbPerS.toFixed(1)} GB/s.`, ``);
+  for (const family of [...new Set(results.map((r) => r.case.family))]) {
+    lines.push(`## ${family}`, ``);
+    for (const r of results.filter((x) => x.case.family === family)) {
+      lines.push(`### ${r.case.name}`, ``);
+      if (r.error) {
+        lines.push(`failed: ${r.error}`, ``);
+        continue;
+      }
+      const table = rows(r, bound);
+      const keys = [...new Set(table.flatMap((row) => Object.keys(row)))];
+      lines.push(`| ${keys.join(" | ")} |`, `| ${keys.map(() => "---").join(" | ")} |`);
+      for (const row of table) lines.push(`| ${keys.map((k) => String(row[k] ?? "")).join(" | ")} |`);
+      lines.push(``);
+    }
+  }
+  return lines.join("\n");
+}
+
+/** Speed-up of descend-wasm over every other contender, per case (peer time / descend time). */
+export function speedupChart(results: CaseResult[]): string {
+  const groups = results
+    .filter((r) => r.samples.length > 1)
+    .map((r) => ({
+      label: r.case.name,
+      bars: r.samples.slice(1).map((s) => ({ name: s.contender, value: s.median / r.samples[0]!.median })),
+    }));
+  return barChart({ title: "descend-wasm speed-up over each contender (x, log scale)", xLabel: "speed-up (x)", groups, reference: 1, logX: true });
+}
+
+/** One chart per family with sizes: each contender's headline figure against the case size. */
+export function familyCharts(results: CaseResult[]): Map<string, string> {
+  const charts = new Map<string, string>();
+  for (const family of [...new Set(results.map((r) => r.case.family))]) {
+    const sized = results.filter((r) => r.case.family === family && r.case.size !== undefined && r.samples.length);
+    if (sized.length < 2) continue;
+    const names = [...new Set(sized.flatMap((r) => r.samples.map((s) => s.contender)))];
+    const label = headline(sized[0]!.case, sized[0]!.samples[0]!).label;
+    const series = names.map((name) => ({
+      name,
+      points: sized.flatMap((r) => {
+        const s = r.samples.find((x) => x.contender === name);
+        return s ? [[r.case.size!, headline(r.case, s).value] as const] : [];
+      }),
+    }));
+    charts.set(family, lineChart({ title: `${family}: ${label} vs size`, xLabel: "size", yLabel: label, series, logX: true, logY: true }));
+  }
+  return charts;
+}
