@@ -52,9 +52,12 @@ export function scale(lo: number, hi: number, a: number, b: number, log = false)
 /** About five round tick values covering [lo, hi] (powers of ten on a log axis). */
 export function ticks(lo: number, hi: number, log = false): number[] {
   if (log) {
-    const out: number[] = [];
-    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) out.push(10 ** e);
-    return out.filter((t) => t >= lo / 1.0001 && t <= hi * 1.0001);
+    const inRange = (t: number) => t >= lo / 1.0001 && t <= hi * 1.0001;
+    const decades: number[] = [];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) decades.push(10 ** e);
+    const major = decades.filter(inRange);
+    // Less than three decades in view: add the 2x and 5x ticks so the axis stays readable.
+    return major.length >= 3 ? major : decades.flatMap((d) => [d, 2 * d, 5 * d]).filter(inRange);
   }
   const step = 10 ** Math.floor(Math.log10((hi - lo) / 5 || 1));
   const nice = [1, 2, 5, 10].map((m) => m * step).find((s) => (hi - lo) / s <= 6) ?? step * 10;
