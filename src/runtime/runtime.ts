@@ -77,8 +77,14 @@ export class Runtime {
     checkDType(dtype);
     if (options.values) checkValuesFit(options.values, shape);
     const grad = this.tensor(shape, { dtype });
-    const param = this.allocate(shape, dtype, (ptr) => new Param(this, ptr, dtype, [...shape], grad));
-    this.scopes.at(-1)?.delete(grad);
+    this.scopes.at(-1)?.delete(grad); // owned by the param from here on
+    let param: Param<D>;
+    try {
+      param = this.allocate(shape, dtype, (ptr) => new Param(this, ptr, dtype, [...shape], grad));
+    } catch (error) {
+      grad.dispose();
+      throw error;
+    }
     if (options.values) param.set(options.values);
     return this.track(param);
   }
