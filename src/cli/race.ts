@@ -1,0 +1,60 @@
+// `descend race`: the book's pictures. Every optimizer from the same start on each test surface,
+// written as SVG contour plots with the trajectories, and a table of steps to the tolerance.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { initSync } from "../runtime/init";
+import { contourPlot } from "../plot/contour";
+import { RACERS, run, type RaceResult } from "../race/race";
+import { SURFACES } from "../race/surfaces";
+import { describeFlags, parseFlags, type FlagSpec } from "./args";
+
+export const RACE_FLAGS = {
+  steps: { type: "number", default: 3000, min: 1, max: 1e6, integer: true, help: "steps per optimizer" },
+  noise: { type: "number", default: 0, min: 0, help: "std. dev. of Gaussian noise added to each gradient component" },
+  seed: { type: "number", default: 1, min: 0, integer: true, help: "seed of the gradient noise" },
+  surface: { type: "choice", choices: ["all", ...SURFACES.map((s) => s.name)] as readonly string[], default: "all", help: "which surface" },
+  backend: { type: "choice", choices: ["wasm", "js"] as const, default: "wasm", help: "kernel backend" },
+  out: { type: "string", default: "descend-race", help: "folder for the SVG plots" },
+  json: { type: "boolean", help: "print machine-readable results instead of the table" },
+} satisfies FlagSpec;
+
+export const RACE_HELP = `descend race [flags]\n\nRaces ${RACERS.map((r) => r.name).join(", ")} on ${SURFACES.map((s) => s.name).join(", ")}.\n\n${describeFlags(RACE_FLAGS)}`;
+
+/** A seeded uniform source (Park-Miller) for the gradient noise. */
+function seeded(seed: number): () => number {
+  let state = (seed % 2147483646) + 1;
+  return () => (state = (state * 16807) % 2147483647) / 2147483647;
+}
+
+export interface RaceReport {
+  surface: string;
+  svg: string;
+  results: Array<Omit<RaceResult, "trajectory">>;
+}
+
+export function race(argv: readonly string[], print: (line: string) => void = console.log): RaceReport[] {
+  const flags = parseFlags(argv, RACE_FLAGS);
+  const rt = initSync({ backend: flags.backend });
+  const uniform = seeded(flags.seed);
+  mkdirSync(flags.out, { recursive: true });
+  const reports: RaceReport[] = [];
+  for (const surface of SURFACES.filter((s) => flags.surface === "all" || s.name === flags.surface)) {
+    const results = RACERS.map((racer) => run(rt, surface, racer, { steps: flags.steps, noise: flags.noise, uniform }));
+    const svg = join(flags.out, `${surface.name}.svg`);
+    const trajectories = results.map((r) => ({ name: r.name, points: r.trajectory }));
+    writeFileSync(svg, contourPlot({ title: surface.title, f: surface.f, x: surface.view.x, y: surface.view.y, trajectories, target: surface.minimum }));
+    reports.push({ surface: surface.name, svg, results: results.map(({ trajectory: _, ...rest }) => rest) });
+  }
+  if (flags.json) print(JSON.stringify(reports, null, 2));
+  else {
+    for (const report of reports) {
+      const surface = SURFACES.find((s) => s.name === report.surface)!;
+      const goal = surface.fStar === undefined ? `f <= -${surface.tolerance} (escape)` : `f - f* <= ${surface.tolerance}`;
+      print(`\n${surface.title}: steps to ${goal} (of ${flags.steps}), plot ${report.svg}`);
+      for (const r of report.results) {
+        print(`  ${r.name.padEnd(10)} ${String(r.steps ?? "-").padStart(7)}   final f = ${r.final.toExponential(3)}`);
+      }
+    }
+  }
+  return reports;
+}
