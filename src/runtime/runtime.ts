@@ -2,7 +2,7 @@ import { Allocator } from "./memory";
 import { ShapeError, ValueError } from "./errors";
 import type { Heap } from "./heap";
 import type { Kernels } from "./kernels";
-import { BYTES_PER_ELEMENT, Param, Tensor, sizeOf, type DType } from "./tensor";
+import { BYTES_PER_ELEMENT, Param, Tensor, isDType, sizeOf, type DType } from "./tensor";
 
 /** Which implementation runs the kernels: the WebAssembly SIMD module or the plain-TS twins. */
 export type Backend = "wasm" | "js";
@@ -75,6 +75,7 @@ export class Runtime {
   param<D extends DType = "f32">(shape: readonly number[], options: ParamOptions<D> = {}): Param<D> {
     const dtype = (options.dtype ?? "f32") as D;
     checkDType(dtype);
+    if (dtype === "i32") throw new ValueError("Invalid dtype: i32 (a param must be 'f32' or 'f64')");
     if (options.values) checkValuesFit(options.values, shape);
     const grad = this.tensor(shape, { dtype });
     this.scopes.at(-1)?.delete(grad); // owned by the param from here on
@@ -144,7 +145,7 @@ export class Runtime {
 }
 
 function checkDType(dtype: unknown): asserts dtype is DType {
-  if (dtype !== "f32" && dtype !== "f64") throw new ValueError(`Invalid dtype: ${String(dtype)} (expected 'f32' or 'f64')`);
+  if (!isDType(dtype)) throw new ValueError(`Invalid dtype: ${String(dtype)} (expected 'f32', 'f64' or 'i32')`);
 }
 
 function checkValuesFit(values: ArrayLike<number>, shape: readonly number[]): void {

@@ -1,14 +1,22 @@
 import { DisposedError, ShapeError } from "./errors";
 import type { Runtime } from "./runtime";
 
-/** Element types a tensor can hold. */
-export type DType = "f32" | "f64";
+/** Element types a tensor can hold: floats for values, i32 for labels and indices. */
+export type DType = "f32" | "f64" | "i32";
 
 /** The typed array a tensor of dtype D exposes through `data`. */
-export type ArrayFor<D extends DType> = D extends "f64" ? Float64Array : Float32Array;
+export type ArrayFor<D extends DType> = D extends "f64" ? Float64Array : D extends "i32" ? Int32Array : Float32Array;
+
+/** The typed array constructor of each dtype. */
+const VIEWS = { f32: Float32Array, f64: Float64Array, i32: Int32Array } as const;
 
 /** Bytes per element of each dtype. */
-export const BYTES_PER_ELEMENT: Record<DType, number> = { f32: 4, f64: 8 };
+export const BYTES_PER_ELEMENT: Record<DType, number> = { f32: 4, f64: 8, i32: 4 };
+
+/** Whether `dtype` names an element type. */
+export function isDType(dtype: unknown): dtype is DType {
+  return typeof dtype === "string" && Object.hasOwn(VIEWS, dtype);
+}
 
 /** Product of the dimensions, after checking each is a non-negative integer. */
 export function sizeOf(shape: readonly number[]): number {
@@ -46,8 +54,7 @@ export class Tensor<D extends DType = DType> {
     this.assertLive();
     const buffer = this.runtime.heap.buffer;
     if (this.view === null || this.view.buffer !== buffer) {
-      const View = this.dtype === "f64" ? Float64Array : Float32Array;
-      this.view = new View(buffer as ArrayBuffer, this.ptr, this.length) as ArrayFor<D>;
+      this.view = new VIEWS[this.dtype](buffer as ArrayBuffer, this.ptr, this.length) as ArrayFor<D>;
     }
     return this.view;
   }

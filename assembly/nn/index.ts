@@ -1,0 +1,3 @@
+export * from "./softmax_cross_entropy";
+export * from "./relu";
+export * from "./column_sums";

@@ -1,0 +1,18 @@
+// ReLU backward: dy <- dy * [y > 0], in place, from the layer's output y (the forward ReLU is
+// fused into the gemm epilogue). v128 blocks of four with a scalar tail.
+// Memory contract: dy and y hold n f32 each, 16-byte aligned.
+
+import { F32, blockedLength } from "../simd";
+
+export function f32_relu_backward(dy: usize, y: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const blocked = blockedLength(n, 4);
+  for (let i = 0; i < blocked; i += 4) {
+    const at = <usize>i * F32;
+    v128.store(dy + at, v128.and(v128.load(dy + at), f32x4.gt(v128.load(y + at), zero)));
+  }
+  for (let i = blocked; i < n; i++) {
+    const at = <usize>i * F32;
+    if (!(load<f32>(y + at) > 0)) store<f32>(dy + at, 0);
+  }
+}
