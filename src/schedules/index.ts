@@ -33,3 +33,4 @@ export {
 } from "./schedule";
 export { Scheduler, ReduceOnPlateau, type ScheduleBindings, type SchedulerOptions, type ReduceOnPlateauOptions } from "./scheduler";
 export { type Stateful, type Attachable, type NumericKeys } from "./state";
+export { PolyakAverager, type AverageMode, type PolyakAveragerOptions } from "./averaging";
