@@ -92,6 +92,7 @@ export class Scheduler<G extends object> implements Stateful {
 
   /** Every value at `step`, checked, before anything is written. */
   private valuesAt(step: number): number[][] {
+    checkGroupCount(this.optimizer, this.fields[0]!.schedules.length);
     return this.fields.map(({ field, schedules }) =>
       schedules.map((s, i) => {
         const value = s(step);
@@ -256,6 +257,7 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
   /** Records one evaluation of the metric; reduces the values if it has plateaued. */
   step(metric: number): void {
     if (typeof metric !== "number") throw new ValueError(`Invalid metric: ${String(metric)} (expected a number)`);
+    this.checkedGroups();
     this.count += 1;
     if (this.isBetter(metric)) {
       this.best = metric;
@@ -278,7 +280,7 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
     kind: string;
     version: number;
     step: number;
-    best: number | null;
+    best: number | "Infinity" | "-Infinity";
     badSteps: number;
     cooldownLeft: number;
     values: number[];
@@ -287,8 +289,8 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
       kind: PLATEAU,
       version: PLATEAU_VERSION,
       step: this.count,
-      // JSON has no infinities: null means "no metric seen yet".
-      best: Number.isFinite(this.best) ? this.best : null,
+      // JSON has no infinities (the initial best is one), so they are saved as strings.
+      best: Number.isFinite(this.best) ? this.best : (String(this.best) as "Infinity" | "-Infinity"),
       badSteps: this.badSteps,
       cooldownLeft: this.cooldownLeft,
       values: this.current(),
@@ -299,10 +301,13 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
   loadStateDict(state: unknown): void {
     const record = openState(state, PLATEAU, PLATEAU_VERSION);
     const step = stateNumber(record, PLATEAU, "step", isStep, "an integer >= 0");
-    const best = record.best === null ? this.worst() : stateNumber(record, PLATEAU, "best", (v) => !Number.isNaN(v), "a number or null");
+    const best =
+      record.best === "Infinity" || record.best === "-Infinity"
+        ? Number(record.best)
+        : stateNumber(record, PLATEAU, "best", Number.isFinite, "a finite number, 'Infinity' or '-Infinity'");
     const badSteps = stateNumber(record, PLATEAU, "badSteps", isStep, "an integer >= 0");
     const cooldownLeft = stateNumber(record, PLATEAU, "cooldownLeft", isStep, "an integer >= 0");
-    const groups = this.optimizer.paramGroups;
+    const groups = this.checkedGroups();
     const values = stateNumbers(record, PLATEAU, "values", groups.length, (v) => Number.isFinite(v) && v >= 0, "a finite number >= 0");
     this.count = step;
     this.best = best;
@@ -311,6 +316,11 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
     groups.forEach((group, i) => {
       (group as Record<string, unknown>)[this.field] = values[i]!;
     });
+  }
+
+  /** The groups, after checking none were added or removed since construction. */
+  private checkedGroups(): readonly G[] {
+    return checkGroupCount(this.optimizer, this.minValues.length);
   }
 
   private worst(): number {
@@ -324,11 +334,20 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
   }
 
   private reduce(): void {
-    this.optimizer.paramGroups.forEach((group, i) => {
+    this.checkedGroups().forEach((group, i) => {
       const record = group as Record<string, unknown>;
       const old = record[this.field] as number;
       const reduced = Math.max(old * this.factor, this.minValues[i]!);
       if (old - reduced > this.eps) record[this.field] = reduced;
     });
   }
+}
+
+/** The optimizer's groups, after checking there are still `count` of them. */
+function checkGroupCount<G>(optimizer: Attachable<G>, count: number): readonly G[] {
+  const groups = optimizer.paramGroups;
+  if (groups.length !== count) {
+    throw new ValueError(`Invalid optimizer: it now has ${groups.length} parameter groups, this scheduler was made for ${count}`);
+  }
+  return groups;
 }

@@ -227,14 +227,28 @@ describe("ReduceOnPlateau", () => {
     }
   });
 
-  it("saves 'no best yet' as null (JSON has no Infinity)", () => {
+  it("saves infinite bests as strings (JSON has no Infinity) and restores them", () => {
     const opt = fake(1);
     const plateau = new ReduceOnPlateau(opt, { mode: "max" });
     const state = viaJson(plateau.stateDict());
-    expect(state.best).toBeNull();
-    plateau.step(0.3);
+    expect(state.best).toBe("-Infinity");
+    plateau.step(Infinity); // an infinite metric can be the best in 'max' mode
+    const infinite = viaJson(plateau.stateDict());
+    expect(infinite.best).toBe("Infinity");
     plateau.loadStateDict(state);
     expect(plateau.bestMetric).toBe(-Infinity);
+    plateau.loadStateDict(infinite);
+    expect(plateau.bestMetric).toBe(Infinity);
+  });
+
+  it("throws, changing nothing, when groups were added to the optimizer after construction", () => {
+    const opt = fake(1);
+    const plateau = new ReduceOnPlateau(opt, { patience: 0 });
+    const sched = new Scheduler(opt, { beta1: constantSchedule(0.5) });
+    opt.paramGroups.push({ lr: 1, beta1: 0.9, name: "late" });
+    expect(() => plateau.step(1)).toThrow(/now has 2 parameter groups, this scheduler was made for 1/);
+    expect(() => sched.step()).toThrow(/now has 2 parameter groups/);
+    expect([plateau.lastStep, sched.lastStep, opt.paramGroups[1]!.beta1]).toEqual([0, 0, 0.9]);
   });
 
   it("bad options throw ValueError; nothing is attached", () => {
@@ -274,6 +288,7 @@ describe("ReduceOnPlateau", () => {
       { ...good, values: [-1] },
       { ...good, badSteps: -1 },
       { ...good, best: "1" },
+      { ...good, best: null },
       { ...good, kind: "Scheduler" },
       { ...good, version: 0 },
     ]) {
