@@ -4,8 +4,8 @@
 //   arithmetic mean of the iterates   theta_hat_t = (1/t) sum_i theta_i     w = 1/t
 //   exponential moving average        theta_hat <- a theta_hat + (1 - a) p  w = 1 - a
 //   debiased EMA (zero start / (1 - a^t))                                   w = (1 - a)/(1 - a^t)
-// w arrives computed in f64 by the facade (the f32 kernel receives it rounded once). w = 1
-// copies p exactly when avg holds finite values, which is how an average starts.
+// w arrives computed in f64 by the facade (the f32 kernel receives it rounded once). With
+// w = 1 a zeroed avg becomes p (exactly, except that -0 becomes +0): how an average starts.
 // SIMD body and scalar tail perform the same IEEE operations per lane (sub, mul, add; no
 // fused multiply-add), so results are bit-identical to the reference twin.
 // Memory contract: avg and p hold n elements, 16-byte aligned; they are disjoint or identical.

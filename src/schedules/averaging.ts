@@ -1,7 +1,7 @@
 import { StateError, ValueError } from "../runtime/errors";
 import { Param, type Tensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
-import { attachTo, isStep, openState, stateNumber, type Attachable, type Stateful } from "./state";
+import { attachTo, decodeNumber, encodeNumber, isStep, openState, stateNumber, type Attachable, type JsonNumber, type Stateful } from "./state";
 
 /** 'mean': the arithmetic mean of the iterates; 'ema': an exponential moving average. */
 export type AverageMode = "mean" | "ema";
@@ -147,7 +147,7 @@ export class PolyakAverager implements Stateful {
     debias: boolean;
     start: number;
     step: number;
-    averages: number[][];
+    averages: JsonNumber[][];
   } {
     const holders = this.isSwapped ? this.params : this.averages;
     return {
@@ -158,7 +158,8 @@ export class PolyakAverager implements Stateful {
       debias: this.debias,
       start: this.start,
       step: this.steps,
-      averages: holders.map((t) => t.toArray()),
+      // NaN, +-Infinity and -0 as strings, so a JSON round trip keeps every value
+      averages: holders.map((t) => Array.from(t.data, encodeNumber)),
     };
   }
 
@@ -180,13 +181,15 @@ export class PolyakAverager implements Stateful {
     if (!Array.isArray(averages) || averages.length !== this.params.length) {
       throw new StateError(`Invalid ${KIND} state: averages must hold one array per parameter (${this.params.length})`);
     }
-    averages.forEach((values: unknown, i) => {
+    const decoded = averages.map((values: unknown, i) => {
       const length = this.params[i]!.length;
-      if (!Array.isArray(values) || values.length !== length || !values.every((v) => typeof v === "number")) {
-        throw new StateError(`Invalid ${KIND} state: averages[${i}] must be ${length} numbers`);
+      const numbers = Array.isArray(values) && values.length === length ? values.map(decodeNumber) : [];
+      if (numbers.length !== length || numbers.includes(undefined)) {
+        throw new StateError(`Invalid ${KIND} state: averages[${i}] must be ${length} numbers (NaN, +-Infinity and -0 as strings)`);
       }
+      return numbers as number[];
     });
-    this.averages.forEach((t, i) => t.set(averages[i] as number[]));
+    this.averages.forEach((t, i) => t.set(decoded[i]!));
     this.steps = step;
   }
 

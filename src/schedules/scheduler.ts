@@ -1,7 +1,19 @@
-import { ValueError } from "../runtime/errors";
+import { StateError, ValueError } from "../runtime/errors";
 import { checkNumber } from "../runtime/validate";
 import type { Schedule } from "./schedule";
-import { attachTo, isStep, openState, stateNumber, stateNumbers, type Attachable, type NumericKeys, type Stateful } from "./state";
+import {
+  attachTo,
+  decodeNumber,
+  encodeNumber,
+  isStep,
+  openState,
+  stateNumber,
+  stateNumbers,
+  type Attachable,
+  type JsonNumber,
+  type NumericKeys,
+  type Stateful,
+} from "./state";
 
 /** For each driven hyperparameter, one schedule for every group or one per group. */
 export type ScheduleBindings<G> = { [K in NumericKeys<G>]?: Schedule | readonly Schedule[] };
@@ -280,7 +292,7 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
     kind: string;
     version: number;
     step: number;
-    best: number | "Infinity" | "-Infinity";
+    best: JsonNumber;
     badSteps: number;
     cooldownLeft: number;
     values: number[];
@@ -289,8 +301,8 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
       kind: PLATEAU,
       version: PLATEAU_VERSION,
       step: this.count,
-      // JSON has no infinities (the initial best is one), so they are saved as strings.
-      best: Number.isFinite(this.best) ? this.best : (String(this.best) as "Infinity" | "-Infinity"),
+      // JSON has no infinities (the initial best is one): they are saved as strings.
+      best: encodeNumber(this.best),
       badSteps: this.badSteps,
       cooldownLeft: this.cooldownLeft,
       values: this.current(),
@@ -301,10 +313,10 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
   loadStateDict(state: unknown): void {
     const record = openState(state, PLATEAU, PLATEAU_VERSION);
     const step = stateNumber(record, PLATEAU, "step", isStep, "an integer >= 0");
-    const best =
-      record.best === "Infinity" || record.best === "-Infinity"
-        ? Number(record.best)
-        : stateNumber(record, PLATEAU, "best", Number.isFinite, "a finite number, 'Infinity' or '-Infinity'");
+    const best = decodeNumber(record.best);
+    if (best === undefined || Number.isNaN(best)) {
+      throw new StateError(`Invalid ${PLATEAU} state: best is ${JSON.stringify(record.best)} (expected a number, 'Infinity' or '-Infinity')`);
+    }
     const badSteps = stateNumber(record, PLATEAU, "badSteps", isStep, "an integer >= 0");
     const cooldownLeft = stateNumber(record, PLATEAU, "cooldownLeft", isStep, "an integer >= 0");
     const groups = this.checkedGroups();

@@ -225,6 +225,20 @@ describeBackends("PolyakAverager", (rt) => {
     });
   });
 
+  it("a JSON round trip keeps -0, NaN and infinities of the averages", () => {
+    rt.scope(() => {
+      const w = rt.param([4], { dtype: "f64" });
+      const avg = new PolyakAverager(holder([w]));
+      avg.update();
+      const special = ["-0", "NaN", "Infinity", "-Infinity"];
+      avg.loadStateDict({ ...avg.stateDict(), averages: [special] });
+      const saved = JSON.parse(JSON.stringify(avg.stateDict())) as { averages: unknown };
+      expect(saved.averages).toEqual([special]);
+      const got = avg.withAveraged(() => w.toArray());
+      expect(Object.is(got[0], -0) && Number.isNaN(got[1]) && got[2] === Infinity && got[3] === -Infinity).toBe(true);
+    });
+  });
+
   it("stateDict taken while swapped in still holds the average", () => {
     rt.scope(() => {
       const w = rt.param([2], { values: [2, 4] });
@@ -256,6 +270,7 @@ describeBackends("PolyakAverager", (rt) => {
         { ...good, averages: [] },
         { ...good, averages: [[1, 2, 3]] },
         { ...good, averages: [[1, "2"]] },
+        { ...good, averages: [[1, null]] },
       ]) {
         expect(() => avg.loadStateDict(bad), JSON.stringify(bad)).toThrow(StateError);
       }
