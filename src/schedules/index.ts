@@ -32,5 +32,5 @@ export {
   type OneCycleMomentumOptions,
 } from "./schedule";
 export { Scheduler, ReduceOnPlateau, type ScheduleBindings, type SchedulerOptions, type ReduceOnPlateauOptions } from "./scheduler";
-export { type Stateful, type Attachable, type NumericKeys } from "./state";
+export { type Attachable, type NumericKeys } from "./state";
 export { PolyakAverager, type AverageMode, type PolyakAveragerOptions } from "./averaging";

@@ -6,7 +6,8 @@ import { SGD } from "../../src/optim/sgd";
 import { DisposedError, StateError, ValueError } from "../../src/runtime/errors";
 import type { Runtime } from "../../src/runtime/runtime";
 import type { DType, Param } from "../../src/runtime/tensor";
-import { PolyakAverager, type Stateful } from "../../src/schedules/index";
+import { PolyakAverager } from "../../src/schedules/index";
+import type { Stateful } from "../../src/schedules/state";
 
 const DTYPES: DType[] = ["f32", "f64"];
 

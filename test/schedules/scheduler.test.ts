@@ -14,8 +14,8 @@ import {
   sample,
   sgdr,
   stepDecay,
-  type Stateful,
 } from "../../src/schedules/index";
+import type { Stateful } from "../../src/schedules/state";
 
 /** A stand-in optimizer: parameter groups with lr and beta1, and the attachState hook. */
 class FakeOptimizer {
