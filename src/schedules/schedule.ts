@@ -99,6 +99,7 @@ export interface LinearWarmupOptions {
  * ({@link chainSchedules}); {@link warmupCosine} is the common recipe ready-made.
  */
 export function linearWarmup({ init = 0, peak, steps }: LinearWarmupOptions): Schedule {
+  checkValue("peak", peak);
   return linearSchedule({ init, end: peak, steps });
 }
 
@@ -293,6 +294,7 @@ export interface WarmupCosineOptions {
  *   w <= t <= T: end + (peak - end) (1 + cos(pi (t - w)/(T - w))) / 2;   end after T.
  */
 export function warmupCosine({ init = 0, peak, warmupSteps, steps, end = 0 }: WarmupCosineOptions): Schedule {
+  checkValue("peak", peak);
   checkSteps("warmupSteps", warmupSteps);
   checkNumber("steps", steps, { integer: true, above: warmupSteps });
   return joinSchedules(
