@@ -79,7 +79,8 @@ export class PolyakAverager implements Stateful {
     this.start = start;
     this.params = params;
     attachTo(optimizer, key, this);
-    this.averages = params.map((p) => p.runtime.tensor(p.shape, { dtype: p.dtype }));
+    // The averager owns its buffers: they outlive any scope it was made in; dispose() frees them.
+    this.averages = params.map((p) => p.runtime.keep(p.runtime.tensor(p.shape, { dtype: p.dtype })));
   }
 
   /** update() calls so far (the optimizer steps seen). */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { describeBackends, twinRuntimes } from "../helpers/backends";
 import { uniformArray } from "../helpers/random";
 import { sizesFor } from "../helpers/sizes";
@@ -95,11 +95,23 @@ function holder(params: Param[]) {
 }
 
 describeBackends("PolyakAverager", (rt) => {
+  // An averager owns its buffers (kept out of scopes, like an optimizer's state): each test's
+  // averagers are disposed here, before the suite's leak check runs.
+  const made: PolyakAverager[] = [];
+  const averager = (...args: ConstructorParameters<typeof PolyakAverager>) => {
+    const averagerMade = new PolyakAverager(...args);
+    made.push(averagerMade);
+    return averagerMade;
+  };
+  afterEach(() => {
+    for (const a of made.splice(0)) a.dispose();
+  });
+
   /** Sets the params to each iterate in turn, calling update() after each; returns the average. */
   function averageOf(iterates: number[][], options: ConstructorParameters<typeof PolyakAverager>[1], dtype: DType = "f64"): number[] {
     return rt.scope(() => {
       const w = rt.param([iterates[0]!.length], { dtype });
-      const avg = new PolyakAverager(holder([w]), options);
+      const avg = averager(holder([w]), options);
       for (const theta of iterates) {
         w.set(theta);
         avg.update();
@@ -145,7 +157,7 @@ describeBackends("PolyakAverager", (rt) => {
     rt.scope(() => {
       const w = rt.param([5], { values: [0.1, -0.2, 0.3, 1e-30, -0] });
       const opt = new SGD(rt, [w], { lr: 0.1 });
-      const avg = new PolyakAverager(opt);
+      const avg = averager(opt);
       avg.update();
       w.grad.set([1, 1, 1, 1, 1]);
       opt.step();
@@ -164,7 +176,7 @@ describeBackends("PolyakAverager", (rt) => {
   it("withAveraged restores the training weights even when fn throws", () => {
     rt.scope(() => {
       const w = rt.param([2], { values: [1, 2] });
-      const avg = new PolyakAverager(holder([w]));
+      const avg = averager(holder([w]));
       avg.update();
       w.set([3, 4]);
       expect(() =>
@@ -176,10 +188,21 @@ describeBackends("PolyakAverager", (rt) => {
     });
   });
 
+  it("keeps its buffers when made inside a scope that ends", () => {
+    rt.scope(() => {
+      const w = rt.param([2], { values: [2, 4] });
+      const avg = rt.scope(() => averager(holder([w])));
+      avg.update();
+      w.set([4, 8]);
+      avg.update();
+      expect(avg.withAveraged(() => w.toArray())).toEqual([3, 6]);
+    });
+  });
+
   it("misuse throws StateError and changes nothing", () => {
     rt.scope(() => {
       const w = rt.param([3], { values: [1, 2, 3] });
-      const avg = new PolyakAverager(holder([w]), { start: 1 });
+      const avg = averager(holder([w]), { start: 1 });
       avg.update(); // burn-in: nothing averaged yet
       expect(() => avg.swapIn()).toThrow(/Nothing averaged yet/);
       expect(() => avg.swapOut()).toThrow(StateError);
@@ -198,7 +221,7 @@ describeBackends("PolyakAverager", (rt) => {
     rt.scope(() => {
       const path = (t: number) => [Math.sin(t), Math.cos(3 * t), t / 7];
       const straight = rt.param([3]);
-      const a = new PolyakAverager(holder([straight]), { mode: "ema", decay: 0.8, debias: true, start: 2 });
+      const a = averager(holder([straight]), { mode: "ema", decay: 0.8, debias: true, start: 2 });
       for (let t = 0; t < 9; t++) {
         straight.set(path(t));
         a.update();
@@ -207,7 +230,7 @@ describeBackends("PolyakAverager", (rt) => {
 
       const first = rt.param([3]);
       const opt = holder([first]);
-      const b = new PolyakAverager(opt, { mode: "ema", decay: 0.8, debias: true, start: 2, key: "ema" });
+      const b = averager(opt, { mode: "ema", decay: 0.8, debias: true, start: 2, key: "ema" });
       expect(opt.attached.get("ema")).toBe(b);
       for (let t = 0; t < 4; t++) {
         first.set(path(t));
@@ -216,7 +239,7 @@ describeBackends("PolyakAverager", (rt) => {
       const checkpoint: unknown = JSON.parse(JSON.stringify(b.stateDict()));
       b.dispose();
       const second = rt.param([3]);
-      const c = new PolyakAverager(holder([second]), { mode: "ema", decay: 0.8, debias: true, start: 2 });
+      const c = averager(holder([second]), { mode: "ema", decay: 0.8, debias: true, start: 2 });
       c.loadStateDict(checkpoint);
       for (let t = 4; t < 9; t++) {
         second.set(path(t));
@@ -229,7 +252,7 @@ describeBackends("PolyakAverager", (rt) => {
   it("a JSON round trip keeps -0, NaN and infinities of the averages", () => {
     rt.scope(() => {
       const w = rt.param([4], { dtype: "f64" });
-      const avg = new PolyakAverager(holder([w]));
+      const avg = averager(holder([w]));
       avg.update();
       const special = ["-0", "NaN", "Infinity", "-Infinity"];
       avg.loadStateDict({ ...avg.stateDict(), averages: [special] });
@@ -243,7 +266,7 @@ describeBackends("PolyakAverager", (rt) => {
   it("stateDict taken while swapped in still holds the average", () => {
     rt.scope(() => {
       const w = rt.param([2], { values: [2, 4] });
-      const avg = new PolyakAverager(holder([w]));
+      const avg = averager(holder([w]));
       avg.update();
       w.set([4, 8]);
       avg.update();
@@ -258,7 +281,7 @@ describeBackends("PolyakAverager", (rt) => {
   it("bad states throw StateError and change nothing", () => {
     rt.scope(() => {
       const w = rt.param([2], { values: [1, 2] });
-      const avg = new PolyakAverager(holder([w]));
+      const avg = averager(holder([w]));
       avg.update();
       const good = avg.stateDict();
       for (const bad of [
@@ -294,10 +317,10 @@ describeBackends("PolyakAverager", (rt) => {
         [{ key: "" }, /Invalid key/],
       ];
       for (const [options, message] of cases) {
-        expect(() => new PolyakAverager(holder([w]), options)).toThrow(ValueError);
-        expect(() => new PolyakAverager(holder([w]), options)).toThrow(message);
+        expect(() => averager(holder([w]), options)).toThrow(ValueError);
+        expect(() => averager(holder([w]), options)).toThrow(message);
       }
-      expect(() => new PolyakAverager(holder([]))).toThrow(/no parameters/);
+      expect(() => averager(holder([]))).toThrow(/no parameters/);
       expect(rt.memoryStats().liveTensors).toBe(live);
     });
   });
@@ -305,7 +328,7 @@ describeBackends("PolyakAverager", (rt) => {
   it("using disposed parameters throws DisposedError", () => {
     rt.scope(() => {
       const w = rt.param([2]);
-      const avg = new PolyakAverager(holder([w]));
+      const avg = averager(holder([w]));
       w.dispose();
       expect(() => avg.update()).toThrow(DisposedError);
       expect(avg.lastStep).toBe(0);
@@ -318,7 +341,7 @@ describeBackends("PolyakAverager", (rt) => {
       const n = 64;
       const w = rt.param([n], { values: uniformArray(n, 1, -1, 1) });
       const opt = new SGD(rt, [w], { lr: 0.1 });
-      const avg = new PolyakAverager(opt, { start: 50 });
+      const avg = averager(opt, { start: 50 });
       for (let t = 0; t < 550; t++) {
         const noise = uniformArray(n, 100 + t, -1, 1);
         w.grad.set(w.toArray().map((x, i) => x + noise[i]!));
