@@ -1,10 +1,10 @@
-// Benchmark CLI: `npm run bench [-- --only gemm,adam] [--quick] [--out dir]`, also `descend bench`.
+// The benchmark run behind `npm run bench [-- --only gemm,adam] [--quick] [--out dir]` (bench/main.ts)
+// and `descend bench`.
 // Runs every case of bench/registry.ts for descend wasm, its reference twin and the peers, in
 // one process; prints a table per case, and writes latest.json (every sample), latest.md and SVG
 // charts to the output folder.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { FULL, isSkipped, measure, QUICK, type BenchCase, type Contender } from "./harness";
 import { describeEnvironment, environment } from "./environment";
 import { familyCharts, markdown, rows, speedupChart, type CaseResult } from "./report";
@@ -78,15 +78,4 @@ export async function runBench(argv: string[]): Promise<number> {
   for (const [family, svg] of familyCharts(results)) writeFileSync(join(args.out, `${family}.svg`), svg);
   console.log(`\nwrote ${args.out}/latest.json, latest.md and SVG charts`);
   return results.some((r) => r.error) ? 1 : 0;
-}
-
-// Run when executed directly (npm run bench), not when imported by the CLI.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runBench(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (error) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exitCode = 1;
-    },
-  );
 }

@@ -10,7 +10,7 @@ import { ALL_CASES } from "../../bench/registry";
 describe("benchmark harness smoke run (--quick)", () => {
   it("runs every case and writes JSON, Markdown and SVG reports", () => {
     const out = mkdtempSync(join(tmpdir(), "bench-"));
-    execFileSync(process.execPath, ["--import", "tsx", "bench/run.ts", "--quick", "--out", out], {
+    execFileSync(process.execPath, ["--import", "tsx", "bench/main.ts", "--quick", "--out", out], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
       timeout: 600_000,
