@@ -170,7 +170,7 @@ describeBackends("Philox generator", (rt) => {
       const n = 1_000_000;
       for (const dtype of ["f32", "f64"] as const) {
         const x = new Philox(3, 1).normal(rt.tensor([n], { dtype }), { mean: 2, std: 0.5 }).data;
-        const m = [0, 0, 0, 0];
+        const m: [number, number, number, number] = [0, 0, 0, 0];
         for (const v of x) {
           const z = (v - 2) / 0.5;
           m[0] += z;
