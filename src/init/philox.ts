@@ -163,17 +163,17 @@ export class Philox {
   }
 
   /**
-   * Reserves words for `count` values of `wordsPerValue` words each, aligned to the value
+   * @internal Reserves words for `count` values of `wordsPerValue` words each, aligned to the value
    * size, and returns the first word's position.
    */
-  take(count: number, wordsPerValue: 1 | 2): number {
+  take(count: number, wordsPerValue: 1 | 2 | 4): number {
     const start = Math.ceil(this.words / wordsPerValue) * wordsPerValue;
     if (start + count * wordsPerValue > MAX_INTEGER) throw new ValueError(`Philox stream exhausted at position ${start}`);
     this.words = start + count * wordsPerValue;
     return start;
   }
 
-  /** (k0, k1, s0, s1): the seed as the Philox key, the stream as counter words 2 and 3. */
+  /** @internal (k0, k1, s0, s1): the seed as the Philox key, the stream as counter words 2 and 3. */
   key(): [number, number, number, number] {
     return [this.seed % TWO_32, Math.floor(this.seed / TWO_32), this.stream % TWO_32, Math.floor(this.stream / TWO_32)];
   }

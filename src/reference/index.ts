@@ -7,3 +7,4 @@ export * from "./linalg/index";
 export * from "./norm/index";
 export * from "./minimize/index";
 export * from "./random/index";
+export * from "./init/index";

@@ -1,5 +1,6 @@
 import { Allocator } from "./memory";
 import { ShapeError, ValueError } from "./errors";
+import { checkNumber } from "./validate";
 import type { Heap } from "./heap";
 import type { Kernels } from "./kernels";
 import { BYTES_PER_ELEMENT, Param, Tensor, sizeOf, type DType } from "./tensor";
@@ -27,6 +28,10 @@ export interface TensorOptions<D extends DType> {
 export interface ParamOptions<D extends DType> extends TensorOptions<D> {
   /** Initial values (copied in); default zeros. */
   values?: ArrayLike<number>;
+  /** Fills the new parameter in place, e.g. `glorotUniform()` (descend's init area); excludes `values`. */
+  init?: (param: Param<D>, seed: number) => unknown;
+  /** Seed handed to `init`: an integer in [0, 2^53); default 0. */
+  seed?: number;
 }
 
 /**
@@ -76,10 +81,21 @@ export class Runtime {
     const dtype = (options.dtype ?? "f32") as D;
     checkDType(dtype);
     if (options.values) checkValuesFit(options.values, shape);
+    const { init, seed = 0 } = options;
+    if (init !== undefined && (typeof init !== "function" || options.values)) {
+      throw new ValueError(`Invalid init: ${typeof init} (expected a function, and no values)`);
+    }
+    checkNumber("seed", seed, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
     const grad = this.tensor(shape, { dtype });
     const param = this.allocate(shape, dtype, (ptr) => new Param(this, ptr, dtype, [...shape], grad));
     this.scopes.at(-1)?.delete(grad);
     if (options.values) param.set(options.values);
+    try {
+      init?.(param, seed);
+    } catch (error) {
+      param.dispose();
+      throw error;
+    }
     return this.track(param);
   }
 
