@@ -96,6 +96,24 @@ export function philoxBlocks4(block: u64, s0: u32, s1: u32, k0: u32, k1: u32): v
   v128.store(WORDS, i32x4.shuffle(t1, t3, 2, 3, 6, 7), 48);
 }
 
+/**
+ * Computes the blocks holding stream word `w` onward into WORDS: four blocks (16 words) when
+ * `w` starts a block and at least 16 words are wanted, else one. Returns the words available
+ * from WORDS[w & 3].
+ */
+// @ts-ignore: decorator
+@inline
+export function refill(w: u64, wanted: i32, k0: u32, k1: u32, s0: u32, s1: u32): i32 {
+  const block = w >> 2;
+  const lane = <i32>(w & 3);
+  if (lane == 0 && wanted >= 16) {
+    philoxBlocks4(block, s0, s1, k0, k1);
+    return 16;
+  }
+  philoxBlock(<u32>block, <u32>(block >> 32), s0, s1, k0, k1);
+  return 4 - lane;
+}
+
 /** Word `index` (0..15) of WORDS. */
 // @ts-ignore: decorator
 @inline

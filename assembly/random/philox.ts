@@ -12,25 +12,7 @@
 // Memory contract: `out` holds n elements of the output type; nothing else is written.
 
 import { F32, F64 } from "../simd";
-import { bounded, normalQuantile, openUniform52, philoxBlock, philoxBlocks4, uniform53, word, WORDS } from "./core";
-
-/**
- * Computes the blocks holding stream word `w` onward into WORDS: four blocks (16 words) when
- * `w` starts a block and at least 16 words are wanted, else one. Returns the words available
- * from WORDS[w & 3].
- */
-// @ts-ignore: decorator
-@inline
-function refill(w: u64, wanted: i32, k0: u32, k1: u32, s0: u32, s1: u32): i32 {
-  const block = w >> 2;
-  const lane = <i32>(w & 3);
-  if (lane == 0 && wanted >= 16) {
-    philoxBlocks4(block, s0, s1, k0, k1);
-    return 16;
-  }
-  philoxBlock(<u32>block, <u32>(block >> 32), s0, s1, k0, k1);
-  return 4 - lane;
-}
+import { bounded, normalQuantile, openUniform52, philoxBlock, philoxBlocks4, refill, uniform53, word, WORDS } from "./core";
 
 /** n raw words from the block with counter (c0, c1, c2, c3) onward; (c0, c1) counts blocks. */
 export function u32_philox_bits(out: usize, n: i32, k0: u32, k1: u32, c0: u32, c1: u32, c2: u32, c3: u32): void {

@@ -27,3 +27,14 @@ export {
   type GainOptions,
   type HeOptions,
 } from "./initializers";
+export {
+  Minibatches,
+  growingBatchSize,
+  sampleWithoutReplacement,
+  type Batch,
+  type BatchSize,
+  type MinibatchOptions,
+  type ShuffleMode,
+} from "./minibatch";
+export { CurriculumSampler, linearHardFraction, type CurriculumOptions, type HardFraction } from "./curriculum";
+export { GaussianBlur, blurSchedule, type Objective, type BlurGradient, type GaussianBlurOptions } from "./continuation";

@@ -2,6 +2,7 @@ import { ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
 import type { DType, Tensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
+import { WordStream, uniform53 } from "../reference/random/core";
 
 /** The largest seed, stream id or position: integers are exact in a JS number up to here. */
 const MAX_INTEGER = Number.MAX_SAFE_INTEGER;
@@ -141,6 +142,17 @@ export class Philox {
     const fill = target.dtype === "f32" ? target.runtime.kernels.f32_philox_integer : target.runtime.kernels.f64_philox_integer;
     fill(target.ptr, target.length, ...this.key(), pos, low, high - low);
     return target;
+  }
+
+  /**
+   * `count` U[0, 1) values computed in JavaScript, for small scalar draws (sampling a few
+   * indices, coin flips): the same numbers, at the same positions, as an f64 `uniform` fill.
+   */
+  uniformArray(count: number): Float64Array {
+    checkNumber("count", count, { integer: true, min: 0, max: 2 ** 24 });
+    const pos = this.take(count, 2);
+    const words = new WordStream(...this.key());
+    return Float64Array.from({ length: count }, (_, i) => uniform53(words.at(pos + 2 * i), words.at(pos + 2 * i + 1)));
   }
 
   /**

@@ -1,2 +1,3 @@
 // Twins of assembly/random/: same names, same arguments after a leading Heap.
 export * from "./philox";
+export * from "./perturb";
