@@ -9,20 +9,34 @@
 // then the thin Q by back-accumulation, Q = H_0 ... H_{n-1} [I_n; 0], and Q[:, j] *= sign(alpha_j).
 // Output: with transposed = 0, out is m x n row-major (out[i n + j] = gain Q_ij); with
 // transposed = 1 it is n x m row-major (rows orthonormal). Dot products sum even and odd
-// elements in two f64x2 lanes and add the lanes at the end: the twin does the same.
+// elements in four partial sums (two f64x2 accumulators), combined in a fixed order that the
+// twin repeats.
 // Memory contract: a holds m n f64 (overwritten); work holds m n + 2 n f64; out is disjoint.
 
 import { F64 } from "../simd";
 
+/**
+ * x'y with four partial sums in two f64x2 accumulators (elements 4i, 4i+1 and 4i+2, 4i+3),
+ * a last pair into the first, then ((s0 + s2) + (s1 + s3)) plus an odd last element. Four
+ * independent add chains hide the add latency; the twin sums in exactly this order.
+ */
 // @ts-ignore: decorator
 @inline
 function dot(x: usize, y: usize, len: i32): f64 {
-  let acc = f64x2.splat(0);
+  let acc0 = f64x2.splat(0);
+  let acc1 = f64x2.splat(0);
   let t = 0;
-  for (; t + 2 <= len; t += 2) {
+  for (; t + 4 <= len; t += 4) {
     const at = <usize>t * F64;
-    acc = f64x2.add(acc, f64x2.mul(v128.load(x + at), v128.load(y + at)));
+    acc0 = f64x2.add(acc0, f64x2.mul(v128.load(x + at), v128.load(y + at)));
+    acc1 = f64x2.add(acc1, f64x2.mul(v128.load(x + at, 16), v128.load(y + at, 16)));
   }
+  if (t + 2 <= len) {
+    const at = <usize>t * F64;
+    acc0 = f64x2.add(acc0, f64x2.mul(v128.load(x + at), v128.load(y + at)));
+    t += 2;
+  }
+  const acc = f64x2.add(acc0, acc1);
   let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
   if (t < len) sum += load<f64>(x + <usize>t * F64) * load<f64>(y + <usize>t * F64);
   return sum;

@@ -2,17 +2,24 @@ import type { Heap } from "../../runtime/heap";
 
 // Reference twin of assembly/init/orthogonal.ts: Householder QR of a column-major Gaussian
 // A (m x n, m >= n), the thin Q by back-accumulation, signs fixed so that diag(R) > 0. Dot
-// products pair even and odd elements as the wasm f64x2 lanes do, so the bits agree.
+// products keep the wasm kernel's four partial sums and their order, so the bits agree.
 
+/** x'y summed as the wasm kernel does: four partial sums, then ((s0 + s2) + (s1 + s3)). */
 function dot(f64: Float64Array, x: number, y: number, len: number): number {
-  let even = 0;
-  let odd = 0;
+  let [s0, s1, s2, s3] = [0, 0, 0, 0];
   let t = 0;
-  for (; t + 2 <= len; t += 2) {
-    even = even + f64[x + t]! * f64[y + t]!;
-    odd = odd + f64[x + t + 1]! * f64[y + t + 1]!;
+  for (; t + 4 <= len; t += 4) {
+    s0 = s0 + f64[x + t]! * f64[y + t]!;
+    s1 = s1 + f64[x + t + 1]! * f64[y + t + 1]!;
+    s2 = s2 + f64[x + t + 2]! * f64[y + t + 2]!;
+    s3 = s3 + f64[x + t + 3]! * f64[y + t + 3]!;
   }
-  let sum = even + odd;
+  if (t + 2 <= len) {
+    s0 = s0 + f64[x + t]! * f64[y + t]!;
+    s1 = s1 + f64[x + t + 1]! * f64[y + t + 1]!;
+    t += 2;
+  }
+  let sum = (s0 + s2) + (s1 + s3);
   if (t < len) sum += f64[x + t]! * f64[y + t]!;
   return sum;
 }
