@@ -92,8 +92,10 @@ function householderQ(a: usize, work: usize, m: i32, n: i32): void {
   }
 }
 
-/** Orthogonal f32 weights from the Gaussian `a` (m x n column-major f64, m >= n). */
-export function f32_orthogonal(out: usize, a: usize, work: usize, m: i32, n: i32, transposed: i32, gain: f64): void {
+/** out = gain Q (or gain Q'), Q the sign-fixed thin Q of the Gaussian `a`, rounded to T. */
+// @ts-ignore: decorator
+@inline
+function orthogonal<T>(out: usize, a: usize, work: usize, m: i32, n: i32, transposed: i32, gain: f64): void {
   householderQ(a, work, m, n);
   const alphas = work + <usize>m * <usize>n * F64 + <usize>n * F64;
   for (let j = 0; j < n; j++) {
@@ -101,21 +103,17 @@ export function f32_orthogonal(out: usize, a: usize, work: usize, m: i32, n: i32
     const q = work + <usize>j * <usize>m * F64;
     for (let i = 0; i < m; i++) {
       const at = transposed ? <usize>j * <usize>m + <usize>i : <usize>i * <usize>n + <usize>j;
-      store<f32>(out + at * 4, <f32>(scale * load<f64>(q + <usize>i * F64)));
+      store<T>(out + at * sizeof<T>(), <T>(scale * load<f64>(q + <usize>i * F64)));
     }
   }
 }
 
+/** Orthogonal f32 weights from the Gaussian `a` (m x n column-major f64, m >= n). */
+export function f32_orthogonal(out: usize, a: usize, work: usize, m: i32, n: i32, transposed: i32, gain: f64): void {
+  orthogonal<f32>(out, a, work, m, n, transposed, gain);
+}
+
 /** Orthogonal f64 weights: f32_orthogonal without the final rounding. */
 export function f64_orthogonal(out: usize, a: usize, work: usize, m: i32, n: i32, transposed: i32, gain: f64): void {
-  householderQ(a, work, m, n);
-  const alphas = work + <usize>m * <usize>n * F64 + <usize>n * F64;
-  for (let j = 0; j < n; j++) {
-    const scale = load<f64>(alphas + <usize>j * F64) < 0 ? -gain : gain;
-    const q = work + <usize>j * <usize>m * F64;
-    for (let i = 0; i < m; i++) {
-      const at = transposed ? <usize>j * <usize>m + <usize>i : <usize>i * <usize>n + <usize>j;
-      store<f64>(out + at * F64, scale * load<f64>(q + <usize>i * F64));
-    }
-  }
+  orthogonal<f64>(out, a, work, m, n, transposed, gain);
 }

@@ -89,78 +89,61 @@ export function f64_philox_uniform(
   }
 }
 
-/** out[i] = fl32(mean + std * Phi^-1(u_i)), u_i on the open 2^-52 grid. `pos` must be even. */
-export function f32_philox_normal(
-  out: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, mean: f64, std: f64,
-): void {
+/** out[i] = <T>(mean + std * Phi^-1(u_i)), u_i on the open 2^-52 grid; `pos` even. */
+// @ts-ignore: decorator
+@inline
+function normalFill<T>(out: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, mean: f64, std: f64): void {
   let w = <u64>pos;
   for (let i = 0; i < n; ) {
     const first = <i32>(w & 3);
     const count = min(refill(w, (n - i) << 1, k0, k1, s0, s1) >> 1, n - i);
-    const at = out + <usize>i * F32;
+    const at = out + <usize>i * sizeof<T>();
     for (let j = 0; j < count; j++) {
       const z = normalQuantile(openUniform52(word(first + 2 * j), word(first + 2 * j + 1)));
-      store<f32>(at + <usize>j * F32, <f32>(mean + std * z));
+      store<T>(at + <usize>j * sizeof<T>(), <T>(mean + std * z));
     }
     i += count;
     w += <u64>count << 1;
   }
 }
 
-/** out[i] = mean + std * Phi^-1(u_i) in f64; the f32 kernel's values before rounding. */
-export function f64_philox_normal(
-  out: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, mean: f64, std: f64,
-): void {
-  let w = <u64>pos;
-  for (let i = 0; i < n; ) {
-    const first = <i32>(w & 3);
-    const count = min(refill(w, (n - i) << 1, k0, k1, s0, s1) >> 1, n - i);
-    const at = out + <usize>i * F64;
-    for (let j = 0; j < count; j++) {
-      const z = normalQuantile(openUniform52(word(first + 2 * j), word(first + 2 * j + 1)));
-      store<f64>(at + <usize>j * F64, mean + std * z);
-    }
-    i += count;
-    w += <u64>count << 1;
-  }
-}
-
-/** out[i] = low + floor(x_i range / 2^64): integers in [low, low + range), range <= 2^32. */
-export function f32_philox_integer(
-  out: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, low: f64, range: f64,
-): void {
+/** out[i] = <T>(low + floor(x_i range / 2^64)), x_i the 64 bits of two words; `pos` even. */
+// @ts-ignore: decorator
+@inline
+function integerFill<T>(out: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, low: f64, range: f64): void {
   const m = <u64>range;
   let w = <u64>pos;
   for (let i = 0; i < n; ) {
     const first = <i32>(w & 3);
     const count = min(refill(w, (n - i) << 1, k0, k1, s0, s1) >> 1, n - i);
-    const at = out + <usize>i * F32;
+    const at = out + <usize>i * sizeof<T>();
     for (let j = 0; j < count; j++) {
       const k = bounded(word(first + 2 * j), word(first + 2 * j + 1), m);
-      store<f32>(at + <usize>j * F32, <f32>(low + <f64>k));
+      store<T>(at + <usize>j * sizeof<T>(), <T>(low + <f64>k));
     }
     i += count;
     w += <u64>count << 1;
   }
 }
 
-/** The f64 twin of f32_philox_integer (exact for |values| <= 2^53). */
-export function f64_philox_integer(
-  out: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, low: f64, range: f64,
-): void {
-  const m = <u64>range;
-  let w = <u64>pos;
-  for (let i = 0; i < n; ) {
-    const first = <i32>(w & 3);
-    const count = min(refill(w, (n - i) << 1, k0, k1, s0, s1) >> 1, n - i);
-    const at = out + <usize>i * F64;
-    for (let j = 0; j < count; j++) {
-      const k = bounded(word(first + 2 * j), word(first + 2 * j + 1), m);
-      store<f64>(at + <usize>j * F64, low + <f64>k);
-    }
-    i += count;
-    w += <u64>count << 1;
-  }
+/** out[i] = fl32(mean + std * Phi^-1(u_i)): the f64 normals of the same stream, rounded. */
+export function f32_philox_normal(out: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, mean: f64, std: f64): void {
+  normalFill<f32>(out, n, k0, k1, s0, s1, pos, mean, std);
+}
+
+/** out[i] = mean + std * Phi^-1(u_i) in f64. */
+export function f64_philox_normal(out: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, mean: f64, std: f64): void {
+  normalFill<f64>(out, n, k0, k1, s0, s1, pos, mean, std);
+}
+
+/** Integers in [low, low + range), range <= 2^32, as f32 (exact for |values| <= 2^24). */
+export function f32_philox_integer(out: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, low: f64, range: f64): void {
+  integerFill<f32>(out, n, k0, k1, s0, s1, pos, low, range);
+}
+
+/** Integers in [low, low + range), range <= 2^32, as f64 (exact for |values| <= 2^53). */
+export function f64_philox_integer(out: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, low: f64, range: f64): void {
+  integerFill<f64>(out, n, k0, k1, s0, s1, pos, low, range);
 }
 
 /**

@@ -45,48 +45,44 @@ export function f64_philox_uniform(
   }
 }
 
-function standardNormal(words: WordStream, pos: number, i: number): number {
-  return normalQuantile(openUniform52(words.at(pos + 2 * i), words.at(pos + 2 * i + 1)));
+/** view[o + i] = mean + std Phi^-1(u_i), rounded by the view's type. */
+function normalFill(view: Float32Array | Float64Array, o: number, n: number, words: WordStream, pos: number, mean: number, std: number): void {
+  for (let i = 0; i < n; i++) {
+    view[o + i] = mean + std * normalQuantile(openUniform52(words.at(pos + 2 * i), words.at(pos + 2 * i + 1)));
+  }
+}
+
+/** view[o + i] = low + floor(x_i range / 2^64). */
+function integerFill(view: Float32Array | Float64Array, o: number, n: number, words: WordStream, pos: number, low: number, range: number): void {
+  for (let i = 0; i < n; i++) view[o + i] = low + bounded(words.at(pos + 2 * i), words.at(pos + 2 * i + 1), range);
 }
 
 /** out[i] = fl32(mean + std * Phi^-1(u_i)). */
 export function f32_philox_normal(
   h: Heap, out: number, n: number, k0: number, k1: number, s0: number, s1: number, pos: number, mean: number, std: number,
 ): void {
-  const f32 = h.f32;
-  const words = new WordStream(k0 >>> 0, k1 >>> 0, s0 >>> 0, s1 >>> 0);
-  for (let i = 0; i < n; i++) f32[(out >>> 2) + i] = mean + std * standardNormal(words, pos, i);
+  normalFill(h.f32, out >>> 2, n, new WordStream(k0 >>> 0, k1 >>> 0, s0 >>> 0, s1 >>> 0), pos, mean, std);
 }
 
 /** out[i] = mean + std * Phi^-1(u_i). */
 export function f64_philox_normal(
   h: Heap, out: number, n: number, k0: number, k1: number, s0: number, s1: number, pos: number, mean: number, std: number,
 ): void {
-  const f64 = h.f64;
-  const words = new WordStream(k0 >>> 0, k1 >>> 0, s0 >>> 0, s1 >>> 0);
-  for (let i = 0; i < n; i++) f64[(out >>> 3) + i] = mean + std * standardNormal(words, pos, i);
+  normalFill(h.f64, out >>> 3, n, new WordStream(k0 >>> 0, k1 >>> 0, s0 >>> 0, s1 >>> 0), pos, mean, std);
 }
 
-/** out[i] = low + floor(x_i range / 2^64), x_i the 64 bits of words pos + 2i, pos + 2i + 1. */
+/** Integers in [low, low + range) as f32. */
 export function f32_philox_integer(
   h: Heap, out: number, n: number, k0: number, k1: number, s0: number, s1: number, pos: number, low: number, range: number,
 ): void {
-  const f32 = h.f32;
-  const words = new WordStream(k0 >>> 0, k1 >>> 0, s0 >>> 0, s1 >>> 0);
-  for (let i = 0; i < n; i++) {
-    f32[(out >>> 2) + i] = low + bounded(words.at(pos + 2 * i), words.at(pos + 2 * i + 1), range);
-  }
+  integerFill(h.f32, out >>> 2, n, new WordStream(k0 >>> 0, k1 >>> 0, s0 >>> 0, s1 >>> 0), pos, low, range);
 }
 
-/** The f64 twin of f32_philox_integer. */
+/** Integers in [low, low + range) as f64. */
 export function f64_philox_integer(
   h: Heap, out: number, n: number, k0: number, k1: number, s0: number, s1: number, pos: number, low: number, range: number,
 ): void {
-  const f64 = h.f64;
-  const words = new WordStream(k0 >>> 0, k1 >>> 0, s0 >>> 0, s1 >>> 0);
-  for (let i = 0; i < n; i++) {
-    f64[(out >>> 3) + i] = low + bounded(words.at(pos + 2 * i), words.at(pos + 2 * i + 1), range);
-  }
+  integerFill(h.f64, out >>> 3, n, new WordStream(k0 >>> 0, k1 >>> 0, s0 >>> 0, s1 >>> 0), pos, low, range);
 }
 
 /** Fisher-Yates (Durstenfeld): for i = n-1..1 swap out[i], out[j], j from value t = n-1-i. */
