@@ -114,6 +114,31 @@ export function refill(w: u64, wanted: i32, k0: u32, k1: u32, s0: u32, s1: u32):
   return 4 - lane;
 }
 
+/**
+ * out[i] = <T>((withBase ? base[i] : 0) + mean + std z_i), z_i = Phi^-1 of the open uniform
+ * of words pos + 2i, pos + 2i + 1 (`pos` even); computed in f64, rounded once. `withBase` is
+ * a compile-time constant at every call site, so the branch folds away.
+ */
+// @ts-ignore: decorator
+@inline
+export function normalFill<T>(
+  out: usize, base: usize, withBase: bool, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, mean: f64, std: f64,
+): void {
+  let w = <u64>pos;
+  for (let i = 0; i < n; ) {
+    const first = <i32>(w & 3);
+    const count = min(refill(w, (n - i) << 1, k0, k1, s0, s1) >> 1, n - i);
+    for (let j = 0; j < count; j++) {
+      const at = <usize>(i + j) * sizeof<T>();
+      const z = normalQuantile(openUniform52(word(first + 2 * j), word(first + 2 * j + 1)));
+      const shift = withBase ? <f64>load<T>(base + at) + mean : mean;
+      store<T>(out + at, <T>(shift + std * z));
+    }
+    i += count;
+    w += <u64>count << 1;
+  }
+}
+
 /** Word `index` (0..15) of WORDS. */
 // @ts-ignore: decorator
 @inline

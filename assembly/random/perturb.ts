@@ -8,43 +8,26 @@
 // Memory contract: n elements each; out may alias theta; pos is even.
 
 import { F32, F64, blockedLength } from "../simd";
-import { normalQuantile, openUniform52, refill, word } from "./core";
-
-// @ts-ignore: decorator
-@inline
-function perturb<T>(out: usize, base: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, scale: f64): void {
-  let w = <u64>pos;
-  for (let i = 0; i < n; ) {
-    const first = <i32>(w & 3);
-    const count = min(refill(w, (n - i) << 1, k0, k1, s0, s1) >> 1, n - i);
-    for (let j = 0; j < count; j++) {
-      const at = <usize>(i + j) * sizeof<T>();
-      const z = normalQuantile(openUniform52(word(first + 2 * j), word(first + 2 * j + 1)));
-      store<T>(out + at, <T>(<f64>load<T>(base + at) + scale * z));
-    }
-    i += count;
-    w += <u64>count << 1;
-  }
-}
+import { normalFill } from "./core";
 
 /** out[i] = fl32(theta[i] + sigma z_i). */
 export function f32_philox_perturb(out: usize, theta: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, sigma: f64): void {
-  perturb<f32>(out, theta, n, k0, k1, s0, s1, pos, sigma);
+  normalFill<f32>(out, theta, true, n, k0, k1, s0, s1, pos, 0, sigma);
 }
 
 /** out[i] = theta[i] + sigma z_i. */
 export function f64_philox_perturb(out: usize, theta: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, sigma: f64): void {
-  perturb<f64>(out, theta, n, k0, k1, s0, s1, pos, sigma);
+  normalFill<f64>(out, theta, true, n, k0, k1, s0, s1, pos, 0, sigma);
 }
 
 /** acc[i] = fl32(acc[i] + alpha z_i). */
 export function f32_philox_normal_axpy(acc: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, alpha: f64): void {
-  perturb<f32>(acc, acc, n, k0, k1, s0, s1, pos, alpha);
+  normalFill<f32>(acc, acc, true, n, k0, k1, s0, s1, pos, 0, alpha);
 }
 
 /** acc[i] = acc[i] + alpha z_i. */
 export function f64_philox_normal_axpy(acc: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, alpha: f64): void {
-  perturb<f64>(acc, acc, n, k0, k1, s0, s1, pos, alpha);
+  normalFill<f64>(acc, acc, true, n, k0, k1, s0, s1, pos, 0, alpha);
 }
 
 /** acc[i] = acc[i] + alpha x[i] in f32. */

@@ -12,7 +12,7 @@
 // Memory contract: `out` holds n elements of the output type; nothing else is written.
 
 import { F32, F64 } from "../simd";
-import { bounded, normalQuantile, openUniform52, philoxBlock, philoxBlocks4, refill, uniform53, word, WORDS } from "./core";
+import { bounded, normalFill, philoxBlock, philoxBlocks4, refill, uniform53, word, WORDS } from "./core";
 
 /** n raw words from the block with counter (c0, c1, c2, c3) onward; (c0, c1) counts blocks. */
 export function u32_philox_bits(out: usize, n: i32, k0: u32, k1: u32, c0: u32, c1: u32, c2: u32, c3: u32): void {
@@ -89,24 +89,6 @@ export function f64_philox_uniform(
   }
 }
 
-/** out[i] = <T>(mean + std * Phi^-1(u_i)), u_i on the open 2^-52 grid; `pos` even. */
-// @ts-ignore: decorator
-@inline
-function normalFill<T>(out: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, mean: f64, std: f64): void {
-  let w = <u64>pos;
-  for (let i = 0; i < n; ) {
-    const first = <i32>(w & 3);
-    const count = min(refill(w, (n - i) << 1, k0, k1, s0, s1) >> 1, n - i);
-    const at = out + <usize>i * sizeof<T>();
-    for (let j = 0; j < count; j++) {
-      const z = normalQuantile(openUniform52(word(first + 2 * j), word(first + 2 * j + 1)));
-      store<T>(at + <usize>j * sizeof<T>(), <T>(mean + std * z));
-    }
-    i += count;
-    w += <u64>count << 1;
-  }
-}
-
 /** out[i] = <T>(low + floor(x_i range / 2^64)), x_i the 64 bits of two words; `pos` even. */
 // @ts-ignore: decorator
 @inline
@@ -128,12 +110,12 @@ function integerFill<T>(out: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, 
 
 /** out[i] = fl32(mean + std * Phi^-1(u_i)): the f64 normals of the same stream, rounded. */
 export function f32_philox_normal(out: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, mean: f64, std: f64): void {
-  normalFill<f32>(out, n, k0, k1, s0, s1, pos, mean, std);
+  normalFill<f32>(out, 0, false, n, k0, k1, s0, s1, pos, mean, std);
 }
 
 /** out[i] = mean + std * Phi^-1(u_i) in f64. */
 export function f64_philox_normal(out: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, mean: f64, std: f64): void {
-  normalFill<f64>(out, n, k0, k1, s0, s1, pos, mean, std);
+  normalFill<f64>(out, 0, false, n, k0, k1, s0, s1, pos, mean, std);
 }
 
 /** Integers in [low, low + range), range <= 2^32, as f32 (exact for |values| <= 2^24). */

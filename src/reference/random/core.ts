@@ -157,3 +157,19 @@ export function normalQuantile(u: number): number {
   }
   return q < 0 ? -value : value;
 }
+
+/**
+ * view[o + i] = ((base >= 0 ? view[base + i] : 0) + mean) + std z_i, z_i = Phi^-1 of the open
+ * uniform of words pos + 2i, pos + 2i + 1: the wasm core's normalFill, rounded by the view.
+ */
+export function normalFill(
+  view: Float32Array | Float64Array, o: number, base: number, n: number,
+  k0: number, k1: number, s0: number, s1: number, pos: number, mean: number, std: number,
+): void {
+  const words = new WordStream(k0 >>> 0, k1 >>> 0, s0 >>> 0, s1 >>> 0);
+  for (let i = 0; i < n; i++) {
+    const z = normalQuantile(openUniform52(words.at(pos + 2 * i), words.at(pos + 2 * i + 1)));
+    const shift = base >= 0 ? view[base + i]! + mean : mean;
+    view[o + i] = shift + std * z;
+  }
+}

@@ -1,38 +1,27 @@
 import type { Heap } from "../../runtime/heap";
-import { WordStream, normalQuantile, openUniform52 } from "./core";
+import { normalFill } from "./core";
 
 // Reference twins of assembly/random/perturb.ts: Gaussian perturbations regenerated from their
 // Philox position, and a scaled add.
 
-function perturb(
-  view: Float32Array | Float64Array, out: number, base: number, n: number,
-  k0: number, k1: number, s0: number, s1: number, pos: number, scale: number,
-): void {
-  const words = new WordStream(k0 >>> 0, k1 >>> 0, s0 >>> 0, s1 >>> 0);
-  for (let i = 0; i < n; i++) {
-    const z = normalQuantile(openUniform52(words.at(pos + 2 * i), words.at(pos + 2 * i + 1)));
-    view[out + i] = view[base + i]! + scale * z;
-  }
-}
-
 /** out[i] = fl32(theta[i] + sigma z_i). */
 export function f32_philox_perturb(h: Heap, out: number, theta: number, n: number, k0: number, k1: number, s0: number, s1: number, pos: number, sigma: number): void {
-  perturb(h.f32, out >>> 2, theta >>> 2, n, k0, k1, s0, s1, pos, sigma);
+  normalFill(h.f32, out >>> 2, theta >>> 2, n, k0, k1, s0, s1, pos, 0, sigma);
 }
 
 /** out[i] = theta[i] + sigma z_i. */
 export function f64_philox_perturb(h: Heap, out: number, theta: number, n: number, k0: number, k1: number, s0: number, s1: number, pos: number, sigma: number): void {
-  perturb(h.f64, out >>> 3, theta >>> 3, n, k0, k1, s0, s1, pos, sigma);
+  normalFill(h.f64, out >>> 3, theta >>> 3, n, k0, k1, s0, s1, pos, 0, sigma);
 }
 
 /** acc[i] = fl32(acc[i] + alpha z_i). */
 export function f32_philox_normal_axpy(h: Heap, acc: number, n: number, k0: number, k1: number, s0: number, s1: number, pos: number, alpha: number): void {
-  perturb(h.f32, acc >>> 2, acc >>> 2, n, k0, k1, s0, s1, pos, alpha);
+  normalFill(h.f32, acc >>> 2, acc >>> 2, n, k0, k1, s0, s1, pos, 0, alpha);
 }
 
 /** acc[i] = acc[i] + alpha z_i. */
 export function f64_philox_normal_axpy(h: Heap, acc: number, n: number, k0: number, k1: number, s0: number, s1: number, pos: number, alpha: number): void {
-  perturb(h.f64, acc >>> 3, acc >>> 3, n, k0, k1, s0, s1, pos, alpha);
+  normalFill(h.f64, acc >>> 3, acc >>> 3, n, k0, k1, s0, s1, pos, 0, alpha);
 }
 
 /** acc[i] = fl32(acc[i] + fl32(alpha x[i])). */

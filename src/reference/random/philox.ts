@@ -1,5 +1,5 @@
 import type { Heap } from "../../runtime/heap";
-import { WordStream, bounded, normalQuantile, openUniform52, philoxBlock, uniform53 } from "./core";
+import { WordStream, bounded, normalFill, philoxBlock, uniform53 } from "./core";
 
 // Reference twins of assembly/random/philox.ts: one value at a time, same bits. `pos` is the
 // stream position in 32-bit words; value i of a fill reads words pos + i * wordsPerValue.
@@ -45,13 +45,6 @@ export function f64_philox_uniform(
   }
 }
 
-/** view[o + i] = mean + std Phi^-1(u_i), rounded by the view's type. */
-function normalFill(view: Float32Array | Float64Array, o: number, n: number, words: WordStream, pos: number, mean: number, std: number): void {
-  for (let i = 0; i < n; i++) {
-    view[o + i] = mean + std * normalQuantile(openUniform52(words.at(pos + 2 * i), words.at(pos + 2 * i + 1)));
-  }
-}
-
 /** view[o + i] = low + floor(x_i range / 2^64). */
 function integerFill(view: Float32Array | Float64Array, o: number, n: number, words: WordStream, pos: number, low: number, range: number): void {
   for (let i = 0; i < n; i++) view[o + i] = low + bounded(words.at(pos + 2 * i), words.at(pos + 2 * i + 1), range);
@@ -61,14 +54,14 @@ function integerFill(view: Float32Array | Float64Array, o: number, n: number, wo
 export function f32_philox_normal(
   h: Heap, out: number, n: number, k0: number, k1: number, s0: number, s1: number, pos: number, mean: number, std: number,
 ): void {
-  normalFill(h.f32, out >>> 2, n, new WordStream(k0 >>> 0, k1 >>> 0, s0 >>> 0, s1 >>> 0), pos, mean, std);
+  normalFill(h.f32, out >>> 2, -1, n, k0, k1, s0, s1, pos, mean, std);
 }
 
 /** out[i] = mean + std * Phi^-1(u_i). */
 export function f64_philox_normal(
   h: Heap, out: number, n: number, k0: number, k1: number, s0: number, s1: number, pos: number, mean: number, std: number,
 ): void {
-  normalFill(h.f64, out >>> 3, n, new WordStream(k0 >>> 0, k1 >>> 0, s0 >>> 0, s1 >>> 0), pos, mean, std);
+  normalFill(h.f64, out >>> 3, -1, n, k0, k1, s0, s1, pos, mean, std);
 }
 
 /** Integers in [low, low + range) as f32. */
