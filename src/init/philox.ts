@@ -98,7 +98,10 @@ export class Philox {
     return this;
   }
 
-  /** Fills `target` with independent U[low, high) values and returns it. */
+  /**
+   * Fills `target` with independent U[low, high) values and returns it. The affine map
+   * low + u (high - low) is rounded to the tensor's type, so a value may round to `high`.
+   */
   uniform<T extends Tensor>(target: T, { low = 0, high = 1 }: UniformOptions = {}): T {
     checkNumber("low", low);
     checkNumber("high", high);

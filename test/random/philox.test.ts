@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { describeBackends, twinRuntimes } from "../helpers/backends";
 import { sizesFor } from "../helpers/sizes";
 import { Philox } from "../../src/init/philox";
@@ -281,5 +282,37 @@ describeBackends("Philox generator", (rt) => {
       expect(() => g.normal(gone)).toThrow(DisposedError);
       expect(g.position).toBe(0);
     });
+  });
+});
+
+describe("properties (fast-check)", () => {
+  const { wasm, js } = twinRuntimes();
+  it("any split of a fill into consecutive fills gives the same values, on both backends", () => {
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 2 ** 53 - 1 }),
+        fc.nat({ max: 2 ** 32 }),
+        fc.nat({ max: 9 }),
+        fc.array(fc.nat({ max: 40 }), { minLength: 1, maxLength: 5 }),
+        fc.constantFrom("f32" as const, "f64" as const),
+        fc.constantFrom(0, 1, 2),
+        (seed, stream, skip, pieces, dtype, which) => {
+          const { draw } = FILLS[which]!;
+          const n = pieces.reduce((a, b) => a + b, 0);
+          const whole = fillBytes(wasm, dtype, n, draw, seed, stream, skip);
+          expect(fillBytes(js, dtype, n, draw, seed, stream, skip)).toEqual(whole);
+          const parts = wasm.scope(() => {
+            const g = new Philox(seed, stream).skip(skip);
+            return pieces.flatMap((k) => {
+              const t = wasm.tensor([k], { dtype });
+              draw(g, t);
+              return Array.from(new Uint8Array(wasm.heap.buffer, t.ptr, t.byteLength));
+            });
+          });
+          expect(parts).toEqual(whole);
+        },
+      ),
+      { numRuns: 150, seed: 20261123 },
+    );
   });
 });
