@@ -105,7 +105,9 @@ export class Philox {
   uniform<T extends Tensor>(target: T, { low = 0, high = 1 }: UniformOptions = {}): T {
     checkNumber("low", low);
     checkNumber("high", high);
-    if (!(high > low)) throw new ValueError(`Invalid high: ${high} (expected > low = ${low})`);
+    if (!(high > low && Number.isFinite(high - low))) {
+      throw new ValueError(`Invalid high: ${high} (expected > low = ${low}, with a finite width)`);
+    }
     checkTarget(target);
     const k = target.runtime.kernels;
     if (target.dtype === "f32") {

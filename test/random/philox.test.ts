@@ -263,6 +263,7 @@ describeBackends("Philox generator", (rt) => {
         [() => new Philox(0, NaN), ValueError, /Invalid stream/],
         [() => g.uniform(t, { low: 1, high: 1 }), ValueError, /Invalid high/],
         [() => g.uniform(t, { low: 0, high: Infinity }), ValueError, /Invalid high/],
+        [() => g.uniform(t, { low: -1e308, high: 1e308 }), ValueError, /finite width/],
         [() => g.normal(t, { std: -1 }), ValueError, /Invalid std/],
         [() => g.integers(t, 0, 2 ** 33), ValueError, /Invalid high/],
         [() => g.integers(t, 0.5, 3), ValueError, /Invalid low/],
