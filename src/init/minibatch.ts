@@ -1,6 +1,6 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
-import type { Tensor } from "../runtime/tensor";
+import { BYTES_PER_ELEMENT, type Tensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
 import { Philox, toGenerator } from "./philox";
 
@@ -141,7 +141,8 @@ export class Minibatches {
       }
     }
     const out = into ?? (this.runtime.tensor([count, ...rowShape], { dtype: source.dtype }) as T);
-    const kernel = source.dtype === "f32" ? this.runtime.kernels.f32_gather_rows : this.runtime.kernels.f64_gather_rows;
+    // Gathering copies bits: every 4-byte dtype (f32, i32 labels) shares the f32 kernel.
+    const kernel = BYTES_PER_ELEMENT[source.dtype] === 4 ? this.runtime.kernels.f32_gather_rows : this.runtime.kernels.f64_gather_rows;
     kernel(out.ptr, source.ptr, batch.ptr, count, cols);
     return out;
   }

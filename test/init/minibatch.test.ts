@@ -88,6 +88,20 @@ describeBackends("Minibatches", (rt) => {
     });
   });
 
+  it("gathers i32 labels bit for bit (4-byte rows)", () => {
+    rt.scope(() => {
+      const n = 21;
+      const labels = rt.fromArray(Array.from({ length: n }, (_, i) => (i * 7919) % 1000003 - 500000), [n], { dtype: "i32" });
+      const batches = new Minibatches(rt, n, { batchSize: 8, rng: 2 });
+      for (const batch of batches.epoch()) {
+        const got = batches.gather(labels, batch);
+        expect(got.dtype).toBe("i32");
+        expect(got.toArray()).toEqual([...batch.indices].map((i) => labels.data[i]));
+      }
+      batches.dispose();
+    });
+  });
+
   it("rejects bad options, foreign or stale batches and mismatched tensors", () => {
     rt.scope(() => {
       expect(() => new Minibatches(rt, 0, { batchSize: 1 })).toThrow(/Invalid n: 0/);
