@@ -1,0 +1,224 @@
+// Group normalization (Wu & He 2018) over x of shape (N, G * Cg, S): each of the R = N * G
+// rows (sample n, group g) holds L = Cg * S contiguous elements and is normalized by its own
+// statistics; gamma and beta have one entry per channel (G * Cg of them). The same kernel
+// is layer normalization (G = 1, Cg = the D trailing features, S = 1: gamma per feature)
+// and instance normalization (G = C, Cg = 1, S = H * W). Per row:
+//   mean = (1/L) sum x,  var = (1/L) sum (x - mean)^2,  invstd = 1 / sqrt(var + eps)
+//   xhat = (x - mean) invstd,  y = gamma[ch] xhat + beta[ch]
+// Backward, with dxhat = gamma[ch] dy:
+//   dbeta[ch] += sum over its elements of dy,  dgamma[ch] += sum dy xhat
+//   dx = invstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat))      (means over the row)
+// written as dx = A dy + B xc + D with A = gamma[ch] invstd, xc = x - mean,
+//   B = -invstd^3 sum(dxhat xc) / L,  D = -invstd sum(dxhat) / L.
+//
+// Passes: forward reads each row twice (statistics, then normalize), backward reads x and
+// dy of each row twice (sums, then dx); a row is finished before the next starts, so the
+// second read hits cache. Statistics as in segments.ts (blocked shifted sums, f64 merge).
+// When S = 1, gamma varies along the row and is loaded in v128 lanes beside x; otherwise
+// each channel is a run of S elements with a scalar gamma.
+//
+// stats: 3 rows of R f64, [mean | var | invstd], written by the forward, read by the
+// backward. dgamma and dbeta are accumulated into (+=), in T.
+// Memory contract: buffers disjoint except y may alias x and dx may alias dy; any alignment.
+
+import { at, lanesOf, vadd, vmul, vsplat, vsub, vsumF64 } from "./lanes";
+import { CHUNK, affineSegments, gradSegments, segmentGradSums, segmentMoments, splitHi, splitLo } from "./segments";
+
+const F64: usize = 8;
+const MEAN = 0;
+const VAR = 1;
+const INVSTD = 2;
+
+// @ts-ignore: decorator
+@inline
+function row(stats: usize, R: i32, k: i32, r: i32): usize {
+  return stats + (<usize>k * <usize>R + <usize>r) * F64;
+}
+
+/** y = ((x - hi) - lo) * (gamma invstd) + beta over len elements, gamma and beta elementwise. */
+function affineElementwise<T>(x: usize, y: usize, gamma: usize, beta: usize, len: i32, hi: T, lo: T, invstd: T): void {
+  const W = lanesOf<T>();
+  const hiV = vsplat<T>(hi);
+  const loV = vsplat<T>(lo);
+  const invstdV = vsplat<T>(invstd);
+  const blocked = len & ~(W - 1);
+  let i = 0;
+  for (; i < blocked; i += W) {
+    const xc = vsub<T>(vsub<T>(v128.load(at<T>(x, i)), hiV), loV);
+    const a = vmul<T>(v128.load(at<T>(gamma, i)), invstdV);
+    v128.store(at<T>(y, i), vadd<T>(vmul<T>(xc, a), v128.load(at<T>(beta, i))));
+  }
+  for (; i < len; i++) {
+    const a = load<T>(at<T>(gamma, i)) * invstd;
+    store<T>(at<T>(y, i), (load<T>(at<T>(x, i)) - hi - lo) * a + load<T>(at<T>(beta, i)));
+  }
+}
+
+/**
+ * f64x2(sum dy gamma, sum dy gamma xc) over len elements with gamma elementwise, chunked
+ * like segments.ts; on the way dgamma += dy xc invstd and dbeta += dy, elementwise.
+ */
+function elementwiseGradSums<T>(
+  x: usize, dy: usize, gamma: usize, dgamma: usize, dbeta: usize, len: i32, hi: T, lo: T, invstd: T,
+): v128 {
+  const W = lanesOf<T>();
+  const hiV = vsplat<T>(hi);
+  const loV = vsplat<T>(lo);
+  const invstdV = vsplat<T>(invstd);
+  const blocked = len & ~(W - 1);
+  let s1: f64 = 0;
+  let s2: f64 = 0;
+  for (let i0 = 0; i0 < len; i0 += CHUNK) {
+    const i1 = min(len, i0 + CHUNK);
+    const blockedEnd = min(i1, blocked);
+    let a1 = vsplat<T>(<T>0);
+    let a2 = a1;
+    let t1: T = <T>0;
+    let t2: T = <T>0;
+    let i = i0;
+    for (; i < blockedEnd; i += W) {
+      const g = v128.load(at<T>(dy, i));
+      const xc = vsub<T>(vsub<T>(v128.load(at<T>(x, i)), hiV), loV);
+      const gg = vmul<T>(g, v128.load(at<T>(gamma, i)));
+      a1 = vadd<T>(a1, gg);
+      a2 = vadd<T>(a2, vmul<T>(gg, xc));
+      const pg = at<T>(dgamma, i);
+      const pb = at<T>(dbeta, i);
+      v128.store(pg, vadd<T>(v128.load(pg), vmul<T>(vmul<T>(g, xc), invstdV)));
+      v128.store(pb, vadd<T>(v128.load(pb), g));
+    }
+    for (; i < i1; i++) {
+      const g = load<T>(at<T>(dy, i));
+      const xc = load<T>(at<T>(x, i)) - hi - lo;
+      const gg = g * load<T>(at<T>(gamma, i));
+      t1 += gg;
+      t2 += gg * xc;
+      store<T>(at<T>(dgamma, i), load<T>(at<T>(dgamma, i)) + g * xc * invstd);
+      store<T>(at<T>(dbeta, i), load<T>(at<T>(dbeta, i)) + g);
+    }
+    s1 += vsumF64<T>(a1) + <f64>t1;
+    s2 += vsumF64<T>(a2) + <f64>t2;
+  }
+  return f64x2.replace_lane(f64x2.splat(s1), 1, s2);
+}
+
+/** dx = (gamma invstd) dy + B xc + D over len elements, gamma elementwise. */
+function gradElementwise<T>(x: usize, dy: usize, dx: usize, gamma: usize, len: i32, hi: T, lo: T, invstd: T, B: T, D: T): void {
+  const W = lanesOf<T>();
+  const hiV = vsplat<T>(hi);
+  const loV = vsplat<T>(lo);
+  const invstdV = vsplat<T>(invstd);
+  const BV = vsplat<T>(B);
+  const DV = vsplat<T>(D);
+  const blocked = len & ~(W - 1);
+  let i = 0;
+  for (; i < blocked; i += W) {
+    const xc = vsub<T>(vsub<T>(v128.load(at<T>(x, i)), hiV), loV);
+    const A = vmul<T>(v128.load(at<T>(gamma, i)), invstdV);
+    v128.store(at<T>(dx, i), vadd<T>(vmul<T>(A, v128.load(at<T>(dy, i))), vadd<T>(vmul<T>(BV, xc), DV)));
+  }
+  for (; i < len; i++) {
+    const xc = load<T>(at<T>(x, i)) - hi - lo;
+    const A = load<T>(at<T>(gamma, i)) * invstd;
+    store<T>(at<T>(dx, i), A * load<T>(at<T>(dy, i)) + (B * xc + D));
+  }
+}
+
+function groupnormForward<T>(
+  x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, G: i32, Cg: i32, S: i32, eps: f64,
+): void {
+  const L = Cg * S;
+  const R = N * G;
+  for (let r = 0; r < R; r++) {
+    const base = <i64>r * L;
+    const moments = segmentMoments<T>(at<T>(x, base), 1, L, L);
+    const mean = f64x2.extract_lane(moments, 0);
+    const variance = f64x2.extract_lane(moments, 1) / <f64>L;
+    const invstd = 1 / Math.sqrt(variance + eps);
+    store<f64>(row(stats, R, MEAN, r), mean);
+    store<f64>(row(stats, R, VAR, r), variance);
+    store<f64>(row(stats, R, INVSTD, r), invstd);
+    const hi = splitHi<T>(mean);
+    const lo = splitLo<T>(mean);
+    const ch0 = <i64>(r % G) * Cg;
+    if (S == 1) {
+      affineElementwise<T>(at<T>(x, base), at<T>(y, base), at<T>(gamma, ch0), at<T>(beta, ch0), L, hi, lo, <T>invstd);
+    } else {
+      for (let j = 0; j < Cg; j++) {
+        const off = base + <i64>j * S;
+        const a = load<T>(at<T>(gamma, ch0 + j)) * <T>invstd;
+        affineSegments<T>(at<T>(x, off), at<T>(y, off), 1, S, S, hi, lo, a, load<T>(at<T>(beta, ch0 + j)));
+      }
+    }
+  }
+}
+
+function groupnormBackward<T>(
+  x: usize, dy: usize, dx: usize, gamma: usize, stats: usize, dgamma: usize, dbeta: usize,
+  N: i32, G: i32, Cg: i32, S: i32,
+): void {
+  const L = Cg * S;
+  const R = N * G;
+  for (let r = 0; r < R; r++) {
+    const base = <i64>r * L;
+    const mean = load<f64>(row(stats, R, MEAN, r));
+    const invstd = load<f64>(row(stats, R, INVSTD, r));
+    const hi = splitHi<T>(mean);
+    const lo = splitLo<T>(mean);
+    const ch0 = <i64>(r % G) * Cg;
+    let sumG: f64 = 0; // sum dxhat
+    let sumGX: f64 = 0; // sum dxhat xc
+    if (S == 1) {
+      const sums = elementwiseGradSums<T>(
+        at<T>(x, base), at<T>(dy, base), at<T>(gamma, ch0), at<T>(dgamma, ch0), at<T>(dbeta, ch0), L, hi, lo, <T>invstd,
+      );
+      sumG = f64x2.extract_lane(sums, 0);
+      sumGX = f64x2.extract_lane(sums, 1);
+    } else {
+      for (let j = 0; j < Cg; j++) {
+        const off = base + <i64>j * S;
+        const sums = segmentGradSums<T>(at<T>(x, off), at<T>(dy, off), 1, S, S, hi, lo);
+        const sumDy = f64x2.extract_lane(sums, 0);
+        const sumDyX = f64x2.extract_lane(sums, 1);
+        const g = <f64>load<T>(at<T>(gamma, ch0 + j));
+        store<T>(at<T>(dbeta, ch0 + j), load<T>(at<T>(dbeta, ch0 + j)) + <T>sumDy);
+        store<T>(at<T>(dgamma, ch0 + j), load<T>(at<T>(dgamma, ch0 + j)) + <T>(sumDyX * invstd));
+        sumG += g * sumDy;
+        sumGX += g * sumDyX;
+      }
+    }
+    const B = <T>((-invstd * invstd * invstd * sumGX) / <f64>L);
+    const D = <T>((-invstd * sumG) / <f64>L);
+    if (S == 1) {
+      gradElementwise<T>(at<T>(x, base), at<T>(dy, base), at<T>(dx, base), at<T>(gamma, ch0), L, hi, lo, <T>invstd, B, D);
+    } else {
+      for (let j = 0; j < Cg; j++) {
+        const off = base + <i64>j * S;
+        const A = load<T>(at<T>(gamma, ch0 + j)) * <T>invstd;
+        gradSegments<T>(at<T>(x, off), at<T>(dy, off), at<T>(dx, off), 1, S, S, hi, lo, A, B, D);
+      }
+    }
+  }
+}
+
+// The kernels: pointers are byte addresses; N, G, Cg, S element counts; stats is f64 (3 rows of N * G).
+
+export function f32_groupnorm_forward(x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, G: i32, Cg: i32, S: i32, eps: f64): void {
+  groupnormForward<f32>(x, y, gamma, beta, stats, N, G, Cg, S, eps);
+}
+
+export function f64_groupnorm_forward(x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, G: i32, Cg: i32, S: i32, eps: f64): void {
+  groupnormForward<f64>(x, y, gamma, beta, stats, N, G, Cg, S, eps);
+}
+
+export function f32_groupnorm_backward(
+  x: usize, dy: usize, dx: usize, gamma: usize, stats: usize, dgamma: usize, dbeta: usize, N: i32, G: i32, Cg: i32, S: i32,
+): void {
+  groupnormBackward<f32>(x, dy, dx, gamma, stats, dgamma, dbeta, N, G, Cg, S);
+}
+
+export function f64_groupnorm_backward(
+  x: usize, dy: usize, dx: usize, gamma: usize, stats: usize, dgamma: usize, dbeta: usize, N: i32, G: i32, Cg: i32, S: i32,
+): void {
+  groupnormBackward<f64>(x, dy, dx, gamma, stats, dgamma, dbeta, N, G, Cg, S);
+}

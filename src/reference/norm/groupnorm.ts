@@ -1,0 +1,92 @@
+import type { Heap } from "../../runtime/heap";
+import { f32Elements, f64Elements, type Elements } from "./elements";
+
+/**
+ * Reference twins of assembly/norm/groupnorm.ts: x of shape (N, G * Cg, S) as R = N * G
+ * rows of L = Cg * S elements, each normalized by its own two-pass f64 mean and biased
+ * variance; element k of row r = (n, g) belongs to channel g * Cg + floor(k / S).
+ *   y = gamma[ch] xhat + beta[ch];  dgamma[ch] += sum dy xhat;  dbeta[ch] += sum dy
+ *   dx = invstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)),  dxhat = gamma[ch] dy
+ * stats: f64 rows [mean | var | invstd] of R each.
+ */
+
+function forward(e: Elements, x: number, y: number, gamma: number, beta: number, stats: number, N: number, G: number, Cg: number, S: number, eps: number): void {
+  const { data, stats: st } = e;
+  const [X, Y, Gm, Bt, St] = [e.at(x), e.at(y), e.at(gamma), e.at(beta), stats >>> 3];
+  const L = Cg * S;
+  const R = N * G;
+  for (let r = 0; r < R; r++) {
+    let sum = 0;
+    for (let k = 0; k < L; k++) sum += data[X + r * L + k]!;
+    const mean = sum / L;
+    let squares = 0;
+    for (let k = 0; k < L; k++) squares += (data[X + r * L + k]! - mean) ** 2;
+    const variance = squares / L;
+    const invstd = 1 / Math.sqrt(variance + eps);
+    st[St + r] = mean;
+    st[St + R + r] = variance;
+    st[St + 2 * R + r] = invstd;
+    for (let k = 0; k < L; k++) {
+      const ch = (r % G) * Cg + Math.floor(k / S);
+      data[Y + r * L + k] = data[Gm + ch]! * (data[X + r * L + k]! - mean) * invstd + data[Bt + ch]!;
+    }
+  }
+}
+
+function backward(
+  e: Elements, x: number, dy: number, dx: number, gamma: number, stats: number, dgamma: number, dbeta: number,
+  N: number, G: number, Cg: number, S: number,
+): void {
+  const { data, stats: st } = e;
+  const [X, Dy, Dx, Gm, Dg, Db, St] = [e.at(x), e.at(dy), e.at(dx), e.at(gamma), e.at(dgamma), e.at(dbeta), stats >>> 3];
+  const L = Cg * S;
+  const R = N * G;
+  for (let r = 0; r < R; r++) {
+    const mean = st[St + r]!;
+    const invstd = st[St + 2 * R + r]!;
+    const channel = (k: number) => (r % G) * Cg + Math.floor(k / S);
+    let sumDxhat = 0;
+    let sumDxhatXhat = 0;
+    for (let k = 0; k < L; k++) {
+      const i = r * L + k;
+      const xhat = (data[X + i]! - mean) * invstd;
+      const dxhat = data[Gm + channel(k)]! * data[Dy + i]!;
+      sumDxhat += dxhat;
+      sumDxhatXhat += dxhat * xhat;
+      data[Dg + channel(k)] = data[Dg + channel(k)]! + data[Dy + i]! * xhat;
+      data[Db + channel(k)] = data[Db + channel(k)]! + data[Dy + i]!;
+    }
+    for (let k = 0; k < L; k++) {
+      const i = r * L + k;
+      const xhat = (data[X + i]! - mean) * invstd;
+      const dxhat = data[Gm + channel(k)]! * data[Dy + i]!;
+      data[Dx + i] = invstd * (dxhat - sumDxhat / L - (xhat * sumDxhatXhat) / L);
+    }
+  }
+}
+
+export function f32_groupnorm_forward(
+  h: Heap, x: number, y: number, gamma: number, beta: number, stats: number, N: number, G: number, Cg: number, S: number, eps: number,
+): void {
+  forward(f32Elements(h), x, y, gamma, beta, stats, N, G, Cg, S, eps);
+}
+
+export function f64_groupnorm_forward(
+  h: Heap, x: number, y: number, gamma: number, beta: number, stats: number, N: number, G: number, Cg: number, S: number, eps: number,
+): void {
+  forward(f64Elements(h), x, y, gamma, beta, stats, N, G, Cg, S, eps);
+}
+
+export function f32_groupnorm_backward(
+  h: Heap, x: number, dy: number, dx: number, gamma: number, stats: number, dgamma: number, dbeta: number,
+  N: number, G: number, Cg: number, S: number,
+): void {
+  backward(f32Elements(h), x, dy, dx, gamma, stats, dgamma, dbeta, N, G, Cg, S);
+}
+
+export function f64_groupnorm_backward(
+  h: Heap, x: number, dy: number, dx: number, gamma: number, stats: number, dgamma: number, dbeta: number,
+  N: number, G: number, Cg: number, S: number,
+): void {
+  backward(f64Elements(h), x, dy, dx, gamma, stats, dgamma, dbeta, N, G, Cg, S);
+}
