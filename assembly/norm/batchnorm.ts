@@ -5,26 +5,29 @@
 //   invstd = 1 / sqrt(var + eps),   xhat = (x - mean) invstd,   y = gamma xhat + beta
 // Backward (the compact closed form):
 //   dbeta = sum dy,   dgamma = sum dy xhat
-//   dx = gamma invstd (dy - dbeta / M - xhat dgamma / M)
-// With frozen statistics (evaluation mode) mean and invstd are constants: dx = gamma invstd dy.
+//   dx = gamma invstd (dy - dbeta / M - xhat dgamma / M) = A dy + B (x - mean) + D
+//   with A = gamma invstd, B = -A invstd dgamma / M, D = -A dbeta / M.
+// With frozen statistics (evaluation mode) mean and invstd are constants: dx = A dy (B = D = 0).
 //
-// Passes: the forward reads x twice (statistics, then normalize) and the backward reads x
-// and dy twice (two sums, then dx), processing one channel block at a time so the second
-// pass finds its data in cache. Statistics: blocked shifted sums merged in f64
-// (segments.ts); the f64 mean enters the f32 passes as hi + lo, so x - mean keeps its
-// accuracy for data far from zero.
+// Passes: the forward reads x twice (statistics, then normalize), the backward reads x and
+// dy twice (two sums, then dx). Both walk memory in order, so every pass streams: the
+// channel of an NCHW batch is N planes spread over the whole tensor, and visiting them
+// channel by channel would stride by C * S elements (4 KiB-aliased for the usual sizes).
+//  - S = 1: rows of C channels, v128 across channels; per-channel partial sums live in T
+//    arrays (scratch slots), a chunk of up to CHUNK rows at a time, four rows per sweep.
+//  - S > 1: each (sample, channel) plane is a contiguous segment, v128 along S.
+// Statistics: blocked shifted sums merged in f64 (segments.ts). The f64 mean enters the T
+// passes split as hi + lo (hi = T(mean)), so x - mean keeps its accuracy far from zero.
 //
-// stats: 5 rows of C f64, [mean | var | invstd | scratch | scratch]. The forward writes the
-// first three (what the backward needs); the backward only reads them and uses the scratch
-// rows. dgamma and dbeta are accumulated into (+=), never overwritten.
-//
-// Two layouts: S = 1 reduces down columns of an N x C matrix, so channels go in v128 lanes
-// (a lanes-wide channel block, rows inner); S > 1 reduces along rows, channel by channel,
-// with v128 along S. Channels left over by the lane blocks take the second path.
+// stats: 9 rows of C f64: [mean | var | invstd | acc0 | acc1 | 4 scratch slots].
+// The forward writes the first three (what the backward needs); the backward reads them and
+// uses the rest. dgamma and dbeta are accumulated into (+=), never overwritten.
 // Memory contract: buffers disjoint except y may alias x and dx may alias dy; any alignment.
 
-import { at, lanesOf, vadd, vhighF64, vloadF64As, vloadF64ResidualAs, vlowF64, vmul, vsplat, vsub } from "./lanes";
-import { CHUNK, affineSegments, gradSegments, segmentGradSums, segmentMoments, splitHi, splitLo } from "./segments";
+import { at, lanesOf, vadd, vmul, vsub } from "./lanes";
+import {
+  CHUNK, affineSegment, gradSegment, mergeMoments, segmentGradSums, segmentMoments, splitHi, splitLo,
+} from "./segments";
 
 const F64: usize = 8;
 
@@ -32,128 +35,210 @@ const F64: usize = 8;
 const MEAN = 0;
 const VAR = 1;
 const INVSTD = 2;
-const SCRATCH0 = 3;
-const SCRATCH1 = 4;
+const ACC0 = 3;
+const ACC1 = 4;
+const SLOT0 = 5;
+// The facade allocates 9 rows of C f64 for `stats` (BATCH_NORM_STATS_ROWS in src/norm/batchnorm.ts).
+
+/** Address of row k, channel c of the stats buffer (f64). */
+// @ts-ignore: decorator
+@inline
+function row(stats: usize, C: i32, k: i32, c: i32): usize {
+  return stats + (<usize>k * <usize>C + <usize>c) * F64;
+}
+
+/** Scratch slot i (0..3) of the stats buffer, used as an array of C elements of T. */
+// @ts-ignore: decorator
+@inline
+function slot(stats: usize, C: i32, i: i32): usize {
+  return row(stats, C, SLOT0 + i, 0);
+}
 
 // @ts-ignore: decorator
 @inline
-function row(stats: usize, C: i32, r: i32, c: i32): usize {
-  return stats + (<usize>r * <usize>C + <usize>c) * F64;
+function fillZero<T>(p: usize, n: i32): void {
+  memory.fill(p, 0, <usize>n * sizeof<T>());
 }
 
-/** Chan merge of two f64 lanes of chunk sums (shift K, sum, square sum over nb) into rows MEAN/VAR (holding M2). */
-// @ts-ignore: decorator
-@inline
-function mergeColumns(stats: usize, C: i32, c: i32, shift: v128, s: v128, q: v128, count: f64, nb: f64): void {
-  const nbV = f64x2.splat(nb);
-  const chunkMean = f64x2.add(shift, f64x2.div(s, nbV));
-  const chunkM2 = f64x2.max(f64x2.splat(0), f64x2.sub(q, f64x2.div(f64x2.mul(s, s), nbV)));
-  const pm = row(stats, C, MEAN, c);
-  const pq = row(stats, C, VAR, c);
-  const total = count + nb;
-  const mean = count > 0 ? v128.load(pm) : f64x2.splat(0);
-  const m2 = count > 0 ? v128.load(pq) : f64x2.splat(0);
-  const delta = f64x2.sub(chunkMean, mean);
-  v128.store(pm, f64x2.add(mean, f64x2.mul(delta, f64x2.splat(nb / total))));
-  v128.store(pq, f64x2.add(m2, f64x2.add(chunkM2, f64x2.mul(f64x2.mul(delta, delta), f64x2.splat((count * nb) / total)))));
+/**
+ * For rows r0..r1-1 of (N, C) matrices a and b, and every channel c:
+ *   accU[c] += sum (a - kA[c]),   accUV[c] += sum (a - kA[c]) (b - kB[c])
+ * in T, four rows per sweep over the channels (v128 across channels, scalar leftovers).
+ */
+function columnSums<T>(a: usize, b: usize, kA: usize, kB: usize, r0: i32, r1: i32, C: i32, accU: usize, accUV: usize): void {
+  const W = lanesOf<T>();
+  const Cv = C & ~(W - 1);
+  let r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const a0 = at<T>(a, <i64>r * C);
+    const b0 = at<T>(b, <i64>r * C);
+    const step = at<T>(0, C);
+    let c = 0;
+    for (; c < Cv; c += W) {
+      const o = at<T>(0, c);
+      const ka = v128.load(kA + o);
+      const kb = v128.load(kB + o);
+      const u0 = vsub<T>(v128.load(a0 + o), ka);
+      const u1 = vsub<T>(v128.load(a0 + step + o), ka);
+      const u2 = vsub<T>(v128.load(a0 + 2 * step + o), ka);
+      const u3 = vsub<T>(v128.load(a0 + 3 * step + o), ka);
+      const v0 = vsub<T>(v128.load(b0 + o), kb);
+      const v1 = vsub<T>(v128.load(b0 + step + o), kb);
+      const v2 = vsub<T>(v128.load(b0 + 2 * step + o), kb);
+      const v3 = vsub<T>(v128.load(b0 + 3 * step + o), kb);
+      const su = vadd<T>(vadd<T>(u0, u1), vadd<T>(u2, u3));
+      const suv = vadd<T>(vadd<T>(vmul<T>(u0, v0), vmul<T>(u1, v1)), vadd<T>(vmul<T>(u2, v2), vmul<T>(u3, v3)));
+      v128.store(accU + o, vadd<T>(v128.load(accU + o), su));
+      v128.store(accUV + o, vadd<T>(v128.load(accUV + o), suv));
+    }
+    for (; c < C; c++) {
+      const o = at<T>(0, c);
+      const ka = load<T>(kA + o);
+      const kb = load<T>(kB + o);
+      let su: T = <T>0;
+      let suv: T = <T>0;
+      for (let k = 0; k < 4; k++) {
+        const u = load<T>(a0 + <usize>k * step + o) - ka;
+        su += u;
+        suv += u * (load<T>(b0 + <usize>k * step + o) - kb);
+      }
+      store<T>(accU + o, load<T>(accU + o) + su);
+      store<T>(accUV + o, load<T>(accUV + o) + suv);
+    }
+  }
+  for (; r < r1; r++) {
+    const a0 = at<T>(a, <i64>r * C);
+    const b0 = at<T>(b, <i64>r * C);
+    let c = 0;
+    for (; c < Cv; c += W) {
+      const o = at<T>(0, c);
+      const u = vsub<T>(v128.load(a0 + o), v128.load(kA + o));
+      const v = vsub<T>(v128.load(b0 + o), v128.load(kB + o));
+      v128.store(accU + o, vadd<T>(v128.load(accU + o), u));
+      v128.store(accUV + o, vadd<T>(v128.load(accUV + o), vmul<T>(u, v)));
+    }
+    for (; c < C; c++) {
+      const o = at<T>(0, c);
+      const u = load<T>(a0 + o) - load<T>(kA + o);
+      store<T>(accU + o, load<T>(accU + o) + u);
+      store<T>(accUV + o, load<T>(accUV + o) + u * (load<T>(b0 + o) - load<T>(kB + o)));
+    }
+  }
 }
 
-/** Column statistics of channels c..c+lanes-1 of an (N, C) matrix into rows MEAN and VAR (as M2). */
-function columnMoments<T>(x: usize, stats: usize, N: i32, C: i32, c: i32): void {
-  let count: f64 = 0;
+/** out = (a - k) * m + d over the rows of (N, C) matrices, with k, m, d arrays of C (T). */
+function columnAffine<T>(a: usize, out: usize, k: usize, m: usize, d: usize, N: i32, C: i32): void {
+  const W = lanesOf<T>();
+  const Cv = C & ~(W - 1);
+  for (let r = 0; r < N; r++) {
+    const pa = at<T>(a, <i64>r * C);
+    const po = at<T>(out, <i64>r * C);
+    let c = 0;
+    for (; c < Cv; c += W) {
+      const o = at<T>(0, c);
+      v128.store(po + o, vadd<T>(vmul<T>(vsub<T>(v128.load(pa + o), v128.load(k + o)), v128.load(m + o)), v128.load(d + o)));
+    }
+    for (; c < C; c++) {
+      const o = at<T>(0, c);
+      store<T>(po + o, (load<T>(pa + o) - load<T>(k + o)) * load<T>(m + o) + load<T>(d + o));
+    }
+  }
+}
+
+/** dx = A dy + B (x - hi) + D over the rows of (N, C) matrices, with hi, A, B, D arrays of C (T). */
+function columnGrad<T>(x: usize, dy: usize, dx: usize, hi: usize, A: usize, B: usize, D: usize, N: i32, C: i32): void {
+  const W = lanesOf<T>();
+  const Cv = C & ~(W - 1);
+  for (let r = 0; r < N; r++) {
+    const off = <i64>r * C;
+    const px = at<T>(x, off);
+    const pdy = at<T>(dy, off);
+    const pdx = at<T>(dx, off);
+    let c = 0;
+    for (; c < Cv; c += W) {
+      const o = at<T>(0, c);
+      const xc = vsub<T>(v128.load(px + o), v128.load(hi + o));
+      const g = vadd<T>(vmul<T>(v128.load(A + o), v128.load(pdy + o)), vadd<T>(vmul<T>(v128.load(B + o), xc), v128.load(D + o)));
+      v128.store(pdx + o, g);
+    }
+    for (; c < C; c++) {
+      const o = at<T>(0, c);
+      const xc = load<T>(px + o) - load<T>(hi + o);
+      store<T>(pdx + o, load<T>(A + o) * load<T>(pdy + o) + (load<T>(B + o) * xc + load<T>(D + o)));
+    }
+  }
+}
+
+/** Rows MEAN and VAR (holding M2) of every channel from the S = 1 layout, chunk by chunk. */
+function columnMoments<T>(x: usize, stats: usize, N: i32, C: i32): void {
+  const accU = slot(stats, C, 0);
+  const accUV = slot(stats, C, 1);
   for (let r0 = 0; r0 < N; r0 += CHUNK) {
     const r1 = min(N, r0 + CHUNK);
-    const shift = v128.load(at<T>(x, <i64>r0 * C + c));
-    let s0 = vsplat<T>(<T>0);
-    let s1 = s0;
-    let q0 = s0;
-    let q1 = s0;
-    let r = r0;
-    for (; r + 1 < r1; r += 2) {
-      const d0 = vsub<T>(v128.load(at<T>(x, <i64>r * C + c)), shift);
-      const d1 = vsub<T>(v128.load(at<T>(x, <i64>(r + 1) * C + c)), shift);
-      s0 = vadd<T>(s0, d0);
-      s1 = vadd<T>(s1, d1);
-      q0 = vadd<T>(q0, vmul<T>(d0, d0));
-      q1 = vadd<T>(q1, vmul<T>(d1, d1));
-    }
-    if (r < r1) {
-      const d0 = vsub<T>(v128.load(at<T>(x, <i64>r * C + c)), shift);
-      s0 = vadd<T>(s0, d0);
-      q0 = vadd<T>(q0, vmul<T>(d0, d0));
-    }
-    const s = vadd<T>(s0, s1);
-    const q = vadd<T>(q0, q1);
+    const shift = at<T>(x, <i64>r0 * C); // the chunk's first row: it contributes zeros
+    fillZero<T>(accU, C);
+    fillZero<T>(accUV, C);
+    columnSums<T>(x, x, shift, shift, r0 + 1, r1, C, accU, accUV);
     const nb = <f64>(r1 - r0);
-    mergeColumns(stats, C, c, vlowF64<T>(shift), vlowF64<T>(s), vlowF64<T>(q), count, nb);
-    if (sizeof<T>() == 4) mergeColumns(stats, C, c + 2, vhighF64(shift), vhighF64(s), vhighF64(q), count, nb);
-    count += nb;
+    for (let c = 0; c < C; c++) {
+      const s = <f64>load<T>(at<T>(accU, c));
+      const chunkM2 = max<f64>(0, <f64>load<T>(at<T>(accUV, c)) - (s * s) / nb);
+      mergeMoments(row(stats, C, MEAN, c), row(stats, C, VAR, c), <f64>r0, <f64>load<T>(at<T>(shift, c)) + s / nb, chunkM2, nb);
+    }
   }
 }
 
-/** var = M2 / M and invstd = 1 / sqrt(var + eps) of channel c, from rows MEAN and VAR (holding M2). */
-// @ts-ignore: decorator
-@inline
-function finishMoments(stats: usize, C: i32, c: i32, M: f64, eps: f64): void {
-  const variance = load<f64>(row(stats, C, VAR, c)) / M;
-  store<f64>(row(stats, C, VAR, c), variance);
-  store<f64>(row(stats, C, INVSTD, c), 1 / Math.sqrt(variance + eps));
-}
-
-/** y = ((x - hi) - lo) * (gamma invstd) + beta for channels c..c+lanes-1 of an (N, C) matrix. */
-function columnAffine<T>(x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, C: i32, c: i32): void {
-  const hi = vloadF64As<T>(row(stats, C, MEAN, c));
-  const lo = vloadF64ResidualAs<T>(row(stats, C, MEAN, c));
-  const a = vmul<T>(v128.load(at<T>(gamma, c)), vloadF64As<T>(row(stats, C, INVSTD, c)));
-  const b = v128.load(at<T>(beta, c));
-  for (let r = 0; r < N; r++) {
-    const off = <i64>r * C + c;
-    const xc = vsub<T>(vsub<T>(v128.load(at<T>(x, off)), hi), lo);
-    v128.store(at<T>(y, off), vadd<T>(vmul<T>(xc, a), b));
+/** var = M2 / M and invstd = 1 / sqrt(var + eps) of every channel. */
+function finishMoments(stats: usize, C: i32, M: f64, eps: f64): void {
+  for (let c = 0; c < C; c++) {
+    const variance = load<f64>(row(stats, C, VAR, c)) / M;
+    store<f64>(row(stats, C, VAR, c), variance);
+    store<f64>(row(stats, C, INVSTD, c), 1 / Math.sqrt(variance + eps));
   }
 }
 
-/** The same for one channel c of an (N, C, S) tensor. */
-function channelAffine<T>(x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, C: i32, S: i32, c: i32): void {
-  const mean = load<f64>(row(stats, C, MEAN, c));
-  const a = load<T>(at<T>(gamma, c)) * <T>load<f64>(row(stats, C, INVSTD, c));
-  const off = <i64>c * S;
-  affineSegments<T>(at<T>(x, off), at<T>(y, off), N, C * S, S, splitHi<T>(mean), splitLo<T>(mean), a, load<T>(at<T>(beta, c)));
-}
-
-/** Channels handled together from channel c: a lane block of columns when S = 1, else one. */
-// @ts-ignore: decorator
-@inline
-function blockWidth<T>(C: i32, S: i32, c: i32): i32 {
-  return S == 1 && c + lanesOf<T>() <= C ? lanesOf<T>() : 1;
-}
-
-/** Normalizes channels c..c+width-1 with the statistics in rows MEAN and INVSTD. */
-// @ts-ignore: decorator
-@inline
-function normalizeBlock<T>(
-  x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, C: i32, S: i32, c: i32, width: i32,
-): void {
-  if (width > 1) columnAffine<T>(x, y, gamma, beta, stats, N, C, c);
-  else channelAffine<T>(x, y, gamma, beta, stats, N, C, S, c);
+/** y = gamma (x - mean) invstd + beta from the statistics rows. */
+function normalize<T>(x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, C: i32, S: i32): void {
+  if (S == 1) {
+    // y = (x - hi) a + (beta - lo a), per-channel coefficients in slots 0..2
+    const hi = slot(stats, C, 0);
+    const a = slot(stats, C, 1);
+    const b = slot(stats, C, 2);
+    for (let c = 0; c < C; c++) {
+      const mean = load<f64>(row(stats, C, MEAN, c));
+      const ac = load<T>(at<T>(gamma, c)) * <T>load<f64>(row(stats, C, INVSTD, c));
+      store<T>(at<T>(hi, c), splitHi<T>(mean));
+      store<T>(at<T>(a, c), ac);
+      store<T>(at<T>(b, c), <T>(<f64>load<T>(at<T>(beta, c)) - <f64>splitLo<T>(mean) * <f64>ac));
+    }
+    columnAffine<T>(x, y, hi, a, b, N, C);
+    return;
+  }
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const mean = load<f64>(row(stats, C, MEAN, c));
+      const a = load<T>(at<T>(gamma, c)) * <T>load<f64>(row(stats, C, INVSTD, c));
+      const off = (<i64>n * C + c) * S;
+      affineSegment<T>(at<T>(x, off), at<T>(y, off), S, splitHi<T>(mean), splitLo<T>(mean), a, load<T>(at<T>(beta, c)));
+    }
+  }
 }
 
 /** Training forward: batch statistics into stats rows MEAN, VAR, INVSTD, then y. */
 function batchnormForward<T>(
   x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, C: i32, S: i32, eps: f64,
 ): void {
-  const M = <f64>N * <f64>S;
-  for (let c = 0, width = 1; c < C; c += width) {
-    width = blockWidth<T>(C, S, c);
-    if (width > 1) columnMoments<T>(x, stats, N, C, c);
-    else {
-      const moments = segmentMoments<T>(at<T>(x, <i64>c * S), N, C * S, S);
-      store<f64>(row(stats, C, MEAN, c), f64x2.extract_lane(moments, 0));
-      store<f64>(row(stats, C, VAR, c), f64x2.extract_lane(moments, 1));
+  if (S == 1) columnMoments<T>(x, stats, N, C);
+  else {
+    for (let n = 0; n < N; n++) {
+      for (let c = 0; c < C; c++) {
+        const off = (<i64>n * C + c) * S;
+        segmentMoments<T>(at<T>(x, off), S, row(stats, C, MEAN, c), row(stats, C, VAR, c), <f64>n * <f64>S);
+      }
     }
-    for (let l = 0; l < width; l++) finishMoments(stats, C, c + l, M, eps);
-    normalizeBlock<T>(x, y, gamma, beta, stats, N, C, S, c, width);
   }
+  finishMoments(stats, C, <f64>N * <f64>S, eps);
+  normalize<T>(x, y, gamma, beta, stats, N, C, S);
 }
 
 /** Evaluation forward: running statistics copied into stats rows MEAN, VAR, INVSTD, then y. */
@@ -167,10 +252,7 @@ function batchnormForwardEval<T>(
     store<f64>(row(stats, C, VAR, c), variance);
     store<f64>(row(stats, C, INVSTD, c), 1 / Math.sqrt(variance + eps));
   }
-  for (let c = 0, width = 1; c < C; c += width) {
-    width = blockWidth<T>(C, S, c);
-    normalizeBlock<T>(x, y, gamma, beta, stats, N, C, S, c, width);
-  }
+  normalize<T>(x, y, gamma, beta, stats, N, C, S);
 }
 
 /**
@@ -187,87 +269,67 @@ function batchnormUpdateRunning<T>(runMean: usize, runVar: usize, stats: usize, 
   }
 }
 
-/** Adds two f64 lanes of column sums into the scratch rows at channel c. */
-// @ts-ignore: decorator
-@inline
-function addColumns(stats: usize, C: i32, c: i32, sdy: v128, sdyxc: v128): void {
-  const p0 = row(stats, C, SCRATCH0, c);
-  const p1 = row(stats, C, SCRATCH1, c);
-  v128.store(p0, f64x2.add(v128.load(p0), sdy));
-  v128.store(p1, f64x2.add(v128.load(p1), sdyxc));
+/**
+ * From rows ACC0 = sum dy and ACC1 = sum dy (x - mean) of every channel: adds dgamma and
+ * dbeta into the gradients, then overwrites ACC0, ACC1 with B and D of dx = A dy + B xc + D.
+ */
+function finishGrads<T>(stats: usize, gamma: usize, dgamma: usize, dbeta: usize, C: i32, M: f64, batchStats: i32): void {
+  for (let c = 0; c < C; c++) {
+    const sumDy = load<f64>(row(stats, C, ACC0, c));
+    const invstd = load<f64>(row(stats, C, INVSTD, c));
+    const gradGamma = load<f64>(row(stats, C, ACC1, c)) * invstd;
+    store<T>(at<T>(dgamma, c), load<T>(at<T>(dgamma, c)) + <T>gradGamma);
+    store<T>(at<T>(dbeta, c), load<T>(at<T>(dbeta, c)) + <T>sumDy);
+    const A = <f64>load<T>(at<T>(gamma, c)) * invstd;
+    store<f64>(row(stats, C, ACC0, c), batchStats ? (-A * invstd * gradGamma) / M : 0);
+    store<f64>(row(stats, C, ACC1, c), batchStats ? (-A * sumDy) / M : 0);
+  }
 }
 
-/** sum dy and sum dy * xc of channels c..c+lanes-1 of an (N, C) matrix into the scratch rows. */
-function columnGradSums<T>(x: usize, dy: usize, stats: usize, N: i32, C: i32, c: i32): void {
-  const W = lanesOf<T>();
-  for (let l = 0; l < W; l++) {
-    store<f64>(row(stats, C, SCRATCH0, c + l), 0);
-    store<f64>(row(stats, C, SCRATCH1, c + l), 0);
+/** Backward, S = 1 layout: sums down the columns, then dx row by row. */
+function columnBackward<T>(
+  x: usize, dy: usize, dx: usize, gamma: usize, stats: usize, dgamma: usize, dbeta: usize, N: i32, C: i32, M: f64, batchStats: i32,
+): void {
+  const zero = slot(stats, C, 0);
+  const hi = slot(stats, C, 1);
+  const accU = slot(stats, C, 2);
+  const accUV = slot(stats, C, 3);
+  fillZero<T>(zero, C);
+  for (let c = 0; c < C; c++) {
+    store<T>(at<T>(hi, c), splitHi<T>(load<f64>(row(stats, C, MEAN, c))));
+    store<f64>(row(stats, C, ACC0, c), 0);
+    store<f64>(row(stats, C, ACC1, c), 0);
   }
-  const hi = vloadF64As<T>(row(stats, C, MEAN, c));
-  const lo = vloadF64ResidualAs<T>(row(stats, C, MEAN, c));
   for (let r0 = 0; r0 < N; r0 += CHUNK) {
     const r1 = min(N, r0 + CHUNK);
-    let s0 = vsplat<T>(<T>0);
-    let s1 = s0;
-    let q0 = s0;
-    let q1 = s0;
-    let r = r0;
-    for (; r + 1 < r1; r += 2) {
-      const off0 = <i64>r * C + c;
-      const off1 = off0 + C;
-      const g0 = v128.load(at<T>(dy, off0));
-      const g1 = v128.load(at<T>(dy, off1));
-      s0 = vadd<T>(s0, g0);
-      s1 = vadd<T>(s1, g1);
-      q0 = vadd<T>(q0, vmul<T>(g0, vsub<T>(vsub<T>(v128.load(at<T>(x, off0)), hi), lo)));
-      q1 = vadd<T>(q1, vmul<T>(g1, vsub<T>(vsub<T>(v128.load(at<T>(x, off1)), hi), lo)));
+    fillZero<T>(accU, C);
+    fillZero<T>(accUV, C);
+    columnSums<T>(dy, x, zero, hi, r0, r1, C, accU, accUV);
+    for (let c = 0; c < C; c++) {
+      const p0 = row(stats, C, ACC0, c);
+      const p1 = row(stats, C, ACC1, c);
+      store<f64>(p0, load<f64>(p0) + <f64>load<T>(at<T>(accU, c)));
+      store<f64>(p1, load<f64>(p1) + <f64>load<T>(at<T>(accUV, c)));
     }
-    if (r < r1) {
-      const off0 = <i64>r * C + c;
-      const g0 = v128.load(at<T>(dy, off0));
-      s0 = vadd<T>(s0, g0);
-      q0 = vadd<T>(q0, vmul<T>(g0, vsub<T>(vsub<T>(v128.load(at<T>(x, off0)), hi), lo)));
-    }
-    const s = vadd<T>(s0, s1);
-    const q = vadd<T>(q0, q1);
-    addColumns(stats, C, c, vlowF64<T>(s), vlowF64<T>(q));
-    if (sizeof<T>() == 4) addColumns(stats, C, c + 2, vhighF64(s), vhighF64(q));
   }
-}
-
-/**
- * Channel c's parameter gradients from its sums (scratch rows: sum dy, sum dy * xc), added
- * into dgamma and dbeta; then the scratch rows receive the coefficients B and D of
- * dx = A dy + B xc + D (A = gamma invstd is formed in T by the caller).
- */
-// @ts-ignore: decorator
-@inline
-function finishGrads<T>(
-  stats: usize, gamma: usize, dgamma: usize, dbeta: usize, C: i32, c: i32, M: f64, batchStats: i32,
-): void {
-  const sumDy = load<f64>(row(stats, C, SCRATCH0, c));
-  const invstd = load<f64>(row(stats, C, INVSTD, c));
-  const gradGamma = load<f64>(row(stats, C, SCRATCH1, c)) * invstd;
-  store<T>(at<T>(dgamma, c), load<T>(at<T>(dgamma, c)) + <T>gradGamma);
-  store<T>(at<T>(dbeta, c), load<T>(at<T>(dbeta, c)) + <T>sumDy);
-  const A = <f64>load<T>(at<T>(gamma, c)) * invstd;
-  store<f64>(row(stats, C, SCRATCH0, c), batchStats ? (-A * invstd * gradGamma) / M : 0);
-  store<f64>(row(stats, C, SCRATCH1, c), batchStats ? (-A * sumDy) / M : 0);
-}
-
-/** dx = A dy + B xc + D for channels c..c+lanes-1 of an (N, C) matrix. */
-function columnGrad<T>(x: usize, dy: usize, dx: usize, gamma: usize, stats: usize, N: i32, C: i32, c: i32): void {
-  const hi = vloadF64As<T>(row(stats, C, MEAN, c));
-  const lo = vloadF64ResidualAs<T>(row(stats, C, MEAN, c));
-  const A = vmul<T>(v128.load(at<T>(gamma, c)), vloadF64As<T>(row(stats, C, INVSTD, c)));
-  const B = vloadF64As<T>(row(stats, C, SCRATCH0, c));
-  const D = vloadF64As<T>(row(stats, C, SCRATCH1, c));
-  for (let r = 0; r < N; r++) {
-    const off = <i64>r * C + c;
-    const xc = vsub<T>(vsub<T>(v128.load(at<T>(x, off)), hi), lo);
-    v128.store(at<T>(dx, off), vadd<T>(vmul<T>(A, v128.load(at<T>(dy, off))), vadd<T>(vmul<T>(B, xc), D)));
+  // The sums were of dy (x - hi); sum dy (x - mean) = sum dy (x - hi) - lo sum dy.
+  for (let c = 0; c < C; c++) {
+    const lo = <f64>splitLo<T>(load<f64>(row(stats, C, MEAN, c)));
+    store<f64>(row(stats, C, ACC1, c), load<f64>(row(stats, C, ACC1, c)) - lo * load<f64>(row(stats, C, ACC0, c)));
   }
+  finishGrads<T>(stats, gamma, dgamma, dbeta, C, M, batchStats);
+  // dx = A dy + B (x - hi) + (D - B lo): slots 0 = A, 1 = hi, 2 = B, 3 = D - B lo
+  const A = zero;
+  const B = accU;
+  const D = accUV;
+  for (let c = 0; c < C; c++) {
+    const Bc = load<f64>(row(stats, C, ACC0, c));
+    const lo = <f64>splitLo<T>(load<f64>(row(stats, C, MEAN, c)));
+    store<T>(at<T>(A, c), load<T>(at<T>(gamma, c)) * <T>load<f64>(row(stats, C, INVSTD, c)));
+    store<T>(at<T>(B, c), <T>Bc);
+    store<T>(at<T>(D, c), <T>(load<f64>(row(stats, C, ACC1, c)) - Bc * lo));
+  }
+  columnGrad<T>(x, dy, dx, hi, A, B, D, N, C);
 }
 
 /** Backward: dgamma += sum dy xhat, dbeta += sum dy, dx by the closed form (batchStats != 0) or frozen statistics. */
@@ -276,30 +338,39 @@ function batchnormBackward<T>(
   N: i32, C: i32, S: i32, batchStats: i32,
 ): void {
   const M = <f64>N * <f64>S;
-  for (let c = 0, width = 1; c < C; c += width) {
-    width = blockWidth<T>(C, S, c);
-    if (width > 1) {
-      columnGradSums<T>(x, dy, stats, N, C, c);
-      for (let l = 0; l < width; l++) finishGrads<T>(stats, gamma, dgamma, dbeta, C, c + l, M, batchStats);
-      columnGrad<T>(x, dy, dx, gamma, stats, N, C, c);
-    } else {
+  if (S == 1) {
+    columnBackward<T>(x, dy, dx, gamma, stats, dgamma, dbeta, N, C, M, batchStats);
+    return;
+  }
+  for (let c = 0; c < C; c++) {
+    store<f64>(row(stats, C, ACC0, c), 0);
+    store<f64>(row(stats, C, ACC1, c), 0);
+  }
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
       const mean = load<f64>(row(stats, C, MEAN, c));
-      const hi = splitHi<T>(mean);
-      const lo = splitLo<T>(mean);
-      const off = <i64>c * S;
-      const sums = segmentGradSums<T>(at<T>(x, off), at<T>(dy, off), N, C * S, S, hi, lo);
-      store<f64>(row(stats, C, SCRATCH0, c), f64x2.extract_lane(sums, 0));
-      store<f64>(row(stats, C, SCRATCH1, c), f64x2.extract_lane(sums, 1));
-      finishGrads<T>(stats, gamma, dgamma, dbeta, C, c, M, batchStats);
+      const off = (<i64>n * C + c) * S;
+      const sums = segmentGradSums<T>(at<T>(x, off), at<T>(dy, off), S, splitHi<T>(mean), splitLo<T>(mean));
+      const p0 = row(stats, C, ACC0, c);
+      const p1 = row(stats, C, ACC1, c);
+      store<f64>(p0, load<f64>(p0) + f64x2.extract_lane(sums, 0));
+      store<f64>(p1, load<f64>(p1) + f64x2.extract_lane(sums, 1));
+    }
+  }
+  finishGrads<T>(stats, gamma, dgamma, dbeta, C, M, batchStats);
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const mean = load<f64>(row(stats, C, MEAN, c));
       const A = load<T>(at<T>(gamma, c)) * <T>load<f64>(row(stats, C, INVSTD, c));
-      const B = <T>load<f64>(row(stats, C, SCRATCH0, c));
-      const D = <T>load<f64>(row(stats, C, SCRATCH1, c));
-      gradSegments<T>(at<T>(x, off), at<T>(dy, off), at<T>(dx, off), N, C * S, S, hi, lo, A, B, D);
+      const B = <T>load<f64>(row(stats, C, ACC0, c));
+      const D = <T>load<f64>(row(stats, C, ACC1, c));
+      const off = (<i64>n * C + c) * S;
+      gradSegment<T>(at<T>(x, off), at<T>(dy, off), at<T>(dx, off), S, splitHi<T>(mean), splitLo<T>(mean), A, B, D);
     }
   }
 }
 
-// The kernels: pointers are byte addresses; N, C, S element counts; stats is f64 (5 rows of C).
+// The kernels: pointers are byte addresses; N, C, S element counts; stats is f64 (9 rows of C).
 
 export function f32_batchnorm_forward(x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, C: i32, S: i32, eps: f64): void {
   batchnormForward<f32>(x, y, gamma, beta, stats, N, C, S, eps);

@@ -22,7 +22,7 @@
 // Memory contract: buffers disjoint except y may alias x and dx may alias dy; any alignment.
 
 import { at, lanesOf, vadd, vmul, vsplat, vsub, vsumF64 } from "./lanes";
-import { CHUNK, affineSegments, gradSegments, segmentGradSums, segmentMoments, splitHi, splitLo } from "./segments";
+import { CHUNK, affineSegment, gradSegment, segmentGradSums, segmentMoments, splitHi, splitLo } from "./segments";
 
 const F64: usize = 8;
 const MEAN = 0;
@@ -131,11 +131,10 @@ function groupnormForward<T>(
   const R = N * G;
   for (let r = 0; r < R; r++) {
     const base = <i64>r * L;
-    const moments = segmentMoments<T>(at<T>(x, base), 1, L, L);
-    const mean = f64x2.extract_lane(moments, 0);
-    const variance = f64x2.extract_lane(moments, 1) / <f64>L;
+    segmentMoments<T>(at<T>(x, base), L, row(stats, R, MEAN, r), row(stats, R, VAR, r), 0);
+    const mean = load<f64>(row(stats, R, MEAN, r));
+    const variance = load<f64>(row(stats, R, VAR, r)) / <f64>L;
     const invstd = 1 / Math.sqrt(variance + eps);
-    store<f64>(row(stats, R, MEAN, r), mean);
     store<f64>(row(stats, R, VAR, r), variance);
     store<f64>(row(stats, R, INVSTD, r), invstd);
     const hi = splitHi<T>(mean);
@@ -147,7 +146,7 @@ function groupnormForward<T>(
       for (let j = 0; j < Cg; j++) {
         const off = base + <i64>j * S;
         const a = load<T>(at<T>(gamma, ch0 + j)) * <T>invstd;
-        affineSegments<T>(at<T>(x, off), at<T>(y, off), 1, S, S, hi, lo, a, load<T>(at<T>(beta, ch0 + j)));
+        affineSegment<T>(at<T>(x, off), at<T>(y, off), S, hi, lo, a, load<T>(at<T>(beta, ch0 + j)));
       }
     }
   }
@@ -177,7 +176,7 @@ function groupnormBackward<T>(
     } else {
       for (let j = 0; j < Cg; j++) {
         const off = base + <i64>j * S;
-        const sums = segmentGradSums<T>(at<T>(x, off), at<T>(dy, off), 1, S, S, hi, lo);
+        const sums = segmentGradSums<T>(at<T>(x, off), at<T>(dy, off), S, hi, lo);
         const sumDy = f64x2.extract_lane(sums, 0);
         const sumDyX = f64x2.extract_lane(sums, 1);
         const g = <f64>load<T>(at<T>(gamma, ch0 + j));
@@ -195,7 +194,7 @@ function groupnormBackward<T>(
       for (let j = 0; j < Cg; j++) {
         const off = base + <i64>j * S;
         const A = load<T>(at<T>(gamma, ch0 + j)) * <T>invstd;
-        gradSegments<T>(at<T>(x, off), at<T>(dy, off), at<T>(dx, off), 1, S, S, hi, lo, A, B, D);
+        gradSegment<T>(at<T>(x, off), at<T>(dy, off), at<T>(dx, off), S, hi, lo, A, B, D);
       }
     }
   }

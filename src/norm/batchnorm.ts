@@ -28,6 +28,12 @@ export interface BatchNormOptions<D extends DType = "f32"> extends NormOptions<D
   trackRunningStats?: boolean;
 }
 
+/**
+ * Rows of C f64 in the statistics buffer the batch-norm kernels take: mean, biased
+ * variance and invstd (written by the forward, read by the backward), then kernel scratch.
+ */
+export const BATCH_NORM_STATS_ROWS = 9;
+
 /** Defaults per convention (PyTorch 2.x docs of BatchNorm2d; tfjs-layers 4.22 BatchNormalization). */
 export const BATCH_NORM_DEFAULTS: Readonly<Record<BatchNormConvention, { momentum: number; eps: number }>> = {
   pytorch: { momentum: 0.1, eps: 1e-5 },
@@ -91,7 +97,7 @@ export class BatchNorm<D extends DType = "f32"> extends NormModule<D> {
     this.momentum = momentum;
     this.runningMean = track ? runtime.tensor([numChannels], { dtype: this.dtype }) : null;
     this.runningVar = track ? runtime.fromArray(new Array<number>(numChannels).fill(1), [numChannels], { dtype: this.dtype }) : null;
-    this.stats = runtime.tensor([5, numChannels], { dtype: "f64" });
+    this.stats = runtime.tensor([BATCH_NORM_STATS_ROWS, numChannels], { dtype: "f64" });
   }
 
   /**

@@ -3,6 +3,7 @@ import { twinRuntimes } from "../helpers/backends";
 import { uniformArray } from "../helpers/random";
 import type { Runtime } from "../../src/runtime/runtime";
 import type { DType } from "../../src/runtime/tensor";
+import { BATCH_NORM_STATS_ROWS } from "../../src/norm/batchnorm";
 
 /**
  * The wasm normalization kernels against their reference twins, on shapes chosen to hit
@@ -45,7 +46,7 @@ function runBatchNorm(rt: Runtime, dtype: DType, [N, C, S]: number[], mode: "tra
     const dbeta = t(uniformArray(C!, seed + 7));
     const y = rt.tensor([n], { dtype });
     const dx = rt.tensor([n], { dtype });
-    const stats = rt.tensor([5, C!], { dtype: "f64" });
+    const stats = rt.tensor([BATCH_NORM_STATS_ROWS, C!], { dtype: "f64" });
     if (mode === "train") {
       kernel(rt, `${dtype}_batchnorm_forward`)(x.ptr, y.ptr, gamma.ptr, beta.ptr, stats.ptr, N!, C!, S!, 1e-5);
       kernel(rt, `${dtype}_batchnorm_update_running`)(runMean.ptr, runVar.ptr, stats.ptr, C!, 0.9, 0.1, n / C! / (n / C! - 1));

@@ -8,7 +8,7 @@ import { f32Elements, f64Elements, type Elements } from "./elements";
  *   y = gamma (x - mean) / sqrt(var + eps) + beta
  *   dgamma += sum dy xhat,  dbeta += sum dy,
  *   dx = gamma invstd (dy - dbeta/M - xhat dgamma/M)   (batch statistics; else gamma invstd dy)
- * stats: f64 rows [mean | var | invstd | scratch | scratch] of C each (the twins leave the
+ * stats: f64 rows of C each, [mean | var | invstd | kernel scratch...] (the twins leave the
  * scratch rows alone).
  */
 
