@@ -1,5 +1,4 @@
-import type { Heap } from "../../runtime/heap";
-import { f32Elements, f64Elements, type Elements } from "./elements";
+import { f32Elements, f64Elements, twin, type Elements } from "./elements";
 
 /**
  * Reference twins of assembly/norm/batchnorm.ts: batch normalization over x of shape
@@ -104,54 +103,12 @@ function backward(
   }
 }
 
-export function f32_batchnorm_forward(
-  h: Heap, x: number, y: number, gamma: number, beta: number, stats: number, N: number, C: number, S: number, eps: number,
-): void {
-  forward(f32Elements(h), x, y, gamma, beta, stats, N, C, S, eps);
-}
-
-export function f64_batchnorm_forward(
-  h: Heap, x: number, y: number, gamma: number, beta: number, stats: number, N: number, C: number, S: number, eps: number,
-): void {
-  forward(f64Elements(h), x, y, gamma, beta, stats, N, C, S, eps);
-}
-
-export function f32_batchnorm_forward_eval(
-  h: Heap, x: number, y: number, gamma: number, beta: number, runMean: number, runVar: number, stats: number,
-  N: number, C: number, S: number, eps: number,
-): void {
-  forwardEval(f32Elements(h), x, y, gamma, beta, runMean, runVar, stats, N, C, S, eps);
-}
-
-export function f64_batchnorm_forward_eval(
-  h: Heap, x: number, y: number, gamma: number, beta: number, runMean: number, runVar: number, stats: number,
-  N: number, C: number, S: number, eps: number,
-): void {
-  forwardEval(f64Elements(h), x, y, gamma, beta, runMean, runVar, stats, N, C, S, eps);
-}
-
-export function f32_batchnorm_update_running(
-  h: Heap, runMean: number, runVar: number, stats: number, C: number, keep: number, take: number, varScale: number,
-): void {
-  updateRunning(f32Elements(h), runMean, runVar, stats, C, keep, take, varScale);
-}
-
-export function f64_batchnorm_update_running(
-  h: Heap, runMean: number, runVar: number, stats: number, C: number, keep: number, take: number, varScale: number,
-): void {
-  updateRunning(f64Elements(h), runMean, runVar, stats, C, keep, take, varScale);
-}
-
-export function f32_batchnorm_backward(
-  h: Heap, x: number, dy: number, dx: number, gamma: number, stats: number, dgamma: number, dbeta: number,
-  N: number, C: number, S: number, batchStats: number,
-): void {
-  backward(f32Elements(h), x, dy, dx, gamma, stats, dgamma, dbeta, N, C, S, batchStats);
-}
-
-export function f64_batchnorm_backward(
-  h: Heap, x: number, dy: number, dx: number, gamma: number, stats: number, dgamma: number, dbeta: number,
-  N: number, C: number, S: number, batchStats: number,
-): void {
-  backward(f64Elements(h), x, dy, dx, gamma, stats, dgamma, dbeta, N, C, S, batchStats);
-}
+// The twins, same names and arguments as the wasm exports after the leading Heap.
+export const f32_batchnorm_forward = twin(f32Elements, forward);
+export const f64_batchnorm_forward = twin(f64Elements, forward);
+export const f32_batchnorm_forward_eval = twin(f32Elements, forwardEval);
+export const f64_batchnorm_forward_eval = twin(f64Elements, forwardEval);
+export const f32_batchnorm_update_running = twin(f32Elements, updateRunning);
+export const f64_batchnorm_update_running = twin(f64Elements, updateRunning);
+export const f32_batchnorm_backward = twin(f32Elements, backward);
+export const f64_batchnorm_backward = twin(f64Elements, backward);

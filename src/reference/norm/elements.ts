@@ -18,3 +18,14 @@ export function f32Elements(h: Heap): Elements {
 export function f64Elements(h: Heap): Elements {
   return { data: h.f64, at: (ptr) => ptr >>> 3, stats: h.f64 };
 }
+
+/**
+ * A kernel twin for one dtype: `fn` written once over Elements, bound to the f32 or f64
+ * view of the heap at each call (views are rebuilt after the memory grows).
+ */
+export function twin<A extends number[]>(
+  elements: (h: Heap) => Elements,
+  fn: (e: Elements, ...args: A) => void,
+): (h: Heap, ...args: A) => void {
+  return (h, ...args) => fn(elements(h), ...args);
+}

@@ -1,5 +1,4 @@
-import type { Heap } from "../../runtime/heap";
-import { f32Elements, f64Elements, type Elements } from "./elements";
+import { f32Elements, f64Elements, twin, type Elements } from "./elements";
 
 /**
  * Reference twins of assembly/norm/groupnorm.ts: x of shape (N, G * Cg, S) as R = N * G
@@ -65,28 +64,8 @@ function backward(
   }
 }
 
-export function f32_groupnorm_forward(
-  h: Heap, x: number, y: number, gamma: number, beta: number, stats: number, N: number, G: number, Cg: number, S: number, eps: number,
-): void {
-  forward(f32Elements(h), x, y, gamma, beta, stats, N, G, Cg, S, eps);
-}
-
-export function f64_groupnorm_forward(
-  h: Heap, x: number, y: number, gamma: number, beta: number, stats: number, N: number, G: number, Cg: number, S: number, eps: number,
-): void {
-  forward(f64Elements(h), x, y, gamma, beta, stats, N, G, Cg, S, eps);
-}
-
-export function f32_groupnorm_backward(
-  h: Heap, x: number, dy: number, dx: number, gamma: number, stats: number, dgamma: number, dbeta: number,
-  N: number, G: number, Cg: number, S: number,
-): void {
-  backward(f32Elements(h), x, dy, dx, gamma, stats, dgamma, dbeta, N, G, Cg, S);
-}
-
-export function f64_groupnorm_backward(
-  h: Heap, x: number, dy: number, dx: number, gamma: number, stats: number, dgamma: number, dbeta: number,
-  N: number, G: number, Cg: number, S: number,
-): void {
-  backward(f64Elements(h), x, dy, dx, gamma, stats, dgamma, dbeta, N, G, Cg, S);
-}
+// The twins, same names and arguments as the wasm exports after the leading Heap.
+export const f32_groupnorm_forward = twin(f32Elements, forward);
+export const f64_groupnorm_forward = twin(f64Elements, forward);
+export const f32_groupnorm_backward = twin(f32Elements, backward);
+export const f64_groupnorm_backward = twin(f64Elements, backward);
