@@ -26,10 +26,8 @@
 
 import { at, lanesOf, vadd, vmul, vsub } from "./lanes";
 import {
-  CHUNK, affineSegment, gradSegment, mergeMoments, segmentGradSums, segmentMoments, splitHi, splitLo,
+  CHUNK, affineSegment, gradSegment, mergeMoments, segmentGradSums, segmentMoments, splitHi, splitLo, statsAt,
 } from "./segments";
-
-const F64: usize = 8;
 
 // Rows of the stats buffer.
 const MEAN = 0;
@@ -40,18 +38,11 @@ const ACC1 = 4;
 const SLOT0 = 5;
 // The facade allocates 9 rows of C f64 for `stats` (BATCH_NORM_STATS_ROWS in src/norm/batchnorm.ts).
 
-/** Address of row k, channel c of the stats buffer (f64). */
-// @ts-ignore: decorator
-@inline
-function row(stats: usize, C: i32, k: i32, c: i32): usize {
-  return stats + (<usize>k * <usize>C + <usize>c) * F64;
-}
-
 /** Scratch slot i (0..3) of the stats buffer, used as an array of C elements of T. */
 // @ts-ignore: decorator
 @inline
 function slot(stats: usize, C: i32, i: i32): usize {
-  return row(stats, C, SLOT0 + i, 0);
+  return statsAt(stats, C, SLOT0 + i, 0);
 }
 
 // @ts-ignore: decorator
@@ -183,7 +174,7 @@ function columnMoments<T>(x: usize, stats: usize, N: i32, C: i32): void {
     for (let c = 0; c < C; c++) {
       const s = <f64>load<T>(at<T>(accU, c));
       const chunkM2 = max<f64>(0, <f64>load<T>(at<T>(accUV, c)) - (s * s) / nb);
-      mergeMoments(row(stats, C, MEAN, c), row(stats, C, VAR, c), <f64>r0, <f64>load<T>(at<T>(shift, c)) + s / nb, chunkM2, nb);
+      mergeMoments(statsAt(stats, C, MEAN, c), statsAt(stats, C, VAR, c), <f64>r0, <f64>load<T>(at<T>(shift, c)) + s / nb, chunkM2, nb);
     }
   }
 }
@@ -191,9 +182,9 @@ function columnMoments<T>(x: usize, stats: usize, N: i32, C: i32): void {
 /** var = M2 / M and invstd = 1 / sqrt(var + eps) of every channel. */
 function finishMoments(stats: usize, C: i32, M: f64, eps: f64): void {
   for (let c = 0; c < C; c++) {
-    const variance = load<f64>(row(stats, C, VAR, c)) / M;
-    store<f64>(row(stats, C, VAR, c), variance);
-    store<f64>(row(stats, C, INVSTD, c), 1 / Math.sqrt(variance + eps));
+    const variance = load<f64>(statsAt(stats, C, VAR, c)) / M;
+    store<f64>(statsAt(stats, C, VAR, c), variance);
+    store<f64>(statsAt(stats, C, INVSTD, c), 1 / Math.sqrt(variance + eps));
   }
 }
 
@@ -205,8 +196,8 @@ function normalize<T>(x: usize, y: usize, gamma: usize, beta: usize, stats: usiz
     const a = slot(stats, C, 1);
     const b = slot(stats, C, 2);
     for (let c = 0; c < C; c++) {
-      const mean = load<f64>(row(stats, C, MEAN, c));
-      const ac = load<T>(at<T>(gamma, c)) * <T>load<f64>(row(stats, C, INVSTD, c));
+      const mean = load<f64>(statsAt(stats, C, MEAN, c));
+      const ac = load<T>(at<T>(gamma, c)) * <T>load<f64>(statsAt(stats, C, INVSTD, c));
       store<T>(at<T>(hi, c), splitHi<T>(mean));
       store<T>(at<T>(a, c), ac);
       store<T>(at<T>(b, c), <T>(<f64>load<T>(at<T>(beta, c)) - <f64>splitLo<T>(mean) * <f64>ac));
@@ -216,8 +207,8 @@ function normalize<T>(x: usize, y: usize, gamma: usize, beta: usize, stats: usiz
   }
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const mean = load<f64>(row(stats, C, MEAN, c));
-      const a = load<T>(at<T>(gamma, c)) * <T>load<f64>(row(stats, C, INVSTD, c));
+      const mean = load<f64>(statsAt(stats, C, MEAN, c));
+      const a = load<T>(at<T>(gamma, c)) * <T>load<f64>(statsAt(stats, C, INVSTD, c));
       const off = (<i64>n * C + c) * S;
       affineSegment<T>(at<T>(x, off), at<T>(y, off), S, splitHi<T>(mean), splitLo<T>(mean), a, load<T>(at<T>(beta, c)));
     }
@@ -233,7 +224,7 @@ function batchnormForward<T>(
     for (let n = 0; n < N; n++) {
       for (let c = 0; c < C; c++) {
         const off = (<i64>n * C + c) * S;
-        segmentMoments<T>(at<T>(x, off), S, row(stats, C, MEAN, c), row(stats, C, VAR, c), <f64>n * <f64>S);
+        segmentMoments<T>(at<T>(x, off), S, statsAt(stats, C, MEAN, c), statsAt(stats, C, VAR, c), <f64>n * <f64>S);
       }
     }
   }
@@ -248,9 +239,9 @@ function batchnormForwardEval<T>(
 ): void {
   for (let c = 0; c < C; c++) {
     const variance = <f64>load<T>(at<T>(runVar, c));
-    store<f64>(row(stats, C, MEAN, c), <f64>load<T>(at<T>(runMean, c)));
-    store<f64>(row(stats, C, VAR, c), variance);
-    store<f64>(row(stats, C, INVSTD, c), 1 / Math.sqrt(variance + eps));
+    store<f64>(statsAt(stats, C, MEAN, c), <f64>load<T>(at<T>(runMean, c)));
+    store<f64>(statsAt(stats, C, VAR, c), variance);
+    store<f64>(statsAt(stats, C, INVSTD, c), 1 / Math.sqrt(variance + eps));
   }
   normalize<T>(x, y, gamma, beta, stats, N, C, S);
 }
@@ -264,8 +255,8 @@ function batchnormUpdateRunning<T>(runMean: usize, runVar: usize, stats: usize, 
   for (let c = 0; c < C; c++) {
     const pm = at<T>(runMean, c);
     const pv = at<T>(runVar, c);
-    store<T>(pm, <T>(keep * <f64>load<T>(pm) + take * load<f64>(row(stats, C, MEAN, c))));
-    store<T>(pv, <T>(keep * <f64>load<T>(pv) + take * (varScale * load<f64>(row(stats, C, VAR, c)))));
+    store<T>(pm, <T>(keep * <f64>load<T>(pm) + take * load<f64>(statsAt(stats, C, MEAN, c))));
+    store<T>(pv, <T>(keep * <f64>load<T>(pv) + take * (varScale * load<f64>(statsAt(stats, C, VAR, c)))));
   }
 }
 
@@ -275,14 +266,14 @@ function batchnormUpdateRunning<T>(runMean: usize, runVar: usize, stats: usize, 
  */
 function finishGrads<T>(stats: usize, gamma: usize, dgamma: usize, dbeta: usize, C: i32, M: f64, batchStats: i32): void {
   for (let c = 0; c < C; c++) {
-    const sumDy = load<f64>(row(stats, C, ACC0, c));
-    const invstd = load<f64>(row(stats, C, INVSTD, c));
-    const gradGamma = load<f64>(row(stats, C, ACC1, c)) * invstd;
+    const sumDy = load<f64>(statsAt(stats, C, ACC0, c));
+    const invstd = load<f64>(statsAt(stats, C, INVSTD, c));
+    const gradGamma = load<f64>(statsAt(stats, C, ACC1, c)) * invstd;
     store<T>(at<T>(dgamma, c), load<T>(at<T>(dgamma, c)) + <T>gradGamma);
     store<T>(at<T>(dbeta, c), load<T>(at<T>(dbeta, c)) + <T>sumDy);
     const A = <f64>load<T>(at<T>(gamma, c)) * invstd;
-    store<f64>(row(stats, C, ACC0, c), batchStats ? (-A * invstd * gradGamma) / M : 0);
-    store<f64>(row(stats, C, ACC1, c), batchStats ? (-A * sumDy) / M : 0);
+    store<f64>(statsAt(stats, C, ACC0, c), batchStats ? (-A * invstd * gradGamma) / M : 0);
+    store<f64>(statsAt(stats, C, ACC1, c), batchStats ? (-A * sumDy) / M : 0);
   }
 }
 
@@ -296,9 +287,9 @@ function columnBackward<T>(
   const accUV = slot(stats, C, 3);
   fillZero<T>(zero, C);
   for (let c = 0; c < C; c++) {
-    store<T>(at<T>(hi, c), splitHi<T>(load<f64>(row(stats, C, MEAN, c))));
-    store<f64>(row(stats, C, ACC0, c), 0);
-    store<f64>(row(stats, C, ACC1, c), 0);
+    store<T>(at<T>(hi, c), splitHi<T>(load<f64>(statsAt(stats, C, MEAN, c))));
+    store<f64>(statsAt(stats, C, ACC0, c), 0);
+    store<f64>(statsAt(stats, C, ACC1, c), 0);
   }
   for (let r0 = 0; r0 < N; r0 += CHUNK) {
     const r1 = min(N, r0 + CHUNK);
@@ -306,16 +297,16 @@ function columnBackward<T>(
     fillZero<T>(accUV, C);
     columnSums<T>(dy, x, zero, hi, r0, r1, C, accU, accUV);
     for (let c = 0; c < C; c++) {
-      const p0 = row(stats, C, ACC0, c);
-      const p1 = row(stats, C, ACC1, c);
+      const p0 = statsAt(stats, C, ACC0, c);
+      const p1 = statsAt(stats, C, ACC1, c);
       store<f64>(p0, load<f64>(p0) + <f64>load<T>(at<T>(accU, c)));
       store<f64>(p1, load<f64>(p1) + <f64>load<T>(at<T>(accUV, c)));
     }
   }
   // The sums were of dy (x - hi); sum dy (x - mean) = sum dy (x - hi) - lo sum dy.
   for (let c = 0; c < C; c++) {
-    const lo = <f64>splitLo<T>(load<f64>(row(stats, C, MEAN, c)));
-    store<f64>(row(stats, C, ACC1, c), load<f64>(row(stats, C, ACC1, c)) - lo * load<f64>(row(stats, C, ACC0, c)));
+    const lo = <f64>splitLo<T>(load<f64>(statsAt(stats, C, MEAN, c)));
+    store<f64>(statsAt(stats, C, ACC1, c), load<f64>(statsAt(stats, C, ACC1, c)) - lo * load<f64>(statsAt(stats, C, ACC0, c)));
   }
   finishGrads<T>(stats, gamma, dgamma, dbeta, C, M, batchStats);
   // dx = A dy + B (x - hi) + (D - B lo): slots 0 = A, 1 = hi, 2 = B, 3 = D - B lo
@@ -323,11 +314,11 @@ function columnBackward<T>(
   const B = accU;
   const D = accUV;
   for (let c = 0; c < C; c++) {
-    const Bc = load<f64>(row(stats, C, ACC0, c));
-    const lo = <f64>splitLo<T>(load<f64>(row(stats, C, MEAN, c)));
-    store<T>(at<T>(A, c), load<T>(at<T>(gamma, c)) * <T>load<f64>(row(stats, C, INVSTD, c)));
+    const Bc = load<f64>(statsAt(stats, C, ACC0, c));
+    const lo = <f64>splitLo<T>(load<f64>(statsAt(stats, C, MEAN, c)));
+    store<T>(at<T>(A, c), load<T>(at<T>(gamma, c)) * <T>load<f64>(statsAt(stats, C, INVSTD, c)));
     store<T>(at<T>(B, c), <T>Bc);
-    store<T>(at<T>(D, c), <T>(load<f64>(row(stats, C, ACC1, c)) - Bc * lo));
+    store<T>(at<T>(D, c), <T>(load<f64>(statsAt(stats, C, ACC1, c)) - Bc * lo));
   }
   columnGrad<T>(x, dy, dx, hi, A, B, D, N, C);
 }
@@ -343,16 +334,16 @@ function batchnormBackward<T>(
     return;
   }
   for (let c = 0; c < C; c++) {
-    store<f64>(row(stats, C, ACC0, c), 0);
-    store<f64>(row(stats, C, ACC1, c), 0);
+    store<f64>(statsAt(stats, C, ACC0, c), 0);
+    store<f64>(statsAt(stats, C, ACC1, c), 0);
   }
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const mean = load<f64>(row(stats, C, MEAN, c));
+      const mean = load<f64>(statsAt(stats, C, MEAN, c));
       const off = (<i64>n * C + c) * S;
       const sums = segmentGradSums<T>(at<T>(x, off), at<T>(dy, off), S, splitHi<T>(mean), splitLo<T>(mean));
-      const p0 = row(stats, C, ACC0, c);
-      const p1 = row(stats, C, ACC1, c);
+      const p0 = statsAt(stats, C, ACC0, c);
+      const p1 = statsAt(stats, C, ACC1, c);
       store<f64>(p0, load<f64>(p0) + f64x2.extract_lane(sums, 0));
       store<f64>(p1, load<f64>(p1) + f64x2.extract_lane(sums, 1));
     }
@@ -360,10 +351,10 @@ function batchnormBackward<T>(
   finishGrads<T>(stats, gamma, dgamma, dbeta, C, M, batchStats);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const mean = load<f64>(row(stats, C, MEAN, c));
-      const A = load<T>(at<T>(gamma, c)) * <T>load<f64>(row(stats, C, INVSTD, c));
-      const B = <T>load<f64>(row(stats, C, ACC0, c));
-      const D = <T>load<f64>(row(stats, C, ACC1, c));
+      const mean = load<f64>(statsAt(stats, C, MEAN, c));
+      const A = load<T>(at<T>(gamma, c)) * <T>load<f64>(statsAt(stats, C, INVSTD, c));
+      const B = <T>load<f64>(statsAt(stats, C, ACC0, c));
+      const D = <T>load<f64>(statsAt(stats, C, ACC1, c));
       const off = (<i64>n * C + c) * S;
       gradSegment<T>(at<T>(x, off), at<T>(dy, off), at<T>(dx, off), S, splitHi<T>(mean), splitLo<T>(mean), A, B, D);
     }

@@ -22,18 +22,11 @@
 // Memory contract: buffers disjoint except y may alias x and dx may alias dy; any alignment.
 
 import { at, lanesOf, vadd, vmul, vsplat, vsub, vsumF64 } from "./lanes";
-import { CHUNK, affineSegment, gradSegment, segmentGradSums, segmentMoments, splitHi, splitLo } from "./segments";
+import { CHUNK, affineSegment, gradSegment, segmentGradSums, segmentMoments, splitHi, splitLo, statsAt } from "./segments";
 
-const F64: usize = 8;
 const MEAN = 0;
 const VAR = 1;
 const INVSTD = 2;
-
-// @ts-ignore: decorator
-@inline
-function row(stats: usize, R: i32, k: i32, r: i32): usize {
-  return stats + (<usize>k * <usize>R + <usize>r) * F64;
-}
 
 /** y = ((x - hi) - lo) * (gamma invstd) + beta over len elements, gamma and beta elementwise. */
 function affineElementwise<T>(x: usize, y: usize, gamma: usize, beta: usize, len: i32, hi: T, lo: T, invstd: T): void {
@@ -131,12 +124,12 @@ function groupnormForward<T>(
   const R = N * G;
   for (let r = 0; r < R; r++) {
     const base = <i64>r * L;
-    segmentMoments<T>(at<T>(x, base), L, row(stats, R, MEAN, r), row(stats, R, VAR, r), 0);
-    const mean = load<f64>(row(stats, R, MEAN, r));
-    const variance = load<f64>(row(stats, R, VAR, r)) / <f64>L;
+    segmentMoments<T>(at<T>(x, base), L, statsAt(stats, R, MEAN, r), statsAt(stats, R, VAR, r), 0);
+    const mean = load<f64>(statsAt(stats, R, MEAN, r));
+    const variance = load<f64>(statsAt(stats, R, VAR, r)) / <f64>L;
     const invstd = 1 / Math.sqrt(variance + eps);
-    store<f64>(row(stats, R, VAR, r), variance);
-    store<f64>(row(stats, R, INVSTD, r), invstd);
+    store<f64>(statsAt(stats, R, VAR, r), variance);
+    store<f64>(statsAt(stats, R, INVSTD, r), invstd);
     const hi = splitHi<T>(mean);
     const lo = splitLo<T>(mean);
     const ch0 = <i64>(r % G) * Cg;
@@ -160,8 +153,8 @@ function groupnormBackward<T>(
   const R = N * G;
   for (let r = 0; r < R; r++) {
     const base = <i64>r * L;
-    const mean = load<f64>(row(stats, R, MEAN, r));
-    const invstd = load<f64>(row(stats, R, INVSTD, r));
+    const mean = load<f64>(statsAt(stats, R, MEAN, r));
+    const invstd = load<f64>(statsAt(stats, R, INVSTD, r));
     const hi = splitHi<T>(mean);
     const lo = splitLo<T>(mean);
     const ch0 = <i64>(r % G) * Cg;

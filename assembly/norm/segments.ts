@@ -16,6 +16,16 @@ import { at, lanesOf, vadd, vmul, vsplat, vsub, vsumF64 } from "./lanes";
 export const CHUNK: i32 = 1024;
 
 /**
+ * Address of entry i of row k of a statistics buffer: rows of `width` f64 each (mean,
+ * var, invstd, ... for `width` channels or normalized rows).
+ */
+// @ts-ignore: decorator
+@inline
+export function statsAt(stats: usize, width: i32, k: i32, i: i32): usize {
+  return stats + (<usize>k * <usize>width + <usize>i) * 8;
+}
+
+/**
  * Chan et al.'s update: merges a chunk of nb values with mean chunkMean and centered square
  * sum chunkM2 into the (mean, M2) stored as f64 at pMean and pM2, which summarize `count`
  * values (nothing is read when count = 0).
