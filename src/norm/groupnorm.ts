@@ -1,4 +1,4 @@
-import { ShapeError, ValueError } from "../runtime/errors";
+import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
 import type { DType, Tensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
@@ -43,7 +43,12 @@ export abstract class RowNorm<D extends DType = "f32"> extends NormModule<D> {
   backward(dy: Tensor<D>): Tensor<D> {
     const { x, dy: grad } = this.checkGradient(dy);
     const { N, G, Cg, S } = this.layout(x);
-    const stats = this.buffer("stats", [3, N * G], "f64");
+    const stats = this.existingBuffer("stats");
+    if (stats === null) {
+      throw new DisposedError(
+        `${this.constructor.name}.backward(): the statistics of forward() were freed (by the end of the rt.scope it ran in); run forward() again`,
+      );
+    }
     const dx = this.buffer("inputGrad", x.shape, this.dtype);
     this.runtime.kernels[`${this.dtype}_groupnorm_backward`](
       x.ptr, grad.ptr, dx.ptr, this.scale.ptr, stats.ptr, this.scaleGrad.ptr, this.shiftGrad.ptr, N, G, Cg, S,

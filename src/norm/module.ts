@@ -139,6 +139,12 @@ export abstract class NormModule<D extends DType = "f32"> {
     return { x, dy: grad };
   }
 
+  /** The live module-owned buffer named `name`, or null if it was never made or has been freed. */
+  protected existingBuffer(name: string): Tensor | null {
+    const have = this.owned.get(name);
+    return have && !have.disposed ? have : null;
+  }
+
   /** A module-owned buffer named `name`, reused while its shape and dtype stay the same. */
   protected buffer<E extends DType>(name: string, shape: readonly number[], dtype: E): Tensor<E> {
     const have = this.owned.get(name);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { describeBackends } from "../helpers/backends";
 import { expectClose, relativeError } from "../helpers/close";
 import { centralDifferences, weightedSum } from "../helpers/gradcheck";
@@ -127,6 +128,43 @@ describeBackends("BatchNorm", (rt) => {
         bn.dispose();
       });
     });
+  });
+
+  it("law: each output channel has mean beta and variance gamma^2 var / (var + eps) (fast-check, f64)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 6 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.double({ min: -1e3, max: 1e3, noNaN: true }),
+        fc.double({ min: 1e-3, max: 1e3, noNaN: true }),
+        fc.integer({ min: 0, max: 1 << 30 }),
+        (N, C, S, offset, spread, seed) => {
+          rt.scope(() => {
+            const n = N * C * S;
+            const bn = new BatchNorm(rt, C, { dtype: "f64" });
+            bn.gamma!.set(uniformArray(C, seed, -2, 2));
+            bn.beta!.set(uniformArray(C, seed + 1, -2, 2));
+            const x = rt.fromArray(uniformArray(n, seed + 2).map((u) => offset + spread * u), [N, C, S], { dtype: "f64" });
+            const y = bn.forward(x, { training: true }).data;
+            for (let c = 0; c < C; c++) {
+              const pick = (v: ArrayLike<number>) => Array.from({ length: N * S }, (_, k) => v[(Math.floor(k / S) * C + c) * S + (k % S)]!);
+              const moments = (v: number[]) => {
+                const m = v.reduce((a, b) => a + b) / v.length;
+                return [m, v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length] as const;
+              };
+              const [, vx] = moments(pick(x.data));
+              const [my, vy] = moments(pick(y));
+              const g = bn.gamma!.data[c]!;
+              expect(Math.abs(my - bn.beta!.data[c]!)).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(g)));
+              expect(Math.abs(vy - (g * g * vx) / (vx + 1e-5))).toBeLessThanOrEqual(1e-9 * (1 + g * g));
+            }
+            bn.dispose();
+          });
+        },
+      ),
+      { numRuns: 40, seed: 6 },
+    );
   });
 
   describe("gradients against central finite differences (f64, relative error <= 1e-6)", () => {

@@ -135,3 +135,43 @@ describe.each(["f32", "f64"] as const)("%s group norm kernels: wasm vs reference
     expectTwins(runGroupNorm(wasm, dtype, [N, G, Cg, S], seed), runGroupNorm(js, dtype, [N, G, Cg, S], seed), dtype, `${N}x${G}x${Cg}x${S}`);
   });
 });
+
+describe.each(["f32", "f64"] as const)("%s kernels in place (y aliasing x, dx aliasing dy)", (dtype) => {
+  /** Runs forward then backward with separate outputs, and again in place; returns both. */
+  function inPlace(rt: Runtime, family: "batchnorm" | "groupnorm", dims: number[], C: number): number[][][] {
+    return rt.scope(() => {
+      const n = dims.reduce((a, b) => a * b, 1);
+      const t = (values: ArrayLike<number>) => rt.fromArray(values, [values.length], { dtype });
+      const gamma = t(uniformArray(C, 2, 0.5, 1.5));
+      const beta = t(uniformArray(C, 3));
+      const rows = family === "batchnorm" ? BATCH_NORM_STATS_ROWS * C : 3 * dims[0]! * dims[1]!;
+      const run = (aliased: boolean) => {
+        const x = t(uniformArray(n, 1, 2, 4));
+        const dy = t(uniformArray(n, 4));
+        const y = aliased ? x : rt.tensor([n], { dtype });
+        const dx = aliased ? dy : rt.tensor([n], { dtype });
+        const xCopy = aliased ? t(x.toArray()) : x; // backward needs the input
+        const stats = rt.tensor([rows], { dtype: "f64" });
+        const grads = [t(new Array(C).fill(0)), t(new Array(C).fill(0))];
+        kernel(rt, `${dtype}_${family}_forward`)(x.ptr, y.ptr, gamma.ptr, beta.ptr, stats.ptr, ...dims, 1e-5);
+        const yOut = y.toArray();
+        const tail = family === "batchnorm" ? [1] : [];
+        kernel(rt, `${dtype}_${family}_backward`)(xCopy.ptr, dy.ptr, dx.ptr, gamma.ptr, stats.ptr, grads[0]!.ptr, grads[1]!.ptr, ...dims, ...tail);
+        return [yOut, dx.toArray(), grads[0]!.toArray(), grads[1]!.toArray()];
+      };
+      return [run(false), run(true)];
+    });
+  }
+  const cases: Array<["batchnorm" | "groupnorm", number[], number]> = [
+    ["batchnorm", [9, 6, 1], 6],
+    ["batchnorm", [3, 2, 13], 2],
+    ["groupnorm", [3, 1, 9, 1], 9],
+    ["groupnorm", [2, 2, 3, 5], 6],
+  ];
+  for (const rt of [wasm, js]) {
+    it.each(cases)(`${rt.backend}: %s %j gives the same results in place`, (family, dims, C) => {
+      const [separate, aliased] = inPlace(rt, family, dims, C);
+      expect(aliased).toEqual(separate);
+    });
+  }
+});
