@@ -17,8 +17,9 @@
 // When S = 1, gamma varies along the row and is loaded in v128 lanes beside x; otherwise
 // each channel is a run of S elements with a scalar gamma.
 //
-// stats: 3 rows of R f64, [mean | var | invstd], written by the forward, read by the
-// backward. dgamma and dbeta are accumulated into (+=), in T.
+// stats: 3 rows of R f64, [mean | var | invstd], written by the forward and read by the
+// backward, then 4 rows of C = G * Cg f64 of backward scratch (3 R + 4 C f64 in all).
+// dgamma and dbeta are accumulated into (+=): the batch's totals gather in f64 first.
 // Memory contract: buffers disjoint except y may alias x and dx may alias dy; any alignment.
 
 import { at, lanesOf, vadd, vmul, vsplat, vsub, vsumF64 } from "./lanes";
@@ -49,7 +50,8 @@ function affineElementwise<T>(x: usize, y: usize, gamma: usize, beta: usize, len
 
 /**
  * f64x2(sum dy gamma, sum dy gamma xc) over len elements with gamma elementwise, chunked
- * like segments.ts; on the way dgamma += dy xc invstd and dbeta += dy, elementwise.
+ * like segments.ts; on the way the T partial sums dgamma += dy xc invstd and dbeta += dy,
+ * elementwise.
  */
 function elementwiseGradSums<T>(
   x: usize, dy: usize, gamma: usize, dgamma: usize, dbeta: usize, len: i32, hi: T, lo: T, invstd: T,
@@ -145,12 +147,29 @@ function groupnormForward<T>(
   }
 }
 
+/** acc[c] += part[c] (f64 += T) and part[c] = 0, for c < C: moves T partial sums into f64. */
+function flushPartials<T>(acc: usize, part: usize, C: i32): void {
+  for (let c = 0; c < C; c++) {
+    store<f64>(at<f64>(acc, c), load<f64>(at<f64>(acc, c)) + <f64>load<T>(at<T>(part, c)));
+    store<T>(at<T>(part, c), <T>0);
+  }
+}
+
 function groupnormBackward<T>(
   x: usize, dy: usize, dx: usize, gamma: usize, stats: usize, dgamma: usize, dbeta: usize,
   N: i32, G: i32, Cg: i32, S: i32,
 ): void {
   const L = Cg * S;
   const R = N * G;
+  const C = G * Cg;
+  // Parameter gradients gather in f64 (accGamma, accBeta); with S = 1 each row adds one term
+  // per channel, so rows first add into T partial sums (partGamma, partBeta) that move to f64
+  // every CHUNK rows. Only the totals reach dgamma and dbeta.
+  const accGamma = statsAt(stats, R, 3, 0);
+  const accBeta = accGamma + <usize>C * 8;
+  const partGamma = accBeta + <usize>C * 8;
+  const partBeta = partGamma + <usize>C * 8;
+  memory.fill(accGamma, 0, <usize>C * 32);
   for (let r = 0; r < R; r++) {
     const base = <i64>r * L;
     const mean = load<f64>(statsAt(stats, R, MEAN, r));
@@ -162,19 +181,25 @@ function groupnormBackward<T>(
     let sumGX: f64 = 0; // sum dxhat xc
     if (S == 1) {
       const sums = elementwiseGradSums<T>(
-        at<T>(x, base), at<T>(dy, base), at<T>(gamma, ch0), at<T>(dgamma, ch0), at<T>(dbeta, ch0), L, hi, lo, <T>invstd,
+        at<T>(x, base), at<T>(dy, base), at<T>(gamma, ch0), at<T>(partGamma, ch0), at<T>(partBeta, ch0), L, hi, lo, <T>invstd,
       );
       sumG = f64x2.extract_lane(sums, 0);
       sumGX = f64x2.extract_lane(sums, 1);
+      if ((r + 1) % CHUNK == 0) {
+        flushPartials<T>(accGamma, partGamma, C);
+        flushPartials<T>(accBeta, partBeta, C);
+      }
     } else {
       for (let j = 0; j < Cg; j++) {
         const off = base + <i64>j * S;
         const sums = segmentGradSums<T>(at<T>(x, off), at<T>(dy, off), S, hi, lo);
         const sumDy = f64x2.extract_lane(sums, 0);
         const sumDyX = f64x2.extract_lane(sums, 1);
+        const pb = at<f64>(accBeta, ch0 + j);
+        const pg = at<f64>(accGamma, ch0 + j);
+        store<f64>(pb, load<f64>(pb) + sumDy);
+        store<f64>(pg, load<f64>(pg) + sumDyX * invstd);
         const g = <f64>load<T>(at<T>(gamma, ch0 + j));
-        store<T>(at<T>(dbeta, ch0 + j), load<T>(at<T>(dbeta, ch0 + j)) + <T>sumDy);
-        store<T>(at<T>(dgamma, ch0 + j), load<T>(at<T>(dgamma, ch0 + j)) + <T>(sumDyX * invstd));
         sumG += g * sumDy;
         sumGX += g * sumDyX;
       }
@@ -191,9 +216,15 @@ function groupnormBackward<T>(
       }
     }
   }
+  flushPartials<T>(accGamma, partGamma, C);
+  flushPartials<T>(accBeta, partBeta, C);
+  for (let c = 0; c < C; c++) {
+    store<T>(at<T>(dgamma, c), <T>(<f64>load<T>(at<T>(dgamma, c)) + load<f64>(at<f64>(accGamma, c))));
+    store<T>(at<T>(dbeta, c), <T>(<f64>load<T>(at<T>(dbeta, c)) + load<f64>(at<f64>(accBeta, c))));
+  }
 }
 
-// The kernels: pointers are byte addresses; N, G, Cg, S element counts; stats is f64 (3 rows of N * G).
+// The kernels: pointers are byte addresses; N, G, Cg, S element counts; stats is f64 (3 N G + 4 G Cg).
 
 export function f32_groupnorm_forward(x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, G: i32, Cg: i32, S: i32, eps: f64): void {
   groupnormForward<f32>(x, y, gamma, beta, stats, N, G, Cg, S, eps);

@@ -33,7 +33,7 @@ export abstract class RowNorm<D extends DType = "f32"> extends NormModule<D> {
     const input = this.checkInput("x", x, 1);
     const { N, G, Cg, S } = this.layout(input);
     const y = this.buffer("output", input.shape, this.dtype);
-    const stats = this.buffer("stats", [3, N * G], "f64");
+    const stats = this.buffer("stats", [groupNormStatsLength(N, G, Cg)], "f64");
     this.runtime.kernels[`${this.dtype}_groupnorm_forward`](input.ptr, y.ptr, this.scale.ptr, this.shift.ptr, stats.ptr, N, G, Cg, S, this.eps);
     this.input = input;
     return y;
@@ -58,6 +58,14 @@ export abstract class RowNorm<D extends DType = "f32"> extends NormModule<D> {
 
   /** The split of x into rows, after checking x's shape against the module. */
   protected abstract layout(x: Tensor<D>): RowLayout;
+}
+
+/**
+ * f64 entries of the statistics buffer the group-norm kernels take for N samples of G groups
+ * of Cg channels: mean, biased variance and invstd per row (3 N G), then backward scratch (4 G Cg).
+ */
+export function groupNormStatsLength(N: number, G: number, Cg: number): number {
+  return 3 * N * G + 4 * G * Cg;
 }
 
 /** (N, C, S) of an input [N, C, d1, ...] whose channel dimension must be C. */

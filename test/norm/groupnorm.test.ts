@@ -131,6 +131,22 @@ describeBackends("LayerNorm, GroupNorm, InstanceNorm", (rt) => {
     });
   });
 
+  it("LayerNorm sums parameter gradients over 250000 rows without f32 drift", () => {
+    rt.scope(() => {
+      const [N, D] = [250_000, 4];
+      const ln = new LayerNorm(rt, D);
+      const x = rt.fromArray(uniformArray(N * D, 3), [N, D]);
+      ln.forward(x);
+      ln.backward(rt.fromArray(new Float32Array(N * D).fill(0.1), [N, D]));
+      // dbeta = sum of N copies of f32(0.1). Summed in f32 one row after another it is off by
+      // 2.4e-3; the kernel sums at most CHUNK = 1024 rows in f32 (error <= 1024 * 2^-24 / 2
+      // = 3e-5) and the partial sums in f64.
+      const want = N * Math.fround(0.1);
+      for (const g of ln.beta!.grad.data) expect(Math.abs(g / want - 1)).toBeLessThanOrEqual(3e-5);
+      ln.dispose();
+    });
+  });
+
   describe("errors change nothing", () => {
     const invalid: Array<[string, () => unknown, RegExp]> = [
       ["GroupNorm groups not dividing channels", () => new GroupNorm(rt, 3, 4), /Invalid numGroups: 3 \(expected a divisor of numChannels = 4\)/],

@@ -6,7 +6,7 @@ import { f32Elements, f64Elements, twin, type Elements } from "./elements";
  * variance; element k of row r = (n, g) belongs to channel g * Cg + floor(k / S).
  *   y = gamma[ch] xhat + beta[ch];  dgamma[ch] += sum dy xhat;  dbeta[ch] += sum dy
  *   dx = invstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)),  dxhat = gamma[ch] dy
- * stats: f64 rows [mean | var | invstd] of R each.
+ * stats: f64 rows [mean | var | invstd] of R each (then kernel scratch the twins leave alone).
  */
 
 function forward(e: Elements, x: number, y: number, gamma: number, beta: number, stats: number, N: number, G: number, Cg: number, S: number, eps: number): void {
@@ -40,6 +40,8 @@ function backward(
   const [X, Dy, Dx, Gm, Dg, Db, St] = [e.at(x), e.at(dy), e.at(dx), e.at(gamma), e.at(dgamma), e.at(dbeta), stats >>> 3];
   const L = Cg * S;
   const R = N * G;
+  const gradGamma = new Float64Array(G * Cg);
+  const gradBeta = new Float64Array(G * Cg);
   for (let r = 0; r < R; r++) {
     const mean = st[St + r]!;
     const invstd = st[St + 2 * R + r]!;
@@ -52,8 +54,8 @@ function backward(
       const dxhat = data[Gm + channel(k)]! * data[Dy + i]!;
       sumDxhat += dxhat;
       sumDxhatXhat += dxhat * xhat;
-      data[Dg + channel(k)] = data[Dg + channel(k)]! + data[Dy + i]! * xhat;
-      data[Db + channel(k)] = data[Db + channel(k)]! + data[Dy + i]!;
+      gradGamma[channel(k)] = gradGamma[channel(k)]! + data[Dy + i]! * xhat;
+      gradBeta[channel(k)] = gradBeta[channel(k)]! + data[Dy + i]!;
     }
     for (let k = 0; k < L; k++) {
       const i = r * L + k;
@@ -61,6 +63,10 @@ function backward(
       const dxhat = data[Gm + channel(k)]! * data[Dy + i]!;
       data[Dx + i] = invstd * (dxhat - sumDxhat / L - (xhat * sumDxhatXhat) / L);
     }
+  }
+  for (let c = 0; c < G * Cg; c++) {
+    data[Dg + c] = data[Dg + c]! + gradGamma[c]!;
+    data[Db + c] = data[Db + c]! + gradBeta[c]!;
   }
 }
 
