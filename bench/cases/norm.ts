@@ -71,7 +71,14 @@ async function registerTfjsGradients(): Promise<string | null> {
   }
 }
 
-const peer = await loadTfjs();
+/** Whether this run selects the norm family (bench/run.ts imports every case file). */
+function selected(): boolean {
+  const at = process.argv.indexOf("--only");
+  return at < 0 || (process.argv[at + 1] ?? "").split(",").includes("norm");
+}
+
+// Load TensorFlow.js (and bundle its gradients) only when the norm cases will run.
+const peer: Awaited<ReturnType<typeof loadTfjs>> = selected() ? await loadTfjs() : { skipped: "norm cases not selected" };
 const gradientsMissing = "tf" in peer ? await registerTfjsGradients() : null;
 if ("tf" in peer) for (const b of peer.backends) await useTfBackend(peer.tf, b);
 
