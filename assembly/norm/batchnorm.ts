@@ -26,7 +26,7 @@
 
 import { at, lanesOf, vadd, vmul, vsub } from "./lanes";
 import {
-  CHUNK, affineSegment, gradSegment, mergeMoments, segmentGradSums, segmentMoments, splitHi, splitLo, statsAt,
+  CHUNK, PerRun, affineSegment, gradSegment, mergeMoments, segmentGradSums, segmentMoments, splitHi, splitLo, statsAt,
 } from "./segments";
 
 // Rows of the stats buffer.
@@ -210,7 +210,7 @@ function normalize<T>(x: usize, y: usize, gamma: usize, beta: usize, stats: usiz
       const mean = load<f64>(statsAt(stats, C, MEAN, c));
       const a = load<T>(at<T>(gamma, c)) * <T>load<f64>(statsAt(stats, C, INVSTD, c));
       const off = (<i64>n * C + c) * S;
-      affineSegment<T>(at<T>(x, off), at<T>(y, off), S, splitHi<T>(mean), splitLo<T>(mean), a, load<T>(at<T>(beta, c)));
+      affineSegment<T, PerRun>(at<T>(x, off), at<T>(y, off), S, splitHi<T>(mean), splitLo<T>(mean), 0, 0, a, load<T>(at<T>(beta, c)));
     }
   }
 }
@@ -356,7 +356,7 @@ function batchnormBackward<T>(
       const B = <T>load<f64>(statsAt(stats, C, ACC0, c));
       const D = <T>load<f64>(statsAt(stats, C, ACC1, c));
       const off = (<i64>n * C + c) * S;
-      gradSegment<T>(at<T>(x, off), at<T>(dy, off), at<T>(dx, off), S, splitHi<T>(mean), splitLo<T>(mean), A, B, D);
+      gradSegment<T, PerRun>(at<T>(x, off), at<T>(dy, off), at<T>(dx, off), S, splitHi<T>(mean), splitLo<T>(mean), 0, A, B, D);
     }
   }
 }

@@ -23,30 +23,13 @@
 // Memory contract: buffers disjoint except y may alias x and dx may alias dy; any alignment.
 
 import { at, lanesOf, vadd, vmul, vsplat, vsub, vsumF64 } from "./lanes";
-import { CHUNK, affineSegment, gradSegment, segmentGradSums, segmentMoments, splitHi, splitLo, statsAt } from "./segments";
+import {
+  CHUNK, PerElement, PerRun, affineSegment, gradSegment, segmentGradSums, segmentMoments, splitHi, splitLo, statsAt,
+} from "./segments";
 
 const MEAN = 0;
 const VAR = 1;
 const INVSTD = 2;
-
-/** y = ((x - hi) - lo) * (gamma invstd) + beta over len elements, gamma and beta elementwise. */
-function affineElementwise<T>(x: usize, y: usize, gamma: usize, beta: usize, len: i32, hi: T, lo: T, invstd: T): void {
-  const W = lanesOf<T>();
-  const hiV = vsplat<T>(hi);
-  const loV = vsplat<T>(lo);
-  const invstdV = vsplat<T>(invstd);
-  const blocked = len & ~(W - 1);
-  let i = 0;
-  for (; i < blocked; i += W) {
-    const xc = vsub<T>(vsub<T>(v128.load(at<T>(x, i)), hiV), loV);
-    const a = vmul<T>(v128.load(at<T>(gamma, i)), invstdV);
-    v128.store(at<T>(y, i), vadd<T>(vmul<T>(xc, a), v128.load(at<T>(beta, i))));
-  }
-  for (; i < len; i++) {
-    const a = load<T>(at<T>(gamma, i)) * invstd;
-    store<T>(at<T>(y, i), (load<T>(at<T>(x, i)) - hi - lo) * a + load<T>(at<T>(beta, i)));
-  }
-}
 
 /**
  * f64x2(sum dy gamma, sum dy gamma xc) over len elements with gamma elementwise, chunked
@@ -97,28 +80,6 @@ function elementwiseGradSums<T>(
   return f64x2.replace_lane(f64x2.splat(s1), 1, s2);
 }
 
-/** dx = (gamma invstd) dy + B xc + D over len elements, gamma elementwise. */
-function gradElementwise<T>(x: usize, dy: usize, dx: usize, gamma: usize, len: i32, hi: T, lo: T, invstd: T, B: T, D: T): void {
-  const W = lanesOf<T>();
-  const hiV = vsplat<T>(hi);
-  const loV = vsplat<T>(lo);
-  const invstdV = vsplat<T>(invstd);
-  const BV = vsplat<T>(B);
-  const DV = vsplat<T>(D);
-  const blocked = len & ~(W - 1);
-  let i = 0;
-  for (; i < blocked; i += W) {
-    const xc = vsub<T>(vsub<T>(v128.load(at<T>(x, i)), hiV), loV);
-    const A = vmul<T>(v128.load(at<T>(gamma, i)), invstdV);
-    v128.store(at<T>(dx, i), vadd<T>(vmul<T>(A, v128.load(at<T>(dy, i))), vadd<T>(vmul<T>(BV, xc), DV)));
-  }
-  for (; i < len; i++) {
-    const xc = load<T>(at<T>(x, i)) - hi - lo;
-    const A = load<T>(at<T>(gamma, i)) * invstd;
-    store<T>(at<T>(dx, i), A * load<T>(at<T>(dy, i)) + (B * xc + D));
-  }
-}
-
 function groupnormForward<T>(
   x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, G: i32, Cg: i32, S: i32, eps: f64,
 ): void {
@@ -136,12 +97,12 @@ function groupnormForward<T>(
     const lo = splitLo<T>(mean);
     const ch0 = <i64>(r % G) * Cg;
     if (S == 1) {
-      affineElementwise<T>(at<T>(x, base), at<T>(y, base), at<T>(gamma, ch0), at<T>(beta, ch0), L, hi, lo, <T>invstd);
+      affineSegment<T, PerElement>(at<T>(x, base), at<T>(y, base), L, hi, lo, at<T>(gamma, ch0), at<T>(beta, ch0), <T>invstd, <T>0);
     } else {
       for (let j = 0; j < Cg; j++) {
         const off = base + <i64>j * S;
         const a = load<T>(at<T>(gamma, ch0 + j)) * <T>invstd;
-        affineSegment<T>(at<T>(x, off), at<T>(y, off), S, hi, lo, a, load<T>(at<T>(beta, ch0 + j)));
+        affineSegment<T, PerRun>(at<T>(x, off), at<T>(y, off), S, hi, lo, 0, 0, a, load<T>(at<T>(beta, ch0 + j)));
       }
     }
   }
@@ -207,12 +168,12 @@ function groupnormBackward<T>(
     const B = <T>((-invstd * invstd * invstd * sumGX) / <f64>L);
     const D = <T>((-invstd * sumG) / <f64>L);
     if (S == 1) {
-      gradElementwise<T>(at<T>(x, base), at<T>(dy, base), at<T>(dx, base), at<T>(gamma, ch0), L, hi, lo, <T>invstd, B, D);
+      gradSegment<T, PerElement>(at<T>(x, base), at<T>(dy, base), at<T>(dx, base), L, hi, lo, at<T>(gamma, ch0), <T>invstd, B, D);
     } else {
       for (let j = 0; j < Cg; j++) {
         const off = base + <i64>j * S;
         const A = load<T>(at<T>(gamma, ch0 + j)) * <T>invstd;
-        gradSegment<T>(at<T>(x, off), at<T>(dy, off), at<T>(dx, off), S, hi, lo, A, B, D);
+        gradSegment<T, PerRun>(at<T>(x, off), at<T>(dy, off), at<T>(dx, off), S, hi, lo, 0, A, B, D);
       }
     }
   }

@@ -124,8 +124,61 @@ export function segmentGradSums<T>(x: usize, dy: usize, len: i32, hi: T, lo: T):
   return sums;
 }
 
-/** y = ((x - hi) - lo) * a + b over len elements: the normalize-scale-shift pass. */
-export function affineSegment<T>(x: usize, y: usize, len: i32, hi: T, lo: T, a: T, b: T): void {
+/**
+ * Where the scale and shift of the elementwise passes come from. PerRun: one value for the
+ * whole segment (a channel's gamma invstd in batch and group norm). PerElement: the value
+ * times an array entry per element (layer norm's gamma[k] invstd; its beta[k]). Passed as a
+ * type argument and called on a null reference of a final class with inline methods, so the
+ * choice costs nothing at run time.
+ */
+@final
+export class PerRun {
+  // @ts-ignore: decorator
+  @inline scale<T>(p: usize, i: i32, s: v128): v128 {
+    return s;
+  }
+  // @ts-ignore: decorator
+  @inline scaleAt<T>(p: usize, i: i32, s: T): T {
+    return s;
+  }
+  // @ts-ignore: decorator
+  @inline shift<T>(p: usize, i: i32, b: v128): v128 {
+    return b;
+  }
+  // @ts-ignore: decorator
+  @inline shiftAt<T>(p: usize, i: i32, b: T): T {
+    return b;
+  }
+}
+
+@final
+export class PerElement {
+  // @ts-ignore: decorator
+  @inline scale<T>(p: usize, i: i32, s: v128): v128 {
+    return vmul<T>(v128.load(at<T>(p, i)), s);
+  }
+  // @ts-ignore: decorator
+  @inline scaleAt<T>(p: usize, i: i32, s: T): T {
+    return load<T>(at<T>(p, i)) * s;
+  }
+  // @ts-ignore: decorator
+  @inline shift<T>(p: usize, i: i32, b: v128): v128 {
+    return v128.load(at<T>(p, i));
+  }
+  // @ts-ignore: decorator
+  @inline shiftAt<T>(p: usize, i: i32, b: T): T {
+    return load<T>(at<T>(p, i));
+  }
+}
+
+/**
+ * y = ((x - hi) - lo) * scale + shift over len elements: the normalize-scale-shift pass.
+ * P = PerRun: scale = a, shift = b. P = PerElement: scale = scales[i] * a, shift = shifts[i].
+ */
+export function affineSegment<T, P>(
+  x: usize, y: usize, len: i32, hi: T, lo: T, scales: usize, shifts: usize, a: T, b: T,
+): void {
+  const policy = changetype<P>(0);
   const W = lanesOf<T>();
   const hiV = vsplat<T>(hi);
   const loV = vsplat<T>(lo);
@@ -135,13 +188,22 @@ export function affineSegment<T>(x: usize, y: usize, len: i32, hi: T, lo: T, a: 
   let i = 0;
   for (; i < blocked; i += W) {
     const xc = vsub<T>(vsub<T>(v128.load(at<T>(x, i)), hiV), loV);
-    v128.store(at<T>(y, i), vadd<T>(vmul<T>(xc, aV), bV));
+    v128.store(at<T>(y, i), vadd<T>(vmul<T>(xc, policy.scale<T>(scales, i, aV)), policy.shift<T>(shifts, i, bV)));
   }
-  for (; i < len; i++) store<T>(at<T>(y, i), (load<T>(at<T>(x, i)) - hi - lo) * a + b);
+  for (; i < len; i++) {
+    const xc = load<T>(at<T>(x, i)) - hi - lo;
+    store<T>(at<T>(y, i), xc * policy.scaleAt<T>(scales, i, a) + policy.shiftAt<T>(shifts, i, b));
+  }
 }
 
-/** dx = A * dy + B * ((x - hi) - lo) + D over len elements: the input-gradient pass. */
-export function gradSegment<T>(x: usize, dy: usize, dx: usize, len: i32, hi: T, lo: T, A: T, B: T, D: T): void {
+/**
+ * dx = scale * dy + B * ((x - hi) - lo) + D over len elements: the input-gradient pass.
+ * P = PerRun: scale = A. P = PerElement: scale = scales[i] * A.
+ */
+export function gradSegment<T, P>(
+  x: usize, dy: usize, dx: usize, len: i32, hi: T, lo: T, scales: usize, A: T, B: T, D: T,
+): void {
+  const policy = changetype<P>(0);
   const W = lanesOf<T>();
   const hiV = vsplat<T>(hi);
   const loV = vsplat<T>(lo);
@@ -152,11 +214,12 @@ export function gradSegment<T>(x: usize, dy: usize, dx: usize, len: i32, hi: T, 
   let i = 0;
   for (; i < blocked; i += W) {
     const xc = vsub<T>(vsub<T>(v128.load(at<T>(x, i)), hiV), loV);
-    v128.store(at<T>(dx, i), vadd<T>(vmul<T>(AV, v128.load(at<T>(dy, i))), vadd<T>(vmul<T>(BV, xc), DV)));
+    const scale = policy.scale<T>(scales, i, AV);
+    v128.store(at<T>(dx, i), vadd<T>(vmul<T>(scale, v128.load(at<T>(dy, i))), vadd<T>(vmul<T>(BV, xc), DV)));
   }
   for (; i < len; i++) {
     const xc = load<T>(at<T>(x, i)) - hi - lo;
-    store<T>(at<T>(dx, i), A * load<T>(at<T>(dy, i)) + (B * xc + D));
+    store<T>(at<T>(dx, i), policy.scaleAt<T>(scales, i, A) * load<T>(at<T>(dy, i)) + (B * xc + D));
   }
 }
 
