@@ -213,24 +213,29 @@ describeBackends("BatchNorm", (rt) => {
       return { mean, variance };
     }
 
-    it("keeps the variance of values around 1e4 with spread 1e-2, and centers them exactly", () => {
+    // Both layouts: (N, C) reduces down columns, (N, C, S) along planes.
+    it.each([[[64, 6, 3]], [[130, 6]]])("keeps the variance of values around 1e4 with spread 1e-2, and centers them exactly (%j)", (shape) => {
       rt.scope(() => {
-        const shape = [64, 6, 3];
-        const n = 64 * 6 * 3;
+        const [N, C] = shape as [number, number];
+        const S = shape[2] ?? 1;
+        const n = N * C * S;
         const x = rt.fromArray(uniformArray(n, 9).map((u) => 1e4 + 1e-2 * u), shape);
-        const bn = new BatchNorm(rt, 6, { eps: 1e-12 });
+        const bn = new BatchNorm(rt, C, { eps: 1e-12 });
         const y = bn.forward(x, { training: true });
-        const exact = exactMoments(x.data, 64, 6, 3);
+        const exact = exactMoments(x.data, N, C, S);
         const got = bn.lastStatistics();
         expect(relativeError(got.mean, exact.mean)).toBeLessThanOrEqual(1e-12);
-        for (let c = 0; c < 6; c++) expect(Math.abs(got.variance[c]! / exact.variance[c]! - 1)).toBeLessThanOrEqual(1e-6);
+        for (let c = 0; c < C; c++) expect(Math.abs(got.variance[c]! / exact.variance[c]! - 1)).toBeLessThanOrEqual(1e-6);
         // y = (x - mean) / sqrt(var): unit variance, and within f32 rounding of the exact value
-        const xs = x.data;
-        const want = Array.from(xs, (v, i) => {
-          const c = Math.floor(i / 3) % 6;
+        const want = Array.from(x.data, (v, i) => {
+          const c = Math.floor(i / S) % C;
           return (v - exact.mean[c]!) / Math.sqrt(exact.variance[c]! + 1e-12);
         });
         expectClose(y.data, want, { atol: 2e-6, rtol: 0, context: "y" });
+        // ... and the backward keeps dx = A dy exact up to the same order for dy = xhat (then dx = 0):
+        // sum dy = 0 and sum dy xhat = M, so dx = invstd (xhat - 0 - xhat M / M) = 0.
+        const dx = bn.backward(rt.fromArray(want, shape)).toArray();
+        expect(Math.max(...dx.map(Math.abs)) / Math.max(...want.map((w) => Math.abs(w) / Math.sqrt(exact.variance[0]!)))).toBeLessThanOrEqual(1e-4);
         bn.dispose();
       });
     });
