@@ -2,5 +2,7 @@
 // explicitly (not discovered from the folder) so the harness also works bundled into the CLI.
 import type { BenchCase } from "./harness";
 import { cases as adam } from "./cases/adam";
+import { cases as norm } from "./cases/norm";
+import { cases as random } from "./cases/random";
 
-export const ALL_CASES: readonly BenchCase[] = [...adam];
+export const ALL_CASES: readonly BenchCase[] = [...adam, ...norm, ...random];

@@ -4,17 +4,12 @@
 // backward (which autodiff cannot run without its forward, so tfjs appears in the
 // forward and forward + backward cases only). LayerNorm and GroupNorm run on the same
 // element counts, to compare with BatchNorm.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { initSync } from "../../src/runtime/init";
 import { BatchNorm } from "../../src/norm/batchnorm";
 import { GroupNorm, LayerNorm } from "../../src/norm/groupnorm";
 import type { Backend } from "../../src/runtime/runtime";
 import type { Tensor } from "../../src/runtime/tensor";
-import type { Contender } from "../harness";
-import type { BenchCase } from "../run";
+import type { BenchCase, Contender, Skipped } from "../harness";
 import { loadTfjs, useTfBackend, type Tf, type TfBackend } from "../peers/tfjs";
 
 type Mode = "forward" | "backward" | "forward+backward";
@@ -50,50 +45,13 @@ function descend(backend: Backend, shape: number[], mode: Mode, make: (rt: Retur
 }
 
 /**
- * tfjs-core registers its gradient functions only when `dist/register_all_gradients` is
- * imported (the @tensorflow/tfjs bundle does it), and that ESM file uses extensionless
- * imports Node cannot resolve. esbuild (installed with tsx) bundles it into one CommonJS
- * file; its copy of the ops reaches the same engine and gradient registry, which tfjs keeps
- * on the global object. Returns why it failed, or null.
- */
-async function registerTfjsGradients(): Promise<string | null> {
-  try {
-    const { buildSync } = await import("esbuild");
-    const require = createRequire(import.meta.url);
-    const entry = require.resolve("@tensorflow/tfjs-core/dist/register_all_gradients.js");
-    const bundle = buildSync({ entryPoints: [entry], bundle: true, format: "cjs", platform: "node", write: false, logLevel: "silent" });
-    const file = join(mkdtempSync(join(tmpdir(), "descend-tfjs-grads-")), "register_all_gradients.cjs");
-    writeFileSync(file, bundle.outputFiles[0]!.text);
-    require(file);
-    return null;
-  } catch (error) {
-    return `could not register tfjs gradients (${String(error)})`;
-  }
-}
-
-/** Whether this run selects the norm family (bench/run.ts imports every case file). */
-function selected(): boolean {
-  const at = process.argv.indexOf("--only");
-  return at < 0 || (process.argv[at + 1] ?? "").split(",").includes("norm");
-}
-
-// Load TensorFlow.js (and bundle its gradients) only when the norm cases will run.
-const peer: Awaited<ReturnType<typeof loadTfjs>> = selected() ? await loadTfjs() : { skipped: "norm cases not selected" };
-const gradientsMissing = "tf" in peer ? await registerTfjsGradients() : null;
-if ("tf" in peer) for (const b of peer.backends) await useTfBackend(peer.tf, b);
-
-/**
  * TensorFlow.js batch norm in training mode, in its own layout: channels last (NHWC for the
  * NCHW shapes, same element count and the same per-channel statistics), because its
  * batchNorm gradient handles only 1-D mean, variance, scale and offset broadcast along the
  * last axis (tf.layers.batchNormalization's own training path for axis -1).
  */
-function tfjs(tf: Tf, backend: TfBackend, shape: number[], mode: Mode): Bench {
-  const use = () => {
-    // Switching to an initialized backend completes synchronously.
-    if (tf.getBackend() !== backend) void tf.setBackend(backend);
-  };
-  use();
+async function tfjs(tf: Tf, backend: TfBackend, shape: number[], mode: Mode): Promise<Bench> {
+  await useTfBackend(tf, backend);
   const C = shape[1]!;
   const channelsLast = [shape[0]!, ...shape.slice(2), C];
   const axes = channelsLast.slice(0, -1).map((_, i) => i);
@@ -111,32 +69,27 @@ function tfjs(tf: Tf, backend: TfBackend, shape: number[], mode: Mode): Bench {
   const grads = tf.grads(f as (...args: (typeof x)[]) => typeof x);
   const fn =
     mode === "forward"
-      ? () => (use(), tf.tidy(() => void f(x, gamma, beta)))
-      : () => (use(), tf.tidy(() => void grads([x, gamma, beta], dy)));
+      ? () => tf.tidy(() => void f(x, gamma, beta))
+      : () => tf.tidy(() => void grads([x, gamma, beta], dy));
   fn(); // fail here (and be skipped), not inside the timing
-  return { name: `tfjs-${backend}`, fn, dispose: () => tf.dispose([x, dy, gamma, beta]) };
+  return { name: `tfjs-${backend}`, fn, before: () => useTfBackend(tf, backend), dispose: () => tf.dispose([x, dy, gamma, beta]) };
 }
 
-function tfjsContenders(shape: number[], mode: Mode, label: string): Bench[] {
-  if (!("tf" in peer)) {
-    console.log(`[norm] ${label}: TensorFlow.js skipped: ${peer.skipped}`);
-    return [];
-  }
+/** TensorFlow.js wasm and cpu for a BatchNorm case; skipped with the reason where they cannot run. */
+async function tfjsContenders(shape: number[], mode: Mode): Promise<Array<Bench | Skipped>> {
   if (mode === "backward") return []; // see the file head
-  if (mode === "forward+backward" && gradientsMissing) {
-    console.log(`[norm] ${label}: TensorFlow.js skipped: ${gradientsMissing}`);
-    return [];
-  }
-  const out: Bench[] = [];
+  const peer = await loadTfjs();
+  if (!("tf" in peer)) return [{ name: "tfjs", skipped: peer.skipped }];
+  const out: Array<Bench | Skipped> = [];
   for (const backend of ["wasm", "cpu"] as const) {
     if (!peer.backends.includes(backend)) {
-      console.log(`[norm] ${label}: tfjs-${backend} skipped: ${peer.skipped[backend]}`);
+      out.push({ name: `tfjs-${backend}`, skipped: peer.skipped[backend] ?? "not available" });
       continue;
     }
     try {
-      out.push(tfjs(peer.tf, backend, shape, mode));
+      out.push(await tfjs(peer.tf, backend, shape, mode));
     } catch (error) {
-      console.log(`[norm] ${label}: tfjs-${backend} skipped: ${String(error)}`);
+      out.push({ name: `tfjs-${backend}`, skipped: String(error) });
     }
   }
   return out;
@@ -150,11 +103,12 @@ const batchNormCases: BenchCase[] = SHAPES.flatMap((shape) =>
   MODES.map((mode) => ({
     family: "norm",
     name: `batchnorm ${label(shape)} ${mode}`,
+    size: size(shape),
     elements: size(shape),
     unit: "ns/element",
-    contenders: () => [
+    contenders: async () => [
       ...(["wasm", "js"] as const).map((b) => descend(b, shape, mode, (rt) => new BatchNorm(rt, shape[1]!))),
-      ...tfjsContenders(shape, mode, `batchnorm ${label(shape)} ${mode}`),
+      ...(await tfjsContenders(shape, mode)),
     ],
   })),
 );

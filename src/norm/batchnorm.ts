@@ -1,6 +1,6 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
-import type { DType, Tensor } from "../runtime/tensor";
+import type { DType, FloatDType, Tensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
 import { NormModule, checkBoolean, checkTraining, type ForwardOptions, type NormOptions } from "./module";
 
@@ -16,7 +16,7 @@ import { NormModule, checkBoolean, checkTraining, type ForwardOptions, type Norm
  */
 export type BatchNormConvention = "pytorch" | "keras";
 
-export interface BatchNormOptions<D extends DType = "f32"> extends NormOptions<D> {
+export interface BatchNormOptions<D extends FloatDType = "f32"> extends NormOptions<D> {
   /** Default 'pytorch'. Sets the defaults of momentum and eps and the running-variance rule. */
   convention?: BatchNormConvention;
   /**
@@ -64,7 +64,7 @@ export const BATCH_NORM_DEFAULTS: Readonly<Record<BatchNormConvention, { momentu
  * const dx = bn.backward(dy);                           // gamma.grad, beta.grad += ...
  * opt.step();
  */
-export class BatchNorm<D extends DType = "f32"> extends NormModule<D> {
+export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
   readonly convention: BatchNormConvention;
   /** Momentum in the convention's sense; null = cumulative average (PyTorch only). */
   readonly momentum: number | null;

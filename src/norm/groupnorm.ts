@@ -1,6 +1,6 @@
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
-import type { DType, Tensor } from "../runtime/tensor";
+import type { DType, FloatDType, Tensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
 import { NormModule, checkTraining, type ForwardOptions, type NormOptions } from "./module";
 
@@ -25,7 +25,7 @@ interface RowLayout {
  * they differ only in how the input splits into rows. Outputs are module-owned, as for
  * every {@link NormModule}.
  */
-export abstract class RowNorm<D extends DType = "f32"> extends NormModule<D> {
+export abstract class RowNorm<D extends FloatDType = "f32"> extends NormModule<D> {
   /** Normalizes x; returns a module-owned tensor shaped like x. */
   forward(x: Tensor<D>, options?: ForwardOptions): Tensor<D> {
     this.assertUsable();
@@ -85,7 +85,7 @@ function channelsFirst(x: Tensor, C: number, owner: string): { N: number; S: num
  * const ln = new LayerNorm(rt, 512);
  * const y = ln.forward(x);          // x: [batch, tokens, 512]
  */
-export class LayerNorm<D extends DType = "f32"> extends RowNorm<D> {
+export class LayerNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
   readonly normalizedShape: readonly number[];
 
   constructor(runtime: Runtime, normalizedShape: number | readonly number[], options: NormOptions<D> = {}) {
@@ -114,7 +114,7 @@ export class LayerNorm<D extends DType = "f32"> extends RowNorm<D> {
  * groups of C / numGroups channels, each group normalized over its channels and spatial
  * positions; gamma and beta per channel. eps 1e-5, affine by default (PyTorch).
  */
-export class GroupNorm<D extends DType = "f32"> extends RowNorm<D> {
+export class GroupNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
   constructor(runtime: Runtime, readonly numGroups: number, readonly numChannels: number, options: NormOptions<D> = {}) {
     checkNumber("numGroups", numGroups, { integer: true, min: 1 });
     checkNumber("numChannels", numChannels, { integer: true, min: 1 });
@@ -135,7 +135,7 @@ export class GroupNorm<D extends DType = "f32"> extends RowNorm<D> {
  * normalized over its spatial positions. Like PyTorch: affine false by default, eps 1e-5,
  * no running statistics, and more than one spatial element required.
  */
-export class InstanceNorm<D extends DType = "f32"> extends RowNorm<D> {
+export class InstanceNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
   constructor(runtime: Runtime, readonly numChannels: number, options: NormOptions<D> = {}) {
     checkNumber("numChannels", numChannels, { integer: true, min: 1 });
     super(runtime, [numChannels], { ...options, affine: options.affine ?? false }, 1e-5);

@@ -1,10 +1,10 @@
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
-import { Param, Tensor, type DType } from "../runtime/tensor";
+import { Param, Tensor, type DType, FloatDType } from "../runtime/tensor";
 import type { Runtime } from "../runtime/runtime";
 import { checkNumber } from "../runtime/validate";
 
 /** Options every normalization module shares. */
-export interface NormOptions<D extends DType = "f32"> {
+export interface NormOptions<D extends FloatDType = "f32"> {
   /** Added to the variance inside the square root. */
   eps?: number;
   /**
@@ -34,7 +34,7 @@ export interface ForwardOptions {
  * including its Params. The input passed to forward() is read again by backward(): do not
  * change or dispose it in between.
  */
-export abstract class NormModule<D extends DType = "f32"> {
+export abstract class NormModule<D extends FloatDType = "f32"> {
   /** Learnable scale, one per channel (feature for LayerNorm); null when not affine. */
   readonly gamma: Param<D> | null;
   /** Learnable shift; null when not affine. */

@@ -8,7 +8,7 @@ import { BatchNorm } from "../../src/norm/batchnorm";
 import { Adam } from "../../src/optim/adam";
 import { DisposedError, ShapeError, ValueError } from "../../src/runtime/errors";
 import type { Runtime } from "../../src/runtime/runtime";
-import type { DType } from "../../src/runtime/tensor";
+import type { FloatDType } from "../../src/runtime/tensor";
 
 /** A hand-checkable batch: x is [N=4, C=2], channel 0 = [1, 3, 5, 7], channel 1 constant 2. */
 const X = [1, 2, 3, 2, 5, 2, 7, 2];
@@ -25,7 +25,7 @@ const Y = [-1.5, -1, -1 / 6, -1, 7 / 6, -1, 2.5, -1];
 const DY = [1, 1, 0, 2, 0, 3, 0, 4];
 const DX = [1 / 3, -0.75, -2 / 9, -0.25, -1 / 9, 0.25, 0, 0.75];
 
-function handModule<D extends DType>(rt: Runtime, dtype: D, options: ConstructorParameters<typeof BatchNorm>[2] = {}) {
+function handModule<D extends FloatDType>(rt: Runtime, dtype: D, options: ConstructorParameters<typeof BatchNorm>[2] = {}) {
   const bn = new BatchNorm<D>(rt, 2, { eps: 4, dtype, ...options } as never);
   bn.gamma!.set([2, 1]);
   bn.beta!.set([0.5, -1]);
@@ -33,7 +33,7 @@ function handModule<D extends DType>(rt: Runtime, dtype: D, options: Constructor
 }
 
 /** Everything a BatchNorm call may change, copied. */
-function snapshot(bn: BatchNorm<DType>): number[][] {
+function snapshot(bn: BatchNorm<FloatDType>): number[][] {
   return [bn.gamma, bn.gamma?.grad, bn.beta, bn.beta?.grad, bn.runningMean, bn.runningVar]
     .filter((t) => t != null)
     .map((t) => t!.toArray())

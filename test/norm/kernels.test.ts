@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { twinRuntimes } from "../helpers/backends";
 import { uniformArray } from "../helpers/random";
 import type { Runtime } from "../../src/runtime/runtime";
-import type { DType } from "../../src/runtime/tensor";
+import type { DType, FloatDType } from "../../src/runtime/tensor";
 import { BATCH_NORM_STATS_ROWS } from "../../src/norm/batchnorm";
 import { groupNormStatsLength } from "../../src/norm/groupnorm";
 
@@ -14,7 +14,7 @@ import { groupNormStatsLength } from "../../src/norm/groupnorm";
  * accumulation (+=) is checked.
  */
 const { wasm, js } = twinRuntimes();
-const TOL: Record<DType, number> = { f32: 4e-6, f64: 1e-12 };
+const TOL: Record<FloatDType, number> = { f32: 4e-6, f64: 1e-12 };
 
 type Kernel = (...args: number[]) => void;
 const kernel = (rt: Runtime, name: string) => (rt.kernels as unknown as Record<string, Kernel>)[name]!;
@@ -33,7 +33,7 @@ function floors(M: number, gammaInvstd: number): Record<string, number> {
 }
 
 /** Runs forward then backward of a family on rt; returns every output buffer. */
-function runBatchNorm(rt: Runtime, dtype: DType, [N, C, S]: number[], mode: "train" | "eval", seed: number): Outputs {
+function runBatchNorm(rt: Runtime, dtype: FloatDType, [N, C, S]: number[], mode: "train" | "eval", seed: number): Outputs {
   return rt.scope(() => {
     const n = N! * C! * S!;
     const t = (values: ArrayLike<number>, shape = [values.length]) => rt.fromArray(values, shape, { dtype });
@@ -70,7 +70,7 @@ function runBatchNorm(rt: Runtime, dtype: DType, [N, C, S]: number[], mode: "tra
   });
 }
 
-function runGroupNorm(rt: Runtime, dtype: DType, [N, G, Cg, S]: number[], seed: number): Outputs {
+function runGroupNorm(rt: Runtime, dtype: FloatDType, [N, G, Cg, S]: number[], seed: number): Outputs {
   return rt.scope(() => {
     const n = N! * G! * Cg! * S!;
     const C = G! * Cg!;
@@ -93,7 +93,7 @@ function runGroupNorm(rt: Runtime, dtype: DType, [N, G, Cg, S]: number[], seed: 
   });
 }
 
-function expectTwins(got: Outputs, want: Outputs, dtype: DType, context: string): void {
+function expectTwins(got: Outputs, want: Outputs, dtype: FloatDType, context: string): void {
   const [dxFloor, dgammaFloor, dbetaFloor] = want.floors!;
   const floor: Record<string, number> = { dx: dxFloor!, dgamma: dgammaFloor!, dbeta: dbetaFloor! };
   for (const name of Object.keys(want).filter((k) => k !== "floors")) {
