@@ -75,7 +75,12 @@ export interface MinimizeOptions {
   maxLineSearch?: number;
   /** Stop when max_i |g_i| <= gtol; default 1e-5 (scipy BFGS, L-BFGS-B). */
   gtol?: number;
-  /** Stop when (f_prev - f) <= ftol max(|f_prev|, |f|, 1); default 0 (off). */
+  /**
+   * Stop when (f_prev - f) <= ftol max(|f_prev|, |f|, 1). Default: for 'lbfgs' L-BFGS-B's
+   * factr 1e7 times machine epsilon = 2.22e-9 (scipy's default, same stopping as scipy), else 0
+   * (off). Relative reduction can stop early in a slow valley (Wood: f = 7.88), so pass ftol: 0 to
+   * run until gtol.
+   */
   ftol?: number;
   /** Stop when max_i |x_i - x_prev_i| <= xtol; default 0 (off). */
   xtol?: number;
@@ -121,6 +126,9 @@ export interface Resolved {
   memory: number;
   hess: ((x: Float64Array, H: Float64Array) => void) | undefined;
 }
+
+/** scipy L-BFGS-B's default ftol: factr = 1e7 times machine epsilon. */
+export const LBFGSB_FTOL = 1e7 * Number.EPSILON;
 
 const METHODS: readonly Method[] = ["steepest", "cg", "bfgs", "lbfgs", "newton", "coordinate"];
 const LINE_SEARCHES: readonly LineSearch[] = ["exact", "armijo", "strong-wolfe"];
@@ -188,7 +196,7 @@ export function resolveOptions(options: MinimizeOptions, n: number, objective: O
     c2,
     maxLineSearch: checkNumber("maxLineSearch", options.maxLineSearch ?? 20, { min: 1, integer: true }),
     gtol: checkNumber("gtol", options.gtol ?? 1e-5, { min: 0 }),
-    ftol: checkNumber("ftol", options.ftol ?? 0, { min: 0, below: 1 }),
+    ftol: checkNumber("ftol", options.ftol ?? (method === "lbfgs" ? LBFGSB_FTOL : 0), { min: 0, below: 1 }),
     xtol: checkNumber("xtol", options.xtol ?? 0, { min: 0 }),
     maxIter: checkNumber("maxIter", options.maxIter ?? 15000, { min: 0, integer: true }),
     maxEval,
