@@ -87,12 +87,17 @@ export function minimize(fg: FG | Objective, x0: ArrayLike<number> | Tensor, opt
   const n = start.length;
   if (n < 1) throw new ShapeError("x0 is empty (expected at least one variable)");
   if (objective && objective.n !== n) throw new ShapeError(`x0 has ${n} values but the objective has ${objective.n} variables`);
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(start[i])) throw new ValueError(`Invalid x0[${i}]: ${start[i]} (expected a finite number)`);
-  }
   const opts = resolveOptions(options, n, objective);
   const rt = pickRuntime(options.runtime, objective, x0);
   return rt.scope(() => new Solver(rt, n, objective, objective ? null : (fg as FG), opts).run(start));
+}
+
+/** Throws ValueError naming the first non-finite element (the slow path, after a kernel found one). */
+function rejectNonFinite(name: string, values: ArrayLike<number>): never {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) throw new ValueError(`Invalid ${name}[${i}]: ${values[i]} (expected a finite number)`);
+  }
+  throw new ValueError(`Invalid ${name}: not finite (expected finite numbers)`);
 }
 
 function pickRuntime(given: Runtime | undefined, objective: Objective | null, x0: unknown): Runtime {
@@ -162,6 +167,8 @@ class Solver {
 
   run(x0: ArrayLike<number>): MinimizeResult {
     this.x.set(x0);
+    // Checked in the kernel after the copy, before any evaluation; the scope frees everything.
+    if (!Number.isFinite(this.k.f64_norm_inf(this.x.ptr, this.n))) rejectNonFinite("x0", x0);
     const status = this.solve();
     const x = this.x.data.slice();
     return {

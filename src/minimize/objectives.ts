@@ -32,13 +32,31 @@ export function isObjective(value: unknown): value is Objective {
 
 type Values = ArrayLike<number> | Tensor;
 
-function copyIn(rt: Runtime, name: string, values: Values, length: number): Tensor<"f64"> {
-  const data = "data" in values && typeof values.data === "object" ? (values as Tensor).data : (values as ArrayLike<number>);
-  if (data.length !== length) throw new ShapeError(`${name} has ${data.length} values (expected ${length})`);
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]!)) throw new ValueError(`Invalid ${name}[${i}]: ${data[i]} (expected a finite number)`);
+function valuesOf(values: Values): ArrayLike<number> {
+  return "data" in values && typeof values.data === "object" ? (values as Tensor).data : (values as ArrayLike<number>);
+}
+
+/**
+ * Copies each (name, values, length) into a new f64 tensor, after checking every length; a
+ * non-finite value (found by a kernel) throws ValueError and frees the copies made so far.
+ */
+function copyIn(rt: Runtime, inputs: Array<[string, Values, number]>): Tensor<"f64">[] {
+  for (const [name, values, length] of inputs) {
+    const n = valuesOf(values).length;
+    if (n !== length) throw new ShapeError(`${name} has ${n} values (expected ${length})`);
   }
-  return rt.fromArray(data, [length], { dtype: "f64" });
+  const copies: Tensor<"f64">[] = [];
+  for (const [name, values, length] of inputs) {
+    const data = valuesOf(values);
+    const copy = rt.fromArray(data, [length], { dtype: "f64" });
+    copies.push(copy);
+    if (!Number.isFinite(rt.kernels.f64_norm_inf(copy.ptr, length))) {
+      disposeAll(copies);
+      const i = Array.prototype.findIndex.call(data, (v: number) => !Number.isFinite(v));
+      throw new ValueError(`Invalid ${name}[${i}]: ${data[i]} (expected a finite number)`);
+    }
+  }
+  return copies;
 }
 
 /** Frees tensors that are still live (an objective's data). */
@@ -53,8 +71,7 @@ function disposeAll(tensors: Tensor[]): void {
  */
 export function quadratic(rt: Runtime, A: Values, b: Values): Objective {
   const n = b.length;
-  const a = copyIn(rt, "A", A, n * n);
-  const bb = copyIn(rt, "b", b, n);
+  const [a, bb] = copyIn(rt, [["A", A, n * n], ["b", b, n]]) as [Tensor<"f64">, Tensor<"f64">];
   const scratch = rt.tensor([Math.max(n, 1)], { dtype: "f64" });
   const k = rt.kernels;
   return {
@@ -74,8 +91,7 @@ export function quadratic(rt: Runtime, A: Values, b: Values): Objective {
 /** f(x) = 1/2 sum a_i x_i^2 - b'x, g = a * x - b (a separable quadratic, O(n) per evaluation). */
 export function diagonalQuadratic(rt: Runtime, a: Values, b: Values): Objective {
   const n = b.length;
-  const aa = copyIn(rt, "a", a, n);
-  const bb = copyIn(rt, "b", b, n);
+  const [aa, bb] = copyIn(rt, [["a", a, n], ["b", b, n]]) as [Tensor<"f64">, Tensor<"f64">];
   const k = rt.kernels;
   return {
     runtime: rt,
@@ -90,8 +106,7 @@ export function diagonalQuadratic(rt: Runtime, a: Values, b: Values): Objective 
 export function leastSquares(rt: Runtime, A: Values, b: Values, n: number): Objective {
   checkNumber("n", n, { min: 1, integer: true });
   const m = b.length;
-  const a = copyIn(rt, "A", A, m * n);
-  const bb = copyIn(rt, "b", b, m);
+  const [a, bb] = copyIn(rt, [["A", A, m * n], ["b", b, m]]) as [Tensor<"f64">, Tensor<"f64">];
   const r = rt.tensor([Math.max(m, 1)], { dtype: "f64" });
   const k = rt.kernels;
   return {
@@ -115,12 +130,11 @@ export function logisticRegression(rt: Runtime, A: Values, y: Values, n: number,
   checkNumber("n", n, { min: 1, integer: true });
   checkNumber("lambda", lambda, { min: 0 });
   const m = y.length;
-  const labels = "data" in y && typeof y.data === "object" ? (y as Tensor).data : (y as ArrayLike<number>);
+  const labels = valuesOf(y);
   for (let i = 0; i < m; i++) {
     if (labels[i] !== 0 && labels[i] !== 1) throw new ValueError(`Invalid y[${i}]: ${labels[i]} (expected 0 or 1)`);
   }
-  const a = copyIn(rt, "A", A, m * n);
-  const yy = copyIn(rt, "y", y, m);
+  const [a, yy] = copyIn(rt, [["A", A, m * n], ["y", y, m]]) as [Tensor<"f64">, Tensor<"f64">];
   const z = rt.tensor([Math.max(m, 1)], { dtype: "f64" });
   const k = rt.kernels;
   return {

@@ -2,8 +2,8 @@ import { expect, it } from "vitest";
 import { describeBackends } from "../helpers/backends";
 import { uniformArray } from "../helpers/random";
 import { extendedRosenbrockFG, extendedRosenbrockStart } from "../helpers/mgh";
-import { extendedRosenbrock, logisticRegression, minimize } from "../../src/minimize/index";
-import { ValueError } from "../../src/runtime/errors";
+import { diagonalQuadratic, extendedRosenbrock, leastSquares, logisticRegression, minimize, quadratic } from "../../src/minimize/index";
+import { ShapeError, ValueError } from "../../src/runtime/errors";
 
 describeBackends("wasm objectives", (rt) => {
   it("logistic regression in linear memory gives the same minimizer as the same loss as a callback", () => {
@@ -45,5 +45,15 @@ describeBackends("wasm objectives", (rt) => {
     expect(a.nit).toBe(b.nit);
     expect(a.nfev).toBe(b.nfev);
     expect(Math.abs(a.f - b.f)).toBeLessThan(1e-12);
+  });
+});
+
+describeBackends("wasm objectives: bad data", (rt) => {
+  it("throws typed errors and frees the copies already made", () => {
+    expect(() => quadratic(rt, [1, 2, 3], [1, 2])).toThrow(ShapeError);
+    expect(() => quadratic(rt, [1, 0, 0, 1], [1, NaN])).toThrow(/Invalid b\[1\]: NaN/);
+    expect(() => leastSquares(rt, [1, Infinity], [1], 2)).toThrow(/Invalid A\[1\]: Infinity/);
+    expect(() => diagonalQuadratic(rt, [1, 2], [1])).toThrow(ShapeError);
+    // describeBackends checks that nothing is left allocated.
   });
 });
