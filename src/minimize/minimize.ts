@@ -418,10 +418,20 @@ class Solver {
   }
 
   private hessianAt(H: number): void {
+    const { n } = this;
+    const view = (ptr: number, length: number) => new Float64Array(this.rt.heap.buffer as ArrayBuffer, ptr, length);
     this.nhev += 1;
     if (this.o.hess) {
-      const buffer = this.rt.heap.buffer as ArrayBuffer;
-      this.o.hess(new Float64Array(buffer, this.x.ptr, this.n), new Float64Array(buffer, H, this.n * this.n));
+      this.o.hess(view(this.x.ptr, n), view(H, n * n));
+    } else if (this.o.hessp) {
+      // Row i of a symmetric H is H e_i; the trial buffer xt serves as e_i (it is free here).
+      const e = this.xt;
+      e.fill(0);
+      for (let i = 0; i < n; i++) {
+        e.data[i] = 1;
+        this.o.hessp(view(this.x.ptr, n), view(e.ptr, n), view(H + i * n * 8, n));
+        e.data[i] = 0;
+      }
     } else {
       this.objective!.hessian!(this.x.ptr, H);
     }

@@ -102,6 +102,11 @@ export interface MinimizeOptions {
   memory?: number;
   /** 'newton': fills H (n x n, row-major) with the Hessian at x. An Objective may bring its own. */
   hess?: (x: Float64Array, H: Float64Array) => void;
+  /**
+   * 'newton', when no `hess` is given: writes the Hessian-vector product Hv at x into out. The
+   * Hessian is assembled from n products with the unit vectors (one per row, H being symmetric).
+   */
+  hessp?: (x: Float64Array, v: Float64Array, out: Float64Array) => void;
   /** Where the vectors live and which backend runs the kernels; see {@link minimize}. */
   runtime?: Runtime;
 }
@@ -125,6 +130,7 @@ export interface Resolved {
   restart: number;
   memory: number;
   hess: ((x: Float64Array, H: Float64Array) => void) | undefined;
+  hessp: ((x: Float64Array, v: Float64Array, out: Float64Array) => void) | undefined;
 }
 
 /** scipy L-BFGS-B's default ftol: factr = 1e7 times machine epsilon. */
@@ -142,7 +148,7 @@ const BETAS: readonly CGBeta[] = [
 ];
 const KNOWN = new Set([
   "method", "lineSearch", "c1", "c2", "maxLineSearch", "gtol", "ftol", "xtol", "maxIter", "maxEval",
-  "maxTime", "signal", "onIteration", "beta", "restart", "memory", "hess", "runtime",
+  "maxTime", "signal", "onIteration", "beta", "restart", "memory", "hess", "hessp", "runtime",
 ]);
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
@@ -180,8 +186,11 @@ export function resolveOptions(options: MinimizeOptions, n: number, objective: O
   if (options.hess !== undefined && typeof options.hess !== "function") {
     throw new ValueError(`Invalid hess: ${String(options.hess)} (expected a function (x, H) => void)`);
   }
-  if (method === "newton" && !options.hess && !objective?.hessian) {
-    throw new ValueError("Invalid method: newton (expected a hess(x, H) option or an objective with a Hessian)");
+  if (options.hessp !== undefined && typeof options.hessp !== "function") {
+    throw new ValueError(`Invalid hessp: ${String(options.hessp)} (expected a function (x, v, out) => void)`);
+  }
+  if (method === "newton" && !options.hess && !options.hessp && !objective?.hessian) {
+    throw new ValueError("Invalid method: newton (expected a hess(x, H) or hessp(x, v, out) option, or an objective with a Hessian)");
   }
   if (method === "newton" && n > 20000) {
     throw new ShapeError(`newton keeps a dense n x n Hessian; n = ${n} is too large (at most 20000)`);
@@ -207,5 +216,6 @@ export function resolveOptions(options: MinimizeOptions, n: number, objective: O
     restart: checkNumber("restart", options.restart ?? Math.max(n, 1), { min: 1, integer: true }),
     memory: checkNumber("memory", options.memory ?? 10, { min: 1, max: 1000, integer: true }),
     hess: options.hess,
+    hessp: options.hessp,
   };
 }
