@@ -48,42 +48,35 @@ export function f64_lbfgs_direction(
 // @ts-ignore: decorator
 @inline
 function scaleDot(q: usize, a: f64, x: usize, w: usize, n: i32): f64 {
-  const av = f64x2.splat(a);
-  let acc0 = f64x2.splat(0);
-  let acc1 = f64x2.splat(0);
-  const blocked = blockedLength(n, 4);
-  for (let i = 0; i < blocked; i += 4) {
-    const at = <usize>i * F64;
-    const q0 = f64x2.mul(av, v128.load(x + at));
-    const q1 = f64x2.mul(av, v128.load(x + at, 16));
-    v128.store(q + at, q0);
-    v128.store(q + at, q1, 16);
-    acc0 = f64x2.add(acc0, f64x2.mul(q0, v128.load(w + at)));
-    acc1 = f64x2.add(acc1, f64x2.mul(q1, v128.load(w + at, 16)));
-  }
-  const acc = f64x2.add(acc0, acc1);
-  let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  for (let i = blocked; i < n; i++) {
-    const at = <usize>i * F64;
-    const qi = a * load<f64>(x + at);
-    store<f64>(q + at, qi);
-    sum += qi * load<f64>(w + at);
-  }
-  return sum;
+  return updateDot(q, a, x, w, n, false);
 }
 
 /** q += a x, returning w'q of the updated q. */
 // @ts-ignore: decorator
 @inline
 function axpyDot(q: usize, a: f64, x: usize, w: usize, n: i32): f64 {
+  return updateDot(q, a, x, w, n, true);
+}
+
+/**
+ * q = a x (+ q when `accumulate`), returning w'q of the new q: one pass for an update and the dot
+ * product that follows it. `accumulate` is a constant at each inlined call, so its branch folds.
+ */
+// @ts-ignore: decorator
+@inline
+function updateDot(q: usize, a: f64, x: usize, w: usize, n: i32, accumulate: bool): f64 {
   const av = f64x2.splat(a);
   let acc0 = f64x2.splat(0);
   let acc1 = f64x2.splat(0);
   const blocked = blockedLength(n, 4);
   for (let i = 0; i < blocked; i += 4) {
     const at = <usize>i * F64;
-    const q0 = f64x2.add(v128.load(q + at), f64x2.mul(av, v128.load(x + at)));
-    const q1 = f64x2.add(v128.load(q + at, 16), f64x2.mul(av, v128.load(x + at, 16)));
+    let q0 = f64x2.mul(av, v128.load(x + at));
+    let q1 = f64x2.mul(av, v128.load(x + at, 16));
+    if (accumulate) {
+      q0 = f64x2.add(v128.load(q + at), q0);
+      q1 = f64x2.add(v128.load(q + at, 16), q1);
+    }
     v128.store(q + at, q0);
     v128.store(q + at, q1, 16);
     acc0 = f64x2.add(acc0, f64x2.mul(q0, v128.load(w + at)));
@@ -93,7 +86,8 @@ function axpyDot(q: usize, a: f64, x: usize, w: usize, n: i32): f64 {
   let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
   for (let i = blocked; i < n; i++) {
     const at = <usize>i * F64;
-    const qi = load<f64>(q + at) + a * load<f64>(x + at);
+    let qi = a * load<f64>(x + at);
+    if (accumulate) qi = load<f64>(q + at) + qi;
     store<f64>(q + at, qi);
     sum += qi * load<f64>(w + at);
   }

@@ -90,6 +90,13 @@ describeBackends("minimize() options", (rt) => {
     // describeBackends checks after each test that no tensor is left.
   });
 
+  it("an exception in fg or onIteration propagates and frees everything", () => {
+    const boom = new Error("boom");
+    expect(() => minimize(() => { throw boom; }, [1, 2], { runtime: rt })).toThrow(boom);
+    expect(() => minimize(fg, rosen.x0, { runtime: rt, method: "bfgs", onIteration: () => { throw boom; } })).toThrow(boom);
+    // describeBackends checks that nothing is left allocated.
+  });
+
   it("accepts a Tensor x0 (its runtime is used) and leaves it unchanged", () => {
     const x0 = rt.fromArray(rosen.x0, [2], { dtype: "f64" });
     const r = minimize(fg, x0, { ftol: 0 });
