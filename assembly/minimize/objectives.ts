@@ -161,3 +161,30 @@ export function f64_quadratic_coordinate_sweep(x: usize, g: usize, A: usize, n: 
   }
   return largest;
 }
+
+/**
+ * H = sum_i w_i A_i A_i' + lambda I for row-major A (m x n): the Hessian of least squares (w = 1)
+ * and of logistic regression (w_i = p_i (1 - p_i)), built from rank-one row updates.
+ * Memory contract: H is n x n and disjoint from A and w.
+ */
+export function f64_weighted_gram(H: usize, A: usize, w: usize, m: i32, n: i32, lambda: f64): void {
+  const rowBytes = <usize>n * F64;
+  memory.fill(H, 0, <usize>n * rowBytes);
+  for (let j = 0; j < n; j++) store<f64>(H + <usize>j * (rowBytes + F64), lambda);
+  for (let i = 0; i < m; i++) {
+    const Ai = A + <usize>i * rowBytes;
+    const wi = load<f64>(w + <usize>i * F64);
+    if (wi == 0) continue;
+    for (let r = 0; r < n; r++) axpyAt(H + <usize>r * rowBytes, wi * load<f64>(Ai + <usize>r * F64), Ai, n);
+  }
+}
+
+/** w_i = p_i (1 - p_i) with p_i = sigmoid(A_i'x): the logistic loss's curvature weights. */
+export function f64_logistic_weights(w: usize, A: usize, x: usize, m: i32, n: i32): void {
+  const rowBytes = <usize>n * F64;
+  for (let i = 0; i < m; i++) {
+    const e = Math.exp(-Math.abs(dotAt(A + <usize>i * rowBytes, x, n)));
+    // p (1 - p) = e / (1 + e)^2 for either sign of z.
+    store<f64>(w + <usize>i * F64, e / ((1 + e) * (1 + e)));
+  }
+}

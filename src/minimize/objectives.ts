@@ -102,29 +102,32 @@ export function diagonalQuadratic(rt: Runtime, a: Values, b: Values): Objective 
   };
 }
 
-/** f(x) = 1/2 |Ax - b|^2 with A m x n (row-major), g = A'(Ax - b). */
+/** f(x) = 1/2 |Ax - b|^2 with A m x n (row-major), g = A'(Ax - b), Hessian A'A. */
 export function leastSquares(rt: Runtime, A: Values, b: Values, n: number): Objective {
   checkNumber("n", n, { min: 1, integer: true });
   const m = b.length;
   const [a, bb] = copyIn(rt, [["A", A, m * n], ["b", b, m]]) as [Tensor<"f64">, Tensor<"f64">];
   const r = rt.tensor([Math.max(m, 1)], { dtype: "f64" });
+  const ones = rt.tensor([Math.max(m, 1)], { dtype: "f64" }).fill(1);
   const k = rt.kernels;
   return {
     runtime: rt,
     n,
     evaluate: (x, g) => k.f64_least_squares_fg(x, g, a.ptr, bb.ptr, r.ptr, m, n),
+    hessian: (_x, H) => k.f64_weighted_gram(H, a.ptr, ones.ptr, m, n, 0),
     // d'A'Ad = |Ad|^2.
     curvature: (d) => {
       k.f64_gemv(r.ptr, a.ptr, d, m, n, 1);
       return k.f64_dot(r.ptr, r.ptr, m);
     },
-    dispose: () => disposeAll([a, bb, r]),
+    dispose: () => disposeAll([a, bb, r, ones]),
   };
 }
 
 /**
  * L2-regularized logistic regression: f(w) = sum_i log(1 + exp(z_i)) - y_i z_i + lambda/2 |w|^2
- * with z = A w, A m x n (row-major features), labels y_i in {0, 1}.
+ * with z = A w, A m x n (row-major features), labels y_i in {0, 1}. Hessian A' diag(p (1 - p)) A +
+ * lambda I with p = sigmoid(z), so 'newton' works on it too.
  */
 export function logisticRegression(rt: Runtime, A: Values, y: Values, n: number, lambda = 0): Objective {
   checkNumber("n", n, { min: 1, integer: true });
@@ -141,6 +144,11 @@ export function logisticRegression(rt: Runtime, A: Values, y: Values, n: number,
     runtime: rt,
     n,
     evaluate: (x, g) => k.f64_logistic_fg(x, g, a.ptr, yy.ptr, z.ptr, m, n, lambda),
+    // A' diag(p (1 - p)) A + lambda I; z (scratch of fg) holds the weights meanwhile.
+    hessian: (x, H) => {
+      k.f64_logistic_weights(z.ptr, a.ptr, x, m, n);
+      k.f64_weighted_gram(H, a.ptr, z.ptr, m, n, lambda);
+    },
     dispose: () => disposeAll([a, yy, z]),
   };
 }

@@ -121,6 +121,16 @@ const CASES: TwinCase[] = [
     args: (n) => ["a", "x", "y", n],
   },
   {
+    kernel: "f64_weighted_gram", sizes: MATRIX_SIZES,
+    buffers: (n) => [{ name: "H", length: n * n }, { name: "A", length: (n + 3) * n }, { name: "w", length: n + 3 }],
+    args: (n) => ["H", "A", "w", n + 3, n, 0.3],
+  },
+  {
+    kernel: "f64_logistic_weights", sizes: MATRIX_SIZES,
+    buffers: (n) => [{ name: "w", length: n + 3 }, { name: "A", length: (n + 3) * n }, { name: "x", length: n, fill: (len, seed) => uniformArray(len, seed, -3, 3) }],
+    args: (n) => ["w", "A", "x", n + 3, n],
+  },
+  {
     kernel: "f64_quadratic_coordinate_sweep", sizes: MATRIX_SIZES,
     buffers: (n) => [{ name: "x", length: n }, { name: "g", length: n }, { name: "A", length: n * n, fill: spdFill(n) }],
     args: (n) => ["x", "g", "A", n],

@@ -34,6 +34,13 @@ describeBackends("wasm objectives", (rt) => {
     a.x.forEach((v, j) => expect(v).toBeCloseTo(b.x[j]!, 5));
     expect(a.f).toBeCloseTo(b.f, 10);
     expect(() => logisticRegression(rt, A, y.map((v) => v * 2), n)).toThrow(ValueError);
+    // Newton with the kernel-built Hessian A' diag(p (1 - p)) A + lambda I: quadratic convergence.
+    const again = logisticRegression(rt, A, y, n, lambda);
+    const c = minimize(again, new Float64Array(n), { method: "newton", gtol: 1e-8 });
+    again.dispose();
+    expect(c.status).toBe("gtol");
+    expect(c.nit).toBeLessThanOrEqual(10);
+    c.x.forEach((v, j) => expect(v).toBeCloseTo(b.x[j]!, 5));
   });
 
   it("extended Rosenbrock in wasm takes the same path as the callback (n = 1000)", () => {

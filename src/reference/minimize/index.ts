@@ -12,4 +12,6 @@ export {
   f64_rosenbrock_fg,
   f64_diag_dot,
   f64_quadratic_coordinate_sweep,
+  f64_weighted_gram,
+  f64_logistic_weights,
 } from "./objectives";

@@ -110,3 +110,28 @@ export function f64_quadratic_coordinate_sweep(h: Heap, x: number, g: number, A:
   }
   return largest;
 }
+
+/** H = sum_i w_i A_i A_i' + lambda I. */
+export function f64_weighted_gram(h: Heap, H: number, A: number, w: number, m: number, n: number, lambda: number): void {
+  const f64 = h.f64;
+  const [Hp, Ap, W] = [H >>> 3, A >>> 3, w >>> 3];
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) {
+      let sum = r === c ? lambda : 0;
+      for (let i = 0; i < m; i++) sum += f64[W + i]! * f64[Ap + i * n + r]! * f64[Ap + i * n + c]!;
+      f64[Hp + r * n + c] = sum;
+    }
+  }
+}
+
+/** w_i = sigmoid(z_i) (1 - sigmoid(z_i)), z = Ax. */
+export function f64_logistic_weights(h: Heap, w: number, A: number, x: number, m: number, n: number): void {
+  const f64 = h.f64;
+  const [W, Ap, X] = [w >>> 3, A >>> 3, x >>> 3];
+  for (let i = 0; i < m; i++) {
+    let z = 0;
+    for (let j = 0; j < n; j++) z += f64[Ap + i * n + j]! * f64[X + j]!;
+    const p = 1 / (1 + Math.exp(-z));
+    f64[W + i] = p * (1 - p);
+  }
+}
