@@ -303,7 +303,7 @@ class Solver implements DirectionHost {
     return { ok: false, status: evals > 0 && !anyFinite ? "non-finite" : "line-search-failed" };
   }
 
-  /** The book's exact step for quadratics, eps* = -g'd / d'Qd (Goodfellow et al. eq. 8.37 analogue). */
+  /** The exact step along d for a quadratic, eps* = -g'd / d'Qd (for d = -g the book's g'g / g'Hg, Sec. 4.3.1). */
   private exactSearch(gd: number): SearchResult {
     const stop = this.budget();
     if (stop) return { ok: false, status: stop };
