@@ -6,8 +6,8 @@
 // The facade checks the curvature condition y's > 0 before calling.
 // Memory contract: H is n x n row-major and symmetric; s, y, u hold n f64; u is scratch; none overlap.
 
-import { F64 } from "../simd";
-import { axpyAt, dotAt } from "./blas";
+import { F64, blockedLength } from "../simd";
+import { dotAt } from "./blas";
 
 /** In-place BFGS update of the inverse Hessian H with the pair (s, y); u is n f64 of scratch. */
 export function f64_bfgs_update(H: usize, s: usize, y: usize, u: usize, n: i32, rho: f64): void {
@@ -17,9 +17,25 @@ export function f64_bfgs_update(H: usize, s: usize, y: usize, u: usize, n: i32, 
   for (let i = 0; i < n; i++) {
     const si = load<f64>(s + <usize>i * F64);
     const ui = load<f64>(u + <usize>i * F64);
-    const row = H + <usize>i * rowBytes;
-    axpyAt(row, -rho * si, u, n);
-    axpyAt(row, c * si - rho * ui, s, n);
+    rank2Row(H + <usize>i * rowBytes, -rho * si, u, c * si - rho * ui, s, n);
+  }
+}
+
+/** row += a u + b s in one pass over the row (H is read and written once per update). */
+// @ts-ignore: decorator
+@inline
+function rank2Row(row: usize, a: f64, u: usize, b: f64, s: usize, n: i32): void {
+  const av = f64x2.splat(a);
+  const bv = f64x2.splat(b);
+  const blocked = blockedLength(n, 2);
+  for (let j = 0; j < blocked; j += 2) {
+    const at = <usize>j * F64;
+    const update = f64x2.add(f64x2.mul(av, v128.load(u + at)), f64x2.mul(bv, v128.load(s + at)));
+    v128.store(row + at, f64x2.add(v128.load(row + at), update));
+  }
+  for (let j = blocked; j < n; j++) {
+    const at = <usize>j * F64;
+    store<f64>(row + at, load<f64>(row + at) + (a * load<f64>(u + at) + b * load<f64>(s + at)));
   }
 }
 
