@@ -17,7 +17,11 @@
 // A trial where f or f' is not finite counts as "too far": the step moves halfway back toward
 // the best point (stx) and the interval's upper end is capped below it.
 
-/** Slots of the state block (f64 indices). Inputs: STP, F, G, FTOL, GTOL, XTOL, STPMIN, STPMAX, MODE. */
+/**
+ * Slots of the state block (f64 indices; the same table is src/reference/minimize/linesearch-layout.ts).
+ * Inputs: STP (first trial), F = f(0), G = f'(0), FTOL (c1), GTOL (c2), XTOL, STPMIN, STPMAX, MODE,
+ * and TASK = 0 to start a search. The rest is the machine's own state.
+ */
 const STP = 0;
 const F = 1;
 const G = 2;
@@ -176,14 +180,11 @@ function moreThuente(state: usize, stp: f64, f: f64, g: f64): i32 {
     brackt = r_brackt;
   }
 
-  // Bisect when the interval has not shrunk enough in two steps.
   if (brackt) {
-    const width1 = get(state, WIDTH1);
-    if (Math.abs(sty - stx) >= 0.66 * width1) next = stx + 0.5 * (sty - stx);
+    // Bisect when the interval has not shrunk by 0.66 in two steps.
+    if (Math.abs(sty - stx) >= 0.66 * get(state, WIDTH1)) next = stx + 0.5 * (sty - stx);
     set(state, WIDTH1, get(state, WIDTH));
     set(state, WIDTH, Math.abs(sty - stx));
-  }
-  if (brackt) {
     stmin = min<f64>(stx, sty);
     stmax = max<f64>(stx, sty);
   } else {
