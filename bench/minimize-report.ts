@@ -1,5 +1,6 @@
 // Minimizer report: `npx tsx bench/minimize-report.ts [--quick] [--bfgs-large]`.
-// 1. Every method of descend on the Moré-Garbow-Hillstrom set with default options: solved or not
+// 1. Every method of descend on the Moré-Garbow-Hillstrom set with default options (and 'lbfgs'
+//    with scipy L-BFGS-B's ftol as well, to show the two stop alike): solved or not
 //    (the paper's minimum within 1e-8 absolute or relative, or a documented local minimum),
 //    iterations, evaluations, wall time.
 // 2. scipy's BFGS and L-BFGS-B with default options on the same problems (bench/scipy/mgh.py, run
@@ -12,7 +13,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { environment } from "./harness";
 import { initSync } from "../src/runtime/init";
-import { extendedRosenbrock, minimize, type Method, type MinimizeResult } from "../src/minimize/index";
+import { LBFGSB_FTOL, extendedRosenbrock, minimize, type Method, type MinimizeResult } from "../src/minimize/index";
 import {
   MGH_PROBLEMS,
   extendedRosenbrockFG,
@@ -66,13 +67,22 @@ function timed(run: () => MinimizeResult): { r: MinimizeResult; ms: number } {
 
 function descendRows(): Row[] {
   const rows: Row[] = [];
-  const methods: Method[] = ["lbfgs", "bfgs", "cg", "newton", "steepest"];
-  for (const method of methods) {
+  // 'lbfgs/scipy-ftol': L-BFGS with L-BFGS-B's ftol, to show it stops where scipy does.
+  const variants: Array<{ label: string; method: Method; ftol?: number }> = [
+    { label: "lbfgs", method: "lbfgs" },
+    { label: "lbfgs/scipy-ftol", method: "lbfgs", ftol: LBFGSB_FTOL },
+    { label: "bfgs", method: "bfgs" },
+    { label: "cg", method: "cg" },
+    { label: "newton", method: "newton" },
+    { label: "steepest", method: "steepest" },
+  ];
+  for (const { label, method, ftol } of variants) {
     for (const prob of PROBLEMS) {
       if (method === "newton" && !prob.hess) continue;
-      const { r, ms } = timed(() => minimize(prob.fg, prob.x0, { method, hess: prob.hess, runtime: rt, maxIter: method === "steepest" ? 20000 : undefined }));
+      const options = { method, ftol, hess: prob.hess, runtime: rt, maxIter: method === "steepest" ? 20000 : undefined };
+      const { r, ms } = timed(() => minimize(prob.fg, prob.x0, options));
       const f0 = prob.fg(Float64Array.from(prob.x0), new Float64Array(prob.x0.length));
-      rows.push({ problem: prob.name, method, solved: reachesMinimum(prob.p, r.f), f: r.f, nit: r.nit, nfev: r.nfev, status: r.status, ms, f0 });
+      rows.push({ problem: prob.name, method: label, solved: reachesMinimum(prob.p, r.f), f: r.f, nit: r.nit, nfev: r.nfev, status: r.status, ms, f0 });
     }
   }
   return rows;
@@ -143,7 +153,7 @@ function main(): void {
       if (Math.abs(mine.f0! - s.f0) > 1e-12 * Math.max(1, Math.abs(s.f0))) throw new Error(`${s.problem}: f(x0) differs (${mine.f0} vs ${s.f0})`);
     }
     const summary = [];
-    for (const [ours, theirs] of [["lbfgs", "L-BFGS-B"], ["bfgs", "BFGS"]] as const) {
+    for (const [ours, theirs] of [["lbfgs", "L-BFGS-B"], ["lbfgs/scipy-ftol", "L-BFGS-B"], ["bfgs", "BFGS"]] as const) {
       const scipyRows = sp.mgh.filter((s) => s.method === theirs);
       const problems = scipyRows.map((s) => s.problem);
       const mineRows = rows.filter((r) => r.method === ours && problems.includes(r.problem));

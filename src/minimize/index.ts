@@ -1,6 +1,6 @@
 // Public API of this area; src/index.ts re-exports it.
 export { minimize, type MinimizeResult } from "./minimize";
-export type { Method, LineSearch, CGBeta, Status, IterationInfo, FG, MinimizeOptions } from "./options";
+export { LBFGSB_FTOL, type Method, type LineSearch, type CGBeta, type Status, type IterationInfo, type FG, type MinimizeOptions } from "./options";
 export {
   quadratic,
   diagonalQuadratic,

@@ -76,10 +76,9 @@ export interface MinimizeOptions {
   /** Stop when max_i |g_i| <= gtol; default 1e-5 (scipy BFGS, L-BFGS-B). */
   gtol?: number;
   /**
-   * Stop when (f_prev - f) <= ftol max(|f_prev|, |f|, 1). Default: for 'lbfgs' L-BFGS-B's
-   * factr 1e7 times machine epsilon = 2.22e-9 (scipy's default, same stopping as scipy), else 0
-   * (off). Relative reduction can stop early in a slow valley (Wood: f = 7.88), so pass ftol: 0 to
-   * run until gtol.
+   * Stop when (f_prev - f) <= ftol max(|f_prev|, |f|, 1); default 0 (off). `LBFGSB_FTOL` (2.22e-9)
+   * is scipy L-BFGS-B's default and reproduces its stopping, which can end early in a slow valley
+   * (Wood's function: f = 7.88).
    */
   ftol?: number;
   /** Stop when max_i |x_i - x_prev_i| <= xtol; default 0 (off). */
@@ -133,7 +132,7 @@ export interface Resolved {
   hessp: ((x: Float64Array, v: Float64Array, out: Float64Array) => void) | undefined;
 }
 
-/** scipy L-BFGS-B's default ftol: factr = 1e7 times machine epsilon. */
+/** scipy L-BFGS-B's default ftol, factr = 1e7 times machine epsilon: pass it as `ftol` to stop as scipy does. */
 export const LBFGSB_FTOL = 1e7 * Number.EPSILON;
 
 const METHODS: readonly Method[] = ["steepest", "cg", "bfgs", "lbfgs", "newton", "coordinate"];
@@ -205,7 +204,7 @@ export function resolveOptions(options: MinimizeOptions, n: number, objective: O
     c2,
     maxLineSearch: checkNumber("maxLineSearch", options.maxLineSearch ?? 20, { min: 1, integer: true }),
     gtol: checkNumber("gtol", options.gtol ?? 1e-5, { min: 0 }),
-    ftol: checkNumber("ftol", options.ftol ?? (method === "lbfgs" ? LBFGSB_FTOL : 0), { min: 0, below: 1 }),
+    ftol: checkNumber("ftol", options.ftol ?? 0, { min: 0, below: 1 }),
     xtol: checkNumber("xtol", options.xtol ?? 0, { min: 0 }),
     maxIter: checkNumber("maxIter", options.maxIter ?? 15000, { min: 0, integer: true }),
     maxEval,
