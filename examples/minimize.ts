@@ -15,7 +15,7 @@ const hess = (x: Float64Array, H: Float64Array) => {
 };
 console.log("Rosenbrock from (-1.2, 1):");
 for (const method of ["lbfgs", "bfgs", "cg", "newton", "steepest", "coordinate"] as Method[]) {
-  const r = minimize(rosenbrock, [-1.2, 1], { method, hess, gtol: 1e-6, ftol: 0, maxIter: 50000 });
+  const r = minimize(rosenbrock, [-1.2, 1], { method, hess, gtol: 1e-6, maxIter: 50000 });
   console.log(
     `  ${method.padEnd(10)} ${r.status.padEnd(18)} f = ${r.f.toExponential(3)}  x = (${r.x[0]!.toFixed(6)}, ${r.x[1]!.toFixed(6)})` +
       `  ${r.nit} iterations, ${r.nfev} evaluations`,
@@ -29,7 +29,7 @@ const n = 20;
 const A = Float64Array.from({ length: m * n }, (_, k) => Math.sin(k * 1.7) + Math.cos(k * 0.3));
 const y = Float64Array.from({ length: m }, (_, i) => (A.subarray(i * n, i * n + n).reduce((s, v, j) => s + v * (j % 3 - 1), 0) > 0 ? 1 : 0));
 const logistic = logisticRegression(rt, A, y, n, 1e-2);
-const fit = minimize(logistic, new Float64Array(n), { method: "lbfgs", gtol: 1e-8, ftol: 0 });
+const fit = minimize(logistic, new Float64Array(n), { method: "lbfgs", gtol: 1e-8 });
 logistic.dispose();
 console.log(`\nlogistic regression, ${m} x ${n}: ${fit.status}, loss ${fit.f.toFixed(6)}, ${fit.nit} iterations`);
 

@@ -39,7 +39,7 @@ describe("minimize() properties", () => {
             return f;
           };
           const r = minimize(fg, new Float64Array(n), {
-            method, gtol: 1e-7, ftol: 0, runtime: rt, hess: (_x, H) => H.set(Q), maxIter: 10000,
+            method, gtol: 1e-7, runtime: rt, hess: (_x, H) => H.set(Q), maxIter: 10000,
           });
           const g = new Float64Array(n);
           fg(Float64Array.from(r.x), g);
