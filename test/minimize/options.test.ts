@@ -99,7 +99,7 @@ describeBackends("minimize() options", (rt) => {
 
   it("accepts a Tensor x0 (its runtime is used) and leaves it unchanged", () => {
     const x0 = rt.fromArray(rosen.x0, [2], { dtype: "f64" });
-    const r = minimize(fg, x0, {});
+    const r = minimize(fg, x0);
     expect(r.status).toBe("gtol");
     expect(x0.toArray()).toEqual(rosen.x0);
     x0.dispose();
@@ -107,7 +107,7 @@ describeBackends("minimize() options", (rt) => {
 });
 
 it("without a runtime, minimize() uses one shared wasm runtime and leaves it empty", () => {
-  const r1 = minimize(fg, rosen.x0, {});
+  const r1 = minimize(fg, rosen.x0);
   const r2 = minimize(fg, rosen.x0, { method: "bfgs" });
   expect(r1.status).toBe("gtol");
   expect(r2.status).toBe("gtol");
