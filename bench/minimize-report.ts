@@ -11,7 +11,7 @@
 // Writes bench/results/minimize.json.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { environment } from "./harness";
+import { environment } from "./environment";
 import { initSync } from "../src/runtime/init";
 import { LBFGSB_FTOL, extendedRosenbrock, minimize, type Method, type MinimizeResult } from "../src/minimize/index";
 import {

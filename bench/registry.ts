@@ -3,6 +3,7 @@
 import type { BenchCase } from "./harness";
 import { cases as adam } from "./cases/adam";
 import { cases as norm } from "./cases/norm";
+import { cases as minimize } from "./cases/minimize";
 import { cases as random } from "./cases/random";
 
-export const ALL_CASES: readonly BenchCase[] = [...adam, ...norm, ...random];
+export const ALL_CASES: readonly BenchCase[] = [...adam, ...norm, ...minimize, ...random];

@@ -7,7 +7,7 @@ import { extendedRosenbrock, minimize, type Method } from "../../src/minimize/in
 import { MGH_PROBLEMS, extendedRosenbrockStart, mghFG } from "../../test/helpers/mgh";
 import type { Backend } from "../../src/runtime/runtime";
 import type { Contender } from "../harness";
-import type { BenchCase } from "../run";
+import type { BenchCase } from "../harness";
 
 const ITERATIONS = 10;
 
