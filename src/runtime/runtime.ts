@@ -106,6 +106,15 @@ export class Runtime {
     }
   }
 
+  /**
+   * Takes `tensor` out of every open scope, so it outlives them and is freed only by its
+   * own dispose(). For long-lived internals such as optimizer state allocated mid-scope.
+   */
+  untrack<T extends Tensor>(tensor: T): T {
+    for (const scope of this.scopes) scope.delete(tensor);
+    return tensor;
+  }
+
   memoryStats(): MemoryStats {
     const { liveBytes, peakBytes, capacityBytes } = this.allocator.stats();
     return { liveBytes, liveTensors: this.liveTensors, peakBytes, capacityBytes };

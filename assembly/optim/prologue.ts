@@ -1,0 +1,69 @@
+// The gradient prologue every fused update shares, applied per element before the rule:
+//   x  = clamp(gradScale * g, -clip, clip) + l2 * theta + l1 * sign(theta)
+//   theta0 = pScale * theta                       (decoupled weight decay, AdamW-style)
+// gradScale folds global/per-tensor norm clipping and `maximize` (a negative sign) into the
+// pass; clip = +Infinity, l2 = l1 = 0 and pScale = 1 switch the rest off. When they are all
+// off (`isPlain`) the kernels run a loop without them: x = gradScale * g, theta0 = theta.
+// sign(0) = 0 (the L1 subgradient torch and optax use at 0).
+
+/** True when clip, L2, L1 and the decoupled decay are all switched off. */
+// @ts-ignore: decorator
+@inline
+export function isPlain<T>(clip: T, l2: T, l1: T, pScale: T): bool {
+  return clip == <T>Infinity && l2 == 0 && l1 == 0 && pScale == 1;
+}
+
+/** Bytes per element of T. */
+// @ts-ignore: decorator
+@inline
+export function bytes<T>(): usize {
+  return sizeof<T>();
+}
+
+/** Elements of T per v128. */
+// @ts-ignore: decorator
+@inline
+export function lanes<T>(): i32 {
+  return <i32>(16 / sizeof<T>());
+}
+
+/** sign(x) per lane: +-1 with the sign of x, 0 for +-0. */
+// @ts-ignore: decorator
+@inline
+export function signV<T>(x: v128): v128 {
+  const magnitudeOne = v128.or(v128.and(x, v128.splat<T>(<T>-0.0)), v128.splat<T>(<T>1));
+  return v128.and(magnitudeOne, v128.ne<T>(x, v128.splat<T>(<T>0)));
+}
+
+/** sign(x): +-1 with the sign of x, 0 for +-0 (the scalar twin of signV). */
+// @ts-ignore: decorator
+@inline
+export function signS<T>(x: T): T {
+  return select<T>(copysign<T>(<T>1, x), <T>0, x != 0);
+}
+
+/** The effective gradient x of four (f32) or two (f64) lanes. */
+// @ts-ignore: decorator
+@inline
+export function gradV<T>(gv: v128, pv: v128, scale: v128, clip: v128, negClip: v128, l2: v128, l1: v128, FULL: bool): v128 {
+  let x = v128.mul<T>(scale, gv);
+  if (FULL) {
+    x = v128.min<T>(v128.max<T>(x, negClip), clip);
+    x = v128.add<T>(x, v128.mul<T>(l2, pv));
+    x = v128.add<T>(x, v128.mul<T>(l1, signV<T>(pv)));
+  }
+  return x;
+}
+
+/** The effective gradient x of one element: the same IEEE operations as one lane of gradV. */
+// @ts-ignore: decorator
+@inline
+export function gradS<T>(gi: T, pi: T, scale: T, clip: T, l2: T, l1: T, FULL: bool): T {
+  let x: T = scale * gi;
+  if (FULL) {
+    x = min<T>(max<T>(x, -clip), clip);
+    x = x + l2 * pi;
+    x = x + l1 * signS<T>(pi);
+  }
+  return x;
+}

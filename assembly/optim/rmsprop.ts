@@ -1,0 +1,162 @@
+// RMSProp (Goodfellow et al. 2016, Algorithm 8.5; Hinton 2012), centered RMSProp (Graves
+// 2013) and RMSProp with (Nesterov) momentum (Algorithm 8.6), fused into one pass:
+//   x = prologue(g, theta)                        (see prologue.ts; theta0 = pScale * theta)
+//   r  <- rho * r + (1 - rho) * x * x
+//   centered: ga <- rho * ga + (1 - rho) * x;  v = r - ga * ga;   otherwise v = r
+//   u = x / (sqrt(v + epsIn) + epsOut)            (one of epsIn, epsOut is 0)
+//   momentum: b <- mu * b + k * u;  theta <- theta0 + a * b + c * u
+//   none:     theta <- theta0 + c * u             (c = -lr)
+// (k, a, c) choose the convention as in sgd.ts: lr inside the buffer (book, tfjs: k = -lr,
+// a = 1, c = 0), outside it (PyTorch: k = 1, a = -lr, c = 0), Nesterov look-ahead (book:
+// k = -lr, a = mu, c = -lr). eps inside the root: book and tfjs; outside: PyTorch.
+// Four exports share one signature; the variants without ga or b ignore those pointers.
+// Memory contract: every buffer used holds n elements of T, 16-byte aligned, pairwise disjoint.
+
+import { bytes, gradS, gradV, isPlain, lanes } from "./prologue";
+
+// @ts-ignore: decorator
+@inline
+function rmspropLoop<T>(
+  p: usize, g: usize, r: usize, ga: usize, b: usize, n: i32,
+  rho: T, oneMinusRho: T, epsIn: T, epsOut: T, mu: T, k: T, a: T, c: T,
+  gradScale: T, clip: T, l2: T, l1: T, pScale: T, CENTERED: bool, MOMENTUM: bool, FULL: bool,
+): void {
+  const rhoV = v128.splat<T>(rho);
+  const oneMinusRhoV = v128.splat<T>(oneMinusRho);
+  const epsInV = v128.splat<T>(epsIn);
+  const epsOutV = v128.splat<T>(epsOut);
+  const muV = v128.splat<T>(mu);
+  const kV = v128.splat<T>(k);
+  const aV = v128.splat<T>(a);
+  const cV = v128.splat<T>(c);
+  const scaleV = v128.splat<T>(gradScale);
+  const clipV = v128.splat<T>(clip);
+  const negClipV = v128.splat<T>(-clip);
+  const l2V = v128.splat<T>(l2);
+  const l1V = v128.splat<T>(l1);
+  const pScaleV = v128.splat<T>(pScale);
+  const L = lanes<T>();
+  const blocked = n & ~(L - 1);
+  for (let i = 0; i < blocked; i += L) {
+    const at = <usize>i * bytes<T>();
+    let pi = v128.load(p + at);
+    const xi = gradV<T>(v128.load(g + at), pi, scaleV, clipV, negClipV, l2V, l1V, FULL);
+    if (FULL) pi = v128.mul<T>(pScaleV, pi);
+    const ri = v128.add<T>(v128.mul<T>(rhoV, v128.load(r + at)), v128.mul<T>(oneMinusRhoV, v128.mul<T>(xi, xi)));
+    v128.store(r + at, ri);
+    let vi = ri;
+    if (CENTERED) {
+      const gai = v128.add<T>(v128.mul<T>(rhoV, v128.load(ga + at)), v128.mul<T>(oneMinusRhoV, xi));
+      v128.store(ga + at, gai);
+      vi = v128.sub<T>(ri, v128.mul<T>(gai, gai));
+    }
+    const ui = v128.div<T>(xi, v128.add<T>(v128.sqrt<T>(v128.add<T>(vi, epsInV)), epsOutV));
+    if (MOMENTUM) {
+      const bi = v128.add<T>(v128.mul<T>(muV, v128.load(b + at)), v128.mul<T>(kV, ui));
+      v128.store(b + at, bi);
+      pi = v128.add<T>(pi, v128.mul<T>(aV, bi));
+    }
+    v128.store(p + at, v128.add<T>(pi, v128.mul<T>(cV, ui)));
+  }
+  for (let i = blocked; i < n; i++) {
+    const at = <usize>i * bytes<T>();
+    let pi = load<T>(p + at);
+    const xi = gradS<T>(load<T>(g + at), pi, gradScale, clip, l2, l1, FULL);
+    if (FULL) pi = pScale * pi;
+    const ri: T = rho * load<T>(r + at) + oneMinusRho * (xi * xi);
+    store<T>(r + at, ri);
+    let vi = ri;
+    if (CENTERED) {
+      const gai: T = rho * load<T>(ga + at) + oneMinusRho * xi;
+      store<T>(ga + at, gai);
+      vi = ri - gai * gai;
+    }
+    const ui: T = xi / (sqrt<T>(vi + epsIn) + epsOut);
+    if (MOMENTUM) {
+      const bi: T = mu * load<T>(b + at) + k * ui;
+      store<T>(b + at, bi);
+      pi = pi + a * bi;
+    }
+    store<T>(p + at, pi + c * ui);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function rmsprop<T>(
+  p: usize, g: usize, r: usize, ga: usize, b: usize, n: i32,
+  rho: T, oneMinusRho: T, epsIn: T, epsOut: T, mu: T, k: T, a: T, c: T,
+  gradScale: T, clip: T, l2: T, l1: T, pScale: T, CENTERED: bool, MOMENTUM: bool,
+): void {
+  if (isPlain<T>(clip, l2, l1, pScale)) {
+    rmspropLoop<T>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c,
+      gradScale, clip, l2, l1, pScale, CENTERED, MOMENTUM, false);
+  } else {
+    rmspropLoop<T>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c,
+      gradScale, clip, l2, l1, pScale, CENTERED, MOMENTUM, true);
+  }
+}
+
+export function f32_rmsprop_step(
+  p: usize, g: usize, r: usize, ga: usize, b: usize, n: i32,
+  rho: f32, oneMinusRho: f32, epsIn: f32, epsOut: f32, mu: f32, k: f32, a: f32, c: f32,
+  gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32,
+): void {
+  rmsprop<f32>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, false, false);
+}
+
+export function f64_rmsprop_step(
+  p: usize, g: usize, r: usize, ga: usize, b: usize, n: i32,
+  rho: f64, oneMinusRho: f64, epsIn: f64, epsOut: f64, mu: f64, k: f64, a: f64, c: f64,
+  gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64,
+): void {
+  rmsprop<f64>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, false, false);
+}
+
+export function f32_rmsprop_step_centered(
+  p: usize, g: usize, r: usize, ga: usize, b: usize, n: i32,
+  rho: f32, oneMinusRho: f32, epsIn: f32, epsOut: f32, mu: f32, k: f32, a: f32, c: f32,
+  gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32,
+): void {
+  rmsprop<f32>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, true, false);
+}
+
+export function f64_rmsprop_step_centered(
+  p: usize, g: usize, r: usize, ga: usize, b: usize, n: i32,
+  rho: f64, oneMinusRho: f64, epsIn: f64, epsOut: f64, mu: f64, k: f64, a: f64, c: f64,
+  gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64,
+): void {
+  rmsprop<f64>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, true, false);
+}
+
+export function f32_rmsprop_step_momentum(
+  p: usize, g: usize, r: usize, ga: usize, b: usize, n: i32,
+  rho: f32, oneMinusRho: f32, epsIn: f32, epsOut: f32, mu: f32, k: f32, a: f32, c: f32,
+  gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32,
+): void {
+  rmsprop<f32>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, false, true);
+}
+
+export function f64_rmsprop_step_momentum(
+  p: usize, g: usize, r: usize, ga: usize, b: usize, n: i32,
+  rho: f64, oneMinusRho: f64, epsIn: f64, epsOut: f64, mu: f64, k: f64, a: f64, c: f64,
+  gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64,
+): void {
+  rmsprop<f64>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, false, true);
+}
+
+export function f32_rmsprop_step_centered_momentum(
+  p: usize, g: usize, r: usize, ga: usize, b: usize, n: i32,
+  rho: f32, oneMinusRho: f32, epsIn: f32, epsOut: f32, mu: f32, k: f32, a: f32, c: f32,
+  gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32,
+): void {
+  rmsprop<f32>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, true, true);
+}
+
+export function f64_rmsprop_step_centered_momentum(
+  p: usize, g: usize, r: usize, ga: usize, b: usize, n: i32,
+  rho: f64, oneMinusRho: f64, epsIn: f64, epsOut: f64, mu: f64, k: f64, a: f64, c: f64,
+  gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64,
+): void {
+  rmsprop<f64>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, true, true);
+}
