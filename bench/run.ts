@@ -13,6 +13,8 @@ export interface BenchCase {
   /** Elements processed per operation (for ns/element). */
   elements: number;
   unit: string;
+  /** Name of the contender measuring the memory-bandwidth bound; adds a "% of bound" column. */
+  bound?: string;
   contenders: () => Array<Contender & { dispose?: () => void }>;
 }
 
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     for (const contender of contenders) contender.dispose?.();
     report.push({ case: c.name, unit: c.unit, samples });
     const base = samples[0]!.median;
+    const boundMedian = samples.find((s) => s.contender === c.bound)?.median;
     console.log(`\n${c.name}`);
     console.table(
       samples.map((s) => ({
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
         [c.unit]: Number(((s.median * 1e6) / c.elements).toFixed(3)),
         spread: `${(s.spread * 100).toFixed(1)}%`,
         [`time / ${samples[0]!.contender}`]: Number((s.median / base).toFixed(2)),
+        ...(boundMedian === undefined ? {} : { "% of bound": `${((100 * boundMedian) / s.median).toFixed(0)}%` }),
       })),
     );
   }

@@ -4,7 +4,8 @@
 //   s <- s + (1 - rho1)(x - s)                  first moment (lerp form, = rho1 s + (1 - rho1) x)
 //   r <- r + (1 - rho2)(x * x - r)              second moment
 //   Adam:    theta <- theta0 - stepSize * s / (sqrt(r) * invSqrtBc2 + delta)
-//   AMSGrad: rmax <- max(rmax, maxScale * r);  the denominator uses rmax in place of r
+//   AMSGrad: rmax <- max(maxScale * r, rmax);  (pmax: a NaN in r comes through)
+//             the denominator uses rmax in place of r
 //   NAdam:   theta <- theta0 - (stepSize * s + gCoef * x) / (sqrt(r) * invSqrtBc2 + delta)
 // The facade folds the bias corrections into the scalars (stepSize = lr / (1 - rho1^t),
 // invSqrtBc2 = 1 / sqrt(1 - rho2^t); AMSGrad over raw r: maxScale = 1, over the corrected
@@ -13,7 +14,7 @@
 // would carry 1e-5 relative error. delta sits outside the square root (book, PyTorch, tfjs).
 // Memory contract: every buffer holds n elements of T, 16-byte aligned, pairwise disjoint.
 
-import { bytes, gradS, gradV, isPlain, lanes } from "./prologue";
+import { bytes, gradS, gradV, isPlain, lanes, pmaxS } from "./prologue";
 
 // @ts-ignore: decorator
 @inline
@@ -51,7 +52,7 @@ function adamLoop<T>(
     v128.store(r + at, ri);
     let rd = ri;
     if (AMSGRAD) {
-      rd = v128.max<T>(v128.load(rmax + at), v128.mul<T>(maxScaleV, ri));
+      rd = v128.pmax<T>(v128.mul<T>(maxScaleV, ri), v128.load(rmax + at));
       v128.store(rmax + at, rd);
     }
     const denom = v128.add<T>(v128.mul<T>(v128.sqrt<T>(rd), invSqrtBc2V), deltaV);
@@ -72,7 +73,7 @@ function adamLoop<T>(
     store<T>(r + at, ri);
     let rd = ri;
     if (AMSGRAD) {
-      rd = max<T>(load<T>(rmax + at), maxScale * ri);
+      rd = pmaxS<T>(maxScale * ri, load<T>(rmax + at));
       store<T>(rmax + at, rd);
     }
     const denom: T = sqrt<T>(rd) * invSqrtBc2 + delta;

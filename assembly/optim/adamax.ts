@@ -1,13 +1,13 @@
 // Adamax (Kingma & Ba 2015, Algorithm 2), fused into one pass:
 //   x = prologue(g, theta)                        (see prologue.ts; theta0 = pScale * theta)
 //   m <- m + (1 - rho1)(x - m)
-//   u <- max(rho2 * u, |x| + epsIn)
+//   u <- max(|x| + epsIn, rho2 * u)              (pmax: a NaN gradient comes through)
 //   theta <- theta0 - stepSize * m / (u + epsOut),   stepSize = lr / (1 - rho1^t)
 // PyTorch adds eps to |x| inside the max (epsOut = 0); tfjs adds it to u in the
 // denominator (epsIn = 0).
 // Memory contract: p, g, m, u hold n elements of T, 16-byte aligned, pairwise disjoint.
 
-import { bytes, gradS, gradV, isPlain, lanes } from "./prologue";
+import { bytes, gradS, gradV, isPlain, lanes, pmaxS } from "./prologue";
 
 // @ts-ignore: decorator
 @inline
@@ -35,7 +35,7 @@ function adamaxLoop<T>(
     if (FULL) pi = v128.mul<T>(pScaleV, pi);
     let mi = v128.load(m + at);
     mi = v128.add<T>(mi, v128.mul<T>(oneMinusRho1V, v128.sub<T>(xi, mi)));
-    const ui = v128.max<T>(v128.mul<T>(rho2V, v128.load(u + at)), v128.add<T>(v128.abs<T>(xi), epsInV));
+    const ui = v128.pmax<T>(v128.add<T>(v128.abs<T>(xi), epsInV), v128.mul<T>(rho2V, v128.load(u + at)));
     v128.store(m + at, mi);
     v128.store(u + at, ui);
     v128.store(p + at, v128.sub<T>(pi, v128.div<T>(v128.mul<T>(stepSizeV, mi), v128.add<T>(ui, epsOutV))));
@@ -47,7 +47,7 @@ function adamaxLoop<T>(
     if (FULL) pi = pScale * pi;
     let mi = load<T>(m + at);
     mi = mi + oneMinusRho1 * (xi - mi);
-    const ui = max<T>(rho2 * load<T>(u + at), abs<T>(xi) + epsIn);
+    const ui = pmaxS<T>(abs<T>(xi) + epsIn, rho2 * load<T>(u + at));
     store<T>(m + at, mi);
     store<T>(u + at, ui);
     store<T>(p + at, pi - (stepSize * mi) / (ui + epsOut));

@@ -1,5 +1,5 @@
 // The gradient prologue every fused update shares, applied per element before the rule:
-//   x  = clamp(gradScale * g, -clip, clip) + l2 * theta + l1 * sign(theta)
+//   x  = clamp(gradScale * g, -clip, clip)   (NaN stays NaN) + l2 * theta + l1 * sign(theta)
 //   theta0 = pScale * theta                       (decoupled weight decay, AdamW-style)
 // gradScale folds global/per-tensor norm clipping and `maximize` (a negative sign) into the
 // pass; clip = +Infinity, l2 = l1 = 0 and pScale = 1 switch the rest off. When they are all
@@ -27,6 +27,24 @@ export function lanes<T>(): i32 {
   return <i32>(16 / sizeof<T>());
 }
 
+// Clamps and running maxima use the pseudo-min/max, one instruction on x86 (the IEEE
+// f32x4.min/max lower to about eight): pmin(a, b) = b < a ? b : a, pmax(a, b) = a < b ? b : a.
+// A NaN in `a` always comes through, so callers put the value that may be NaN first.
+
+/** pmax(a, b) = a < b ? b : a on one element: the scalar twin of v128.pmax. */
+// @ts-ignore: decorator
+@inline
+export function pmaxS<T>(a: T, b: T): T {
+  return a < b ? b : a;
+}
+
+/** pmin(a, b) = b < a ? b : a on one element: the scalar twin of v128.pmin. */
+// @ts-ignore: decorator
+@inline
+export function pminS<T>(a: T, b: T): T {
+  return b < a ? b : a;
+}
+
 /** sign(x) per lane: +-1 with the sign of x, 0 for +-0. */
 // @ts-ignore: decorator
 @inline
@@ -48,7 +66,7 @@ export function signS<T>(x: T): T {
 export function gradV<T>(gv: v128, pv: v128, scale: v128, clip: v128, negClip: v128, l2: v128, l1: v128, FULL: bool): v128 {
   let x = v128.mul<T>(scale, gv);
   if (FULL) {
-    x = v128.min<T>(v128.max<T>(x, negClip), clip);
+    x = v128.pmin<T>(v128.pmax<T>(x, negClip), clip);
     x = v128.add<T>(x, v128.mul<T>(l2, pv));
     x = v128.add<T>(x, v128.mul<T>(l1, signV<T>(pv)));
   }
@@ -61,7 +79,7 @@ export function gradV<T>(gv: v128, pv: v128, scale: v128, clip: v128, negClip: v
 export function gradS<T>(gi: T, pi: T, scale: T, clip: T, l2: T, l1: T, FULL: bool): T {
   let x: T = scale * gi;
   if (FULL) {
-    x = min<T>(max<T>(x, -clip), clip);
+    x = pminS<T>(pmaxS<T>(x, -clip), clip);
     x = x + l2 * pi;
     x = x + l1 * signS<T>(pi);
   }

@@ -1,9 +1,9 @@
-import { decayed, effectiveGrad, prologue, twins, type Lanes } from "./lanes";
+import { decayed, effectiveGrad, pmax, prologue, twins, type Lanes } from "./lanes";
 
 /**
  * Twin of assembly/optim/adam.ts (book Alg. 8.7, AMSGrad, NAdam), moments in lerp form:
  *   s <- s + (1 - rho1)(x - s);  r <- r + (1 - rho2)(x^2 - r)
- *   AMSGrad: rmax <- max(rmax, maxScale r), used in place of r below
+ *   AMSGrad: rmax <- pmax(maxScale r, rmax), used in place of r below
  *   theta <- theta0 - (stepSize s [+ gCoef x]) / (sqrt(r) invSqrtBc2 + delta)
  */
 function adamRule(
@@ -27,7 +27,7 @@ function adamRule(
     m[R + i] = second;
     let rd = second;
     if (amsgrad) {
-      rd = Math.max(m[M + i]!, r(maxScale * second));
+      rd = pmax(r(maxScale * second), m[M + i]!);
       m[M + i] = rd;
     }
     const denom = r(r(r(Math.sqrt(rd)) * invSqrtBc2) + delta);

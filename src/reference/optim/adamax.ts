@@ -1,8 +1,8 @@
-import { decayed, effectiveGrad, prologue, twins, type Lanes } from "./lanes";
+import { decayed, effectiveGrad, pmax, prologue, twins, type Lanes } from "./lanes";
 
 /**
  * Twin of assembly/optim/adamax.ts (Kingma & Ba 2015, Alg. 2):
- *   m <- m + (1 - rho1)(x - m);  u <- max(rho2 u, |x| + epsIn);  theta <- theta0 - stepSize m / (u + epsOut)
+ *   m <- m + (1 - rho1)(x - m);  u <- pmax(|x| + epsIn, rho2 u);  theta <- theta0 - stepSize m / (u + epsOut)
  */
 function adamax(
   v: Lanes, p: number, g: number, m1: number, u: number, n: number,
@@ -19,7 +19,7 @@ function adamax(
     const x = effectiveGrad(v, pre, m[G + i]!, m[P + i]!);
     const theta = decayed(v, pre, m[P + i]!);
     const first = r(m[M + i]! + r(oneMinusRho1 * r(x - m[M + i]!)));
-    const inf = Math.max(r(rho2 * m[U + i]!), r(Math.abs(x) + epsIn));
+    const inf = pmax(r(Math.abs(x) + epsIn), r(rho2 * m[U + i]!));
     m[M + i] = first;
     m[U + i] = inf;
     m[P + i] = r(theta - r(r(stepSize * first) / r(inf + epsOut)));

@@ -41,6 +41,12 @@ export function prologue(v: Lanes, gradScale: number, clip: number, l2: number, 
   return { gradScale: s, clip: c, l2: a, l1: b, pScale: d, plain: c === Infinity && a === 0 && b === 0 && d === 1 };
 }
 
+/** pmax(a, b) = a < b ? b : a, wasm's pseudo-maximum (a NaN in a comes through). */
+export const pmax = (a: number, b: number) => (a < b ? b : a);
+
+/** pmin(a, b) = b < a ? b : a, wasm's pseudo-minimum (a NaN in a comes through). */
+export const pmin = (a: number, b: number) => (b < a ? b : a);
+
 /** sign(x) with sign(+-0) = 0. */
 const sign = (x: number) => (x === 0 ? 0 : x < 0 ? -1 : 1);
 
@@ -49,7 +55,7 @@ export function effectiveGrad(v: Lanes, pre: Prologue, g: number, theta: number)
   const r = v.r;
   let x = r(pre.gradScale * g);
   if (!pre.plain) {
-    x = Math.min(Math.max(x, -pre.clip), pre.clip);
+    x = pmin(pmax(x, -pre.clip), pre.clip);
     x = r(x + r(pre.l2 * theta));
     x = r(x + r(pre.l1 * sign(theta)));
   }
