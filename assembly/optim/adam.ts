@@ -31,19 +31,13 @@ function adamLoop<T>(
   const deltaV = v128.splat<T>(delta);
   const invSqrtBc2V = v128.splat<T>(invSqrtBc2);
   const maxScaleV = v128.splat<T>(maxScale);
-  const scaleV = v128.splat<T>(gradScale);
-  const clipV = v128.splat<T>(clip);
-  const negClipV = v128.splat<T>(-clip);
-  const l2V = v128.splat<T>(l2);
-  const l1V = v128.splat<T>(l1);
-  const pScaleV = v128.splat<T>(pScale);
   const L = lanes<T>();
   const blocked = n & ~(L - 1);
   for (let i = 0; i < blocked; i += L) {
     const at = <usize>i * bytes<T>();
     let pi = v128.load(p + at);
-    const xi = gradV<T>(v128.load(g + at), pi, scaleV, clipV, negClipV, l2V, l1V, FULL);
-    if (FULL) pi = v128.mul<T>(pScaleV, pi);
+    const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
+    if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
     let si = v128.load(s + at);
     let ri = v128.load(r + at);
     si = v128.add<T>(si, v128.mul<T>(oneMinusRho1V, v128.sub<T>(xi, si)));

@@ -21,19 +21,13 @@ function dbdLoop<T>(
   const avgV = v128.splat<T>(avg);
   const oneMinusAvgV = v128.splat<T>(oneMinusAvg);
   const zeroV = v128.splat<T>(<T>0);
-  const scaleV = v128.splat<T>(gradScale);
-  const clipV = v128.splat<T>(clip);
-  const negClipV = v128.splat<T>(-clip);
-  const l2V = v128.splat<T>(l2);
-  const l1V = v128.splat<T>(l1);
-  const pScaleV = v128.splat<T>(pScale);
   const L = lanes<T>();
   const blocked = n & ~(L - 1);
   for (let i = 0; i < blocked; i += L) {
     const at = <usize>i * bytes<T>();
     let pi = v128.load(p + at);
-    const xi = gradV<T>(v128.load(g + at), pi, scaleV, clipV, negClipV, l2V, l1V, FULL);
-    if (FULL) pi = v128.mul<T>(pScaleV, pi);
+    const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
+    if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
     const bari = v128.load(bar + at);
     const etai = v128.load(eta + at);
     const agree = v128.mul<T>(bari, xi);

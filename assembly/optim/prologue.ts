@@ -1,4 +1,4 @@
-// The gradient prologue every fused update shares, applied per element before the rule:
+// The pieces every fused update shares. The gradient prologue, applied per element before the rule:
 //   x  = clamp(gradScale * g, -clip, clip)   (NaN stays NaN) + l2 * theta + l1 * sign(theta)
 //   theta0 = pScale * theta                       (decoupled weight decay, AdamW-style)
 // gradScale folds global/per-tensor norm clipping and `maximize` (a negative sign) into the
@@ -63,12 +63,13 @@ export function signS<T>(x: T): T {
 /** The effective gradient x of four (f32) or two (f64) lanes. */
 // @ts-ignore: decorator
 @inline
-export function gradV<T>(gv: v128, pv: v128, scale: v128, clip: v128, negClip: v128, l2: v128, l1: v128, FULL: bool): v128 {
-  let x = v128.mul<T>(scale, gv);
+export function gradV<T>(gv: v128, pv: v128, scale: T, clip: T, l2: T, l1: T, FULL: bool): v128 {
+  // The splats are loop-invariant: the engine hoists them out of the kernels' loops.
+  let x = v128.mul<T>(v128.splat<T>(scale), gv);
   if (FULL) {
-    x = v128.pmin<T>(v128.pmax<T>(x, negClip), clip);
-    x = v128.add<T>(x, v128.mul<T>(l2, pv));
-    x = v128.add<T>(x, v128.mul<T>(l1, signV<T>(pv)));
+    x = v128.pmin<T>(v128.pmax<T>(x, v128.splat<T>(-clip)), v128.splat<T>(clip));
+    x = v128.add<T>(x, v128.mul<T>(v128.splat<T>(l2), pv));
+    x = v128.add<T>(x, v128.mul<T>(v128.splat<T>(l1), signV<T>(pv)));
   }
   return x;
 }
@@ -84,4 +85,22 @@ export function gradS<T>(gi: T, pi: T, scale: T, clip: T, l2: T, l1: T, FULL: bo
     x = x + l1 * signS<T>(pi);
   }
   return x;
+}
+
+/** The momentum step shared by SGD and RMSProp: b <- mu b + k u (stored at b); returns theta + a b. */
+// @ts-ignore: decorator
+@inline
+export function momentumV<T>(b: usize, theta: v128, u: v128, mu: T, k: T, a: T): v128 {
+  const bi = v128.add<T>(v128.mul<T>(v128.splat<T>(mu), v128.load(b)), v128.mul<T>(v128.splat<T>(k), u));
+  v128.store(b, bi);
+  return v128.add<T>(theta, v128.mul<T>(v128.splat<T>(a), bi));
+}
+
+/** momentumV on one element: the same IEEE operations as one lane. */
+// @ts-ignore: decorator
+@inline
+export function momentumS<T>(b: usize, theta: T, u: T, mu: T, k: T, a: T): T {
+  const bi: T = mu * load<T>(b) + k * u;
+  store<T>(b, bi);
+  return theta + a * bi;
 }

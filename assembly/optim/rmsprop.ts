@@ -12,7 +12,7 @@
 // Four exports share one signature; the variants without ga or b ignore those pointers.
 // Memory contract: every buffer used holds n elements of T, 16-byte aligned, pairwise disjoint.
 
-import { bytes, gradS, gradV, isPlain, lanes } from "./prologue";
+import { bytes, gradS, gradV, isPlain, lanes, momentumS, momentumV } from "./prologue";
 
 // @ts-ignore: decorator
 @inline
@@ -25,23 +25,14 @@ function rmspropLoop<T>(
   const oneMinusRhoV = v128.splat<T>(oneMinusRho);
   const epsInV = v128.splat<T>(epsIn);
   const epsOutV = v128.splat<T>(epsOut);
-  const muV = v128.splat<T>(mu);
-  const kV = v128.splat<T>(k);
-  const aV = v128.splat<T>(a);
   const cV = v128.splat<T>(c);
-  const scaleV = v128.splat<T>(gradScale);
-  const clipV = v128.splat<T>(clip);
-  const negClipV = v128.splat<T>(-clip);
-  const l2V = v128.splat<T>(l2);
-  const l1V = v128.splat<T>(l1);
-  const pScaleV = v128.splat<T>(pScale);
   const L = lanes<T>();
   const blocked = n & ~(L - 1);
   for (let i = 0; i < blocked; i += L) {
     const at = <usize>i * bytes<T>();
     let pi = v128.load(p + at);
-    const xi = gradV<T>(v128.load(g + at), pi, scaleV, clipV, negClipV, l2V, l1V, FULL);
-    if (FULL) pi = v128.mul<T>(pScaleV, pi);
+    const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
+    if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
     const ri = v128.add<T>(v128.mul<T>(rhoV, v128.load(r + at)), v128.mul<T>(oneMinusRhoV, v128.mul<T>(xi, xi)));
     v128.store(r + at, ri);
     let vi = ri;
@@ -51,11 +42,7 @@ function rmspropLoop<T>(
       vi = v128.sub<T>(ri, v128.mul<T>(gai, gai));
     }
     const ui = v128.div<T>(xi, v128.add<T>(v128.sqrt<T>(v128.add<T>(vi, epsInV)), epsOutV));
-    if (MOMENTUM) {
-      const bi = v128.add<T>(v128.mul<T>(muV, v128.load(b + at)), v128.mul<T>(kV, ui));
-      v128.store(b + at, bi);
-      pi = v128.add<T>(pi, v128.mul<T>(aV, bi));
-    }
+    if (MOMENTUM) pi = momentumV<T>(b + at, pi, ui, mu, k, a);
     v128.store(p + at, v128.add<T>(pi, v128.mul<T>(cV, ui)));
   }
   for (let i = blocked; i < n; i++) {
@@ -72,11 +59,7 @@ function rmspropLoop<T>(
       vi = ri - gai * gai;
     }
     const ui: T = xi / (sqrt<T>(vi + epsIn) + epsOut);
-    if (MOMENTUM) {
-      const bi: T = mu * load<T>(b + at) + k * ui;
-      store<T>(b + at, bi);
-      pi = pi + a * bi;
-    }
+    if (MOMENTUM) pi = momentumS<T>(b + at, pi, ui, mu, k, a);
     store<T>(p + at, pi + c * ui);
   }
 }

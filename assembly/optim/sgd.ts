@@ -11,7 +11,7 @@
 // and PyTorch's first step b = g is mu = 0, k = 1.
 // Memory contract: every buffer holds n elements of T, 16-byte aligned, pairwise disjoint.
 
-import { bytes, gradS, gradV, isPlain, lanes } from "./prologue";
+import { bytes, gradS, gradV, isPlain, lanes, momentumS, momentumV } from "./prologue";
 
 // @ts-ignore: decorator
 @inline
@@ -19,28 +19,15 @@ function sgdLoop<T>(
   p: usize, g: usize, b: usize, n: i32, mu: T, k: T, a: T, c: T,
   gradScale: T, clip: T, l2: T, l1: T, pScale: T, MOMENTUM: bool, FULL: bool,
 ): void {
-  const muV = v128.splat<T>(mu);
-  const kV = v128.splat<T>(k);
-  const aV = v128.splat<T>(a);
   const cV = v128.splat<T>(c);
-  const scaleV = v128.splat<T>(gradScale);
-  const clipV = v128.splat<T>(clip);
-  const negClipV = v128.splat<T>(-clip);
-  const l2V = v128.splat<T>(l2);
-  const l1V = v128.splat<T>(l1);
-  const pScaleV = v128.splat<T>(pScale);
   const L = lanes<T>();
   const blocked = n & ~(L - 1);
   for (let i = 0; i < blocked; i += L) {
     const at = <usize>i * bytes<T>();
     let pi = v128.load(p + at);
-    const xi = gradV<T>(v128.load(g + at), pi, scaleV, clipV, negClipV, l2V, l1V, FULL);
-    if (FULL) pi = v128.mul<T>(pScaleV, pi);
-    if (MOMENTUM) {
-      const bi = v128.add<T>(v128.mul<T>(muV, v128.load(b + at)), v128.mul<T>(kV, xi));
-      v128.store(b + at, bi);
-      pi = v128.add<T>(pi, v128.mul<T>(aV, bi));
-    }
+    const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
+    if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
+    if (MOMENTUM) pi = momentumV<T>(b + at, pi, xi, mu, k, a);
     v128.store(p + at, v128.add<T>(pi, v128.mul<T>(cV, xi)));
   }
   for (let i = blocked; i < n; i++) {
@@ -48,11 +35,7 @@ function sgdLoop<T>(
     let pi = load<T>(p + at);
     const xi = gradS<T>(load<T>(g + at), pi, gradScale, clip, l2, l1, FULL);
     if (FULL) pi = pScale * pi;
-    if (MOMENTUM) {
-      const bi: T = mu * load<T>(b + at) + k * xi;
-      store<T>(b + at, bi);
-      pi = pi + a * bi;
-    }
+    if (MOMENTUM) pi = momentumS<T>(b + at, pi, xi, mu, k, a);
     store<T>(p + at, pi + c * xi);
   }
 }
