@@ -94,8 +94,17 @@ else {
   for (const backend of peer.backends) await peer.tf.setBackend(backend); // initialize both now
 }
 
+/** tfjs-cpu takes seconds per step at N = 1e7 (hundreds of ns/param); TFJS_CPU_MAX_N=1e7 includes it. */
+const TFJS_CPU_MAX_N = Number(process.env.TFJS_CPU_MAX_N ?? 1e6);
+let cpuSkipNoted = false;
+
 function tfjs(rule: Rule, backend: TfBackend, n: number): Disposable[] {
   if (!("tf" in peer) || !peer.backends.includes(backend) || !rule.tfjs) return [];
+  if (backend === "cpu" && n > TFJS_CPU_MAX_N) {
+    if (!cpuSkipNoted) console.log(`tfjs-cpu skipped above N = ${TFJS_CPU_MAX_N} (seconds per step; set TFJS_CPU_MAX_N to include it)`);
+    cpuSkipNoted = true;
+    return [];
+  }
   const { tf } = peer;
   void tf.setBackend(backend); // initialized at load: the switch takes effect synchronously
   const name = `bench_${rule.name}_${backend}_${n}`.replace(/[^\w]/g, "_");
