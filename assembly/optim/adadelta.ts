@@ -12,33 +12,49 @@ import { bytes, gradS, gradV, isPlain, lanes } from "./prologue";
 
 // @ts-ignore: decorator
 @inline
+function adadeltaV<T>(
+  p: usize, g: usize, eg: usize, edx: usize, at: usize, lr: T, rho: T, oneMinusRho: T, eps: T, lagged: i32,
+  gradScale: T, clip: T, l2: T, l1: T, pScale: T, FULL: bool,
+): void {
+  let pi = v128.load(p + at);
+  const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
+  if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
+  const egOld = v128.load(eg + at);
+  const egNew = v128.add<T>(v128.mul<T>(v128.splat<T>(rho), egOld), v128.mul<T>(v128.splat<T>(oneMinusRho), v128.mul<T>(xi, xi)));
+  v128.store(eg + at, egNew);
+  const den = v128.bitselect(egOld, egNew, i32x4.splat(-lagged)); // all ones when lagged
+  const edxi = v128.load(edx + at);
+  const ratio = v128.div<T>(v128.sqrt<T>(v128.add<T>(edxi, v128.splat<T>(eps))), v128.sqrt<T>(v128.add<T>(den, v128.splat<T>(eps))));
+  const dx = v128.mul<T>(ratio, xi);
+  v128.store(edx + at, v128.add<T>(v128.mul<T>(v128.splat<T>(rho), edxi), v128.mul<T>(v128.splat<T>(oneMinusRho), v128.mul<T>(dx, dx))));
+  v128.store(p + at, v128.sub<T>(pi, v128.mul<T>(v128.splat<T>(lr), dx)));
+}
+
+// @ts-ignore: decorator
+@inline
 function adadeltaLoop<T>(
   p: usize, g: usize, eg: usize, edx: usize, n: i32, lr: T, rho: T, oneMinusRho: T, eps: T, lagged: i32,
   gradScale: T, clip: T, l2: T, l1: T, pScale: T, FULL: bool,
 ): void {
-  const lrV = v128.splat<T>(lr);
-  const rhoV = v128.splat<T>(rho);
-  const oneMinusRhoV = v128.splat<T>(oneMinusRho);
-  const epsV = v128.splat<T>(eps);
-  const laggedV = i32x4.splat(-lagged); // all ones when lagged, else all zeros
   const L = lanes<T>();
   const blocked = n & ~(L - 1);
-  for (let i = 0; i < blocked; i += L) {
-    const at = <usize>i * bytes<T>();
-    let pi = v128.load(p + at);
-    const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
-    if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
-    const egOld = v128.load(eg + at);
-    const egNew = v128.add<T>(v128.mul<T>(rhoV, egOld), v128.mul<T>(oneMinusRhoV, v128.mul<T>(xi, xi)));
-    v128.store(eg + at, egNew);
-    const den = v128.bitselect(egOld, egNew, laggedV);
-    const edxi = v128.load(edx + at);
-    const ratio = v128.div<T>(v128.sqrt<T>(v128.add<T>(edxi, epsV)), v128.sqrt<T>(v128.add<T>(den, epsV)));
-    const dx = v128.mul<T>(ratio, xi);
-    v128.store(edx + at, v128.add<T>(v128.mul<T>(rhoV, edxi), v128.mul<T>(oneMinusRhoV, v128.mul<T>(dx, dx))));
-    v128.store(p + at, v128.sub<T>(pi, v128.mul<T>(lrV, dx)));
+  const paired = n & ~(2 * L - 1); // two v128 per iteration
+  let i = 0;
+  for (; i < paired; i += 2 * L) {
+    adadeltaV<T>(
+      p, g, eg, edx, <usize>i * bytes<T>(), lr, rho, oneMinusRho, eps, lagged, gradScale, clip, l2, l1, pScale, FULL,
+    );
+    adadeltaV<T>(
+      p, g, eg, edx, <usize>(i + L) * bytes<T>(), lr, rho, oneMinusRho, eps, lagged, gradScale, clip, l2, l1, pScale,
+      FULL,
+    );
   }
-  for (let i = blocked; i < n; i++) {
+  if (i < blocked) {
+    adadeltaV<T>(
+      p, g, eg, edx, <usize>i * bytes<T>(), lr, rho, oneMinusRho, eps, lagged, gradScale, clip, l2, l1, pScale, FULL,
+    );
+  }
+  for (i = blocked; i < n; i++) {
     const at = <usize>i * bytes<T>();
     let pi = load<T>(p + at);
     const xi = gradS<T>(load<T>(g + at), pi, gradScale, clip, l2, l1, FULL);

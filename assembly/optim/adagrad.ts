@@ -10,26 +10,37 @@ import { bytes, gradS, gradV, isPlain, lanes } from "./prologue";
 
 // @ts-ignore: decorator
 @inline
+function adagradV<T>(
+  p: usize, g: usize, r: usize, at: usize, lr: T, epsIn: T, epsOut: T,
+  gradScale: T, clip: T, l2: T, l1: T, pScale: T, FULL: bool,
+): void {
+  let pi = v128.load(p + at);
+  const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
+  if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
+  const ri = v128.add<T>(v128.load(r + at), v128.mul<T>(xi, xi));
+  v128.store(r + at, ri);
+  const ui = v128.div<T>(xi, v128.add<T>(v128.sqrt<T>(v128.add<T>(ri, v128.splat<T>(epsIn))), v128.splat<T>(epsOut)));
+  v128.store(p + at, v128.sub<T>(pi, v128.mul<T>(v128.splat<T>(lr), ui)));
+}
+
+// @ts-ignore: decorator
+@inline
 function adagradLoop<T>(
   p: usize, g: usize, r: usize, n: i32, lr: T, epsIn: T, epsOut: T,
   gradScale: T, clip: T, l2: T, l1: T, pScale: T, FULL: bool,
 ): void {
-  const lrV = v128.splat<T>(lr);
-  const epsInV = v128.splat<T>(epsIn);
-  const epsOutV = v128.splat<T>(epsOut);
   const L = lanes<T>();
   const blocked = n & ~(L - 1);
-  for (let i = 0; i < blocked; i += L) {
-    const at = <usize>i * bytes<T>();
-    let pi = v128.load(p + at);
-    const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
-    if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
-    const ri = v128.add<T>(v128.load(r + at), v128.mul<T>(xi, xi));
-    v128.store(r + at, ri);
-    const ui = v128.div<T>(xi, v128.add<T>(v128.sqrt<T>(v128.add<T>(ri, epsInV)), epsOutV));
-    v128.store(p + at, v128.sub<T>(pi, v128.mul<T>(lrV, ui)));
+  const paired = n & ~(2 * L - 1); // two v128 per iteration
+  let i = 0;
+  for (; i < paired; i += 2 * L) {
+    adagradV<T>(p, g, r, <usize>i * bytes<T>(), lr, epsIn, epsOut, gradScale, clip, l2, l1, pScale, FULL);
+    adagradV<T>(p, g, r, <usize>(i + L) * bytes<T>(), lr, epsIn, epsOut, gradScale, clip, l2, l1, pScale, FULL);
   }
-  for (let i = blocked; i < n; i++) {
+  if (i < blocked) {
+    adagradV<T>(p, g, r, <usize>i * bytes<T>(), lr, epsIn, epsOut, gradScale, clip, l2, l1, pScale, FULL);
+  }
+  for (i = blocked; i < n; i++) {
     const at = <usize>i * bytes<T>();
     let pi = load<T>(p + at);
     const xi = gradS<T>(load<T>(g + at), pi, gradScale, clip, l2, l1, FULL);

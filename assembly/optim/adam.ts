@@ -18,43 +18,61 @@ import { bytes, gradS, gradV, isPlain, lanes, pmaxS } from "./prologue";
 
 // @ts-ignore: decorator
 @inline
+function adamV<T>(
+  p: usize, g: usize, s: usize, r: usize, rmax: usize, at: usize,
+  stepSize: T, gCoef: T, oneMinusRho1: T, oneMinusRho2: T, delta: T, invSqrtBc2: T, maxScale: T,
+  gradScale: T, clip: T, l2: T, l1: T, pScale: T,
+  AMSGRAD: bool, NESTEROV: bool, FULL: bool,
+): void {
+  let pi = v128.load(p + at);
+  const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
+  if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
+  let si = v128.load(s + at);
+  let ri = v128.load(r + at);
+  si = v128.add<T>(si, v128.mul<T>(v128.splat<T>(oneMinusRho1), v128.sub<T>(xi, si)));
+  ri = v128.add<T>(ri, v128.mul<T>(v128.splat<T>(oneMinusRho2), v128.sub<T>(v128.mul<T>(xi, xi), ri)));
+  v128.store(s + at, si);
+  v128.store(r + at, ri);
+  let rd = ri;
+  if (AMSGRAD) {
+    rd = v128.pmax<T>(v128.mul<T>(v128.splat<T>(maxScale), ri), v128.load(rmax + at));
+    v128.store(rmax + at, rd);
+  }
+  const denom = v128.add<T>(v128.mul<T>(v128.sqrt<T>(rd), v128.splat<T>(invSqrtBc2)), v128.splat<T>(delta));
+  let num = v128.mul<T>(v128.splat<T>(stepSize), si);
+  if (NESTEROV) num = v128.add<T>(num, v128.mul<T>(v128.splat<T>(gCoef), xi));
+  v128.store(p + at, v128.sub<T>(pi, v128.div<T>(num, denom)));
+}
+
+// @ts-ignore: decorator
+@inline
 function adamLoop<T>(
   p: usize, g: usize, s: usize, r: usize, rmax: usize, n: i32,
   stepSize: T, gCoef: T, oneMinusRho1: T, oneMinusRho2: T, delta: T, invSqrtBc2: T, maxScale: T,
   gradScale: T, clip: T, l2: T, l1: T, pScale: T,
   AMSGRAD: bool, NESTEROV: bool, FULL: bool,
 ): void {
-  const stepSizeV = v128.splat<T>(stepSize);
-  const gCoefV = v128.splat<T>(gCoef);
-  const oneMinusRho1V = v128.splat<T>(oneMinusRho1);
-  const oneMinusRho2V = v128.splat<T>(oneMinusRho2);
-  const deltaV = v128.splat<T>(delta);
-  const invSqrtBc2V = v128.splat<T>(invSqrtBc2);
-  const maxScaleV = v128.splat<T>(maxScale);
   const L = lanes<T>();
   const blocked = n & ~(L - 1);
-  for (let i = 0; i < blocked; i += L) {
-    const at = <usize>i * bytes<T>();
-    let pi = v128.load(p + at);
-    const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
-    if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
-    let si = v128.load(s + at);
-    let ri = v128.load(r + at);
-    si = v128.add<T>(si, v128.mul<T>(oneMinusRho1V, v128.sub<T>(xi, si)));
-    ri = v128.add<T>(ri, v128.mul<T>(oneMinusRho2V, v128.sub<T>(v128.mul<T>(xi, xi), ri)));
-    v128.store(s + at, si);
-    v128.store(r + at, ri);
-    let rd = ri;
-    if (AMSGRAD) {
-      rd = v128.pmax<T>(v128.mul<T>(maxScaleV, ri), v128.load(rmax + at));
-      v128.store(rmax + at, rd);
-    }
-    const denom = v128.add<T>(v128.mul<T>(v128.sqrt<T>(rd), invSqrtBc2V), deltaV);
-    let num = v128.mul<T>(stepSizeV, si);
-    if (NESTEROV) num = v128.add<T>(num, v128.mul<T>(gCoefV, xi));
-    v128.store(p + at, v128.sub<T>(pi, v128.div<T>(num, denom)));
+  const paired = n & ~(2 * L - 1); // two v128 per iteration
+  let i = 0;
+  for (; i < paired; i += 2 * L) {
+    adamV<T>(
+      p, g, s, r, rmax, <usize>i * bytes<T>(), stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2,
+      maxScale, gradScale, clip, l2, l1, pScale, AMSGRAD, NESTEROV, FULL,
+    );
+    adamV<T>(
+      p, g, s, r, rmax, <usize>(i + L) * bytes<T>(), stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2,
+      maxScale, gradScale, clip, l2, l1, pScale, AMSGRAD, NESTEROV, FULL,
+    );
   }
-  for (let i = blocked; i < n; i++) {
+  if (i < blocked) {
+    adamV<T>(
+      p, g, s, r, rmax, <usize>i * bytes<T>(), stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2,
+      maxScale, gradScale, clip, l2, l1, pScale, AMSGRAD, NESTEROV, FULL,
+    );
+  }
+  for (i = blocked; i < n; i++) {
     const at = <usize>i * bytes<T>();
     let pi = load<T>(p + at);
     const xi = gradS<T>(load<T>(g + at), pi, gradScale, clip, l2, l1, FULL);

@@ -11,30 +11,48 @@ import { bytes, gradS, gradV, isPlain, lanes, pmaxS } from "./prologue";
 
 // @ts-ignore: decorator
 @inline
+function adamaxV<T>(
+  p: usize, g: usize, m: usize, u: usize, at: usize, stepSize: T, oneMinusRho1: T, rho2: T, epsIn: T, epsOut: T,
+  gradScale: T, clip: T, l2: T, l1: T, pScale: T, FULL: bool,
+): void {
+  let pi = v128.load(p + at);
+  const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
+  if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
+  let mi = v128.load(m + at);
+  mi = v128.add<T>(mi, v128.mul<T>(v128.splat<T>(oneMinusRho1), v128.sub<T>(xi, mi)));
+  const ui = v128.pmax<T>(v128.add<T>(v128.abs<T>(xi), v128.splat<T>(epsIn)), v128.mul<T>(v128.splat<T>(rho2), v128.load(u + at)));
+  v128.store(m + at, mi);
+  v128.store(u + at, ui);
+  v128.store(p + at, v128.sub<T>(pi, v128.div<T>(v128.mul<T>(v128.splat<T>(stepSize), mi), v128.add<T>(ui, v128.splat<T>(epsOut)))));
+}
+
+// @ts-ignore: decorator
+@inline
 function adamaxLoop<T>(
   p: usize, g: usize, m: usize, u: usize, n: i32, stepSize: T, oneMinusRho1: T, rho2: T, epsIn: T, epsOut: T,
   gradScale: T, clip: T, l2: T, l1: T, pScale: T, FULL: bool,
 ): void {
-  const stepSizeV = v128.splat<T>(stepSize);
-  const oneMinusRho1V = v128.splat<T>(oneMinusRho1);
-  const rho2V = v128.splat<T>(rho2);
-  const epsInV = v128.splat<T>(epsIn);
-  const epsOutV = v128.splat<T>(epsOut);
   const L = lanes<T>();
   const blocked = n & ~(L - 1);
-  for (let i = 0; i < blocked; i += L) {
-    const at = <usize>i * bytes<T>();
-    let pi = v128.load(p + at);
-    const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
-    if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
-    let mi = v128.load(m + at);
-    mi = v128.add<T>(mi, v128.mul<T>(oneMinusRho1V, v128.sub<T>(xi, mi)));
-    const ui = v128.pmax<T>(v128.add<T>(v128.abs<T>(xi), epsInV), v128.mul<T>(rho2V, v128.load(u + at)));
-    v128.store(m + at, mi);
-    v128.store(u + at, ui);
-    v128.store(p + at, v128.sub<T>(pi, v128.div<T>(v128.mul<T>(stepSizeV, mi), v128.add<T>(ui, epsOutV))));
+  const paired = n & ~(2 * L - 1); // two v128 per iteration
+  let i = 0;
+  for (; i < paired; i += 2 * L) {
+    adamaxV<T>(
+      p, g, m, u, <usize>i * bytes<T>(), stepSize, oneMinusRho1, rho2, epsIn, epsOut, gradScale, clip, l2, l1,
+      pScale, FULL,
+    );
+    adamaxV<T>(
+      p, g, m, u, <usize>(i + L) * bytes<T>(), stepSize, oneMinusRho1, rho2, epsIn, epsOut, gradScale, clip, l2, l1,
+      pScale, FULL,
+    );
   }
-  for (let i = blocked; i < n; i++) {
+  if (i < blocked) {
+    adamaxV<T>(
+      p, g, m, u, <usize>i * bytes<T>(), stepSize, oneMinusRho1, rho2, epsIn, epsOut, gradScale, clip, l2, l1,
+      pScale, FULL,
+    );
+  }
+  for (i = blocked; i < n; i++) {
     const at = <usize>i * bytes<T>();
     let pi = load<T>(p + at);
     const xi = gradS<T>(load<T>(g + at), pi, gradScale, clip, l2, l1, FULL);

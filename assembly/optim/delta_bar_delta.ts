@@ -12,32 +12,50 @@ import { bytes, gradS, gradV, isPlain, lanes } from "./prologue";
 
 // @ts-ignore: decorator
 @inline
+function dbdV<T>(
+  p: usize, g: usize, eta: usize, bar: usize, at: usize, kappa: T, oneMinusPhi: T, avg: T, oneMinusAvg: T,
+  gradScale: T, clip: T, l2: T, l1: T, pScale: T, FULL: bool,
+): void {
+  let pi = v128.load(p + at);
+  const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
+  if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
+  const bari = v128.load(bar + at);
+  const etai = v128.load(eta + at);
+  const agree = v128.mul<T>(bari, xi);
+  const shrunk = v128.bitselect(v128.mul<T>(v128.splat<T>(oneMinusPhi), etai), etai, v128.lt<T>(agree, v128.splat<T>(<T>0)));
+  const etaNew = v128.bitselect(v128.add<T>(etai, v128.splat<T>(kappa)), shrunk, v128.gt<T>(agree, v128.splat<T>(<T>0)));
+  v128.store(eta + at, etaNew);
+  v128.store(p + at, v128.sub<T>(pi, v128.mul<T>(etaNew, xi)));
+  v128.store(bar + at, v128.add<T>(v128.mul<T>(v128.splat<T>(oneMinusAvg), xi), v128.mul<T>(v128.splat<T>(avg), bari)));
+}
+
+// @ts-ignore: decorator
+@inline
 function dbdLoop<T>(
   p: usize, g: usize, eta: usize, bar: usize, n: i32, kappa: T, oneMinusPhi: T, avg: T, oneMinusAvg: T,
   gradScale: T, clip: T, l2: T, l1: T, pScale: T, FULL: bool,
 ): void {
-  const kappaV = v128.splat<T>(kappa);
-  const oneMinusPhiV = v128.splat<T>(oneMinusPhi);
-  const avgV = v128.splat<T>(avg);
-  const oneMinusAvgV = v128.splat<T>(oneMinusAvg);
-  const zeroV = v128.splat<T>(<T>0);
   const L = lanes<T>();
   const blocked = n & ~(L - 1);
-  for (let i = 0; i < blocked; i += L) {
-    const at = <usize>i * bytes<T>();
-    let pi = v128.load(p + at);
-    const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
-    if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
-    const bari = v128.load(bar + at);
-    const etai = v128.load(eta + at);
-    const agree = v128.mul<T>(bari, xi);
-    const shrunk = v128.bitselect(v128.mul<T>(oneMinusPhiV, etai), etai, v128.lt<T>(agree, zeroV));
-    const etaNew = v128.bitselect(v128.add<T>(etai, kappaV), shrunk, v128.gt<T>(agree, zeroV));
-    v128.store(eta + at, etaNew);
-    v128.store(p + at, v128.sub<T>(pi, v128.mul<T>(etaNew, xi)));
-    v128.store(bar + at, v128.add<T>(v128.mul<T>(oneMinusAvgV, xi), v128.mul<T>(avgV, bari)));
+  const paired = n & ~(2 * L - 1); // two v128 per iteration
+  let i = 0;
+  for (; i < paired; i += 2 * L) {
+    dbdV<T>(
+      p, g, eta, bar, <usize>i * bytes<T>(), kappa, oneMinusPhi, avg, oneMinusAvg, gradScale, clip, l2, l1, pScale,
+      FULL,
+    );
+    dbdV<T>(
+      p, g, eta, bar, <usize>(i + L) * bytes<T>(), kappa, oneMinusPhi, avg, oneMinusAvg, gradScale, clip, l2, l1,
+      pScale, FULL,
+    );
   }
-  for (let i = blocked; i < n; i++) {
+  if (i < blocked) {
+    dbdV<T>(
+      p, g, eta, bar, <usize>i * bytes<T>(), kappa, oneMinusPhi, avg, oneMinusAvg, gradScale, clip, l2, l1, pScale,
+      FULL,
+    );
+  }
+  for (i = blocked; i < n; i++) {
     const at = <usize>i * bytes<T>();
     let pi = load<T>(p + at);
     const xi = gradS<T>(load<T>(g + at), pi, gradScale, clip, l2, l1, FULL);

@@ -16,36 +16,55 @@ import { bytes, gradS, gradV, isPlain, lanes, momentumS, momentumV } from "./pro
 
 // @ts-ignore: decorator
 @inline
+function rmspropV<T>(
+  p: usize, g: usize, r: usize, ga: usize, b: usize, at: usize,
+  rho: T, oneMinusRho: T, epsIn: T, epsOut: T, mu: T, k: T, a: T, c: T,
+  gradScale: T, clip: T, l2: T, l1: T, pScale: T, CENTERED: bool, MOMENTUM: bool, FULL: bool,
+): void {
+  let pi = v128.load(p + at);
+  const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
+  if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
+  const ri = v128.add<T>(v128.mul<T>(v128.splat<T>(rho), v128.load(r + at)), v128.mul<T>(v128.splat<T>(oneMinusRho), v128.mul<T>(xi, xi)));
+  v128.store(r + at, ri);
+  let vi = ri;
+  if (CENTERED) {
+    const gai = v128.add<T>(v128.mul<T>(v128.splat<T>(rho), v128.load(ga + at)), v128.mul<T>(v128.splat<T>(oneMinusRho), xi));
+    v128.store(ga + at, gai);
+    vi = v128.sub<T>(ri, v128.mul<T>(gai, gai));
+  }
+  const ui = v128.div<T>(xi, v128.add<T>(v128.sqrt<T>(v128.add<T>(vi, v128.splat<T>(epsIn))), v128.splat<T>(epsOut)));
+  if (MOMENTUM) pi = momentumV<T>(b + at, pi, ui, mu, k, a);
+  v128.store(p + at, v128.add<T>(pi, v128.mul<T>(v128.splat<T>(c), ui)));
+}
+
+// @ts-ignore: decorator
+@inline
 function rmspropLoop<T>(
   p: usize, g: usize, r: usize, ga: usize, b: usize, n: i32,
   rho: T, oneMinusRho: T, epsIn: T, epsOut: T, mu: T, k: T, a: T, c: T,
   gradScale: T, clip: T, l2: T, l1: T, pScale: T, CENTERED: bool, MOMENTUM: bool, FULL: bool,
 ): void {
-  const rhoV = v128.splat<T>(rho);
-  const oneMinusRhoV = v128.splat<T>(oneMinusRho);
-  const epsInV = v128.splat<T>(epsIn);
-  const epsOutV = v128.splat<T>(epsOut);
-  const cV = v128.splat<T>(c);
   const L = lanes<T>();
   const blocked = n & ~(L - 1);
-  for (let i = 0; i < blocked; i += L) {
-    const at = <usize>i * bytes<T>();
-    let pi = v128.load(p + at);
-    const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
-    if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
-    const ri = v128.add<T>(v128.mul<T>(rhoV, v128.load(r + at)), v128.mul<T>(oneMinusRhoV, v128.mul<T>(xi, xi)));
-    v128.store(r + at, ri);
-    let vi = ri;
-    if (CENTERED) {
-      const gai = v128.add<T>(v128.mul<T>(rhoV, v128.load(ga + at)), v128.mul<T>(oneMinusRhoV, xi));
-      v128.store(ga + at, gai);
-      vi = v128.sub<T>(ri, v128.mul<T>(gai, gai));
-    }
-    const ui = v128.div<T>(xi, v128.add<T>(v128.sqrt<T>(v128.add<T>(vi, epsInV)), epsOutV));
-    if (MOMENTUM) pi = momentumV<T>(b + at, pi, ui, mu, k, a);
-    v128.store(p + at, v128.add<T>(pi, v128.mul<T>(cV, ui)));
+  const paired = n & ~(2 * L - 1); // two v128 per iteration
+  let i = 0;
+  for (; i < paired; i += 2 * L) {
+    rmspropV<T>(
+      p, g, r, ga, b, <usize>i * bytes<T>(), rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1,
+      pScale, CENTERED, MOMENTUM, FULL,
+    );
+    rmspropV<T>(
+      p, g, r, ga, b, <usize>(i + L) * bytes<T>(), rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2,
+      l1, pScale, CENTERED, MOMENTUM, FULL,
+    );
   }
-  for (let i = blocked; i < n; i++) {
+  if (i < blocked) {
+    rmspropV<T>(
+      p, g, r, ga, b, <usize>i * bytes<T>(), rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1,
+      pScale, CENTERED, MOMENTUM, FULL,
+    );
+  }
+  for (i = blocked; i < n; i++) {
     const at = <usize>i * bytes<T>();
     let pi = load<T>(p + at);
     const xi = gradS<T>(load<T>(g + at), pi, gradScale, clip, l2, l1, FULL);

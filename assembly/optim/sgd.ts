@@ -15,22 +15,35 @@ import { bytes, gradS, gradV, isPlain, lanes, momentumS, momentumV } from "./pro
 
 // @ts-ignore: decorator
 @inline
+function sgdV<T>(
+  p: usize, g: usize, b: usize, at: usize, mu: T, k: T, a: T, c: T,
+  gradScale: T, clip: T, l2: T, l1: T, pScale: T, MOMENTUM: bool, FULL: bool,
+): void {
+  let pi = v128.load(p + at);
+  const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
+  if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
+  if (MOMENTUM) pi = momentumV<T>(b + at, pi, xi, mu, k, a);
+  v128.store(p + at, v128.add<T>(pi, v128.mul<T>(v128.splat<T>(c), xi)));
+}
+
+// @ts-ignore: decorator
+@inline
 function sgdLoop<T>(
   p: usize, g: usize, b: usize, n: i32, mu: T, k: T, a: T, c: T,
   gradScale: T, clip: T, l2: T, l1: T, pScale: T, MOMENTUM: bool, FULL: bool,
 ): void {
-  const cV = v128.splat<T>(c);
   const L = lanes<T>();
   const blocked = n & ~(L - 1);
-  for (let i = 0; i < blocked; i += L) {
-    const at = <usize>i * bytes<T>();
-    let pi = v128.load(p + at);
-    const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
-    if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
-    if (MOMENTUM) pi = momentumV<T>(b + at, pi, xi, mu, k, a);
-    v128.store(p + at, v128.add<T>(pi, v128.mul<T>(cV, xi)));
+  const paired = n & ~(2 * L - 1); // two v128 per iteration
+  let i = 0;
+  for (; i < paired; i += 2 * L) {
+    sgdV<T>(p, g, b, <usize>i * bytes<T>(), mu, k, a, c, gradScale, clip, l2, l1, pScale, MOMENTUM, FULL);
+    sgdV<T>(p, g, b, <usize>(i + L) * bytes<T>(), mu, k, a, c, gradScale, clip, l2, l1, pScale, MOMENTUM, FULL);
   }
-  for (let i = blocked; i < n; i++) {
+  if (i < blocked) {
+    sgdV<T>(p, g, b, <usize>i * bytes<T>(), mu, k, a, c, gradScale, clip, l2, l1, pScale, MOMENTUM, FULL);
+  }
+  for (i = blocked; i < n; i++) {
     const at = <usize>i * bytes<T>();
     let pi = load<T>(p + at);
     const xi = gradS<T>(load<T>(g + at), pi, gradScale, clip, l2, l1, FULL);

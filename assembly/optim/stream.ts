@@ -10,18 +10,29 @@ import { bytes, lanes } from "./prologue";
 
 // @ts-ignore: decorator
 @inline
+function streamV<T>(g: usize, a: usize, b: usize, c: usize, d: usize, at: usize, K: i32): void {
+  const gi = v128.load(g + at);
+  v128.store(a + at, v128.add<T>(v128.load(a + at), gi));
+  if (K > 1) v128.store(b + at, v128.add<T>(v128.load(b + at), gi));
+  if (K > 2) v128.store(c + at, v128.add<T>(v128.load(c + at), gi));
+  if (K > 3) v128.store(d + at, v128.add<T>(v128.load(d + at), gi));
+}
+
+// @ts-ignore: decorator
+@inline
 function streamLoop<T>(g: usize, a: usize, b: usize, c: usize, d: usize, n: i32, K: i32): void {
   const L = lanes<T>();
   const blocked = n & ~(L - 1);
-  for (let i = 0; i < blocked; i += L) {
-    const at = <usize>i * bytes<T>();
-    const gi = v128.load(g + at);
-    v128.store(a + at, v128.add<T>(v128.load(a + at), gi));
-    if (K > 1) v128.store(b + at, v128.add<T>(v128.load(b + at), gi));
-    if (K > 2) v128.store(c + at, v128.add<T>(v128.load(c + at), gi));
-    if (K > 3) v128.store(d + at, v128.add<T>(v128.load(d + at), gi));
+  const paired = n & ~(2 * L - 1); // two v128 per iteration
+  let i = 0;
+  for (; i < paired; i += 2 * L) {
+    streamV<T>(g, a, b, c, d, <usize>i * bytes<T>(), K);
+    streamV<T>(g, a, b, c, d, <usize>(i + L) * bytes<T>(), K);
   }
-  for (let i = blocked; i < n; i++) {
+  if (i < blocked) {
+    streamV<T>(g, a, b, c, d, <usize>i * bytes<T>(), K);
+  }
+  for (i = blocked; i < n; i++) {
     const at = <usize>i * bytes<T>();
     const gi = load<T>(g + at);
     store<T>(a + at, load<T>(a + at) + gi);
