@@ -89,6 +89,8 @@ export type Prologue = [gradScale: number, clip: number, l2: number, l1: number,
 /** Kernel operations that exist for both dtypes, by their name without the dtype prefix. */
 export type KernelOp = { [K in keyof Kernels]: K extends `f32_${infer O}` ? O : never }[keyof Kernels];
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** Default hyperparameters per convention, and which convention applies when none is named. */
 export interface Conventions<H> {
   default: string;
@@ -149,6 +151,8 @@ export abstract class Optimizer<H extends BaseHyper> {
   protected readonly state = new Map<Param, ParamState>();
   protected readonly runtime: Runtime;
   private readonly attached = new Map<string, Stateful>();
+  /** The runtime's kernels by dtype and operation, looked up once. */
+  private readonly kernels: Record<DType, Record<string, unknown>>;
 
   /** The optimizer's name in saved state; loading state saved by another optimizer throws. */
   abstract readonly name: string;
@@ -164,6 +168,11 @@ export abstract class Optimizer<H extends BaseHyper> {
     options: OptionsOf<H, string> = {} as OptionsOf<H, string>,
   ) {
     this.runtime = runtime;
+    this.kernels = { f32: {}, f64: {} };
+    for (const [name, fn] of Object.entries(runtime.kernels)) {
+      const [dtype, op] = [name.slice(0, 3), name.slice(4)];
+      if (dtype === "f32" || dtype === "f64") this.kernels[dtype][op] = fn;
+    }
     const { clipGlobalNorm, nonFinite, convention = conventions.default, ...hyper } = options;
     this.convention = checkOneOf("convention", convention, Object.keys(conventions.defaults));
     const base = conventions.defaults[this.convention]!;
@@ -199,39 +208,43 @@ export abstract class Optimizer<H extends BaseHyper> {
    */
   step(): StepResult {
     this.checkOptions();
-    for (const group of this.paramGroups) this.checkGroup(group);
-    for (const group of this.paramGroups) for (const param of group.params) assertUsable(param);
+    const groups = this.paramGroups;
+    for (const group of groups) {
+      this.checkGroup(group);
+      for (const param of group.params) assertUsable(param);
+    }
 
-    const sumsq = this.gradSumsOfSquares();
+    // The one extra read of the gradients: f64 sums of squares, which also reveal NaN/Inf.
+    let sums: number[] | null = null;
     let gradNorm: number | null = null;
-    if (sumsq) {
+    if (this.needsNorms()) {
+      sums = [];
       let total = 0;
-      for (const [param, s] of sumsq) {
-        if (Number.isNaN(s) && this.nonFinite !== "propagate") {
-          if (this.nonFinite === "skip") return { skipped: true, gradNorm: Number.NaN };
-          throw new NonFiniteError(`The gradient of ${param.describe()} holds NaN or Infinity (nonFinite: 'error')`);
+      for (const group of groups) {
+        for (const param of group.params) {
+          const s = this.kernel(param.dtype, "sumsq")(param.grad.ptr, param.length);
+          if (Number.isNaN(s) && this.nonFinite !== "propagate") {
+            if (this.nonFinite === "skip") return { skipped: true, gradNorm: Number.NaN };
+            throw new NonFiniteError(`The gradient of ${param.describe()} holds NaN or Infinity (nonFinite: 'error')`);
+          }
+          sums.push(s);
+          total += s;
         }
-        total += s;
       }
       gradNorm = Math.sqrt(total);
     }
     const globalScale = gradNorm === null ? 1 : clipCoefficient(gradNorm, this.clipGlobalNorm);
 
     const fresh = this.allocateState();
-    for (const group of this.paramGroups) {
+    let index = 0;
+    for (const group of groups) {
+      const { weightDecay: wd, weightDecayMode: mode, clipNorm } = group;
+      const sign = group.maximize ? -globalScale : globalScale;
+      const [l2, l1, pScale] = [mode === "l2" ? wd : 0, mode === "l1" ? wd : 0, mode === "decoupled" ? 1 - group.lr * wd : 1];
       for (const param of group.params) {
-        let scale = group.maximize ? -globalScale : globalScale;
-        if (group.clipNorm !== Number.POSITIVE_INFINITY) scale *= clipCoefficient(Math.sqrt(sumsq!.get(param)!), group.clipNorm);
-        const wd = group.weightDecay;
-        const mode = group.weightDecayMode;
-        const prologue: Prologue = [
-          scale,
-          group.clipValue,
-          mode === "l2" ? wd : 0,
-          mode === "l1" ? wd : 0,
-          mode === "decoupled" ? 1 - group.lr * wd : 1,
-        ];
-        this.update(param, group, this.state.get(param)!, prologue, fresh.get(param) ?? new Set());
+        const scale = clipNorm === Number.POSITIVE_INFINITY ? sign : sign * clipCoefficient(Math.sqrt(sums![index]!), clipNorm);
+        index += 1;
+        this.update(param, group, this.state.get(param)!, [scale, group.clipValue, l2, l1, pScale], fresh.get(param) ?? NONE);
       }
     }
     return { skipped: false, gradNorm };
@@ -314,7 +327,7 @@ export abstract class Optimizer<H extends BaseHyper> {
 
   /** The kernel `op` for a parameter's dtype. */
   protected kernel<O extends KernelOp>(dtype: DType, op: O): Kernels[`f32_${O}`] {
-    return this.runtime.kernels[`${dtype}_${op}` as `f32_${O}`];
+    return (dtype === "f64" ? this.kernels.f64 : this.kernels.f32)[op] as Kernels[`f32_${O}`];
   }
 
   private checkOptions(): void {
@@ -332,18 +345,13 @@ export abstract class Optimizer<H extends BaseHyper> {
     this.checkHyper(group);
   }
 
-  /** Per-parameter f64 sums of squares of the gradients, when clipping or the non-finite check need them. */
-  private gradSumsOfSquares(): Map<Param, number> | null {
-    const needed =
+  /** Whether clipping or the non-finite check need the gradients' sums of squares. */
+  private needsNorms(): boolean {
+    return (
       this.nonFinite !== "propagate" ||
       this.clipGlobalNorm !== Number.POSITIVE_INFINITY ||
-      this.paramGroups.some((group) => group.clipNorm !== Number.POSITIVE_INFINITY);
-    if (!needed) return null;
-    const sums = new Map<Param, number>();
-    for (const group of this.paramGroups) {
-      for (const param of group.params) sums.set(param, this.kernel(param.dtype, "sumsq")(param.grad.ptr, param.length));
-    }
-    return sums;
+      this.paramGroups.some((group) => group.clipNorm !== Number.POSITIVE_INFINITY)
+    );
   }
 
   /** Allocates every missing state buffer before any kernel runs; on failure frees what it made. */
