@@ -106,6 +106,21 @@ describeBackends("optimizer state", (rt) => {
     });
   });
 
+  it("keeps extra fields of a group (a scheduler's initialLr) through save and load", () => {
+    rt.scope(() => {
+      const w = rt.param([2]);
+      const opt = new SGD(rt, [w], { lr: 0.1 });
+      (opt.paramGroups[0] as unknown as Record<string, unknown>).initialLr = 0.1;
+      opt.lr = 0.05;
+      const saved = JSON.parse(JSON.stringify(opt.stateDict()));
+      const other = new SGD(rt, [w], { lr: 0.1 });
+      other.loadStateDict(saved);
+      expect(other.paramGroups[0]).toMatchObject({ lr: 0.05, initialLr: 0.1 });
+      opt.dispose();
+      other.dispose();
+    });
+  });
+
   it("saves and restores attached state under extras", () => {
     rt.scope(() => {
       const counter = { count: 0, stateDict: () => ({ count: counter.count }), loadStateDict: (s: unknown) => (counter.count = (s as { count: number }).count) };
