@@ -429,7 +429,7 @@ export abstract class Optimizer<H extends BaseHyper> {
       throw new StateError(`Cannot load state: ${why}`);
     };
     if (saved.optimizer !== this.name) fail(`it was saved by ${String(saved.optimizer)}, not ${this.name}`);
-    if (saved.convention !== this.convention) fail(`convention '${String(saved.convention)}' differs from '${this.convention}'`);
+    if (saved.convention !== this.convention) fail(`it was saved with convention '${String(saved.convention)}', this optimizer uses '${this.convention}'`);
     const params = this.params();
     if (!Array.isArray(saved.paramGroups) || saved.paramGroups.length !== this.paramGroups.length) {
       fail(`it has ${saved.paramGroups?.length} param groups, this optimizer ${this.paramGroups.length}`);
