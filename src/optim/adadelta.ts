@@ -43,6 +43,9 @@ export const ADADELTA_CONVENTIONS: Conventions<AdaDeltaOptions> = {
  *   dx = sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps) * g
  *   E[dx^2] <- rho E[dx^2] + (1 - rho) dx^2
  *   theta <- theta - lr dx
+ *
+ * @example
+ * const opt = new AdaDelta(rt, [w]); // PyTorch: lr 1, rho 0.9, eps 1e-6
  */
 export class AdaDelta extends Optimizer<AdaDeltaOptions> {
   readonly name = "AdaDelta";

@@ -41,6 +41,9 @@ export const ADAGRAD_CONVENTIONS: Conventions<AdaGradOptions> = {
  *   theta <- theta - lr_t g / sqrt(r + eps)        ('inside': tfjs)
  *
  * with lr_t = lr / (1 + (t - 1) lrDecay) and r starting at initialAccumulator.
+ *
+ * @example
+ * const opt = new AdaGrad(rt, [w], { convention: "tfjs", lr: 0.1 }); // eps 1e-7 inside, r0 = 0.1
  */
 export class AdaGrad extends Optimizer<AdaGradOptions> {
   readonly name = "AdaGrad";

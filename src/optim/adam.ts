@@ -120,6 +120,9 @@ export const ADAMW_CONVENTIONS: Conventions<AdamOptions> = {
  *   theta <- theta (1 - lr lambda) - lr s_hat / (sqrt(r_hat) + eps),
  *
  * in the same fused pass. lambda = weightDecay (PyTorch default 1e-2, optax 1e-4).
+ *
+ * @example
+ * const opt = new AdamW(rt, [w], { lr: 1e-3 }); // torch.optim.AdamW defaults
  */
 export class AdamW extends Adam {
   override readonly name: string = "AdamW";

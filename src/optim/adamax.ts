@@ -34,6 +34,9 @@ export const ADAMAX_CONVENTIONS: Conventions<AdamaxOptions> = {
  *   tfjs:    u <- max(beta2 u, |g|);        theta <- theta - lr_t / (1 - beta1^t) * m / (u + eps)
  *
  * with lr_t = lr / (1 + lrDecay (t - 1)). The paper has no eps (tfjs with eps = 0).
+ *
+ * @example
+ * const opt = new Adamax(rt, [w], { convention: "tfjs", lr: 0.002 }); // tf.train.adamax(0.002)
  */
 export class Adamax extends Optimizer<AdamaxOptions> {
   readonly name = "Adamax";

@@ -31,6 +31,9 @@ export const DELTA_BAR_DELTA_CONVENTIONS: Conventions<DeltaBarDeltaOptions> = { 
  * Meant for full-batch gradients: minibatch noise flips signs at random. lr is read once,
  * when a parameter's rates are created; later changes to lr do not affect them. The
  * defaults (kappa = 1e-3, phi = 0.1, theta = 0.7) are ours: Jacobs tunes them per problem.
+ *
+ * @example
+ * const opt = new DeltaBarDelta(rt, [w], { lr: 1e-3, kappa: 1e-4, phi: 0.2 }); // full-batch gradients
  */
 export class DeltaBarDelta extends Optimizer<DeltaBarDeltaOptions> {
   readonly name = "DeltaBarDelta";

@@ -37,6 +37,9 @@ export const NADAM_CONVENTIONS: Conventions<NAdamOptions> = {
  *     theta <- theta - lr [ beta1 s / (1 - beta1^(t+1)) + (1 - beta1) g / (1 - beta1^t) ] / denom
  *
  * Neither the book nor tfjs has NAdam. The product P_t is kept per parameter in the state.
+ *
+ * @example
+ * const opt = new NAdam(rt, [w], { lr: 2e-3, weightDecay: 1e-2, weightDecayMode: "decoupled" });
  */
 export class NAdam extends Optimizer<NAdamOptions> {
   readonly name = "NAdam";

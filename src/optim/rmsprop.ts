@@ -61,6 +61,10 @@ export const RMSPROP_CONVENTIONS: Conventions<RMSPropOptions> = {
  * tfjs' centered RMSProp computes sqrt(r - ga^2 - eps) (eps subtracted: NaN once the
  * variance estimate drops below eps); we add eps as its plain RMSProp and the book do.
  * Algorithm 8.6 writes no delta; we keep the eps of Algorithm 8.5 there.
+ *
+ * @example
+ * const book = new RMSProp(rt, [w], { convention: "book", lr: 1e-3, momentum: 0.9, nesterov: true }); // Alg. 8.6
+ * const torch = new RMSProp(rt, [w], { centered: true, momentum: 0.9 }); // torch.optim.RMSprop(centered=True)
  */
 export class RMSProp extends Optimizer<RMSPropOptions> {
   readonly name = "RMSProp";
