@@ -3,6 +3,7 @@ export {
   type BaseHyper, type Conventions, type KernelOp, type NonFinitePolicy, type OptimizerOptions, type OptionsOf,
   type ParamGroup, type ParamGroupInput, type ParamState, type Prologue, type StepResult, type Stateful, type WeightDecayMode,
 } from "./optimizer";
+export { gradNorm } from "./clip";
 export { STATE_FORMAT, STATE_VERSION, type StateDict } from "./state";
 export { SGD, SGD_DEFAULTS, SGD_CONVENTIONS, type SGDOptions, type SGDConvention, type MomentumForm } from "./sgd";
 export {

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describeBackends } from "../helpers/backends";
 import { expectClose } from "../helpers/close";
 import { snapshotMemory } from "../helpers/optim";
-import { Adam, SGD } from "../../src/optim/index";
+import { Adam, SGD, gradNorm } from "../../src/optim/index";
 import { NonFiniteError } from "../../src/runtime/errors";
 
 describeBackends("clipping and non-finite gradients", (rt) => {
@@ -144,6 +144,22 @@ describeBackends("clipping and non-finite gradients", (rt) => {
       a.grad.set([Number.NaN, 1]);
       expect(() => opt.step()).toThrow(NonFiniteError);
       opt.dispose();
+    });
+  });
+});
+
+describeBackends("gradNorm", (rt) => {
+  it("is the global L2 norm over every gradient, f32 and f64 alike, NaN for a non-finite one", () => {
+    rt.scope(() => {
+      const a = rt.param([2]);
+      const b = rt.param([1], { dtype: "f64" });
+      a.grad.set([3, 4]);
+      b.grad.set([12]);
+      expect(gradNorm([a, b])).toBe(13); // sqrt(9 + 16 + 144)
+      expect(gradNorm([])).toBe(0);
+      b.grad.set([Number.NEGATIVE_INFINITY]);
+      expect(gradNorm([a, b])).toBeNaN();
+      expect(() => gradNorm([rt.tensor([2]) as never])).toThrow(/expected a Param/);
     });
   });
 });
