@@ -116,7 +116,7 @@ export class Tensor<D extends DType = DType> {
  * A trainable tensor with a gradient of the same shape. Write gradients straight into
  * `param.grad.data` (or have a kernel write them at `param.grad.ptr`); optimizers read them.
  */
-export class Param<D extends DType = DType> extends Tensor<D> {
+export class Param<D extends FloatDType = FloatDType> extends Tensor<D> {
   constructor(
     runtime: Runtime,
     ptr: number,
