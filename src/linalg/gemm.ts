@@ -2,6 +2,7 @@ import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import { Tensor, type DType } from "../runtime/tensor";
 import type { Runtime } from "../runtime/runtime";
 import { checkNumber } from "../runtime/validate";
+import { poolOf } from "../runtime/pool";
 
 /** Options of {@link gemm}; every one is optional. */
 export interface GemmOptions {
@@ -99,19 +100,62 @@ function plan(A: unknown, B: unknown, C: unknown, options: GemmOptions): GemmPla
   return { rt, dtype: a.dtype, m, n, k, transA, transB, alpha, beta, bias, relu };
 }
 
+/** Products below this many flops (2mnk) per thread run on one thread: waking workers costs more. */
+const MIN_FLOPS_PER_THREAD = 1 << 21;
+
+/** A block of C: rows i0..i1, columns j0..j1. */
+interface Part {
+  i0: number;
+  i1: number;
+  j0: number;
+  j1: number;
+}
+
+/**
+ * Splits C into at most `threads` blocks along its longer side, at multiples of 8 (whole
+ * microkernel tiles). Every element of C is computed by the same arithmetic whichever
+ * block it falls in, so the result does not depend on the split.
+ */
+function split(m: number, n: number, k: number, threads: number): Part[] {
+  const useful = Math.max(1, Math.min(threads, Math.floor((2 * m * n * k) / MIN_FLOPS_PER_THREAD)));
+  const byColumns = n >= m;
+  const extent = byColumns ? n : m;
+  const step = Math.ceil(extent / useful / 8) * 8;
+  const parts: Part[] = [];
+  for (let start = 0; start < extent; start += step) {
+    const end = Math.min(extent, start + step);
+    parts.push(byColumns ? { i0: 0, i1: m, j0: start, j1: end } : { i0: start, i1: end, j0: 0, j1: n });
+  }
+  return parts.length ? parts : [{ i0: 0, i1: m, j0: 0, j1: n }];
+}
+
 /** Runs a validated product on the runtime's backend; the facade never touches elements. */
 function run(p: GemmPlan, A: Tensor, B: Tensor, C: Tensor): void {
-  const { rt, m, n, k } = p;
+  const { rt, k } = p;
   const f32 = p.dtype === "f32";
-  const bytes = f32 ? rt.kernels.f32_gemm_workspace(m, n, k) : rt.kernels.f64_gemm_workspace(m, n, k);
-  const work = bytes > 0 ? rt.tensor([Math.ceil(bytes / 4)]) : null;
+  const kernels = rt.kernels;
+  const workspace = f32 ? kernels.f32_gemm_workspace : kernels.f64_gemm_workspace;
+  const pool = poolOf(rt);
+  const parts = pool ? split(p.m, p.n, k, pool.threads) : [{ i0: 0, i1: p.m, j0: 0, j1: p.n }];
+  const workBytes = parts.map(({ i0, i1, j0, j1 }) => Math.ceil(workspace(i1 - i0, j1 - j0, k) / 16) * 16);
+  const total = workBytes.reduce((x, y) => x + y, 0);
+  const work = total > 0 ? rt.tensor([total / 4]) : null;
   try {
-    const gemmKernel = f32 ? rt.kernels.f32_gemm : rt.kernels.f64_gemm;
-    gemmKernel(
-      p.transA ? 1 : 0, p.transB ? 1 : 0, m, n, k,
-      p.alpha, A.ptr, A.shape[1]!, B.ptr, B.shape[1]!,
-      p.beta, C.ptr, n, p.bias ? p.bias.ptr : 0, p.relu ? 1 : 0, work ? work.ptr : 0,
-    );
+    const sz = f32 ? 4 : 8;
+    const [lda, ldb, ldc] = [A.shape[1]!, B.shape[1]!, p.n];
+    let workAt = work ? work.ptr : 0;
+    const args = parts.map(({ i0, i1, j0, j1 }, index) => {
+      const a = A.ptr + (p.transA ? i0 : i0 * lda) * sz;
+      const b = B.ptr + (p.transB ? j0 * ldb : j0) * sz;
+      const c = C.ptr + (i0 * ldc + j0) * sz;
+      const bias = p.bias ? p.bias.ptr + j0 * sz : 0;
+      const at = workAt;
+      workAt += workBytes[index]!;
+      return [p.transA ? 1 : 0, p.transB ? 1 : 0, i1 - i0, j1 - j0, k, p.alpha, a, lda, b, ldb, p.beta, c, ldc, bias, p.relu ? 1 : 0, at];
+    });
+    const name = f32 ? "f32_gemm" : "f64_gemm";
+    if (pool && args.length > 1) pool.run(name, args);
+    else (kernels[name] as (...a: number[]) => void)(...args[0]!);
   } finally {
     work?.dispose();
   }

@@ -1,5 +1,6 @@
 import { expect, it } from "vitest";
 import { describeBackends } from "../helpers/backends";
+import { describeVariants } from "./variants";
 import { uniformArray } from "../helpers/random";
 import { gemm, matmul, type GemmOptions } from "../../src/linalg/index";
 import type { Runtime } from "../../src/runtime/runtime";
@@ -54,7 +55,7 @@ function check(rt: Runtime, s: Setup, variant: string): void {
   });
 }
 
-describeBackends("gemm", (rt, backend) => {
+describeVariants("gemm", (rt, backend) => {
   for (const [transA, transB] of TRANSPOSES) {
     const tag = `${transA ? "T" : "N"}${transB ? "T" : "N"}`;
     it(`f32 ${tag}: every issue dim as m, n and k`, () => {
@@ -133,7 +134,7 @@ describeBackends("gemm", (rt, backend) => {
   });
 
   it("crosses every cache block (k > KC, m > MC, n > NC) on f32 and f64", () => {
-    if (backend === "js") return; // blocking exists only in the wasm kernel
+    if (backend === "js") return; // blocking exists only in the wasm kernels
     check(rt, { m: 131, n: 1031, k: 517, beta: 0.5, bias: true, relu: true }, `${backend} f32 blocked`);
     check(rt, { m: 101, n: 517, k: 263, beta: 0.5, transA: true, transB: true, dtype: "f64" }, `${backend} f64 blocked`);
   });
