@@ -13,6 +13,8 @@ export interface BenchCase {
   /** Elements processed per operation (for ns/element). */
   elements: number;
   unit: string;
+  /** Floating-point operations per operation (e.g. 2mnk for gemm): adds a GFLOP/s column. */
+  flops?: number;
   contenders: () => Array<Contender & { dispose?: () => void }>;
 }
 
@@ -36,18 +38,19 @@ async function main(): Promise<void> {
   const env = environment();
   console.log(Object.entries(env).map(([k, v]) => `${k}: ${v}`).join(" | "));
   const selected = (await loadCases()).filter((c) => !only || only.includes(c.family));
-  const report: Array<{ case: string; unit: string; samples: Sample[] }> = [];
+  const report: Array<{ case: string; unit: string; flops?: number; samples: Sample[] }> = [];
   for (const c of selected) {
     const contenders = c.contenders();
     const samples = await measure(contenders, quick ? QUICK : FULL);
     for (const contender of contenders) contender.dispose?.();
-    report.push({ case: c.name, unit: c.unit, samples });
+    report.push({ case: c.name, unit: c.unit, ...(c.flops ? { flops: c.flops } : {}), samples });
     const base = samples[0]!.median;
     console.log(`\n${c.name}`);
     console.table(
       samples.map((s) => ({
         contender: s.contender,
         [c.unit]: Number(((s.median * 1e6) / c.elements).toFixed(3)),
+        ...(c.flops ? { "GFLOP/s": Number((c.flops / (s.median * 1e6)).toFixed(1)) } : {}),
         spread: `${(s.spread * 100).toFixed(1)}%`,
         [`time / ${samples[0]!.contender}`]: Number((s.median / base).toFixed(2)),
       })),
