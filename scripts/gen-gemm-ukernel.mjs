@@ -16,7 +16,9 @@ import { readFileSync, writeFileSync } from "node:fs";
  * keeps about 15 v128 values in registers, so a tile must fit MR * NR/lanes accumulators
  * + NR/lanes B vectors + 1 A splat in ~14. Measured on AMD EPYC (Zen 5), Node 20.20,
  * relaxed SIMD, n = 512: 4x8 (11 live) 57 GFLOP/s; 5x8 (13) 25, 6x8 (15) 29 and 3x16 (16)
- * 29: V8 spills their accumulators inside the k loop. Add a row here to try another tile.
+ * 29: V8 spills their accumulators inside the k loop. Unrolling the k loop of 4x8 by 2 or
+ * 4 spilled too (31-37 GFLOP/s), so the loop does one k step per iteration. Add a row here
+ * to try another tile.
  */
 const TILES = [
   { dtype: "f32", mr: 4, nr: 8 },
