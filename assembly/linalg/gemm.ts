@@ -8,7 +8,8 @@
 // Structure (Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", 2008):
 //   for jc in n by NC:            B panel, KC x NC, packed once per (jc, pc)  -> L2/L3
 //     for pc in k by KC:          first block applies beta, last one bias and relu
-//       for ic in m by MC:        A block, MC x KC, packed                   -> L2
+//       for ic in m by MC:        A block, MC x KC, packed (read in place when
+//                                 C is at most DIRECT_A_MAX_N wide)          -> L2
 //         for jr in nc by NR:     one NR-column micro-panel of B            -> L1
 //           for ir in mc by MR:   the MR x NR microkernel (gemm_ukernel.ts)
 // Partial tiles at the right and bottom edges run the same microkernel into a scratch tile
@@ -36,6 +37,9 @@ const KC64: i32 = 128;
 const MC64: i32 = 96;
 const NC64: i32 = 512;
 
+/** Up to this many columns of C, a row-major A is read in place instead of packed. */
+const DIRECT_A_MAX_N: i32 = 128;
+
 // @ts-ignore: decorator
 @inline
 function roundUp(x: i32, to: i32): i32 {
@@ -58,9 +62,11 @@ function workspace<T>(m: i32, n: i32, k: i32): i32 {
 
 // @ts-ignore: decorator
 @inline
-function ukernel<T>(kc: i32, a: usize, b: usize, out: usize, ldo: usize, alpha: T, beta: T, bias: usize, flags: i32): void {
-  if (sizeof<T>() == 4) f32_ukernel_4x8(kc, a, b, out, ldo, <f32>alpha, <f32>beta, bias, flags);
-  else f64_ukernel_4x4(kc, a, b, out, ldo, <f64>alpha, <f64>beta, bias, flags);
+function ukernel<T>(
+  kc: i32, a: usize, rs: usize, ps: usize, b: usize, out: usize, ldo: usize, alpha: T, beta: T, bias: usize, flags: i32,
+): void {
+  if (sizeof<T>() == 4) f32_ukernel_4x8(kc, a, rs, ps, b, out, ldo, <f32>alpha, <f32>beta, bias, flags);
+  else f64_ukernel_4x4(kc, a, rs, ps, b, out, ldo, <f64>alpha, <f64>beta, bias, flags);
 }
 
 /** Finishes a partial tile (rows x cols of an MR x NR scratch tile holding the raw sums). */
@@ -117,19 +123,29 @@ function gemm<T>(
       packB<T>(transB, b, ldb, pc, kc, jc, nc, bPack, NR);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        packA<T>(transA, a, lda, ic, mc, pc, kc, aPack, MR);
+        // When few B panels share the A block (narrow C), packing A costs as much as the
+        // product, so whole MR-row panels of a row-major A are read in place (rows lda
+        // apart, k contiguous); the rest (A^T, a last partial panel, wide C) is packed, which
+        // is faster once reused: in-place rows at large power-of-two strides thrash L1.
+        const direct = transA || nc > DIRECT_A_MAX_N ? 0 : mc - mc % MR;
+        if (direct < mc) packA<T>(transA, a, lda, ic + direct, mc - direct, pc, kc, aPack, MR);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
           const bPanel = bPack + <usize>(jr * kc) * sz;
           const biasAt = bias + <usize>(jc + jr) * sz;
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = min(MR, mc - ir);
-            const aPanel = aPack + <usize>(ir * kc) * sz;
+            const inPlace = ir < direct;
+            const aPanel = inPlace
+              ? a + (<usize>(ic + ir) * <usize>lda + <usize>pc) * sz
+              : aPack + <usize>((ir - direct) * kc) * sz;
+            const rs = inPlace ? <usize>lda * sz : sz;
+            const ps = inPlace ? sz : <usize>MR * sz;
             const out = c + (<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) * sz;
             if (rows == MR && cols == NR) {
-              ukernel<T>(kc, aPanel, bPanel, out, ldo, alpha, betaBlock, biasAt, flags);
+              ukernel<T>(kc, aPanel, rs, ps, bPanel, out, ldo, alpha, betaBlock, biasAt, flags);
             } else {
-              ukernel<T>(kc, aPanel, bPanel, tile, <usize>NR * sz, <T>1, <T>0, 0, BETA_ZERO);
+              ukernel<T>(kc, aPanel, rs, ps, bPanel, tile, <usize>NR * sz, <T>1, <T>0, 0, BETA_ZERO);
               edgeUpdate<T>(tile, NR, rows, cols, out, ldo, alpha, betaBlock, biasAt, flags);
             }
           }

@@ -133,9 +133,11 @@ describeVariants("gemm", (rt, backend) => {
     }
   });
 
-  it("crosses every cache block (k > KC, m > MC, n > NC) on f32 and f64", () => {
+  it("crosses every cache block (k > KC, m > MC, n > NC) on f32 and f64, A packed and in place", () => {
     if (backend === "js") return; // blocking exists only in the wasm kernels
     check(rt, { m: 131, n: 1031, k: 517, beta: 0.5, bias: true, relu: true }, `${backend} f32 blocked`);
+    // n <= 128: whole row panels of A are read in place, the partial one packed.
+    check(rt, { m: 131, n: 65, k: 517, beta: 0.5, bias: true }, `${backend} f32 blocked, A in place`);
     check(rt, { m: 101, n: 517, k: 263, beta: 0.5, transA: true, transB: true, dtype: "f64" }, `${backend} f64 blocked`);
   });
 
