@@ -124,10 +124,11 @@ function gemm<T>(
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         // When few B panels share the A block (narrow C), packing A costs as much as the
-        // product, so whole MR-row panels of a row-major A are read in place (rows lda
-        // apart, k contiguous); the rest (A^T, a last partial panel, wide C) is packed, which
-        // is faster once reused: in-place rows at large power-of-two strides thrash L1.
-        const direct = transA || nc > DIRECT_A_MAX_N ? 0 : mc - mc % MR;
+        // product, so whole MR-row panels are read in place, from A or A^T alike (the
+        // microkernel takes row and k strides); the rest (a last partial panel, or all of A
+        // when C is wide) is packed, which is faster once reused: rows at large power-of-two
+        // strides thrash L1.
+        const direct = nc > DIRECT_A_MAX_N ? 0 : mc - mc % MR;
         if (direct < mc) packA<T>(transA, a, lda, ic + direct, mc - direct, pc, kc, aPack, MR);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
@@ -136,11 +137,14 @@ function gemm<T>(
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = min(MR, mc - ir);
             const inPlace = ir < direct;
+            // Element (r, p) of the panel: A[i][p] = a + (i lda + p) sz, or for A^T,
+            // A[p][i] = a + (p lda + i) sz; packed: aPack + (p MR + r) sz.
+            const i = <usize>(ic + ir);
             const aPanel = inPlace
-              ? a + (<usize>(ic + ir) * <usize>lda + <usize>pc) * sz
+              ? a + (transA ? <usize>pc * <usize>lda + i : i * <usize>lda + <usize>pc) * sz
               : aPack + <usize>((ir - direct) * kc) * sz;
-            const rs = inPlace ? <usize>lda * sz : sz;
-            const ps = inPlace ? sz : <usize>MR * sz;
+            const rs = inPlace ? (transA ? sz : <usize>lda * sz) : sz;
+            const ps = inPlace ? (transA ? <usize>lda * sz : sz) : <usize>MR * sz;
             const out = c + (<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) * sz;
             if (rows == MR && cols == NR) {
               ukernel<T>(kc, aPanel, rs, ps, bPanel, out, ldo, alpha, betaBlock, biasAt, flags);

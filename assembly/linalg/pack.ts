@@ -18,6 +18,16 @@ export function packA<T>(trans: i32, a: usize, lda: i32, i0: i32, mc: i32, p0: i
     if (trans) {
       // op(A)[i][p] = A[p][i]: each group is a contiguous run of A's row p.
       let src = a + (<usize>p0 * <usize>lda + <usize>(i0 + ir)) * sz;
+      const groupBytes = <usize>MR * sz;
+      if (rows == MR && groupBytes % 16 == 0) {
+        let out = panel;
+        for (let p = 0; p < kc; p++) {
+          for (let q: usize = 0; q < groupBytes; q += 16) v128.store(out + q, v128.load(src + q));
+          src += <usize>lda * sz;
+          out += groupBytes;
+        }
+        continue;
+      }
       for (let p = 0; p < kc; p++) {
         const group = panel + <usize>(p * MR) * sz;
         for (let r = 0; r < rows; r++) store<T>(group + <usize>r * sz, load<T>(src + <usize>r * sz));

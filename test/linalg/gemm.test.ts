@@ -138,6 +138,8 @@ describeVariants("gemm", (rt, backend) => {
     check(rt, { m: 131, n: 1031, k: 517, beta: 0.5, bias: true, relu: true }, `${backend} f32 blocked`);
     // n <= 128: whole row panels of A are read in place, the partial one packed.
     check(rt, { m: 131, n: 65, k: 517, beta: 0.5, bias: true }, `${backend} f32 blocked, A in place`);
+    check(rt, { m: 131, n: 65, k: 517, transA: true, relu: true }, `${backend} f32 blocked, A^T in place`);
+    check(rt, { m: 130, n: 9, k: 300, transA: true, dtype: "f64" }, `${backend} f64 blocked, A^T in place`);
     check(rt, { m: 101, n: 517, k: 263, beta: 0.5, transA: true, transB: true, dtype: "f64" }, `${backend} f64 blocked`);
   });
 
