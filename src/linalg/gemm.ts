@@ -131,18 +131,33 @@ function split(m: number, n: number, k: number, threads: number): Part[] {
 
 /** Runs a validated product on the runtime's backend; the facade never touches elements. */
 function run(p: GemmPlan, A: Tensor, B: Tensor, C: Tensor): void {
-  const { rt, k } = p;
+  const { rt, m, n, k } = p;
   const f32 = p.dtype === "f32";
   const kernels = rt.kernels;
-  const workspace = f32 ? kernels.f32_gemm_workspace : kernels.f64_gemm_workspace;
   const pool = poolOf(rt);
-  const parts = pool ? split(p.m, p.n, k, pool.threads) : [{ i0: 0, i1: p.m, j0: 0, j1: p.n }];
+  const parts = pool ? split(m, n, k, pool.threads) : null;
+  if (!parts || parts.length === 1) {
+    // One thread: no part bookkeeping on the path small products take.
+    const bytes = f32 ? kernels.f32_gemm_workspace(m, n, k) : kernels.f64_gemm_workspace(m, n, k);
+    const work = bytes > 0 ? rt.tensor([Math.ceil(bytes / 4)]) : null;
+    try {
+      const gemmKernel = f32 ? kernels.f32_gemm : kernels.f64_gemm;
+      gemmKernel(
+        p.transA ? 1 : 0, p.transB ? 1 : 0, m, n, k, p.alpha, A.ptr, A.shape[1]!, B.ptr, B.shape[1]!,
+        p.beta, C.ptr, n, p.bias ? p.bias.ptr : 0, p.relu ? 1 : 0, work ? work.ptr : 0,
+      );
+    } finally {
+      work?.dispose();
+    }
+    return;
+  }
+  const workspace = f32 ? kernels.f32_gemm_workspace : kernels.f64_gemm_workspace;
   const workBytes = parts.map(({ i0, i1, j0, j1 }) => Math.ceil(workspace(i1 - i0, j1 - j0, k) / 16) * 16);
   const total = workBytes.reduce((x, y) => x + y, 0);
   const work = total > 0 ? rt.tensor([total / 4]) : null;
   try {
     const sz = f32 ? 4 : 8;
-    const [lda, ldb, ldc] = [A.shape[1]!, B.shape[1]!, p.n];
+    const [lda, ldb, ldc] = [A.shape[1]!, B.shape[1]!, n];
     let workAt = work ? work.ptr : 0;
     const args = parts.map(({ i0, i1, j0, j1 }, index) => {
       const a = A.ptr + (p.transA ? i0 : i0 * lda) * sz;
@@ -153,9 +168,7 @@ function run(p: GemmPlan, A: Tensor, B: Tensor, C: Tensor): void {
       workAt += workBytes[index]!;
       return [p.transA ? 1 : 0, p.transB ? 1 : 0, i1 - i0, j1 - j0, k, p.alpha, a, lda, b, ldb, p.beta, c, ldc, bias, p.relu ? 1 : 0, at];
     });
-    const name = f32 ? "f32_gemm" : "f64_gemm";
-    if (pool && args.length > 1) pool.run(name, args);
-    else (kernels[name] as (...a: number[]) => void)(...args[0]!);
+    pool!.run(f32 ? "f32_gemm" : "f64_gemm", args);
   } finally {
     work?.dispose();
   }
