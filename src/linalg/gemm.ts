@@ -100,8 +100,12 @@ function plan(A: unknown, B: unknown, C: unknown, options: GemmOptions): GemmPla
   return { rt, dtype: a.dtype, m, n, k, transA, transB, alpha, beta, bias, relu };
 }
 
-/** Products below this many flops (2mnk) per thread run on one thread: waking workers costs more. */
-const MIN_FLOPS_PER_THREAD = 1 << 21;
+/**
+ * Each thread gets at least this many flops (2mnk), about 150 microseconds of work at 55
+ * GFLOP/s, so waking a worker (a futex round trip, tens of microseconds when cores are
+ * busy) stays a small fraction; smaller products run on the calling thread alone.
+ */
+const MIN_FLOPS_PER_THREAD = 1 << 23;
 
 /** A block of C: rows i0..i1, columns j0..j1. */
 interface Part {

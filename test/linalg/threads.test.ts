@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { init, initSync } from "../../src/runtime/init";
 import { poolOf, threadCount } from "../../src/runtime/pool";
 import { supportsVariant } from "../../src/runtime/backend-wasm";
@@ -21,13 +21,13 @@ interface Case {
   dtype?: DType;
 }
 
-/** Products large enough to be split (2mnk >= 2 * 2^21 flops), by columns (n >= m) and by rows. */
+/** Products large enough to be split (2mnk >= 2 * 2^23 flops), by columns (n >= m) and by rows. */
 const CASES: Case[] = [
   { m: 129, n: 1031, k: 77 },
   { m: 1031, n: 65, k: 129, transA: true, beta: 0.5 },
   { m: 257, n: 263, k: 300, transB: true, bias: true, relu: true },
   { m: 200, n: 333, k: 517, transA: true, transB: true, beta: -1, bias: true },
-  { m: 97, n: 301, k: 129, dtype: "f64", beta: 0.25, bias: true },
+  { m: 197, n: 301, k: 160, dtype: "f64", beta: 0.25, bias: true },
 ];
 
 function product(rt: Runtime, c: Case): { out: number[]; inputs: Record<string, number[]> } {
@@ -62,7 +62,11 @@ describe("gemm on a thread pool", () => {
   it.each(CASES)("bit-identical to one thread and correct: %o", (c) => {
     const want = product(single, c);
     for (const rt of pools) {
+      const run = vi.spyOn(poolOf(rt)!, "run");
       const got = product(rt, c);
+      expect(run, "the product was split between threads").toHaveBeenCalledTimes(1);
+      expect(run.mock.calls[0]![1].length, "parts").toBeGreaterThan(1);
+      run.mockRestore();
       const mismatch = got.out.findIndex((x, i) => !Object.is(x, want.out[i]));
       expect(mismatch, `threads=${threadCount(rt)}: first differing element`).toBe(-1);
       expect(rt.memoryStats().liveTensors).toBe(0);
@@ -72,6 +76,14 @@ describe("gemm on a thread pool", () => {
       m: c.m, n: c.n, k: c.k, transA: c.transA ?? false, transB: c.transB ?? false, alpha: 1, beta: c.beta ?? 0,
       relu: c.relu ?? false, a: a!, b: b!, c: c0!, bias: c.bias ? bias! : null,
     }, UNIT_ROUNDOFF[c.dtype ?? "f32"], `threads f32 ${JSON.stringify(c)}`);
+  });
+
+  it("small products stay on the calling thread", () => {
+    const rt = pools[0]!;
+    const run = vi.spyOn(poolOf(rt)!, "run");
+    expect(product(rt, { m: 64, n: 64, k: 64 }).out).toEqual(product(single, { m: 64, n: 64, k: 64 }).out);
+    expect(run).not.toHaveBeenCalled();
+    run.mockRestore();
   });
 
   it("survives memory growth between calls (workers see the grown shared memory)", () => {
