@@ -14,11 +14,13 @@ import type { Runtime } from "./runtime";
  *   [PENDING]     parts still running; the last worker to finish notifies the caller
  *   [KERNEL]      index of the kernel in kernelNames
  *   [STOP]        1 when the pool is being shut down
+ *   [FAILED]      parts whose kernel threw (a trap) in the last job
  */
 const GENERATION = 0;
 const PENDING = 1;
 const KERNEL = 2;
 const STOP = 3;
+const FAILED = 4;
 const HEADER_BYTES = 64;
 /** The most arguments a pooled kernel takes. */
 const MAX_ARGS = 16;
@@ -43,8 +45,11 @@ const start = ({ module, memory, control, part, names }) => {
     Atomics.wait(words, ${GENERATION}, seen);
     seen = Atomics.load(words, ${GENERATION});
     if (Atomics.load(words, ${STOP})) return;
-    const kernel = kernels[names[Atomics.load(words, ${KERNEL})]];
-    kernel(...args);
+    try {
+      kernels[names[Atomics.load(words, ${KERNEL})]](...args);
+    } catch {
+      Atomics.add(words, ${FAILED}, 1);
+    }
     if (Atomics.sub(words, ${PENDING}, 1) === 1) Atomics.notify(words, ${PENDING});
   }
 };
@@ -136,6 +141,7 @@ export class ThreadPool {
     }
     const words = this.words;
     Atomics.store(words, KERNEL, index);
+    Atomics.store(words, FAILED, 0);
     Atomics.store(words, PENDING, this.threads - 1);
     Atomics.add(words, GENERATION, 1);
     Atomics.notify(words, GENERATION);
@@ -146,6 +152,8 @@ export class ThreadPool {
         if (this.canBlock) Atomics.wait(words, PENDING, pending);
       }
     }
+    const failed = Atomics.load(words, FAILED);
+    if (failed) throw new BackendError(`${kernel} failed on ${failed} worker thread(s)`);
   }
 
   /** Stops the workers. */

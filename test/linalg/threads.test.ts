@@ -96,6 +96,14 @@ describe("gemm on a thread pool", () => {
     expect(after).toEqual(before);
   });
 
+  it("a kernel that traps on a worker throws on the caller instead of hanging", () => {
+    const pool = poolOf(pools[0]!)!;
+    const outOfBounds = 0xfffff000; // far beyond the memory: the worker's loads trap
+    const args = [0, 0, 4, 4, 4, 1, outOfBounds, 4, outOfBounds, 4, 0, outOfBounds, 4, 0, 0, outOfBounds];
+    expect(() => pool.run("f32_gemm", [[], args])).toThrow(/f32_gemm failed on 1 worker thread/);
+    expect(product(pools[0]!, CASES[0]!).out).toEqual(product(single, CASES[0]!).out); // still usable
+  });
+
   it("async init waits for its workers", async () => {
     const rt = await init({ threads: 2 });
     expect(threadCount(rt)).toBe(2);
