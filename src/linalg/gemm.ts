@@ -213,7 +213,7 @@ export function gemm<T extends Tensor>(A: T, B: T, C: T, options: GemmOptions = 
  * const y = matmul(x, w, { bias: b, relu: true }); // a Linear + ReLU layer, x [batch, in], w [in, out]
  */
 export function matmul<T extends Tensor>(A: T, B: T, options: MatmulOptions = {}): T {
-  const p = plan(A, B, null, { ...options, beta: 0 });
+  const p = plan(A, B, null, options === null || typeof options !== "object" ? options : { ...options, beta: 0 });
   const C = p.rt.tensor([p.m, p.n], { dtype: p.dtype }) as T;
   try {
     run(p, A, B, C);

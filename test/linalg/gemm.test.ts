@@ -183,6 +183,7 @@ describeBackends("gemm validation", (rt) => {
     { desc: "non-boolean transA", error: ValueError, message: /Invalid transA: 1/, call: (t) => gemm(t.A!, t.B!, t.C!, { transA: 1 as unknown as boolean }) },
     { desc: "not a tensor", error: ValueError, message: /Invalid B: .*expected a Tensor/, call: (t) => gemm(t.A!, [1, 2] as unknown as Tensor, t.C!) },
     { desc: "C aliases A", error: ValueError, message: /C overlaps A or B/, call: (t) => gemm(t.S!, t.S!, t.S!) },
+    { desc: "options not an object", error: ValueError, message: /Invalid options: 3/, call: (t) => matmul(t.A!, t.B!, 3 as unknown as object) },
     { desc: "disposed operand", error: DisposedError, message: /B: Tensor\(f32, \[4, 2\]\) was used after dispose/, call: (t) => (t.B!.disposed || t.B!.dispose(), gemm(t.A!, t.B!, t.C!)) },
   ];
 
