@@ -58,6 +58,11 @@ function checkFlag(name: string, value: unknown): boolean {
 
 const overlaps = (x: Tensor, y: Tensor) => x.ptr < y.ptr + y.byteLength && y.ptr < x.ptr + x.byteLength;
 
+/** "A^T [m, k]": an operand as it enters the product, for error messages. */
+function opShape(name: string, t: Tensor, trans: boolean): string {
+  return `${name}${trans ? "^T" : ""} [${(trans ? [...t.shape].reverse() : t.shape).join(", ")}]`;
+}
+
 /** Checks operands and options of C <- alpha op(A) op(B) + beta C; C is null for matmul. */
 function plan(A: unknown, B: unknown, C: unknown, options: GemmOptions): GemmPlan {
   if (options === null || typeof options !== "object") throw new ValueError(`Invalid options: ${String(options)} (expected an object)`);
@@ -73,7 +78,6 @@ function plan(A: unknown, B: unknown, C: unknown, options: GemmOptions): GemmPla
   const beta = checkNumber("beta", options.beta ?? 0);
   const [m, k] = transA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
   const [kb, n] = transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
-  const opShape = (name: string, t: Tensor, trans: boolean) => `${name}${trans ? "^T" : ""} [${trans ? [...t.shape].reverse().join(", ") : t.shape.join(", ")}]`;
   if (kb !== k) {
     throw new ShapeError(`Inner dimensions differ: ${opShape("A", a, transA)} times ${opShape("B", b, transB)}`);
   }
