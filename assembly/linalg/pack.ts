@@ -34,6 +34,33 @@ export function packA<T>(trans: i32, a: usize, lda: i32, i0: i32, mc: i32, p0: i
         for (let r = rows; r < MR; r++) store<T>(group + <usize>r * sz, <T>0);
         src += <usize>lda * sz;
       }
+    } else if (sizeof<T>() == 4 && MR == 4 && rows == 4) {
+      // op(A)[i][p] = A[i][p], f32, a whole 4-row panel: transpose 4x4 blocks in registers
+      // (4 loads, 8 shuffles, 4 stores per 16 values), then the k tail one group at a time.
+      const row0 = a + (<usize>(i0 + ir) * <usize>lda + <usize>p0) * sz;
+      const stride = <usize>lda * sz;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const at = row0 + <usize>p * sz;
+        const r0 = v128.load(at);
+        const r1 = v128.load(at + stride);
+        const r2 = v128.load(at + 2 * stride);
+        const r3 = v128.load(at + 3 * stride);
+        const lo01 = i32x4.shuffle(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
+        const lo23 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+        const hi01 = i32x4.shuffle(r0, r1, 2, 6, 3, 7); // r0[2] r1[2] r0[3] r1[3]
+        const hi23 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+        const out = panel + <usize>(p * 4) * sz;
+        v128.store(out, i64x2.shuffle(lo01, lo23, 0, 2)); // column p:     r0 r1 r2 r3
+        v128.store(out, i64x2.shuffle(lo01, lo23, 1, 3), 16); // column p + 1
+        v128.store(out, i64x2.shuffle(hi01, hi23, 0, 2), 32);
+        v128.store(out, i64x2.shuffle(hi01, hi23, 1, 3), 48);
+      }
+      for (; p < kc; p++) {
+        const at = row0 + <usize>p * sz;
+        const out = panel + <usize>(p * 4) * sz;
+        for (let r = 0; r < 4; r++) store<T>(out + <usize>r * sz, load<T>(at + <usize>r * stride));
+      }
     } else {
       // op(A)[i][p] = A[i][p]: walk each row contiguously, writing every MR-th slot.
       for (let r = 0; r < rows; r++) {
