@@ -7,6 +7,23 @@
 // op(X) is X (row-major, leading dimension ld elements) or its transpose when trans != 0.
 // T is f32 or f64; every pointer is a byte address, every count and stride in elements.
 
+/**
+ * Stores the transpose of the 4x4 f32 block whose rows are r0..r3: lane q of every row
+ * goes, in row order, to the 16 bytes at out + q * stride.
+ */
+// @ts-ignore: decorator
+@inline
+function storeTransposed4x4(r0: v128, r1: v128, r2: v128, r3: v128, out: usize, stride: usize): void {
+  const lo01 = i32x4.shuffle(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
+  const lo23 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const hi01 = i32x4.shuffle(r0, r1, 2, 6, 3, 7); // r0[2] r1[2] r0[3] r1[3]
+  const hi23 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(out, i64x2.shuffle(lo01, lo23, 0, 2)); // r0[0] r1[0] r2[0] r3[0]
+  v128.store(out + stride, i64x2.shuffle(lo01, lo23, 1, 3));
+  v128.store(out + 2 * stride, i64x2.shuffle(hi01, hi23, 0, 2));
+  v128.store(out + 3 * stride, i64x2.shuffle(hi01, hi23, 1, 3));
+}
+
 /** Packs an mc x kc block of op(A) into MR-row panels. */
 // @ts-ignore: decorator
 @inline
@@ -46,15 +63,7 @@ export function packA<T>(trans: i32, a: usize, lda: i32, i0: i32, mc: i32, p0: i
         const r1 = v128.load(at + stride);
         const r2 = v128.load(at + 2 * stride);
         const r3 = v128.load(at + 3 * stride);
-        const lo01 = i32x4.shuffle(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
-        const lo23 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-        const hi01 = i32x4.shuffle(r0, r1, 2, 6, 3, 7); // r0[2] r1[2] r0[3] r1[3]
-        const hi23 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-        const out = panel + <usize>(p * 4) * sz;
-        v128.store(out, i64x2.shuffle(lo01, lo23, 0, 2)); // column p:     r0 r1 r2 r3
-        v128.store(out, i64x2.shuffle(lo01, lo23, 1, 3), 16); // column p + 1
-        v128.store(out, i64x2.shuffle(hi01, hi23, 0, 2), 32);
-        v128.store(out, i64x2.shuffle(hi01, hi23, 1, 3), 48);
+        storeTransposed4x4(r0, r1, r2, r3, panel + <usize>(p * 4) * sz, 16);
       }
       for (; p < kc; p++) {
         const at = row0 + <usize>p * sz;
@@ -108,6 +117,28 @@ export function packB<T>(trans: i32, b: usize, ldb: i32, p0: i32, kc: i32, j0: i
         for (let j = cols; j < NR; j++) store<T>(out + <usize>j * sz, <T>0);
         src += <usize>ldb * sz;
         out += groupBytes;
+      }
+    } else if (sizeof<T>() == 4 && NR == 8 && cols == 8) {
+      // op(B)[p][j] = B[j][p], f32, a whole 8-column panel: rows j..j+3 and j+4..j+7 of B
+      // give two 4x4 blocks per 4 values of p, transposed in registers into groups p..p+3.
+      const row0 = b + (<usize>(j0 + jr) * <usize>ldb + <usize>p0) * sz;
+      const stride = <usize>ldb * sz;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const at = row0 + <usize>p * sz;
+        const out = panel + <usize>p * groupBytes;
+        storeTransposed4x4(
+          v128.load(at), v128.load(at + stride), v128.load(at + 2 * stride), v128.load(at + 3 * stride), out, groupBytes,
+        );
+        const at4 = at + 4 * stride;
+        storeTransposed4x4(
+          v128.load(at4), v128.load(at4 + stride), v128.load(at4 + 2 * stride), v128.load(at4 + 3 * stride), out + 16, groupBytes,
+        );
+      }
+      for (; p < kc; p++) {
+        const at = row0 + <usize>p * sz;
+        const out = panel + <usize>p * groupBytes;
+        for (let j = 0; j < 8; j++) store<T>(out + <usize>j * sz, load<T>(at + <usize>j * stride));
       }
     } else {
       // op(B)[p][j] = B[j][p]: walk each row of B contiguously, writing every NR-th slot.
