@@ -22,6 +22,6 @@ export default defineConfig([
     target: "node20",
     sourcemap: true,
     noExternal: ["@assemblyscript/loader", "tinybench"],
-    external: [/^@tensorflow\//, "playwright-core"],
+    external: [/^@tensorflow\//, "playwright-core", "ml-matrix"],
   },
 ]);

@@ -1,13 +1,7 @@
 // The machine and engine line at the top of every report (Node side).
 import os from "node:os";
-import { selectTarget } from "../src/runtime/backend-wasm";
+import { selectTarget, supportsVariant } from "../src/runtime/backend-wasm";
 
-// (module (func (result v128) v128.const 0 ... f32x4.relaxed_madd)) validates only with relaxed SIMD.
-const RELAXED_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 133, 2, 11,
-]);
 
 export interface Environment {
   cpu: string;
@@ -34,7 +28,7 @@ export function environment(): Environment {
     platform: `${os.platform()} ${os.arch()}`,
     wasm: {
       simd: !descendTarget.startsWith("none"),
-      relaxedSimd: WebAssembly.validate(RELAXED_PROBE),
+      relaxedSimd: supportsVariant("relaxed"),
       sharedMemory: typeof SharedArrayBuffer === "function",
       descendTarget,
     },

@@ -4,6 +4,7 @@
 // one process; prints a table per case, and writes latest.json (every sample), latest.md and SVG
 // charts to the output folder.
 import { mkdirSync, writeFileSync } from "node:fs";
+import v8 from "node:v8";
 import { join } from "node:path";
 import { FULL, isSkipped, measure, QUICK, type BenchCase, type Contender } from "./harness";
 import { describeEnvironment, environment } from "./environment";
@@ -52,6 +53,9 @@ async function runCase(c: BenchCase, quick: boolean): Promise<CaseResult> {
 /** Runs the benchmark with command-line arguments; resolves to the exit code. */
 export async function runBench(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
+  // Node 20 runs relaxed SIMD only behind this flag. Set before the first runtime is made, it
+  // lets descend pick its relaxed build here as Chromium and newer Nodes do by default.
+  if (Number(process.versions.node.split(".")[0]) === 20) v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
   const env = environment();
   const envLine = describeEnvironment(env);
   console.log(envLine);

@@ -44,5 +44,25 @@ describe("built package", () => {
     expect(esm).not.toMatch(/\bfrom\s+["'](?!\.)[^"']+["']/);
     expect(esm).not.toMatch(/\brequire\(/);
     expect(esm).not.toMatch(/["']node:/);
+    expect(esm).not.toMatch(/\bimport\(/);
+    // Threads reach worker_threads only at run time, through the feature-detected
+    // process.getBuiltinModule, never through an import a bundler would follow.
+    const builtins = [...esm.matchAll(/getBuiltinModule\??\.?\(\s*([^)]*)\)/g)].map((m) => m[1]);
+    expect(builtins.length).toBeGreaterThan(0);
+    expect(new Set(builtins)).toEqual(new Set(['"worker_threads"']));
+  });
+
+  it("runs gemm on a thread pool from the built package (worker_threads + shared memory)", () => {
+    const out = runNode([
+      "--input-type=module",
+      "-e",
+      `import * as descend from "descend";
+const rt = descend.initSync({ threads: 2 });
+const A = rt.fromArray(Array.from({ length: 64 * 300 }, (_, i) => (i % 7) - 3), [64, 300]);
+const B = rt.fromArray(Array.from({ length: 300 * 256 }, (_, i) => (i % 5) - 2), [300, 256]);
+const C = descend.matmul(A, B);
+console.log(descend.threadCount(rt), C.data[0], C.data[64 * 256 - 1]);`,
+    ]);
+    expect(out).toBe("2 5 5");
   });
 });

@@ -1,6 +1,6 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
-import type { Tensor } from "../runtime/tensor";
+import { checkFloatTensor, type Tensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
 import { Philox, toGenerator } from "./philox";
 
@@ -85,14 +85,14 @@ export class GaussianBlur {
 
   /** A Monte Carlo estimate of J_sigma(theta). */
   value(theta: Tensor): number {
-    checkTensor("theta", theta);
+    checkFloatTensor("theta", theta);
     return this.estimate(theta, null);
   }
 
   /** Estimates J_sigma(theta) and writes the estimate of its gradient into `grad`. */
   valueAndGrad(theta: Tensor, grad: Tensor): number {
-    checkTensor("theta", theta);
-    checkTensor("grad", grad);
+    checkFloatTensor("theta", theta);
+    checkFloatTensor("grad", grad);
     if (grad.dtype !== theta.dtype || grad.length !== theta.length || grad === theta) {
       throw new ShapeError(`${grad.describe()} cannot hold the gradient of ${theta.describe()}`);
     }
@@ -151,9 +151,3 @@ export function blurSchedule(options: { initial: number; ratio?: number; stages?
   return options.endAtZero === false ? sigmas : [...sigmas, 0];
 }
 
-function checkTensor(name: string, t: Tensor): void {
-  if (t === null || typeof t !== "object" || typeof t.assertLive !== "function") {
-    throw new ShapeError(`Invalid ${name}: ${String(t)} (expected a Tensor)`);
-  }
-  t.assertLive();
-}

@@ -1,6 +1,6 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
-import type { DType, Tensor } from "../runtime/tensor";
+import { checkFloatTensor, type DType, type Tensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
 import { WordStream, uniform53 } from "../reference/random/core";
 
@@ -108,7 +108,7 @@ export class Philox {
     if (!(high > low && Number.isFinite(high - low))) {
       throw new ValueError(`Invalid high: ${high} (expected > low = ${low}, with a finite width)`);
     }
-    checkTarget(target);
+    checkFloatTensor("target", target);
     const k = target.runtime.kernels;
     if (target.dtype === "f32") {
       const pos = this.take(target.length, 1);
@@ -124,7 +124,7 @@ export class Philox {
   normal<T extends Tensor>(target: T, { mean = 0, std = 1 }: NormalOptions = {}): T {
     checkNumber("mean", mean);
     checkNumber("std", std, { min: 0 });
-    checkTarget(target);
+    checkFloatTensor("target", target);
     const pos = this.take(target.length, 2);
     const fill = target.dtype === "f32" ? target.runtime.kernels.f32_philox_normal : target.runtime.kernels.f64_philox_normal;
     fill(target.ptr, target.length, ...this.key(), pos, mean, std);
@@ -142,7 +142,7 @@ export class Philox {
     if (!(high > low && high - low <= TWO_32)) {
       throw new ValueError(`Invalid high: ${high} (expected low < high <= low + 2^32, low = ${low})`);
     }
-    checkTarget(target);
+    checkFloatTensor("target", target);
     const pos = this.take(target.length, 2);
     const fill = target.dtype === "f32" ? target.runtime.kernels.f32_philox_integer : target.runtime.kernels.f64_philox_integer;
     fill(target.ptr, target.length, ...this.key(), pos, low, high - low);
@@ -201,11 +201,3 @@ export function toGenerator(rng: Philox | number | undefined): Philox {
   return rng instanceof Philox ? rng : new Philox(rng ?? 0);
 }
 
-function checkTarget(target: Tensor): void {
-  if (target === null || typeof target !== "object" || typeof target.assertLive !== "function") {
-    throw new ShapeError(`Invalid target: ${String(target)} (expected a Tensor)`);
-  }
-  target.assertLive();
-  const dtype: DType = target.dtype;
-  if (dtype !== "f32" && dtype !== "f64") throw new ShapeError(`Invalid dtype: ${String(dtype)}`);
-}

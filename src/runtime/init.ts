@@ -1,35 +1,85 @@
-import { wasmKernels, wasmKernelsSync } from "./backend-wasm";
-import { referenceKernels } from "./kernels";
+import { compileTarget, compileTargetSync, instantiateKernels, selectTarget, type WasmVariant } from "./backend-wasm";
+import { referenceKernels, type Kernels } from "./kernels";
 import { Heap } from "./heap";
 import { MAX_MEMORY_BYTES, PAGE_BYTES } from "./memory";
 import { Runtime, type Backend } from "./runtime";
 import { checkNumber } from "./validate";
-import { ValueError } from "./errors";
+import { BackendError, ValueError } from "./errors";
+import { ThreadPool, attachPool, controlBytes, poolOf } from "./pool";
+import type { WasmTarget } from "./wasm-bytes.generated";
 
 export interface InitOptions {
   /** 'wasm' (default): the SIMD kernels. 'js': the plain-TypeScript reference twins. */
   backend?: Backend;
   /** Upper bound of the linear memory in bytes; default and maximum 4 GiB (wasm32). */
   maxMemoryBytes?: number;
+  /**
+   * Threads that run the kernels which split their work (gemm), counting the calling
+   * thread; default 1. More than 1 puts the memory in a SharedArrayBuffer and starts
+   * `threads - 1` workers: Node worker_threads, or in browsers Web Workers, which need a
+   * cross-origin isolated page (COOP/COEP headers) and `await init()`. Results are
+   * bit-identical for every thread count. Only the 'wasm' backend has threads.
+   */
+  threads?: number;
+  /**
+   * Which SIMD build to load: 'auto' (default) picks 'relaxed' (fused multiply-add, via
+   * relaxed SIMD) where the engine validates it, else 'simd'. 'simd' gives the same
+   * results on every engine; 'relaxed' may round differently from engine to engine.
+   */
+  wasmVariant?: WasmVariant | "auto";
 }
 
 /** Allocations start here, above the wasm module's static data (checked at load). */
 const HEAP_BASE = PAGE_BYTES;
 
-function createHeap(options: InitOptions): { heap: Heap; maxBytes: number } {
+interface Plan {
+  backend: Backend;
+  heap: Heap;
+  maxBytes: number;
+  threads: number;
+  variant: WasmVariant | "auto";
+}
+
+function checkOptions(options: InitOptions): Plan {
+  const backend = options.backend ?? "wasm";
+  if (backend !== "wasm" && backend !== "js") {
+    throw new ValueError(`Invalid backend: ${String(backend)} (expected 'wasm' or 'js')`);
+  }
+  const variant = options.wasmVariant ?? "auto";
+  if (variant !== "auto" && variant !== "relaxed" && variant !== "simd") {
+    throw new ValueError(`Invalid wasmVariant: ${String(variant)} (expected 'auto', 'relaxed' or 'simd')`);
+  }
+  const threads = checkNumber("threads", options.threads ?? 1, { integer: true, min: 1, max: 256 });
+  if (threads > 1 && backend !== "wasm") throw new ValueError(`Invalid threads: ${threads} (only the 'wasm' backend has threads)`);
   const maxBytes = checkNumber("maxMemoryBytes", options.maxMemoryBytes ?? MAX_MEMORY_BYTES, {
     min: 2 * PAGE_BYTES,
     max: MAX_MEMORY_BYTES,
   });
   const maximum = Math.floor(maxBytes / PAGE_BYTES);
-  return { heap: new Heap(new WebAssembly.Memory({ initial: 2, maximum })), maxBytes: maximum * PAGE_BYTES };
+  const memory = new WebAssembly.Memory({ initial: 2, maximum, ...(threads > 1 ? { shared: true } : {}) });
+  return { backend, heap: new Heap(memory), maxBytes: maximum * PAGE_BYTES, threads, variant };
 }
 
-function checkBackend(backend: unknown): Backend {
-  if (backend !== "wasm" && backend !== "js") {
-    throw new ValueError(`Invalid backend: ${String(backend)} (expected 'wasm' or 'js')`);
+/** Threads need workers and shared memory: Node, or a cross-origin isolated browser page. */
+function checkThreadSupport(sync: boolean): void {
+  const g = globalThis as { process?: { getBuiltinModule?: unknown }; crossOriginIsolated?: boolean; Worker?: unknown };
+  if (typeof g.process?.getBuiltinModule === "function") return;
+  if (typeof g.Worker !== "function" || g.crossOriginIsolated !== true) {
+    throw new BackendError("threads need Node >= 20.16 or a cross-origin isolated page with Web Workers");
   }
-  return backend;
+  if (sync) throw new BackendError("In browsers, threads need `await init({ threads })` (workers start asynchronously)");
+}
+
+/** Builds the runtime; `module` is the compiled wasm target (null for the 'js' backend). */
+function create(plan: Plan, module: WebAssembly.Module | null, target: WasmTarget | null): Runtime {
+  const { heap, threads } = plan;
+  if (!module || !target) return new Runtime(plan.backend, heap, referenceKernels(heap), HEAP_BASE, plan.maxBytes);
+  // With threads, the pool's control block sits at HEAP_BASE and the allocator starts above it.
+  const heapBase = threads > 1 ? HEAP_BASE + Math.ceil(controlBytes(threads) / 16) * 16 : HEAP_BASE;
+  const kernels: Kernels = instantiateKernels(module, heap.memory, heapBase, target);
+  const rt = new Runtime(plan.backend, heap, kernels, heapBase, plan.maxBytes);
+  if (threads > 1) attachPool(rt, new ThreadPool(threads, module, heap.memory, HEAP_BASE, kernels));
+  return rt;
 }
 
 /**
@@ -37,16 +87,20 @@ function checkBackend(backend: unknown): Backend {
  * prefer `await init()`, which compiles asynchronously.
  */
 export function initSync(options: InitOptions = {}): Runtime {
-  const backend = checkBackend(options.backend ?? "wasm");
-  const { heap, maxBytes } = createHeap(options);
-  const kernels = backend === "wasm" ? wasmKernelsSync(heap.memory, HEAP_BASE) : referenceKernels(heap);
-  return new Runtime(backend, heap, kernels, HEAP_BASE, maxBytes);
+  const plan = checkOptions(options);
+  if (plan.backend === "js") return create(plan, null, null);
+  if (plan.threads > 1) checkThreadSupport(true);
+  const target = selectTarget(plan.variant, plan.threads > 1);
+  return create(plan, compileTargetSync(target), target);
 }
 
 /** Creates a runtime; works everywhere (Node, browsers, workers). */
 export async function init(options: InitOptions = {}): Promise<Runtime> {
-  const backend = checkBackend(options.backend ?? "wasm");
-  const { heap, maxBytes } = createHeap(options);
-  const kernels = backend === "wasm" ? await wasmKernels(heap.memory, HEAP_BASE) : referenceKernels(heap);
-  return new Runtime(backend, heap, kernels, HEAP_BASE, maxBytes);
+  const plan = checkOptions(options);
+  if (plan.backend === "js") return create(plan, null, null);
+  if (plan.threads > 1) checkThreadSupport(false);
+  const target = selectTarget(plan.variant, plan.threads > 1);
+  const rt = create(plan, await compileTarget(target), target);
+  await poolOf(rt)?.ready;
+  return rt;
 }

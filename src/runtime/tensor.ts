@@ -1,4 +1,4 @@
-import { DisposedError, ShapeError } from "./errors";
+import { DisposedError, ShapeError, ValueError } from "./errors";
 import type { Runtime } from "./runtime";
 
 /** Element types a tensor can hold: floats for values, i32 for labels and indices. */
@@ -19,6 +19,19 @@ export const BYTES_PER_ELEMENT: Record<DType, number> = { f32: 4, f64: 8, i32: 4
 /** Whether `dtype` names an element type. */
 export function isDType(dtype: unknown): dtype is DType {
   return typeof dtype === "string" && Object.hasOwn(VIEWS, dtype);
+}
+
+/**
+ * Returns `value` when it is a live f32 or f64 tensor. Not a tensor: ValueError; disposed:
+ * DisposedError; another dtype (i32): ShapeError. For entry points whose kernels read floats.
+ */
+export function checkFloatTensor(name: string, value: unknown): Tensor<FloatDType> {
+  if (!(value instanceof Tensor)) throw new ValueError(`Invalid ${name}: ${String(value)} (expected a Tensor)`);
+  if (value.disposed) throw new DisposedError(`${name}: ${value.describe()} was used after dispose()`);
+  if (value.dtype !== "f32" && value.dtype !== "f64") {
+    throw new ShapeError(`Invalid ${name}: ${value.describe()} (expected dtype 'f32' or 'f64')`);
+  }
+  return value as Tensor<FloatDType>;
 }
 
 /** Product of the dimensions, after checking each is a non-negative integer. */

@@ -268,7 +268,8 @@ describeBackends("Philox generator", (rt) => {
         [() => g.integers(t, 0, 2 ** 33), ValueError, /Invalid high/],
         [() => g.integers(t, 0.5, 3), ValueError, /Invalid low/],
         [() => g.integers(t, 0, 2 ** 25), ValueError, /Invalid high/],
-        [() => g.uniform(null as never), ShapeError, /Invalid target/],
+        [() => g.uniform(null as never), ValueError, /Invalid target/],
+        [() => g.normal(rt.tensor([4], { dtype: "i32" }) as never), ShapeError, /expected dtype 'f32' or 'f64'/],
         [() => g.permutation(rt, -1), ValueError, /Invalid n/],
         [() => Philox.fromState({ seed: 1, stream: 0, position: -2 }), ValueError, /Invalid position/],
       ];
