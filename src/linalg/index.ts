@@ -1,2 +1,2 @@
 // Public API of this area; src/index.ts re-exports it.
-export {};
+export { gemm, matmul, type GemmOptions, type MatmulOptions } from "./gemm";
