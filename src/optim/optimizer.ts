@@ -60,7 +60,8 @@ export abstract class Optimizer<H extends BaseHyper, S> {
       for (const param of group.params) {
         let state = this.state.get(param);
         if (state === undefined) {
-          state = this.createState(param);
+          // The optimizer owns its state: it must outlive any scope step() runs in.
+          state = this.runtime.keep(this.createState(param));
           this.state.set(param, state);
         }
         this.update(param, group, state);

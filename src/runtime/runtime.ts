@@ -113,6 +113,18 @@ export class Runtime {
     }
   }
 
+  /**
+   * Takes the tensors in `value` (a tensor, or tensors inside arrays and plain objects) out of
+   * every active scope, so they outlive it, and returns `value`. Objects that own tensors
+   * (optimizers, layers, modules) keep what they allocate and free it in their dispose().
+   */
+  keep<T>(value: T): T {
+    const tensors = new Set<Tensor>();
+    collectTensors(value, tensors);
+    for (const scope of this.scopes) for (const tensor of tensors) scope.delete(tensor);
+    return value;
+  }
+
   memoryStats(): MemoryStats {
     const { liveBytes, peakBytes, capacityBytes } = this.allocator.stats();
     return { liveBytes, liveTensors: this.liveTensors, peakBytes, capacityBytes };

@@ -66,6 +66,18 @@ describeBackends("Adam", (rt) => {
     });
   });
 
+  it("keeps its state alive when step() runs inside a scope that ends", () => {
+    rt.scope(() => {
+      const w = rt.param([2], { values: [1, 1] });
+      const opt = new Adam(rt, [w], { lr: 0.1 });
+      w.grad.set([1, 1]);
+      rt.scope(() => opt.step()); // state is created lazily here
+      opt.step(); // and still valid here
+      expect(w.data[0]).toBeLessThan(0.85);
+      opt.dispose();
+    });
+  });
+
   it("decreases a quadratic", () => {
     rt.scope(() => {
       const w = rt.param([3], { values: [3, -2, 1] });

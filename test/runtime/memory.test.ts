@@ -75,6 +75,21 @@ describeBackends("memory runtime", (rt) => {
     kept.dispose();
   });
 
+  it("keep() takes tensors out of every active scope; their owner disposes them", () => {
+    const base = rt.memoryStats().liveTensors;
+    const owned: { state: ReturnType<typeof rt.tensor>[] } = { state: [] };
+    rt.scope(() => {
+      rt.scope(() => {
+        owned.state.push(rt.keep(rt.tensor([3])));
+        rt.keep({ nested: [rt.tensor([2])] }).nested[0]!.dispose();
+        rt.tensor([5]); // not kept: freed with the scope
+      });
+    });
+    expect(rt.memoryStats().liveTensors).toBe(base + 1);
+    expect(owned.state[0]!.toArray()).toEqual([0, 0, 0]);
+    owned.state[0]!.dispose();
+  });
+
   it("scope disposes everything when its function throws", () => {
     const base = rt.memoryStats().liveTensors;
     expect(() =>
