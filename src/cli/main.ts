@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// The descend command line: `descend race`, `descend help`.
+// The descend command line: `descend train`, `descend race`, `descend help`.
 import { race, RACE_HELP } from "./race";
+import { trainCommand, TRAIN_HELP } from "./train";
 import { UsageError } from "./args";
 
 const COMMANDS: Record<string, { help: string; run: (argv: string[]) => unknown }> = {
+  train: { help: TRAIN_HELP, run: (argv) => trainCommand(argv) },
   race: { help: RACE_HELP, run: (argv) => race(argv) },
 };
 

@@ -12,6 +12,12 @@ export interface Dataset {
 /** A source of uniform numbers in [0, 1). */
 export type Uniform = () => number;
 
+/** A seeded uniform source for data generation (Park-Miller minimal standard, 31-bit state). */
+export function seededUniform(seed: number): Uniform {
+  let state = (Math.abs(Math.floor(seed)) % 2147483646) + 1;
+  return () => (state = (state * 16807) % 2147483647) / 2147483647;
+}
+
 /** A standard normal draw by Box-Muller from two uniforms. */
 export function gaussian(uniform: Uniform): number {
   const u = 1 - uniform(); // (0, 1]: log stays finite

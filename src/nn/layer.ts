@@ -10,7 +10,8 @@ import type { Param, Tensor } from "../runtime/tensor";
  * them from step to step (reallocating only when the batch size changes), so training allocates
  * nothing per step. They stay valid until the layer's next forward/backward; copy what you keep.
  * `backward(dy)` may overwrite `dy`. Parameter gradients accumulate (+=): call zeroGrad() (or
- * the optimizer's) between steps.
+ * the optimizer's) between steps. A layer keeps (`rt.keep`) what it allocates, so it may be
+ * built or run inside `rt.scope`; `dispose()` frees it.
  */
 export interface Layer {
   forward(x: Tensor<"f32">, options: { training: boolean }): Tensor<"f32">;
@@ -29,7 +30,7 @@ export class Buffers {
     const current = this.tensors.get(name);
     if (current && current.shape[0] === rows && current.shape[1] === cols) return current;
     current?.dispose();
-    const fresh = this.rt.tensor([rows, cols]);
+    const fresh = this.rt.keep(this.rt.tensor([rows, cols]));
     this.tensors.set(name, fresh);
     return fresh;
   }

@@ -35,9 +35,10 @@ export class Linear implements Layer {
   ) {
     checkNumber("inFeatures", inFeatures, { min: 1, integer: true });
     checkNumber("outFeatures", outFeatures, { min: 1, integer: true });
-    this.weight = rt.param([inFeatures, outFeatures]);
+    // The layer owns its parameters: they outlive scopes and go with dispose().
+    this.weight = rt.keep(rt.param([inFeatures, outFeatures]));
     options.init(this.weight);
-    this.bias = options.bias === false ? null : rt.param([outFeatures]);
+    this.bias = options.bias === false ? null : rt.keep(rt.param([outFeatures]));
     this.relu = options.relu ?? false;
     this.buffers = new Buffers(rt);
   }
