@@ -8,6 +8,8 @@ import { Bench } from "tinybench";
 export interface Contender {
   name: string;
   fn: () => void;
+  /** Runs before each of this contender's timed blocks (e.g. switching a peer's backend). */
+  before?: () => void | Promise<void>;
   /** Frees what the contender allocated; called after the case. */
   dispose?: () => void;
 }
@@ -74,6 +76,7 @@ export async function measure(contenders: Contender[], options: MeasureOptions):
     // Alternate the order each round so no contender always runs first.
     const order = round % 2 ? [...contenders].reverse() : contenders;
     for (const c of order) {
+      await c.before?.();
       const bench = new Bench({ time: options.timeMs, warmupTime: Math.min(50, options.timeMs), iterations: 2 });
       bench.add(c.name, c.fn);
       await bench.run();

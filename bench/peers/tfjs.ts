@@ -25,6 +25,8 @@ export function loadTfjs(): Promise<TfjsPeer | { skipped: string }> {
     let tf: Tf;
     try {
       tf = await import("@tensorflow/tfjs-core");
+      // tfjs-core alone knows no gradients; the union package registers them like this.
+      await import("@tensorflow/tfjs-core/dist/register_all_gradients");
     } catch (error) {
       return { skipped: `@tensorflow/tfjs-core not installed (${String(error)})` };
     }
