@@ -25,8 +25,8 @@ export function loadTfjs(): Promise<TfjsPeer | { skipped: string }> {
     let tf: Tf;
     try {
       tf = await import("@tensorflow/tfjs-core");
-      // tfjs-core alone knows no gradients; the union package registers them like this.
-      await import("@tensorflow/tfjs-core/dist/register_all_gradients");
+      // tfjs-core's Node bundle registers no gradients; the union package (same core) does.
+      await import("@tensorflow/tfjs");
     } catch (error) {
       return { skipped: `@tensorflow/tfjs-core not installed (${String(error)})` };
     }
