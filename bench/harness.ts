@@ -56,10 +56,14 @@ export interface MeasureOptions {
   rounds: number;
   /** Milliseconds of timing per contender per round (after a warm-up). */
   timeMs: number;
+  /** Fewest timed calls per contender per round, however slow the call. */
+  iterations: number;
 }
 
-export const FULL: MeasureOptions = { rounds: 5, timeMs: 250 };
-export const QUICK: MeasureOptions = { rounds: 1, timeMs: 10 };
+// Warm-up runs for min(50 ms, timeMs) but at least once: fast operations warm up many times,
+// a slow reference (seconds per call) only once, so a full run stays within minutes.
+export const FULL: MeasureOptions = { rounds: 5, timeMs: 250, iterations: 3 };
+export const QUICK: MeasureOptions = { rounds: 1, timeMs: 10, iterations: 1 };
 
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -77,7 +81,12 @@ export async function measure(contenders: Contender[], options: MeasureOptions):
     const order = round % 2 ? [...contenders].reverse() : contenders;
     for (const c of order) {
       await c.before?.();
-      const bench = new Bench({ time: options.timeMs, warmupTime: Math.min(50, options.timeMs), iterations: 2 });
+      const bench = new Bench({
+        time: options.timeMs,
+        iterations: options.iterations,
+        warmupTime: Math.min(50, options.timeMs),
+        warmupIterations: 1,
+      });
       bench.add(c.name, c.fn);
       await bench.run();
       const result = bench.tasks[0]!.result;

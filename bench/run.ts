@@ -1,13 +1,14 @@
-// Benchmark CLI: `npm run bench [-- --only gemm,adam] [--quick] [--out dir]`.
-// Runs every case in bench/cases/*.ts (each file exports `cases: BenchCase[]`) for descend
-// wasm, its reference twin and the peers, in one process; prints a table per case, and writes
-// latest.json (every sample), latest.md and SVG charts to the output folder.
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+// The benchmark run behind `npm run bench [-- --only gemm,adam] [--quick] [--out dir]` (bench/main.ts)
+// and `descend bench`.
+// Runs every case of bench/registry.ts for descend wasm, its reference twin and the peers, in
+// one process; prints a table per case, and writes latest.json (every sample), latest.md and SVG
+// charts to the output folder.
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { FULL, isSkipped, measure, QUICK, type BenchCase, type Contender } from "./harness";
 import { describeEnvironment, environment } from "./environment";
 import { familyCharts, markdown, rows, speedupChart, type CaseResult } from "./report";
+import { ALL_CASES } from "./registry";
 
 export type { BenchCase } from "./harness";
 
@@ -34,13 +35,6 @@ export function parseArgs(argv: string[]): Args {
   return args;
 }
 
-async function loadCases(): Promise<BenchCase[]> {
-  const dir = fileURLToPath(new URL("./cases/", import.meta.url));
-  const files = readdirSync(dir).filter((f) => f.endsWith(".ts")).sort();
-  const modules = await Promise.all(files.map((f) => import(new URL(`./cases/${f}`, import.meta.url).href)));
-  return modules.flatMap((m: { cases: BenchCase[] }) => m.cases);
-}
-
 async function runCase(c: BenchCase, quick: boolean): Promise<CaseResult> {
   let contenders: Array<Contender | { name: string; skipped: string }> = [];
   try {
@@ -55,12 +49,13 @@ async function runCase(c: BenchCase, quick: boolean): Promise<CaseResult> {
   }
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+/** Runs the benchmark with command-line arguments; resolves to the exit code. */
+export async function runBench(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
   const env = environment();
   const envLine = describeEnvironment(env);
   console.log(envLine);
-  const all = await loadCases();
+  const all = ALL_CASES;
   const families = [...new Set(all.map((c) => c.family))];
   const unknown = (args.only ?? []).filter((f) => !families.includes(f));
   if (unknown.length) throw new Error(`Unknown family: ${unknown.join(", ")} (have: ${families.join(", ")})`);
@@ -82,10 +77,5 @@ async function main(): Promise<void> {
   writeFileSync(join(args.out, "speedup.svg"), speedupChart(results));
   for (const [family, svg] of familyCharts(results)) writeFileSync(join(args.out, `${family}.svg`), svg);
   console.log(`\nwrote ${args.out}/latest.json, latest.md and SVG charts`);
-  if (results.some((r) => r.error)) process.exitCode = 1;
+  return results.some((r) => r.error) ? 1 : 0;
 }
-
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});

@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 // The built package, as a user gets it: `npm test` builds dist/ first (pretest).
@@ -28,6 +30,13 @@ describe("built package", () => {
   it("loads with CommonJS require in plain Node", () => {
     const out = runNode(["--input-type=commonjs", "-e", program(`const descend = require("descend");`)]);
     expect(out).toBe("[0.9,2.1,2.9]");
+  });
+
+  it("ships the descend command (bin), which runs and reports bad commands", () => {
+    const out = mkdtempSync(join(tmpdir(), "cli-"));
+    const json = runNode(["dist/cli.js", "race", "--surface", "quadratic", "--steps", "50", "--json", "--out", out]);
+    expect(JSON.parse(json)[0].surface).toBe("quadratic");
+    expect(() => execFileSync(process.execPath, ["dist/cli.js", "nope"], { stdio: "pipe" })).toThrow(/Unknown command: nope/);
   });
 
   it("has no Node built-ins and no bare imports in the browser (ESM) path", () => {

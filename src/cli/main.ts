@@ -1,12 +1,20 @@
 #!/usr/bin/env node
-// The descend command line: `descend train`, `descend race`, `descend help`.
+// The descend command line: `descend train`, `descend race`, `descend bench`, `descend help`.
 import { race, RACE_HELP } from "./race";
 import { trainCommand, TRAIN_HELP } from "./train";
+import { runBench } from "../../bench/run";
 import { UsageError } from "./args";
 
+const BENCH_HELP = `descend bench [--only family,family] [--quick] [--out dir]
+
+Measures descend (wasm) against its reference twin and TensorFlow.js (wasm, cpu) on identical
+inputs, in one run; writes latest.json, latest.md and SVG charts to --out (default bench/results).`;
+
+/** A command runs with its flags and may resolve to an exit code (default 0). */
 const COMMANDS: Record<string, { help: string; run: (argv: string[]) => unknown }> = {
   train: { help: TRAIN_HELP, run: (argv) => trainCommand(argv) },
   race: { help: RACE_HELP, run: (argv) => race(argv) },
+  bench: { help: BENCH_HELP, run: (argv) => runBench(argv) },
 };
 
 const USAGE = `usage: descend <command> [flags]\n\ncommands:\n${Object.keys(COMMANDS)
@@ -29,8 +37,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    await entry.run(rest);
-    return 0;
+    const code = await entry.run(rest);
+    return typeof code === "number" ? code : 0;
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`descend ${command}: ${error.message}\n\n${entry.help}`);

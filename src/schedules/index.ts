@@ -1,2 +1,36 @@
 // Public API of this area; src/index.ts re-exports it.
-export {};
+export {
+  type Schedule,
+  type Anneal,
+  constantSchedule,
+  linearSchedule,
+  linearWarmup,
+  exponentialDecay,
+  inverseTimeDecay,
+  stepDecay,
+  multiStepDecay,
+  polynomialDecay,
+  cosineDecay,
+  sgdr,
+  warmupCosine,
+  oneCycle,
+  oneCycleMomentum,
+  joinSchedules,
+  chainSchedules,
+  sample,
+  type LinearScheduleOptions,
+  type LinearWarmupOptions,
+  type ExponentialDecayOptions,
+  type InverseTimeDecayOptions,
+  type StepDecayOptions,
+  type MultiStepDecayOptions,
+  type PolynomialDecayOptions,
+  type CosineDecayOptions,
+  type SgdrOptions,
+  type WarmupCosineOptions,
+  type OneCycleOptions,
+  type OneCycleMomentumOptions,
+} from "./schedule";
+export { Scheduler, ReduceOnPlateau, type ScheduleBindings, type SchedulerOptions, type ReduceOnPlateauOptions } from "./scheduler";
+export { type Attachable, type NumericKeys } from "./state";
+export { PolyakAverager, type AverageMode, type PolyakAveragerOptions } from "./averaging";

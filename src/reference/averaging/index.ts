@@ -1,2 +1,3 @@
 // Reference twins of assembly/averaging/, same names and signatures after a leading Heap.
-export {};
+export * from "./lerp";
+export * from "./swap";

@@ -1,0 +1,506 @@
+import { ValueError } from "../runtime/errors";
+import { checkNumber } from "../runtime/validate";
+
+/**
+ * A schedule: the value of a hyperparameter (learning rate, momentum, ...) to use at
+ * `step` = 0, 1, 2, .... It is a pure function of the step, so a whole training run's
+ * curve is `sample(schedule, steps)`, resuming needs only the step count, and schedules
+ * compose with {@link joinSchedules} and {@link chainSchedules}.
+ *
+ * Every schedule made here validates its options at construction (ValueError) and its
+ * step on each call: a step must be a finite number >= 0 (fractional steps are allowed,
+ * e.g. epochs measured in batches).
+ */
+export type Schedule = (step: number) => number;
+
+/** Wraps the rule `fn` with the step check every schedule shares. */
+function schedule(fn: (step: number) => number): Schedule {
+  return (step: number) => fn(checkNumber("step", step, { min: 0 }));
+}
+
+/** A value >= 0 (learning rates, momenta, floors): negative values are always a mistake here. */
+function checkValue(name: string, value: unknown): number {
+  return checkNumber(name, value, { min: 0 });
+}
+
+/** A length in steps: an integer >= 1. */
+function checkSteps(name: string, value: unknown): number {
+  return checkNumber(name, value, { min: 1, integer: true });
+}
+
+/** A multiplicative decay factor in (0, 1]. */
+function checkFactor(name: string, value: unknown): number {
+  return checkNumber(name, value, { above: 0, max: 1 });
+}
+
+/**
+ * Half a cosine from `from` (frac = 0) to `to` (frac = 1):
+ *   to + (from - to) (1 + cos(pi frac)) / 2
+ * cos(pi) = -1 exactly, so frac = 1 gives `to` exactly.
+ */
+function cosineBetween(from: number, to: number, frac: number): number {
+  return to + ((from - to) * (1 + Math.cos(Math.PI * frac))) / 2;
+}
+
+/** Straight line from `from` (frac = 0) to `to` (frac = 1): (1 - frac) from + frac to. */
+function linearBetween(from: number, to: number, frac: number): number {
+  return (1 - frac) * from + frac * to;
+}
+
+/** The same value at every step. */
+export function constantSchedule(value: number): Schedule {
+  checkValue("value", value);
+  return schedule(() => value);
+}
+
+export interface LinearScheduleOptions {
+  /** Value at steps <= begin (the book's eps_0). */
+  init: number;
+  /** Value at steps >= begin + steps (the book's eps_tau). */
+  end: number;
+  /** Length of the ramp (the book's tau), an integer >= 1. */
+  steps: number;
+  /** Step at which the ramp starts; `init` is held before it. Default 0. */
+  begin?: number;
+}
+
+/**
+ * The book's linear decay (Goodfellow et al. 2016, eq. 8.14), with k = step - begin:
+ *
+ *   eps_k = (1 - k/tau) eps_0 + (k/tau) eps_tau   for 0 <= k <= tau
+ *   eps_k = eps_tau                               for k > tau
+ *
+ * `end` may exceed `init`, which makes it a linear warm-up (or a growing momentum).
+ */
+export function linearSchedule({ init, end, steps, begin = 0 }: LinearScheduleOptions): Schedule {
+  checkValue("init", init);
+  checkValue("end", end);
+  checkSteps("steps", steps);
+  checkNumber("begin", begin, { min: 0, integer: true });
+  return schedule((step) => {
+    const k = Math.min(Math.max(step - begin, 0), steps);
+    return linearBetween(init, end, k / steps);
+  });
+}
+
+export interface LinearWarmupOptions {
+  /** Value at step 0; default 0. */
+  init?: number;
+  /** Value reached at step `steps` and held afterwards. */
+  peak: number;
+  /** Length of the warm-up, an integer >= 1. */
+  steps: number;
+}
+
+/**
+ * Linear warm-up from `init` (default 0) to `peak` over `steps`, then `peak`:
+ *   lr_t = (1 - t/steps) init + (t/steps) peak  for t <= steps;  peak afterwards.
+ * Join it with a decay ({@link joinSchedules}) or multiply a decay by a 0 -> 1 warm-up
+ * ({@link chainSchedules}); {@link warmupCosine} is the common recipe ready-made.
+ */
+export function linearWarmup({ init = 0, peak, steps }: LinearWarmupOptions): Schedule {
+  checkValue("peak", peak);
+  return linearSchedule({ init, end: peak, steps });
+}
+
+export interface ExponentialDecayOptions {
+  /** Value at step 0 (eta_0). */
+  init: number;
+  /** Decay rate alpha >= 0 per step; PyTorch's ExponentialLR gamma is e^(-alpha). */
+  alpha: number;
+}
+
+/** Exponential decay: eta_t = eta_0 e^(-alpha t). */
+export function exponentialDecay({ init, alpha }: ExponentialDecayOptions): Schedule {
+  checkValue("init", init);
+  checkNumber("alpha", alpha, { min: 0 });
+  return schedule((step) => init * Math.exp(-alpha * step));
+}
+
+export interface InverseTimeDecayOptions {
+  /** Value at step 0 (eta_0). */
+  init: number;
+  /** Decay rate alpha >= 0 per step. */
+  alpha: number;
+}
+
+/** Inverse-time decay: eta_t = eta_0 / (1 + alpha t). */
+export function inverseTimeDecay({ init, alpha }: InverseTimeDecayOptions): Schedule {
+  checkValue("init", init);
+  checkNumber("alpha", alpha, { min: 0 });
+  return schedule((step) => init / (1 + alpha * step));
+}
+
+export interface StepDecayOptions {
+  /** Value for steps 0 .. stepSize - 1. */
+  init: number;
+  /** Steps between decays, an integer >= 1. */
+  stepSize: number;
+  /** Factor in (0, 1] applied every `stepSize` steps; default 0.1 (PyTorch StepLR). */
+  gamma?: number;
+}
+
+/** Step decay (PyTorch StepLR): eta_t = eta_0 gamma^floor(t / stepSize). */
+export function stepDecay({ init, stepSize, gamma = 0.1 }: StepDecayOptions): Schedule {
+  checkValue("init", init);
+  checkSteps("stepSize", stepSize);
+  checkFactor("gamma", gamma);
+  return schedule((step) => init * gamma ** Math.floor(step / stepSize));
+}
+
+export interface MultiStepDecayOptions {
+  /** Value before the first milestone. */
+  init: number;
+  /** Steps at which the value is multiplied by gamma: strictly increasing integers >= 1. */
+  milestones: readonly number[];
+  /** Factor in (0, 1]; default 0.1 (PyTorch MultiStepLR). */
+  gamma?: number;
+}
+
+/**
+ * Multi-step decay (PyTorch MultiStepLR): eta_t = eta_0 gamma^m(t), where m(t) counts the
+ * milestones <= t. At a milestone step the new value already applies.
+ */
+export function multiStepDecay({ init, milestones, gamma = 0.1 }: MultiStepDecayOptions): Schedule {
+  checkValue("init", init);
+  checkFactor("gamma", gamma);
+  const marks = checkIncreasing("milestones", milestones, 1);
+  return schedule((step) => init * gamma ** countAtOrBelow(marks, step));
+}
+
+export interface PolynomialDecayOptions {
+  /** Value at steps <= begin. */
+  init: number;
+  /** Value at steps >= begin + steps; default 0. */
+  end?: number;
+  /** Length of the decay, an integer >= 1. */
+  steps: number;
+  /** Exponent p > 0; default 1 (linear). */
+  power?: number;
+  /** Step at which the decay starts; default 0. */
+  begin?: number;
+}
+
+/**
+ * Polynomial decay (optax polynomial_schedule), with k = clamp(step - begin, 0, steps):
+ *   eta = end + (init - end) (1 - k/steps)^power
+ */
+export function polynomialDecay({ init, end = 0, steps, power = 1, begin = 0 }: PolynomialDecayOptions): Schedule {
+  checkValue("init", init);
+  checkValue("end", end);
+  checkSteps("steps", steps);
+  checkNumber("power", power, { above: 0 });
+  checkNumber("begin", begin, { min: 0, integer: true });
+  return schedule((step) => {
+    const k = Math.min(Math.max(step - begin, 0), steps);
+    return end + (init - end) * (1 - k / steps) ** power;
+  });
+}
+
+export interface CosineDecayOptions {
+  /** Value at step 0 (eta_max). */
+  init: number;
+  /** Length of the half cosine (T_max), an integer >= 1. */
+  steps: number;
+  /** Value at step `steps` and after (eta_min); default 0. */
+  end?: number;
+}
+
+/**
+ * Cosine annealing (Loshchilov & Hutter 2017, eq. 5 for a single cycle):
+ *   eta_t = end + (init - end) (1 + cos(pi t / steps)) / 2   for t <= steps;  end afterwards.
+ * Held at `end` after `steps` as in optax (PyTorch's CosineAnnealingLR keeps following the
+ * cosine back up instead); for restarts use {@link sgdr}.
+ */
+export function cosineDecay({ init, steps, end = 0 }: CosineDecayOptions): Schedule {
+  checkValue("init", init);
+  checkSteps("steps", steps);
+  checkValue("end", end);
+  return schedule((step) => cosineBetween(init, end, Math.min(step, steps) / steps));
+}
+
+export interface SgdrOptions {
+  /** Peak of the first cycle (eta_max). */
+  init: number;
+  /** Length of the first cycle (T_0), an integer >= 1. */
+  T0: number;
+  /** Growth of the cycle length (T_i = T_0 T_mult^i), an integer >= 1; default 1. */
+  Tmult?: number;
+  /** Floor reached at the end of every cycle (eta_min); default 0. */
+  end?: number;
+  /** Peak of cycle i is max(end, init peakDecay^i); in (0, 1], default 1 (no decay). */
+  peakDecay?: number;
+}
+
+/**
+ * Cosine annealing with warm restarts, SGDR (Loshchilov & Hutter 2017, eq. 5):
+ *
+ *   eta_t = end + (peak_i - end) (1 + cos(pi T_cur / T_i)) / 2
+ *
+ * where cycle i has length T_i = T0 Tmult^i and starts at step S_i = T0 (Tmult^i - 1)/(Tmult - 1)
+ * (= i T0 when Tmult = 1), T_cur = t - S_i, and peak_i = max(end, init peakDecay^i). So the
+ * value is `init` at step 0 and jumps back to the (decayed) peak at each restart S_i; the
+ * floor `end` itself is only approached (it is reached at T_cur = T_i, the next restart).
+ * Cycle boundaries are found by exact integer arithmetic, never by logarithms.
+ */
+export function sgdr({ init, T0, Tmult = 1, end = 0, peakDecay = 1 }: SgdrOptions): Schedule {
+  checkValue("init", init);
+  checkSteps("T0", T0);
+  checkNumber("Tmult", Tmult, { min: 1, integer: true });
+  checkValue("end", end);
+  checkFactor("peakDecay", peakDecay);
+  if (end > init) throw new ValueError(`Invalid end: ${end} (expected <= init = ${init})`);
+  return schedule((step) => {
+    const { cycle, start, length } = sgdrCycle(step, T0, Tmult);
+    const peak = Math.max(end, init * peakDecay ** cycle);
+    return cosineBetween(peak, end, (step - start) / length);
+  });
+}
+
+/** The SGDR cycle holding `step`: its index, first step and length. */
+export function sgdrCycle(step: number, T0: number, Tmult: number): { cycle: number; start: number; length: number } {
+  if (Tmult === 1) {
+    const cycle = Math.floor(step / T0);
+    return { cycle, start: cycle * T0, length: T0 };
+  }
+  // Cycle lengths grow geometrically, so this loop runs at most log2(step / T0) + 1 times.
+  let cycle = 0;
+  let start = 0;
+  let length = T0;
+  while (step >= start + length) {
+    start += length;
+    length *= Tmult;
+    cycle += 1;
+  }
+  return { cycle, start, length };
+}
+
+export interface WarmupCosineOptions {
+  /** Value at step 0; default 0. */
+  init?: number;
+  /** Value at the end of the warm-up. */
+  peak: number;
+  /** Length of the linear warm-up, an integer >= 1. */
+  warmupSteps: number;
+  /** Total length, warm-up included (as in optax); an integer > warmupSteps. */
+  steps: number;
+  /** Final value, held after `steps`; default 0. */
+  end?: number;
+}
+
+/**
+ * Linear warm-up then cosine decay (optax warmup_cosine_decay_schedule):
+ *   t <= w:      (1 - t/w) init + (t/w) peak
+ *   w <= t <= T: end + (peak - end) (1 + cos(pi (t - w)/(T - w))) / 2;   end after T.
+ */
+export function warmupCosine({ init = 0, peak, warmupSteps, steps, end = 0 }: WarmupCosineOptions): Schedule {
+  checkValue("peak", peak);
+  checkSteps("warmupSteps", warmupSteps);
+  checkNumber("steps", steps, { integer: true, above: warmupSteps });
+  return joinSchedules(
+    [linearSchedule({ init, end: peak, steps: warmupSteps }), cosineDecay({ init: peak, steps: steps - warmupSteps, end })],
+    [warmupSteps],
+  );
+}
+
+/** How one-cycle moves between its phase values: half a cosine (default) or a straight line. */
+export type Anneal = "cos" | "linear";
+
+export interface OneCycleOptions {
+  /** Largest learning rate (max_lr), reached at the end of the first phase. */
+  peak: number;
+  /** Total steps of the cycle (total_steps), an integer >= 2. */
+  steps: number;
+  /** Fraction of the steps spent increasing; default 0.3. */
+  pctStart?: number;
+  /** Initial lr = peak / divFactor; default 25. */
+  divFactor?: number;
+  /** Final lr = initial lr / finalDivFactor; default 1e4. */
+  finalDivFactor?: number;
+  /** default 'cos'. */
+  anneal?: Anneal;
+  /** Smith's original three phases (up, down to the initial lr, then annihilation); default false. */
+  threePhase?: boolean;
+}
+
+/**
+ * The one-cycle learning rate (Smith 2018; PyTorch OneCycleLR's closed form). With
+ * a = pctStart T - 1 and T = steps, lr0 = peak/divFactor and lrEnd = lr0/finalDivFactor:
+ *
+ *   two phases:   lr0 -> peak on [0, a],  peak -> lrEnd on [a, T - 1]
+ *   three phases: lr0 -> peak on [0, a],  peak -> lr0 on [a, 2a],  lr0 -> lrEnd on [2a, T - 1]
+ *
+ * each by `anneal` (cos: to + (from - to)(1 + cos(pi frac))/2, linear: from + frac (to - from)).
+ * After step T - 1 the final value is held (PyTorch raises instead). optax's
+ * cosine_onecycle_schedule places the peak at step pctStart T rather than pctStart T - 1.
+ * Pair it with {@link oneCycleMomentum} for the inverse momentum cycle.
+ */
+export function oneCycle({
+  peak,
+  steps,
+  pctStart = 0.3,
+  divFactor = 25,
+  finalDivFactor = 1e4,
+  anneal = "cos",
+  threePhase = false,
+}: OneCycleOptions): Schedule {
+  checkValue("peak", peak);
+  checkNumber("divFactor", divFactor, { above: 0 });
+  checkNumber("finalDivFactor", finalDivFactor, { above: 0 });
+  const initial = peak / divFactor;
+  const final = initial / finalDivFactor;
+  const values = threePhase ? [initial, peak, initial, final] : [initial, peak, final];
+  return phased(cyclePhaseEnds(steps, pctStart, threePhase), values, checkAnneal(anneal));
+}
+
+export interface OneCycleMomentumOptions {
+  /** Total steps of the cycle, as given to {@link oneCycle}. */
+  steps: number;
+  /** As given to {@link oneCycle}; default 0.3. */
+  pctStart?: number;
+  /** Momentum at the lr peak; default 0.85 (PyTorch base_momentum). */
+  base?: number;
+  /** Momentum at the start and the end; default 0.95 (PyTorch max_momentum). */
+  max?: number;
+  /** default 'cos'. */
+  anneal?: Anneal;
+  /** As given to {@link oneCycle}; default false. */
+  threePhase?: boolean;
+}
+
+/**
+ * The momentum (or Adam beta1) cycle that mirrors {@link oneCycle}: max -> base while the
+ * lr rises, base -> max while it falls, then (three phases) held at max.
+ */
+export function oneCycleMomentum({
+  steps,
+  pctStart = 0.3,
+  base = 0.85,
+  max = 0.95,
+  anneal = "cos",
+  threePhase = false,
+}: OneCycleMomentumOptions): Schedule {
+  checkNumber("base", base, { min: 0, below: 1 });
+  checkNumber("max", max, { min: base, below: 1 });
+  const values = threePhase ? [max, base, max, max] : [max, base, max];
+  return phased(cyclePhaseEnds(steps, pctStart, threePhase), values, checkAnneal(anneal));
+}
+
+function checkAnneal(anneal: unknown): (from: number, to: number, frac: number) => number {
+  if (anneal === "cos") return cosineBetween;
+  if (anneal === "linear") return linearBetween;
+  throw new ValueError(`Invalid anneal: ${String(anneal)} (expected 'cos' or 'linear')`);
+}
+
+/** PyTorch OneCycleLR's phase end steps: pct T - 1, [2 pct T - 2,] T - 1, checked increasing. */
+function cyclePhaseEnds(steps: number, pctStart: number, threePhase: boolean): number[] {
+  checkNumber("steps", steps, { min: 2, integer: true });
+  checkNumber("pctStart", pctStart, { above: 0, below: 1 });
+  const rise = pctStart * steps - 1;
+  const ends = threePhase ? [rise, 2 * rise, steps - 1] : [rise, steps - 1];
+  let previous = 0;
+  for (const end of ends) {
+    if (!(end > previous)) {
+      throw new ValueError(
+        `Invalid pctStart: ${pctStart} (with steps = ${steps} a phase would be empty: phase ends ${ends.join(", ")})`,
+      );
+    }
+    previous = end;
+  }
+  return ends;
+}
+
+/** values[i] -> values[i + 1] over [ends[i - 1] (or 0), ends[i]]; the last value held after. */
+function phased(ends: number[], values: number[], between: (from: number, to: number, frac: number) => number): Schedule {
+  return schedule((step) => {
+    let start = 0;
+    for (let i = 0; i < ends.length; i++) {
+      const end = ends[i]!;
+      if (step <= end) return between(values[i]!, values[i + 1]!, (step - start) / (end - start));
+      start = end;
+    }
+    return values[values.length - 1]!;
+  });
+}
+
+/**
+ * Runs `schedules[i]` from `boundaries[i - 1]` on, restarting its step count there
+ * (optax join_schedules, PyTorch SequentialLR):
+ *
+ *   value(t) = schedules[i](t - boundaries[i - 1])   for boundaries[i - 1] <= t < boundaries[i]
+ *
+ * with boundaries[-1] = 0. There is one boundary fewer than schedules, strictly increasing
+ * integers >= 1.
+ */
+export function joinSchedules(schedules: readonly Schedule[], boundaries: readonly number[]): Schedule {
+  checkSchedules(schedules);
+  if (boundaries.length !== schedules.length - 1) {
+    throw new ValueError(
+      `Invalid boundaries: ${boundaries.length} given for ${schedules.length} schedules (expected ${schedules.length - 1})`,
+    );
+  }
+  const marks = checkIncreasing("boundaries", boundaries, 1);
+  const parts = [...schedules];
+  return schedule((step) => {
+    const i = countAtOrBelow(marks, step);
+    return parts[i]!(i === 0 ? step : step - marks[i - 1]!);
+  });
+}
+
+/**
+ * The product of schedules at the same step (PyTorch ChainedScheduler):
+ *   value(t) = s_1(t) s_2(t) ... s_n(t)
+ * e.g. a cosine decay times a 0 -> 1 warm-up factor.
+ */
+export function chainSchedules(...schedules: Schedule[]): Schedule {
+  checkSchedules(schedules);
+  const parts = [...schedules];
+  return schedule((step) => {
+    let value = 1;
+    for (const part of parts) value *= part(step);
+    return value;
+  });
+}
+
+/**
+ * The curve of a schedule: `length` values at steps start, start + 1, ...; the lrs of a run
+ * of `length` steps when start = 0 (sample(s, T + 1) covers steps 0..T).
+ */
+export function sample(schedule: Schedule, length: number, start = 0): Float64Array {
+  checkSchedules([schedule]);
+  checkNumber("length", length, { min: 0, integer: true });
+  checkNumber("start", start, { min: 0, integer: true });
+  const values = new Float64Array(length);
+  for (let i = 0; i < length; i++) values[i] = schedule(start + i);
+  return values;
+}
+
+function checkSchedules(schedules: readonly unknown[]): void {
+  if (!Array.isArray(schedules) || schedules.length === 0) {
+    throw new ValueError("Invalid schedules: expected at least one schedule");
+  }
+  schedules.forEach((s, i) => {
+    if (typeof s !== "function") throw new ValueError(`Invalid schedule at index ${i}: ${String(s)} (expected a function of the step)`);
+  });
+}
+
+/** A copy of `marks` after checking they are strictly increasing integers >= min. */
+function checkIncreasing(name: string, marks: readonly number[], min: number): number[] {
+  if (!Array.isArray(marks)) throw new ValueError(`Invalid ${name}: ${String(marks)} (expected an array)`);
+  marks.forEach((mark, i) => {
+    checkNumber(`${name}[${i}]`, mark, { min: i === 0 ? min : marks[i - 1]! + 1, integer: true });
+  });
+  return [...marks];
+}
+
+/** How many of the sorted `marks` are <= step (binary search). */
+function countAtOrBelow(marks: readonly number[], step: number): number {
+  let lo = 0;
+  let hi = marks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (marks[mid]! <= step) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

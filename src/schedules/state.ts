@@ -1,0 +1,109 @@
+import { StateError, ValueError } from "../runtime/errors";
+
+/**
+ * Something whose state is saved and restored with an optimizer's: schedulers and
+ * averagers. `stateDict()` returns a JSON-safe value; `loadStateDict()` validates it fully
+ * before changing anything and throws StateError on a malformed, foreign or mismatched state.
+ */
+export interface Stateful {
+  stateDict(): unknown;
+  loadStateDict(state: unknown): void;
+}
+
+/**
+ * What a scheduler or averager needs of an optimizer: its parameter groups, and optionally
+ * `attachState(key, stateful)`, through which the optimizer saves the attached object's
+ * state inside its own `stateDict()` and restores it in `loadStateDict()`. Optimizers that
+ * lack attachState still work; then save and load the scheduler's state yourself.
+ */
+export interface Attachable<G> {
+  readonly paramGroups: readonly G[];
+  attachState?(key: string, stateful: Stateful): void;
+}
+
+/** The keys of G whose values are numbers: the hyperparameters a schedule may drive. */
+export type NumericKeys<G> = { [K in keyof G]-?: G[K] extends number ? K : never }[keyof G] & string;
+
+/** Registers `stateful` with the optimizer when it supports attachState (see {@link Attachable}). */
+export function attachTo(optimizer: Attachable<unknown>, key: string, stateful: Stateful): void {
+  if (typeof key !== "string" || key === "") throw new ValueError(`Invalid key: ${String(key)} (expected a non-empty string)`);
+  optimizer.attachState?.(key, stateful);
+}
+
+/** The saved state as a record, after checking its kind and version. */
+export function openState(state: unknown, kind: string, version: number): Record<string, unknown> {
+  if (state === null || typeof state !== "object" || Array.isArray(state)) {
+    throw new StateError(`Invalid ${kind} state: ${String(state)} (expected an object from stateDict())`);
+  }
+  const record = state as Record<string, unknown>;
+  if (record.kind !== kind) throw new StateError(`Invalid ${kind} state: kind is ${String(record.kind)} (expected '${kind}')`);
+  if (record.version !== version) {
+    throw new StateError(`Unsupported ${kind} state version: ${String(record.version)} (expected ${version})`);
+  }
+  return record;
+}
+
+/** A field of a saved state that must be a number meeting `ok`. */
+export function stateNumber(
+  record: Record<string, unknown>,
+  kind: string,
+  field: string,
+  ok: (value: number) => boolean,
+  expected: string,
+): number {
+  const value = record[field];
+  if (typeof value !== "number" || !ok(value)) {
+    throw new StateError(`Invalid ${kind} state: ${field} is ${String(value)} (expected ${expected})`);
+  }
+  return value;
+}
+
+/** A field of a saved state that must be an array of `length` numbers meeting `ok`. */
+export function stateNumbers(
+  record: Record<string, unknown>,
+  kind: string,
+  field: string,
+  length: number,
+  ok: (value: number) => boolean,
+  expected: string,
+): number[] {
+  const values = record[field];
+  if (!Array.isArray(values) || values.length !== length) {
+    throw new StateError(`Invalid ${kind} state: ${field} must be an array of ${length} (got ${describeShape(values)})`);
+  }
+  values.forEach((value, i) => {
+    if (typeof value !== "number" || !ok(value)) {
+      throw new StateError(`Invalid ${kind} state: ${field}[${i}] is ${String(value)} (expected ${expected})`);
+    }
+  });
+  return values as number[];
+}
+
+function describeShape(value: unknown): string {
+  return Array.isArray(value) ? `an array of ${value.length}` : String(value);
+}
+
+export const isStep = (value: number): boolean => Number.isInteger(value) && value >= 0;
+
+/**
+ * A number as saved states keep it in JSON: finite numbers as themselves; NaN, +-Infinity and
+ * -0, which JSON cannot hold, as strings (the optimizers' state format does the same).
+ */
+export type JsonNumber = number | "NaN" | "Infinity" | "-Infinity" | "-0";
+
+const SPECIAL: Readonly<Record<string, number>> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity, "-0": -0 };
+
+export function encodeNumber(x: number): JsonNumber {
+  if (Number.isNaN(x)) return "NaN";
+  if (x === Infinity) return "Infinity";
+  if (x === -Infinity) return "-Infinity";
+  if (Object.is(x, -0)) return "-0";
+  return x;
+}
+
+/** The number a {@link JsonNumber} stands for, or undefined when `x` is not one. */
+export function decodeNumber(x: unknown): number | undefined {
+  if (typeof x === "number") return x;
+  if (typeof x === "string" && Object.hasOwn(SPECIAL, x)) return SPECIAL[x];
+  return undefined;
+}

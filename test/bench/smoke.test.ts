@@ -1,0 +1,29 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ALL_CASES } from "../../bench/registry";
+
+// The harness as CI runs it: every case in --quick mode (one short sample each), no timing
+// assertions; it must finish, write its reports, and fail no case.
+describe("benchmark harness smoke run (--quick)", () => {
+  it("runs every case and writes JSON, Markdown and SVG reports", () => {
+    const out = mkdtempSync(join(tmpdir(), "bench-"));
+    execFileSync(process.execPath, ["--import", "tsx", "bench/main.ts", "--quick", "--out", out], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 600_000,
+    });
+    const report = JSON.parse(readFileSync(join(out, "latest.json"), "utf8"));
+    expect(report.quick).toBe(true);
+    expect(report.environment.wasm.simd).toBe(true);
+    expect(report.results.map((r: { case: { name: string } }) => r.case.name)).toEqual(ALL_CASES.map((c) => c.name));
+    for (const r of report.results) {
+      expect(r.error, `${r.case.name} failed`).toBeUndefined();
+      expect(r.samples[0].contender).toBe("descend-wasm");
+    }
+    expect(readFileSync(join(out, "latest.md"), "utf8")).toMatch(/^# Benchmark results/);
+    expect(existsSync(join(out, "speedup.svg"))).toBe(true);
+  }, 600_000);
+});
