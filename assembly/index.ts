@@ -9,6 +9,7 @@ export * from "./norm/index";
 export * from "./minimize/index";
 export * from "./random/index";
 export * from "./nn/index";
+export * from "./init/index";
 
 /** First byte past the module's static data: the facade's allocator must start at or above it. */
 export function heap_base(): usize {

@@ -8,3 +8,4 @@ export * from "./norm/index";
 export * from "./minimize/index";
 export * from "./random/index";
 export * from "./nn/index";
+export * from "./init/index";

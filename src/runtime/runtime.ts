@@ -1,5 +1,6 @@
 import { Allocator } from "./memory";
 import { ShapeError, ValueError } from "./errors";
+import { checkNumber } from "./validate";
 import type { Heap } from "./heap";
 import type { Kernels } from "./kernels";
 import { BYTES_PER_ELEMENT, Param, Tensor, isDType, sizeOf, type DType } from "./tensor";
@@ -27,6 +28,10 @@ export interface TensorOptions<D extends DType> {
 export interface ParamOptions<D extends DType> extends TensorOptions<D> {
   /** Initial values (copied in); default zeros. */
   values?: ArrayLike<number>;
+  /** Fills the new parameter in place, e.g. `glorotUniform()` (descend's init area); excludes `values`. */
+  init?: (param: Param<D>, seed: number) => unknown;
+  /** Seed handed to `init`: an integer in [0, 2^53); default 0. */
+  seed?: number;
 }
 
 /**
@@ -77,6 +82,11 @@ export class Runtime {
     checkDType(dtype);
     if (dtype === "i32") throw new ValueError("Invalid dtype: i32 (a param must be 'f32' or 'f64')");
     if (options.values) checkValuesFit(options.values, shape);
+    const { init, seed = 0 } = options;
+    if (init !== undefined && (typeof init !== "function" || options.values)) {
+      throw new ValueError(`Invalid init: ${typeof init} (expected a function, and no values)`);
+    }
+    checkNumber("seed", seed, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
     const grad = this.tensor(shape, { dtype });
     this.scopes.at(-1)?.delete(grad); // owned by the param from here on
     let param: Param<D>;
@@ -87,6 +97,12 @@ export class Runtime {
       throw error;
     }
     if (options.values) param.set(options.values);
+    try {
+      init?.(param, seed);
+    } catch (error) {
+      param.dispose();
+      throw error;
+    }
     return this.track(param);
   }
 

@@ -1,2 +1,3 @@
-// Reference twins of assembly/random/, same names and signatures after a leading Heap.
-export {};
+// Twins of assembly/random/: same names, same arguments after a leading Heap.
+export * from "./philox";
+export * from "./perturb";

@@ -1,0 +1,159 @@
+import { ShapeError, ValueError } from "../runtime/errors";
+import type { Runtime } from "../runtime/runtime";
+import type { Tensor } from "../runtime/tensor";
+import { checkNumber } from "../runtime/validate";
+import { Philox, toGenerator } from "./philox";
+
+/**
+ * An objective J: returns J(x); when `grad` is a tensor, also writes the gradient of J at x
+ * into it (overwriting). Only the 'pathwise' estimator asks for gradients.
+ */
+export type Objective = (x: Tensor, grad: Tensor | null) => number;
+
+/** How {@link GaussianBlur} estimates the gradient of J_sigma. */
+export type BlurGradient = "pathwise" | "score";
+
+export interface GaussianBlurOptions {
+  /** Blur radius sigma >= 0; 0 is the objective itself. */
+  sigma: number;
+  /** Noise draws per estimate (pairs when antithetic); default 8. */
+  samples?: number;
+  /** Use e and -e together (cancels the odd terms of the estimate); default true. */
+  antithetic?: boolean;
+  /**
+   * 'pathwise' (default): the mean of grad J(theta + sigma e), needs gradients.
+   * 'score': the mean of J(theta + sigma e) e / sigma, values only (Gaussian smoothing of
+   * Nesterov & Spokoiny 2017); with antithetic pairs (J(+) - J(-)) e / (2 sigma).
+   */
+  gradient?: BlurGradient;
+  /** A generator or seed for the noise; default seed 0. */
+  rng?: Philox | number;
+}
+
+/**
+ * The Gaussian-blurred objective of continuation methods (Goodfellow et al. 2016, sec. 8.7;
+ * Mobahi & Fisher 2015):
+ *
+ *   J_sigma(theta) = E_{e ~ N(0, I)} [ J(theta + sigma e) ],
+ *   grad J_sigma(theta) = E[ grad J(theta + sigma e) ] = E[ J(theta + sigma e) e ] / sigma.
+ *
+ * Blurring removes detail smaller than sigma: a sequence of decreasing sigmas
+ * ({@link blurSchedule}) turns a hard non-convex problem into a chain of easier ones, each
+ * started from the previous solution. The estimates are Monte Carlo averages over noise
+ * regenerated in wasm from its Philox position (nothing stored); `valueAndGrad` writes into
+ * any tensor, typically `param.grad`, so every optimizer can step on J_sigma.
+ * For a quadratic J = x'Ax/2 + b'x, J_sigma = J + sigma^2 tr(A) / 2 and grad J_sigma = grad J.
+ *
+ * @example
+ * const blur = new GaussianBlur(rt, (x, g) => loss(x, g), { sigma: 1, samples: 16 });
+ * for (const sigma of blurSchedule({ initial: 1, stages: 4 })) {
+ *   blur.sigma = sigma;
+ *   for (let t = 0; t < 200; t++) { blur.valueAndGrad(w, w.grad); opt.step(); }
+ * }
+ */
+export class GaussianBlur {
+  readonly samples: number;
+  readonly antithetic: boolean;
+  readonly gradient: BlurGradient;
+  private readonly generator: Philox;
+  private radius = 0;
+
+  constructor(
+    readonly runtime: Runtime,
+    private readonly objective: Objective,
+    options: GaussianBlurOptions,
+  ) {
+    if (typeof objective !== "function") throw new ValueError(`Invalid objective: ${typeof objective} (expected a function)`);
+    this.sigma = options?.sigma;
+    this.samples = checkNumber("samples", options.samples ?? 8, { integer: true, min: 1 });
+    this.antithetic = options.antithetic ?? true;
+    const gradient = options.gradient ?? "pathwise";
+    if (gradient !== "pathwise" && gradient !== "score") {
+      throw new ValueError(`Invalid gradient: ${String(gradient)} (expected 'pathwise' or 'score')`);
+    }
+    this.gradient = gradient;
+    this.generator = toGenerator(options.rng);
+  }
+
+  get sigma(): number {
+    return this.radius;
+  }
+
+  set sigma(value: number) {
+    this.radius = checkNumber("sigma", value, { min: 0 });
+  }
+
+  /** A Monte Carlo estimate of J_sigma(theta). */
+  value(theta: Tensor): number {
+    checkTensor("theta", theta);
+    return this.estimate(theta, null);
+  }
+
+  /** Estimates J_sigma(theta) and writes the estimate of its gradient into `grad`. */
+  valueAndGrad(theta: Tensor, grad: Tensor): number {
+    checkTensor("theta", theta);
+    checkTensor("grad", grad);
+    if (grad.dtype !== theta.dtype || grad.length !== theta.length || grad === theta) {
+      throw new ShapeError(`${grad.describe()} cannot hold the gradient of ${theta.describe()}`);
+    }
+    if (this.gradient === "score" && this.radius === 0) {
+      throw new ValueError("Invalid sigma: 0 (the score-function gradient needs sigma > 0; use 'pathwise')");
+    }
+    return this.estimate(theta, grad);
+  }
+
+  private estimate(theta: Tensor, grad: Tensor | null): number {
+    const rt = this.runtime;
+    const n = theta.length;
+    if (this.radius === 0) {
+      return this.objective(theta, grad);
+    }
+    const f32 = theta.dtype === "f32";
+    const k = rt.kernels;
+    const perturb = f32 ? k.f32_philox_perturb : k.f64_philox_perturb;
+    const noiseAxpy = f32 ? k.f32_philox_normal_axpy : k.f64_philox_normal_axpy;
+    const scaledAdd = f32 ? k.f32_scaled_add : k.f64_scaled_add;
+    const signs = this.antithetic ? [1, -1] : [1];
+    const draws = this.samples * signs.length;
+    const pathwise = grad !== null && this.gradient === "pathwise";
+    return rt.scope(() => {
+      const x = rt.tensor(theta.shape, { dtype: theta.dtype });
+      const g = pathwise ? rt.tensor(theta.shape, { dtype: theta.dtype }) : null;
+      // Without antithetic pairs the score estimator subtracts J(theta), a control variate.
+      const baseline = grad !== null && !pathwise && !this.antithetic ? this.objective(theta, null) : 0;
+      grad?.fill(0);
+      let total = 0;
+      for (let s = 0; s < this.samples; s++) {
+        const pos = this.generator.take(n, 2);
+        const key = this.generator.key();
+        for (const sign of signs) {
+          perturb(x.ptr, theta.ptr, n, ...key, pos, sign * this.radius);
+          const f = this.objective(x, g);
+          total += f;
+          if (pathwise) scaledAdd(grad!.ptr, g!.ptr, n, 1 / draws);
+          else if (grad !== null) noiseAxpy(grad.ptr, n, ...key, pos, (sign * (f - baseline)) / (this.radius * draws));
+        }
+      }
+      return total / draws;
+    });
+  }
+}
+
+/**
+ * Blur radii for a continuation method: initial, initial r, initial r^2, ... (`stages`
+ * values), then 0, the original objective, unless `endAtZero` is false.
+ */
+export function blurSchedule(options: { initial: number; ratio?: number; stages?: number; endAtZero?: boolean }): number[] {
+  const initial = checkNumber("initial", options.initial, { above: 0 });
+  const ratio = checkNumber("ratio", options.ratio ?? 0.5, { above: 0, below: 1 });
+  const stages = checkNumber("stages", options.stages ?? 5, { integer: true, min: 1 });
+  const sigmas = Array.from({ length: stages }, (_, i) => initial * ratio ** i);
+  return options.endAtZero === false ? sigmas : [...sigmas, 0];
+}
+
+function checkTensor(name: string, t: Tensor): void {
+  if (t === null || typeof t !== "object" || typeof t.assertLive !== "function") {
+    throw new ShapeError(`Invalid ${name}: ${String(t)} (expected a Tensor)`);
+  }
+  t.assertLive();
+}

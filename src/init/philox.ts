@@ -1,0 +1,211 @@
+import { ShapeError, ValueError } from "../runtime/errors";
+import type { Runtime } from "../runtime/runtime";
+import type { DType, Tensor } from "../runtime/tensor";
+import { checkNumber } from "../runtime/validate";
+import { WordStream, uniform53 } from "../reference/random/core";
+
+/** The largest seed, stream id or position: integers are exact in a JS number up to here. */
+const MAX_INTEGER = Number.MAX_SAFE_INTEGER;
+const TWO_32 = 4294967296;
+
+/** Everything that determines what a {@link Philox} generator draws next. JSON-safe. */
+export interface PhiloxState {
+  seed: number;
+  stream: number;
+  /** 32-bit words consumed so far. */
+  position: number;
+}
+
+export interface UniformOptions {
+  /** Inclusive lower bound; default 0. */
+  low?: number;
+  /** Exclusive upper bound; default 1. */
+  high?: number;
+}
+
+export interface NormalOptions {
+  /** Default 0. */
+  mean?: number;
+  /** Standard deviation, >= 0; default 1. */
+  std?: number;
+}
+
+/**
+ * A seeded, counter-based random generator: Philox4x32-10 (Salmon et al., SC 2011), the
+ * generator of cuRAND, JAX and PyTorch's CUDA backend. Word w of a stream is a pure function
+ * of (seed, stream, w): the key is the seed, the counter is (w / 4, stream). So
+ *
+ * - the same seed gives the same numbers on the wasm and js backends, in Node and browsers;
+ * - streams with different ids are independent, and `spawn(id)` makes one without any state;
+ * - a fill of n values equals two fills of k and n - k values: nothing depends on chunking.
+ *
+ * Fills write tensors in place through WebAssembly kernels (four Philox blocks per v128
+ * pass) and advance `position` by the words they used: one per f32 uniform, two per f64
+ * uniform, normal or integer (which start at an even position, skipping a word if needed).
+ *
+ * Transformations are exact, so the twins agree bit for bit: f32 uniforms are
+ * (w >>> 8) 2^-24, f64 uniforms k 2^-53 with 53 random bits, normals are Phi^-1 of a 52-bit
+ * uniform by Wichura's AS 241 (tails to 8.2 sigma), integers in a range use Lemire's
+ * multiply-shift on 64 bits (bias below range / 2^64).
+ *
+ * @example
+ * const rt = initSync();
+ * const g = new Philox(42);
+ * const x = g.normal(rt.tensor([1000]), { std: 0.01 });
+ * const order = g.permutation(rt, 60000); // a Uint32Array
+ */
+export class Philox {
+  readonly seed: number;
+  readonly stream: number;
+  private words: number;
+
+  /**
+   * @param seed an integer in [0, 2^53); the Philox key.
+   * @param stream an integer in [0, 2^53); independent sequences for one seed. Default 0.
+   */
+  constructor(seed = 0, stream = 0) {
+    this.seed = checkNumber("seed", seed, { integer: true, min: 0, max: MAX_INTEGER });
+    this.stream = checkNumber("stream", stream, { integer: true, min: 0, max: MAX_INTEGER });
+    this.words = 0;
+  }
+
+  /** Words consumed so far. */
+  get position(): number {
+    return this.words;
+  }
+
+  /** The generator at `state`, e.g. one saved with {@link state}. */
+  static fromState(state: PhiloxState): Philox {
+    const generator = new Philox(state?.seed, state?.stream);
+    generator.words = checkNumber("position", state.position, { integer: true, min: 0, max: MAX_INTEGER });
+    return generator;
+  }
+
+  /** A JSON-safe snapshot; `Philox.fromState(g.state())` continues exactly where g is. */
+  state(): PhiloxState {
+    return { seed: this.seed, stream: this.stream, position: this.words };
+  }
+
+  /** A fresh generator for stream `stream` of the same seed, at position 0. */
+  spawn(stream: number): Philox {
+    return new Philox(this.seed, stream);
+  }
+
+  /** Skips `words` words (the draws of a fill of that many f32 uniforms). */
+  skip(words: number): this {
+    checkNumber("words", words, { integer: true, min: 0 });
+    this.take(words, 1);
+    return this;
+  }
+
+  /**
+   * Fills `target` with independent U[low, high) values and returns it. The affine map
+   * low + u (high - low) is rounded to the tensor's type, so a value may round to `high`.
+   */
+  uniform<T extends Tensor>(target: T, { low = 0, high = 1 }: UniformOptions = {}): T {
+    checkNumber("low", low);
+    checkNumber("high", high);
+    if (!(high > low && Number.isFinite(high - low))) {
+      throw new ValueError(`Invalid high: ${high} (expected > low = ${low}, with a finite width)`);
+    }
+    checkTarget(target);
+    const k = target.runtime.kernels;
+    if (target.dtype === "f32") {
+      const pos = this.take(target.length, 1);
+      k.f32_philox_uniform(target.ptr, target.length, ...this.key(), pos, high - low, low);
+    } else {
+      const pos = this.take(target.length, 2);
+      k.f64_philox_uniform(target.ptr, target.length, ...this.key(), pos, high - low, low);
+    }
+    return target;
+  }
+
+  /** Fills `target` with independent N(mean, std^2) values and returns it. */
+  normal<T extends Tensor>(target: T, { mean = 0, std = 1 }: NormalOptions = {}): T {
+    checkNumber("mean", mean);
+    checkNumber("std", std, { min: 0 });
+    checkTarget(target);
+    const pos = this.take(target.length, 2);
+    const fill = target.dtype === "f32" ? target.runtime.kernels.f32_philox_normal : target.runtime.kernels.f64_philox_normal;
+    fill(target.ptr, target.length, ...this.key(), pos, mean, std);
+    return target;
+  }
+
+  /**
+   * Fills `target` with integers uniform on [low, high), high - low <= 2^32. Values must be
+   * exact in the tensor's type: |low|, |high| <= 2^24 for f32.
+   */
+  integers<T extends Tensor>(target: T, low: number, high: number): T {
+    const limit = target?.dtype === "f32" ? 2 ** 24 : MAX_INTEGER;
+    checkNumber("low", low, { integer: true, min: -limit, max: limit });
+    checkNumber("high", high, { integer: true, min: -limit, max: limit });
+    if (!(high > low && high - low <= TWO_32)) {
+      throw new ValueError(`Invalid high: ${high} (expected low < high <= low + 2^32, low = ${low})`);
+    }
+    checkTarget(target);
+    const pos = this.take(target.length, 2);
+    const fill = target.dtype === "f32" ? target.runtime.kernels.f32_philox_integer : target.runtime.kernels.f64_philox_integer;
+    fill(target.ptr, target.length, ...this.key(), pos, low, high - low);
+    return target;
+  }
+
+  /**
+   * `count` U[0, 1) values computed in JavaScript, for small scalar draws (sampling a few
+   * indices, coin flips): the same numbers, at the same positions, as an f64 `uniform` fill.
+   */
+  uniformArray(count: number): Float64Array {
+    checkNumber("count", count, { integer: true, min: 0, max: 2 ** 24 });
+    const pos = this.take(count, 2);
+    const words = new WordStream(...this.key());
+    return Float64Array.from({ length: count }, (_, i) => uniform53(words.at(pos + 2 * i), words.at(pos + 2 * i + 1)));
+  }
+
+  /**
+   * A uniformly random permutation of 0..n-1 (Fisher-Yates in wasm), copied out as a
+   * Uint32Array. Uses 2(n - 1) words.
+   */
+  permutation(runtime: Runtime, n: number): Uint32Array {
+    checkNumber("n", n, { integer: true, min: 0, max: 2 ** 30 });
+    return runtime.scope(() => {
+      const buffer = runtime.tensor([n]); // 4-byte slots, read as u32
+      this.permuteInto(runtime, buffer.ptr, n);
+      return new Uint32Array(runtime.heap.buffer, buffer.ptr, n).slice();
+    });
+  }
+
+  /** @internal Writes a permutation of 0..n-1 as u32 at byte address `ptr` of `runtime`. */
+  permuteInto(runtime: Runtime, ptr: number, n: number): void {
+    const pos = this.take(Math.max(n - 1, 0), 2);
+    runtime.kernels.u32_permutation(ptr, n, ...this.key(), pos);
+  }
+
+  /**
+   * @internal Reserves words for `count` values of `wordsPerValue` words each, aligned to the value
+   * size, and returns the first word's position.
+   */
+  take(count: number, wordsPerValue: 1 | 2 | 4): number {
+    const start = Math.ceil(this.words / wordsPerValue) * wordsPerValue;
+    if (start + count * wordsPerValue > MAX_INTEGER) throw new ValueError(`Philox stream exhausted at position ${start}`);
+    this.words = start + count * wordsPerValue;
+    return start;
+  }
+
+  /** @internal (k0, k1, s0, s1): the seed as the Philox key, the stream as counter words 2 and 3. */
+  key(): [number, number, number, number] {
+    return [this.seed % TWO_32, Math.floor(this.seed / TWO_32), this.stream % TWO_32, Math.floor(this.stream / TWO_32)];
+  }
+}
+
+/** Accepts a generator or a seed; a seed starts a fresh generator on stream 0. */
+export function toGenerator(rng: Philox | number | undefined): Philox {
+  return rng instanceof Philox ? rng : new Philox(rng ?? 0);
+}
+
+function checkTarget(target: Tensor): void {
+  if (target === null || typeof target !== "object" || typeof target.assertLive !== "function") {
+    throw new ShapeError(`Invalid target: ${String(target)} (expected a Tensor)`);
+  }
+  target.assertLive();
+  const dtype: DType = target.dtype;
+  if (dtype !== "f32" && dtype !== "f64") throw new ShapeError(`Invalid dtype: ${String(dtype)}`);
+}

@@ -1,0 +1,4 @@
+// Twins of assembly/init/: same names, same arguments after a leading Heap.
+export * from "./orthogonal";
+export * from "./sparse";
+export * from "./gather";
