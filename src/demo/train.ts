@@ -11,7 +11,9 @@ import type { Layer } from "../nn/layer";
 import { Adam } from "../optim/adam";
 import { SGD } from "../optim/sgd";
 import type { Runtime } from "../runtime/runtime";
-import type { Param, Tensor } from "../runtime/tensor";
+import type { Tensor } from "../runtime/tensor";
+import { glorotUniform, heUniform } from "../init/initializers";
+import { Minibatches } from "../init/minibatch";
 
 export const DATASETS = ["glyphs", "spirals"] as const;
 export const OPTIMIZERS = ["adam", "sgd"] as const;
@@ -51,104 +53,103 @@ export function makeDataset(options: Pick<TrainOptions, "dataset" | "seed" | "sa
   return split(data, 0.2);
 }
 
-/** He-style uniform init for ReLU layers: U(-sqrt(6/fanIn), sqrt(6/fanIn)) from a seeded source. */
-function heUniform(seed: number) {
-  const uniform = seededUniform(seed);
-  return (w: Param<"f32">) => {
-    const bound = Math.sqrt(6 / w.shape[0]!);
-    const data = w.data;
-    for (let i = 0; i < data.length; i++) data[i] = (2 * uniform() - 1) * bound;
-  };
-}
-
 /** features -> hidden -> ReLU -> hidden -> ReLU -> classes. */
 export function makeModel(rt: Runtime, features: number, hidden: number, classes: number, seed: number): Sequential {
   const layers: Layer[] = [
-    new Linear(rt, features, hidden, { relu: true, init: heUniform(seed + 1) }),
-    new Linear(rt, hidden, hidden, { init: heUniform(seed + 2) }),
+    new Linear(rt, features, hidden, { relu: true, init: heUniform(), seed: seed + 1 }),
+    new Linear(rt, hidden, hidden, { init: heUniform(), seed: seed + 2 }),
     new ReLU(rt),
-    new Linear(rt, hidden, classes, { init: heUniform(seed + 3) }),
+    new Linear(rt, hidden, classes, { init: glorotUniform(), seed: seed + 3 }),
   ];
   return new Sequential(layers);
 }
 
-/** Copies rows `order[from..from+n)` of `data` into the batch tensors. */
-function loadBatch(data: Dataset, order: Uint32Array, from: number, x: Tensor<"f32">, y: Tensor<"i32">): void {
-  const [xs, ys] = [x.data, y.data];
-  const n = y.length;
-  for (let r = 0; r < n; r++) {
-    const row = order[from + r]!;
-    xs.set(data.x.subarray(row * data.features, (row + 1) * data.features), r * data.features);
-    ys[r] = data.y[row]!;
-  }
+/** A dataset copied into the runtime's memory once, so batches are gathered in wasm. */
+interface DeviceData {
+  x: Tensor<"f32">;
+  y: Tensor<"i32">;
+  count: number;
 }
 
-function shuffled(count: number, uniform: () => number): Uint32Array {
-  const order = Uint32Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(uniform() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
+function toDevice(rt: Runtime, data: Dataset): DeviceData {
+  return {
+    x: rt.fromArray(data.x, [data.count, data.features]),
+    y: rt.fromArray(data.y, [data.count], { dtype: "i32" }),
+    count: data.count,
+  };
 }
 
-/** Accuracy of the model on a dataset, in batches, inference mode. */
-export function evaluate(rt: Runtime, model: Layer, loss: SoftmaxCrossEntropy, data: Dataset, batch: number): number {
+/** Accuracy of the model on a dataset, in order, inference mode. */
+export function evaluate(rt: Runtime, model: Layer, loss: SoftmaxCrossEntropy, data: DeviceData, batch: number): number {
   return rt.scope(() => {
-    const order = Uint32Array.from({ length: data.count }, (_, i) => i);
+    const batches = new Minibatches(rt, data.count, { batchSize: batch, shuffle: "none" });
     let correct = 0;
-    for (let from = 0; from < data.count; from += batch) {
-      const n = Math.min(batch, data.count - from);
-      const x = rt.tensor([n, data.features]);
-      const y = rt.tensor([n], { dtype: "i32" });
-      loadBatch(data, order, from, x, y);
-      correct += loss.forward(model.forward(x, { training: false }), y).correct;
+    try {
+      for (const b of batches.epoch()) {
+        const out = loss.forward(model.forward(batches.gather(data.x, b), { training: false }), batches.gather(data.y, b));
+        correct += out.correct;
+      }
+    } finally {
+      batches.dispose();
     }
     return correct / data.count;
   });
 }
 
-/** Trains the demo model; `onEpoch` reports progress (return false to stop early). */
-export function train(rt: Runtime, options: TrainOptions, onStep?: (step: number, total: number, loss: number) => void, onEpoch?: (report: EpochReport) => void): TrainResult {
+/**
+ * Trains the demo model: minibatches reshuffled every epoch (Philox), gathered in wasm; forward,
+ * softmax cross-entropy, backward and one optimizer step per batch. `onStep` and `onEpoch` report
+ * progress.
+ */
+export function train(
+  rt: Runtime,
+  options: TrainOptions,
+  onStep?: (step: number, total: number, loss: number) => void,
+  onEpoch?: (report: EpochReport) => void,
+): TrainResult {
   const { train: trainSet, test } = makeDataset(options);
   const model = makeModel(rt, trainSet.features, options.hidden, trainSet.classes, options.seed);
   const loss = new SoftmaxCrossEntropy(rt);
   const params = model.parameters();
   const optimizer = options.optimizer === "adam" ? new Adam(rt, params, { lr: options.lr }) : new SGD(rt, params, { lr: options.lr });
-  const uniform = seededUniform(options.seed + 7);
-  const stepsPerEpoch = Math.floor(trainSet.count / options.batch);
   const result: TrainResult = { epochs: [], losses: [], testAccuracy: 0, msPerStep: 0, steps: 0 };
   let trainingMs = 0;
   try {
     rt.scope(() => {
+      const [train, held] = [toDevice(rt, trainSet), toDevice(rt, test)];
+      const batches = new Minibatches(rt, train.count, { batchSize: options.batch, shuffle: "everyEpoch", rng: options.seed + 7, dropLast: true });
       const x = rt.tensor([options.batch, trainSet.features]);
       const y = rt.tensor([options.batch], { dtype: "i32" });
-      for (let epoch = 1; epoch <= options.epochs; epoch++) {
-        const order = shuffled(trainSet.count, uniform);
-        let [lossSum, correct] = [0, 0];
-        const started = performance.now();
-        for (let s = 0; s < stepsPerEpoch; s++) {
-          loadBatch(trainSet, order, s * options.batch, x, y);
-          optimizer.zeroGrad();
-          const out = loss.forward(model.forward(x, { training: true }), y);
-          model.backward(out.grad);
-          optimizer.step();
-          lossSum += out.loss;
-          correct += out.correct;
-          result.losses.push(out.loss);
-          onStep?.(result.losses.length, stepsPerEpoch * options.epochs, out.loss);
+      const total = Math.floor(train.count / options.batch) * options.epochs;
+      try {
+        for (let epoch = 1; epoch <= options.epochs; epoch++) {
+          let [lossSum, correct, steps] = [0, 0, 0];
+          const started = performance.now();
+          for (const batch of batches.epoch()) {
+            batches.gather(train.x, batch, x);
+            batches.gather(train.y, batch, y);
+            optimizer.zeroGrad();
+            const out = loss.forward(model.forward(x, { training: true }), y);
+            model.backward(out.grad);
+            optimizer.step();
+            [lossSum, correct, steps] = [lossSum + out.loss, correct + out.correct, steps + 1];
+            result.losses.push(out.loss);
+            onStep?.(result.losses.length, total, out.loss);
+          }
+          const elapsed = performance.now() - started;
+          trainingMs += elapsed;
+          const report: EpochReport = {
+            epoch,
+            trainLoss: lossSum / steps,
+            trainAccuracy: correct / (steps * options.batch),
+            testAccuracy: evaluate(rt, model, loss, held, 512),
+            msPerStep: elapsed / steps,
+          };
+          result.epochs.push(report);
+          onEpoch?.(report);
         }
-        const elapsed = performance.now() - started;
-        trainingMs += elapsed;
-        const report: EpochReport = {
-          epoch,
-          trainLoss: lossSum / stepsPerEpoch,
-          trainAccuracy: correct / (stepsPerEpoch * options.batch),
-          testAccuracy: evaluate(rt, model, loss, test, 512),
-          msPerStep: elapsed / stepsPerEpoch,
-        };
-        result.epochs.push(report);
-        onEpoch?.(report);
+      } finally {
+        batches.dispose();
       }
     });
   } finally {

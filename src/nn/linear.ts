@@ -3,15 +3,21 @@ import { ShapeError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
 import type { Param, Tensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
+import { uniformFanIn, type Initializer } from "../init/initializers";
 import { Buffers, checkBatch, type Layer } from "./layer";
 
 export interface LinearOptions {
-  /** Add a learned bias b (default true; pointless right before a normalization layer). */
+  /** Add a learned bias b, initialized to zero (default true; pointless right before a normalization layer). */
   bias?: boolean;
   /** Apply ReLU in the same pass (the gemm epilogue). Default false. */
   relu?: boolean;
-  /** Fills the weight [inFeatures, outFeatures] in place. */
-  init: (weight: Param<"f32">) => void;
+  /**
+   * Fills the weight [inFeatures, outFeatures]; default `uniformFanIn()`, U(-1/sqrt(m), 1/sqrt(m))
+   * with m = inFeatures (the book's heuristic, PyTorch's default). `heUniform()` suits ReLU layers.
+   */
+  init?: Initializer;
+  /** Seed of the initializer's Philox stream; default 0. */
+  seed?: number;
 }
 
 /**
@@ -31,13 +37,12 @@ export class Linear implements Layer {
     private readonly rt: Runtime,
     readonly inFeatures: number,
     readonly outFeatures: number,
-    options: LinearOptions,
+    options: LinearOptions = {},
   ) {
     checkNumber("inFeatures", inFeatures, { min: 1, integer: true });
     checkNumber("outFeatures", outFeatures, { min: 1, integer: true });
     // The layer owns its parameters: they outlive scopes and go with dispose().
-    this.weight = rt.keep(rt.param([inFeatures, outFeatures]));
-    options.init(this.weight);
+    this.weight = rt.keep(rt.param([inFeatures, outFeatures], { init: options.init ?? uniformFanIn(), seed: options.seed ?? 0 }));
     this.bias = options.bias === false ? null : rt.keep(rt.param([outFeatures]));
     this.relu = options.relu ?? false;
     this.buffers = new Buffers(rt);

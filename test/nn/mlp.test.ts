@@ -6,9 +6,10 @@ import { ReLU } from "../../src/nn/relu";
 import { Sequential } from "../../src/nn/sequential";
 import { SoftmaxCrossEntropy } from "../../src/nn/loss";
 import { ShapeError } from "../../src/runtime/errors";
-import type { Param } from "../../src/runtime/tensor";
+import type { Initializer } from "../../src/init/initializers";
 
-const fill = (seed: number, scale: number) => (w: Param<"f32">) => w.set(uniformArray(w.length, seed, -scale, scale));
+/** A fixed fill from the tests' own generator (independent of the library's RNG under test). */
+const fill = (seed: number, scale: number): Initializer => (w) => w.set(uniformArray(w.length, seed, -scale, scale));
 
 describeBackends("MLP", (rt) => {
   it("backward equals central differences of the loss (tiny net, every parameter)", () => {
