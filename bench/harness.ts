@@ -34,8 +34,11 @@ export interface BenchCase {
   elements?: number;
   /** Floating-point operations per operation: reported as GFLOP/s. */
   flops?: number;
-  /** Bytes that must cross the memory bus per operation: reported as % of the measured bandwidth bound. */
-  bytes?: number;
+  /**
+   * Name of the contender that measures the memory-bandwidth bound in the same run (a stream
+   * loop moving the bytes the operation must move): adds "% of bound" = bound time / time.
+   */
+  bound?: string;
   /** Label of the element in `ns/<unit>` (e.g. 'ns/param'); defaults to 'ns/element'. */
   unit?: string;
   contenders: () => Array<Contender | Skipped> | Promise<Array<Contender | Skipped>>;
@@ -104,12 +107,11 @@ export async function measure(contenders: Contender[], options: MeasureOptions):
 }
 
 /** The figures of one sample that the reports show, derived from the case's work per operation. */
-export function metrics(c: BenchCase, s: Sample): { nsPerElement?: number; gflops?: number; gbPerS?: number; us: number } {
+export function metrics(c: BenchCase, s: Sample): { nsPerElement?: number; gflops?: number; us: number } {
   const ms = s.median;
   return {
     us: ms * 1e3,
     ...(c.elements ? { nsPerElement: (ms * 1e6) / c.elements } : {}),
     ...(c.flops ? { gflops: c.flops / (ms * 1e6) } : {}),
-    ...(c.bytes ? { gbPerS: c.bytes / (ms * 1e6) } : {}),
   };
 }

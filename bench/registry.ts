@@ -1,7 +1,10 @@
 // Every benchmark case family, in report order. One import per file of bench/cases/; listed
 // explicitly (not discovered from the folder) so the harness also works bundled into the CLI.
 import type { BenchCase } from "./harness";
-import { cases as adam } from "./cases/adam";
+import { cases as optim } from "./cases/optim";
+import { cases as norm } from "./cases/norm";
 import { cases as train } from "./cases/train";
+import { cases as minimize } from "./cases/minimize";
+import { cases as random } from "./cases/random";
 
-export const ALL_CASES: readonly BenchCase[] = [...adam, ...train];
+export const ALL_CASES: readonly BenchCase[] = [...optim, ...norm, ...train, ...minimize, ...random];

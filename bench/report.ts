@@ -19,28 +19,30 @@ export function headline(c: BenchCase, s: Sample): { value: number; label: strin
   return { value: m.us, label: "µs", higherIsBetter: false };
 }
 
-/** Rows of one case: every contender's figure, spread, and how many times slower than descend-wasm it is. */
-export function rows(r: CaseResult, bound?: { gbPerS: number }): Array<Record<string, string | number>> {
+/**
+ * Rows of one case: every contender's figure, spread, time relative to descend-wasm, and, when
+ * the case measures a bandwidth bound, the share of it each contender reaches.
+ */
+export function rows(r: CaseResult): Array<Record<string, string | number>> {
   const base = r.samples[0]?.median ?? NaN;
+  const bound = r.samples.find((s) => s.contender === r.case.bound)?.median;
   return [
     ...r.samples.map((s) => {
       const h = headline(r.case, s);
-      const m = metrics(r.case, s);
       return {
         contender: s.contender,
         [h.label]: Number(h.value.toPrecision(4)),
         spread: `${(s.spread * 100).toFixed(1)}%`,
         "time vs first": Number((s.median / base).toFixed(2)),
-        ...(bound && m.gbPerS !== undefined ? { "% of bound": `${((100 * m.gbPerS) / bound.gbPerS).toFixed(0)}%` } : {}),
+        ...(bound === undefined ? {} : { "% of bound": `${((100 * bound) / s.median).toFixed(0)}%` }),
       };
     }),
     ...r.skipped.map((s) => ({ contender: s.name, skipped: s.skipped })),
   ];
 }
 
-export function markdown(results: CaseResult[], envLine: string, bound?: { gbPerS: number }): string {
+export function markdown(results: CaseResult[], envLine: string): string {
   const lines = [`# Benchmark results`, ``, envLine, ``];
-  if (bound) lines.push(`Measured memory-bandwidth bound: ${bound.gbPerS.toFixed(1)} GB/s.`, ``);
   for (const family of [...new Set(results.map((r) => r.case.family))]) {
     lines.push(`## ${family}`, ``);
     for (const r of results.filter((x) => x.case.family === family)) {
@@ -49,7 +51,7 @@ export function markdown(results: CaseResult[], envLine: string, bound?: { gbPer
         lines.push(`failed: ${r.error}`, ``);
         continue;
       }
-      const table = rows(r, bound);
+      const table = rows(r);
       const keys = [...new Set(table.flatMap((row) => Object.keys(row)))];
       lines.push(`| ${keys.join(" | ")} |`, `| ${keys.map(() => "---").join(" | ")} |`);
       for (const row of table) lines.push(`| ${keys.map((k) => String(row[k] ?? "")).join(" | ")} |`);

@@ -2,11 +2,11 @@
 // J(x) = 0.05 x^2 - cos(3x): plain SGD from x = 6 stops in the nearest of many local minima;
 // SGD on the Gaussian-blurred J_sigma, with sigma shrinking 2, 1, 0.5, 0.25, 0, reaches the
 // global minimum at 0. Run: npx tsx examples/continuation.ts
-import { GaussianBlur, SGD, blurSchedule, initSync, type Objective } from "../src/index";
+import { GaussianBlur, SGD, blurSchedule, initSync, type ContinuationObjective } from "../src/index";
 
 const rt = initSync();
 
-const wiggly: Objective = (x, grad) => {
+const wiggly: ContinuationObjective = (x, grad) => {
   const v = x.data[0]!;
   if (grad) grad.data[0] = 0.1 * v + 3 * Math.sin(3 * v);
   return 0.05 * v * v - Math.cos(3 * v);

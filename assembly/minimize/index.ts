@@ -1,2 +1,17 @@
-// Kernels of this area, one file per algorithm; each needs its twin in src/reference/minimize/.
-export {};
+// Kernels of this area, one file per algorithm; each has its twin in src/reference/minimize/.
+export { f64_dot, f64_axpby, f64_norm_inf, f64_nrm2, f64_gemv } from "./blas";
+export { f64_linesearch_step } from "./linesearch";
+export { f64_lbfgs_direction } from "./lbfgs";
+export { f64_bfgs_update, f64_scaled_identity } from "./bfgs";
+export { f64_cholesky_damped, f64_cholesky_solve } from "./cholesky";
+export {
+  f64_quadratic_fg,
+  f64_diag_quadratic_fg,
+  f64_least_squares_fg,
+  f64_logistic_fg,
+  f64_rosenbrock_fg,
+  f64_diag_dot,
+  f64_quadratic_coordinate_sweep,
+  f64_weighted_gram,
+  f64_logistic_weights,
+} from "./objectives";

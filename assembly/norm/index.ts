@@ -1,2 +1,3 @@
 // Kernels of this area, one file per algorithm; each needs its twin in src/reference/norm/.
-export {};
+export * from "./batchnorm";
+export * from "./groupnorm";

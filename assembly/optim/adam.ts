@@ -1,51 +1,166 @@
-// Adam, Goodfellow et al. (2016), Algorithm 8.7 (Kingma & Ba 2015), fused into one pass:
-//   g <- gradScale * g
-//   s <- rho1 s + (1 - rho1) g                 first moment
-//   r <- rho2 r + (1 - rho2) g * g             second moment
-//   theta <- theta - lr * (s / (1 - rho1^t)) / (sqrt(r / (1 - rho2^t)) + delta)
-// The moments are updated in lerp form, s <- s + (1 - rho1)(g - s), with 1 - rho computed
-// by the facade in f64: forming 1 - rho2 in f32 from a rounded 0.999 would cost 1e-5
-// relative error. The bias corrections arrive folded into two scalars,
-//   stepSize = lr / (1 - rho1^t),  invSqrtBc2 = 1 / sqrt(1 - rho2^t),
-// so theta -= stepSize * s / (sqrt(r) * invSqrtBc2 + delta): delta outside the square
-// root, as in the book and PyTorch.
-// Memory contract: p, g, s, r hold n f32 each, 16-byte aligned, pairwise disjoint.
+// Adam, Goodfellow et al. (2016) Algorithm 8.7 (Kingma & Ba 2015), AMSGrad (Reddi et al.
+// 2018) and NAdam (Dozat 2016), each fused into one pass over theta, g and the moments:
+//   x = prologue(g, theta)                      (see prologue.ts; theta0 = pScale * theta)
+//   s <- s + (1 - rho1)(x - s)                  first moment (lerp form, = rho1 s + (1 - rho1) x)
+//   r <- r + (1 - rho2)(x * x - r)              second moment
+//   Adam:    theta <- theta0 - stepSize * s / (sqrt(r) * invSqrtBc2 + delta)
+//   AMSGrad: rmax <- max(maxScale * r, rmax);  (pmax: a NaN in r comes through)
+//             the denominator uses rmax in place of r
+//   NAdam:   theta <- theta0 - (stepSize * s + gCoef * x) / (sqrt(r) * invSqrtBc2 + delta)
+// The facade folds the bias corrections into the scalars (stepSize = lr / (1 - rho1^t),
+// invSqrtBc2 = 1 / sqrt(1 - rho2^t); AMSGrad over raw r: maxScale = 1, over the corrected
+// r_hat: maxScale = 1 / (1 - rho2^t) and invSqrtBc2 = 1; NAdam: the momentum-schedule
+// coefficients) and computes 1 - rho in f64: 1 - rho2 formed in f32 from a rounded 0.999
+// would carry 1e-5 relative error. delta sits outside the square root (book, PyTorch, tfjs).
+// Memory contract: every buffer holds n elements of T, 16-byte aligned, pairwise disjoint.
 
-import { F32, blockedLength } from "../simd";
+import { bytes, gradS, gradV, isPlain, lanes, pmaxS } from "./prologue";
+
+// @ts-ignore: decorator
+@inline
+function adamV<T>(
+  p: usize, g: usize, s: usize, r: usize, rmax: usize, at: usize,
+  stepSize: T, gCoef: T, oneMinusRho1: T, oneMinusRho2: T, delta: T, invSqrtBc2: T, maxScale: T,
+  gradScale: T, clip: T, l2: T, l1: T, pScale: T,
+  AMSGRAD: bool, NESTEROV: bool, FULL: bool,
+): void {
+  let pi = v128.load(p + at);
+  const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
+  if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
+  let si = v128.load(s + at);
+  let ri = v128.load(r + at);
+  si = v128.add<T>(si, v128.mul<T>(v128.splat<T>(oneMinusRho1), v128.sub<T>(xi, si)));
+  ri = v128.add<T>(ri, v128.mul<T>(v128.splat<T>(oneMinusRho2), v128.sub<T>(v128.mul<T>(xi, xi), ri)));
+  v128.store(s + at, si);
+  v128.store(r + at, ri);
+  let rd = ri;
+  if (AMSGRAD) {
+    rd = v128.pmax<T>(v128.mul<T>(v128.splat<T>(maxScale), ri), v128.load(rmax + at));
+    v128.store(rmax + at, rd);
+  }
+  const denom = v128.add<T>(v128.mul<T>(v128.sqrt<T>(rd), v128.splat<T>(invSqrtBc2)), v128.splat<T>(delta));
+  let num = v128.mul<T>(v128.splat<T>(stepSize), si);
+  if (NESTEROV) num = v128.add<T>(num, v128.mul<T>(v128.splat<T>(gCoef), xi));
+  v128.store(p + at, v128.sub<T>(pi, v128.div<T>(num, denom)));
+}
+
+// @ts-ignore: decorator
+@inline
+function adamLoop<T>(
+  p: usize, g: usize, s: usize, r: usize, rmax: usize, n: i32,
+  stepSize: T, gCoef: T, oneMinusRho1: T, oneMinusRho2: T, delta: T, invSqrtBc2: T, maxScale: T,
+  gradScale: T, clip: T, l2: T, l1: T, pScale: T,
+  AMSGRAD: bool, NESTEROV: bool, FULL: bool,
+): void {
+  const L = lanes<T>();
+  const blocked = n & ~(L - 1);
+  const paired = n & ~(2 * L - 1); // two v128 per iteration
+  let i = 0;
+  for (; i < paired; i += 2 * L) {
+    adamV<T>(
+      p, g, s, r, rmax, <usize>i * bytes<T>(), stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2,
+      maxScale, gradScale, clip, l2, l1, pScale, AMSGRAD, NESTEROV, FULL,
+    );
+    adamV<T>(
+      p, g, s, r, rmax, <usize>(i + L) * bytes<T>(), stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2,
+      maxScale, gradScale, clip, l2, l1, pScale, AMSGRAD, NESTEROV, FULL,
+    );
+  }
+  if (i < blocked) {
+    adamV<T>(
+      p, g, s, r, rmax, <usize>i * bytes<T>(), stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2,
+      maxScale, gradScale, clip, l2, l1, pScale, AMSGRAD, NESTEROV, FULL,
+    );
+  }
+  for (i = blocked; i < n; i++) {
+    const at = <usize>i * bytes<T>();
+    let pi = load<T>(p + at);
+    const xi = gradS<T>(load<T>(g + at), pi, gradScale, clip, l2, l1, FULL);
+    if (FULL) pi = pScale * pi;
+    let si = load<T>(s + at);
+    let ri = load<T>(r + at);
+    si = si + oneMinusRho1 * (xi - si);
+    ri = ri + oneMinusRho2 * (xi * xi - ri);
+    store<T>(s + at, si);
+    store<T>(r + at, ri);
+    let rd = ri;
+    if (AMSGRAD) {
+      rd = pmaxS<T>(maxScale * ri, load<T>(rmax + at));
+      store<T>(rmax + at, rd);
+    }
+    const denom: T = sqrt<T>(rd) * invSqrtBc2 + delta;
+    let num: T = stepSize * si;
+    if (NESTEROV) num = num + gCoef * xi;
+    store<T>(p + at, pi - num / denom);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function adam<T>(
+  p: usize, g: usize, s: usize, r: usize, rmax: usize, n: i32,
+  stepSize: T, gCoef: T, oneMinusRho1: T, oneMinusRho2: T, delta: T, invSqrtBc2: T, maxScale: T,
+  gradScale: T, clip: T, l2: T, l1: T, pScale: T, AMSGRAD: bool, NESTEROV: bool,
+): void {
+  if (isPlain<T>(clip, l2, l1, pScale)) {
+    adamLoop<T>(p, g, s, r, rmax, n, stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, maxScale,
+      gradScale, clip, l2, l1, pScale, AMSGRAD, NESTEROV, false);
+  } else {
+    adamLoop<T>(p, g, s, r, rmax, n, stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, maxScale,
+      gradScale, clip, l2, l1, pScale, AMSGRAD, NESTEROV, true);
+  }
+}
 
 export function f32_adam_step(
   p: usize, g: usize, s: usize, r: usize, n: i32,
-  stepSize: f32, oneMinusRho1: f32, oneMinusRho2: f32, delta: f32, invSqrtBc2: f32, gradScale: f32,
+  stepSize: f32, oneMinusRho1: f32, oneMinusRho2: f32, delta: f32, invSqrtBc2: f32,
+  gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32,
 ): void {
-  const stepSizeV = f32x4.splat(stepSize);
-  const oneMinusRho1V = f32x4.splat(oneMinusRho1);
-  const oneMinusRho2V = f32x4.splat(oneMinusRho2);
-  const deltaV = f32x4.splat(delta);
-  const invSqrtBc2V = f32x4.splat(invSqrtBc2);
-  const gradScaleV = f32x4.splat(gradScale);
-  const blocked = blockedLength(n, 4);
-  for (let i = 0; i < blocked; i += 4) {
-    const at = <usize>i * F32;
-    const gi = f32x4.mul(gradScaleV, v128.load(g + at));
-    let si = v128.load(s + at);
-    let ri = v128.load(r + at);
-    si = f32x4.add(si, f32x4.mul(oneMinusRho1V, f32x4.sub(gi, si)));
-    ri = f32x4.add(ri, f32x4.mul(oneMinusRho2V, f32x4.sub(f32x4.mul(gi, gi), ri)));
-    const denom = f32x4.add(f32x4.mul(f32x4.sqrt(ri), invSqrtBc2V), deltaV);
-    v128.store(s + at, si);
-    v128.store(r + at, ri);
-    v128.store(p + at, f32x4.sub(v128.load(p + at), f32x4.div(f32x4.mul(stepSizeV, si), denom)));
-  }
-  for (let i = blocked; i < n; i++) {
-    const at = <usize>i * F32;
-    const gi = gradScale * load<f32>(g + at);
-    let si = load<f32>(s + at);
-    let ri = load<f32>(r + at);
-    si = si + oneMinusRho1 * (gi - si);
-    ri = ri + oneMinusRho2 * (gi * gi - ri);
-    const denom = Mathf.sqrt(ri) * invSqrtBc2 + delta;
-    store<f32>(s + at, si);
-    store<f32>(r + at, ri);
-    store<f32>(p + at, load<f32>(p + at) - (stepSize * si) / denom);
-  }
+  adam<f32>(p, g, s, r, 0, n, stepSize, 0, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, 1,
+    gradScale, clip, l2, l1, pScale, false, false);
+}
+
+export function f64_adam_step(
+  p: usize, g: usize, s: usize, r: usize, n: i32,
+  stepSize: f64, oneMinusRho1: f64, oneMinusRho2: f64, delta: f64, invSqrtBc2: f64,
+  gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64,
+): void {
+  adam<f64>(p, g, s, r, 0, n, stepSize, 0, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, 1,
+    gradScale, clip, l2, l1, pScale, false, false);
+}
+
+export function f32_adam_step_amsgrad(
+  p: usize, g: usize, s: usize, r: usize, rmax: usize, n: i32,
+  stepSize: f32, oneMinusRho1: f32, oneMinusRho2: f32, delta: f32, invSqrtBc2: f32, maxScale: f32,
+  gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32,
+): void {
+  adam<f32>(p, g, s, r, rmax, n, stepSize, 0, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, maxScale,
+    gradScale, clip, l2, l1, pScale, true, false);
+}
+
+export function f64_adam_step_amsgrad(
+  p: usize, g: usize, s: usize, r: usize, rmax: usize, n: i32,
+  stepSize: f64, oneMinusRho1: f64, oneMinusRho2: f64, delta: f64, invSqrtBc2: f64, maxScale: f64,
+  gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64,
+): void {
+  adam<f64>(p, g, s, r, rmax, n, stepSize, 0, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, maxScale,
+    gradScale, clip, l2, l1, pScale, true, false);
+}
+
+export function f32_nadam_step(
+  p: usize, g: usize, s: usize, r: usize, n: i32,
+  stepSize: f32, gCoef: f32, oneMinusRho1: f32, oneMinusRho2: f32, delta: f32, invSqrtBc2: f32,
+  gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32,
+): void {
+  adam<f32>(p, g, s, r, 0, n, stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, 1,
+    gradScale, clip, l2, l1, pScale, false, true);
+}
+
+export function f64_nadam_step(
+  p: usize, g: usize, s: usize, r: usize, n: i32,
+  stepSize: f64, gCoef: f64, oneMinusRho1: f64, oneMinusRho2: f64, delta: f64, invSqrtBc2: f64,
+  gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64,
+): void {
+  adam<f64>(p, g, s, r, 0, n, stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, 1,
+    gradScale, clip, l2, l1, pScale, false, true);
 }

@@ -1,2 +1,11 @@
+// Fused optimizer kernels: one file per rule, each exporting an f32 and an f64 variant, and
+// the helpers around the update (the gradient sum of squares, the bandwidth probe).
 export * from "./sgd";
 export * from "./adam";
+export * from "./adamax";
+export * from "./adagrad";
+export * from "./adadelta";
+export * from "./rmsprop";
+export * from "./delta_bar_delta";
+export * from "./clip";
+export * from "./stream";

@@ -5,7 +5,7 @@ import { Philox } from "../../src/init/philox";
 import type { Backend } from "../../src/runtime/runtime";
 import type { DType } from "../../src/runtime/tensor";
 import type { Contender } from "../harness";
-import type { BenchCase } from "../run";
+import type { BenchCase } from "../harness";
 
 type Kind = "uniform" | "normal" | "permutation";
 

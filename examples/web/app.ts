@@ -74,7 +74,7 @@ async function runPlayground(): Promise<void> {
   const ctx = canvas.getContext("2d")!;
   const toPixel = drawSurface(ctx, surface);
   $("playground-table").innerHTML = results
-    .map((r, k) => `<tr><td><span class="swatch" style="background:${PALETTE[RACERS.indexOf(racers[k]!) % PALETTE.length]}"></span>${r.name}</td><td>${r.steps ?? "-"}</td><td>${r.final.toExponential(2)}</td></tr>`)
+    .map((r, k) => `<tr><td><span class="swatch" style="background:${PALETTE[RACERS.indexOf(racers[k]!) % PALETTE.length]}"></span>${r.name}</td><td>${r.steps ?? "-"}</td><td>${Number.isFinite(r.final) ? r.final.toExponential(2) : "diverged"}</td></tr>`)
     .join("");
   // Animate: reveal every trajectory a few points per frame.
   const background = ctx.getImageData(0, 0, canvas.width, canvas.height);

@@ -47,7 +47,8 @@ export function race(argv: readonly string[], print: (line: string) => void = co
       const goal = surface.fStar === undefined ? `f <= -${surface.tolerance} (escape)` : `f - f* <= ${surface.tolerance}`;
       print(`\n${surface.title}: steps to ${goal} (of ${flags.steps}), plot ${report.svg}`);
       for (const r of report.results) {
-        print(`  ${r.name.padEnd(10)} ${String(r.steps ?? "-").padStart(7)}   final f = ${r.final.toExponential(3)}`);
+        const final = Number.isFinite(r.final) ? r.final.toExponential(3) : "diverged";
+        print(`  ${r.name.padEnd(10)} ${String(r.steps ?? "-").padStart(7)}   final f = ${final}`);
       }
     }
   }

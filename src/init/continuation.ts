@@ -8,7 +8,7 @@ import { Philox, toGenerator } from "./philox";
  * An objective J: returns J(x); when `grad` is a tensor, also writes the gradient of J at x
  * into it (overwriting). Only the 'pathwise' estimator asks for gradients.
  */
-export type Objective = (x: Tensor, grad: Tensor | null) => number;
+export type ContinuationObjective = (x: Tensor, grad: Tensor | null) => number;
 
 /** How {@link GaussianBlur} estimates the gradient of J_sigma. */
 export type BlurGradient = "pathwise" | "score";
@@ -60,7 +60,7 @@ export class GaussianBlur {
 
   constructor(
     readonly runtime: Runtime,
-    private readonly objective: Objective,
+    private readonly objective: ContinuationObjective,
     options: GaussianBlurOptions,
   ) {
     if (typeof objective !== "function") throw new ValueError(`Invalid objective: ${typeof objective} (expected a function)`);

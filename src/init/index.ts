@@ -37,4 +37,4 @@ export {
   type ShuffleMode,
 } from "./minibatch";
 export { CurriculumSampler, linearHardFraction, type CurriculumOptions, type HardFraction } from "./curriculum";
-export { GaussianBlur, blurSchedule, type Objective, type BlurGradient, type GaussianBlurOptions } from "./continuation";
+export { GaussianBlur, blurSchedule, type ContinuationObjective, type BlurGradient, type GaussianBlurOptions } from "./continuation";

@@ -1,2 +1,11 @@
 // Public API of this area; src/index.ts re-exports it.
-export {};
+export { minimize, type MinimizeResult } from "./minimize";
+export { LBFGSB_FTOL, type Method, type LineSearch, type CGBeta, type Status, type IterationInfo, type FG, type MinimizeOptions } from "./options";
+export {
+  quadratic,
+  diagonalQuadratic,
+  leastSquares,
+  logisticRegression,
+  extendedRosenbrock,
+  type Objective,
+} from "./objectives";

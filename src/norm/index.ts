@@ -1,2 +1,4 @@
 // Public API of this area; src/index.ts re-exports it.
-export {};
+export { NormModule, type NormOptions, type ForwardOptions } from "./module";
+export { BatchNorm, BATCH_NORM_DEFAULTS, type BatchNormOptions, type BatchNormConvention } from "./batchnorm";
+export { RowNorm, LayerNorm, GroupNorm, InstanceNorm, groupNormStatsLength } from "./groupnorm";

@@ -1,7 +1,10 @@
-import type { Param, Tensor } from "../runtime/tensor";
+import type { Param } from "../runtime/tensor";
 import type { Runtime } from "../runtime/runtime";
 import { checkNumber } from "../runtime/validate";
-import { Optimizer, type BaseHyper, type ParamGroup, type ParamGroupInput } from "./optimizer";
+import {
+  BASE_DEFAULTS, Optimizer, checkBoolean, checkOneOf,
+  type BaseHyper, type Conventions, type OptionsOf, type ParamGroup, type ParamGroupInput, type ParamState, type Prologue,
+} from "./optimizer";
 
 export interface AdamOptions extends BaseHyper {
   /** Decay of the first-moment estimate (the book's rho1). */
@@ -10,18 +13,33 @@ export interface AdamOptions extends BaseHyper {
   beta2: number;
   /** The book's delta: added to sqrt(r_hat), outside the square root. */
   eps: number;
+  /** AMSGrad (Reddi et al. 2018): divide by the running maximum of the second moment (default false). */
+  amsgrad: boolean;
+  /**
+   * What AMSGrad takes the maximum of: 'raw' r (PyTorch; the bias correction applied after)
+   * or the bias-corrected r_hat (optax `amsgrad`). They differ in the first ~1/(1 - beta2) steps.
+   */
+  amsgradMax: "raw" | "corrected";
 }
 
-/** Default hyperparameters of {@link Adam}: the book's, which PyTorch shares. tfjs uses eps = 1e-7. */
-export const ADAM_DEFAULTS: Readonly<AdamOptions> = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+export type AdamConvention = "book" | "pytorch" | "tfjs";
 
-export interface AdamState {
-  /** Steps taken for this parameter (t in the bias corrections). */
-  step: number;
-  /** First moment s. */
-  s: Tensor<"f32">;
-  /** Second moment r. */
-  r: Tensor<"f32">;
+const ADAM_BASE: AdamOptions = { ...BASE_DEFAULTS, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, amsgrad: false, amsgradMax: "raw" };
+
+/** Defaults per convention: the book and PyTorch agree; tfjs uses its backend epsilon 1e-7. */
+export const ADAM_CONVENTIONS: Conventions<AdamOptions> = {
+  default: "pytorch",
+  defaults: { book: ADAM_BASE, pytorch: ADAM_BASE, tfjs: { ...ADAM_BASE, eps: 1e-7 } },
+};
+
+/** Default hyperparameters of {@link Adam}: the book's, which PyTorch shares. tfjs uses eps = 1e-7. */
+export const ADAM_DEFAULTS: Readonly<AdamOptions> = ADAM_BASE;
+
+/** The betas and eps every Adam-family optimizer checks. */
+export function checkBetas(hyper: { beta1: number; beta2: number; eps: number }): void {
+  checkNumber("beta1", hyper.beta1, { min: 0, below: 1 });
+  checkNumber("beta2", hyper.beta2, { min: 0, below: 1 });
+  checkNumber("eps", hyper.eps, { above: 0 });
 }
 
 /**
@@ -33,8 +51,10 @@ export interface AdamState {
  *   s_hat = s / (1 - beta1^t),   r_hat = r / (1 - beta2^t)
  *   theta <- theta - lr * s_hat / (sqrt(r_hat) + eps)
  *
- * eps sits outside the square root, as in the book and PyTorch (TensorFlow.js also, but
- * with eps = 1e-7 by default). t counts per parameter.
+ * eps sits outside the square root, as in the book, PyTorch and tfjs (tfjs with eps = 1e-7
+ * by default). t counts per parameter. `amsgrad: true` divides by sqrt of the running
+ * maximum of r (PyTorch) or of r_hat (`amsgradMax: 'corrected'`, optax).
+ * `weightDecayMode: 'decoupled'` is AdamW (see {@link AdamW}).
  *
  * @example
  * const rt = initSync();
@@ -43,34 +63,71 @@ export interface AdamState {
  * w.grad.data.set([0.5, -0.5]);
  * opt.step(); // first step moves each weight by lr against the sign of its gradient
  */
-export class Adam extends Optimizer<AdamOptions, AdamState> {
-  constructor(runtime: Runtime, params: Param[] | ParamGroupInput<AdamOptions>[], options: Partial<AdamOptions> = {}) {
-    super(runtime, params, { ...ADAM_DEFAULTS, ...options });
+export class Adam extends Optimizer<AdamOptions> {
+  readonly name: string = "Adam";
+  protected readonly allBufferNames = ["s", "r", "rmax"];
+
+  constructor(
+    runtime: Runtime,
+    params: Param[] | ParamGroupInput<AdamOptions>[],
+    options: OptionsOf<AdamOptions, AdamConvention> = {},
+    conventions: Conventions<AdamOptions> = ADAM_CONVENTIONS,
+  ) {
+    super(runtime, params, conventions, options);
   }
 
   protected checkHyper(hyper: AdamOptions): void {
-    checkNumber("lr", hyper.lr, { min: 0 });
-    checkNumber("beta1", hyper.beta1, { min: 0, below: 1 });
-    checkNumber("beta2", hyper.beta2, { min: 0, below: 1 });
-    checkNumber("eps", hyper.eps, { above: 0 });
+    checkBetas(hyper);
+    checkBoolean("amsgrad", hyper.amsgrad);
+    checkOneOf("amsgradMax", hyper.amsgradMax, ["raw", "corrected"] as const);
   }
 
-  protected createState(param: Param): AdamState {
-    return { step: 0, s: this.runtime.tensor(param.shape), r: this.runtime.tensor(param.shape) };
+  protected bufferNames(group: AdamOptions): readonly string[] {
+    return group.amsgrad ? ["s", "r", "rmax"] : ["s", "r"];
   }
 
-  protected disposeState(state: AdamState): void {
-    state.s.dispose();
-    state.r.dispose();
-  }
-
-  protected update(param: Param, group: ParamGroup<AdamOptions>, state: AdamState): void {
-    state.step += 1;
-    const bc1 = 1 - group.beta1 ** state.step;
-    const bc2 = 1 - group.beta2 ** state.step;
-    this.runtime.kernels.f32_adam_step(
-      param.ptr, param.grad.ptr, state.s.ptr, state.r.ptr, param.length,
-      group.lr / bc1, 1 - group.beta1, 1 - group.beta2, group.eps, 1 / Math.sqrt(bc2), 1,
+  protected update(param: Param, group: ParamGroup<AdamOptions>, state: ParamState, prologue: Prologue): void {
+    const t = (state.step += 1);
+    const bc1 = 1 - group.beta1 ** t;
+    const bc2 = 1 - group.beta2 ** t;
+    const { s, r, rmax } = state.buffers;
+    const common = [group.lr / bc1, 1 - group.beta1, 1 - group.beta2, group.eps] as const;
+    if (!group.amsgrad) {
+      this.kernel(param.dtype, "adam_step")(param.ptr, param.grad.ptr, s!.ptr, r!.ptr, param.length, ...common, 1 / Math.sqrt(bc2), ...prologue);
+      return;
+    }
+    const [invSqrtBc2, maxScale] = group.amsgradMax === "raw" ? [1 / Math.sqrt(bc2), 1] : [1, 1 / bc2];
+    this.kernel(param.dtype, "adam_step_amsgrad")(
+      param.ptr, param.grad.ptr, s!.ptr, r!.ptr, rmax!.ptr, param.length, ...common, invSqrtBc2, maxScale, ...prologue,
     );
+  }
+}
+
+export type AdamWConvention = "pytorch" | "optax";
+
+/** AdamW defaults: PyTorch's weight decay 1e-2, optax's 1e-4; both decoupled and scaled by lr. */
+export const ADAMW_CONVENTIONS: Conventions<AdamOptions> = {
+  default: "pytorch",
+  defaults: {
+    pytorch: { ...ADAM_BASE, weightDecay: 1e-2, weightDecayMode: "decoupled" },
+    optax: { ...ADAM_BASE, weightDecay: 1e-4, weightDecayMode: "decoupled" },
+  },
+};
+
+/**
+ * AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay,
+ *
+ *   theta <- theta (1 - lr lambda) - lr s_hat / (sqrt(r_hat) + eps),
+ *
+ * in the same fused pass. lambda = weightDecay (PyTorch default 1e-2, optax 1e-4).
+ *
+ * @example
+ * const opt = new AdamW(rt, [w], { lr: 1e-3 }); // torch.optim.AdamW defaults
+ */
+export class AdamW extends Adam {
+  override readonly name: string = "AdamW";
+
+  constructor(runtime: Runtime, params: Param[] | ParamGroupInput<AdamOptions>[], options: OptionsOf<AdamOptions, AdamWConvention> = {}) {
+    super(runtime, params, options as OptionsOf<AdamOptions, AdamConvention>, ADAMW_CONVENTIONS);
   }
 }

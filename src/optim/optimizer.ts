@@ -1,13 +1,60 @@
-import { DisposedError, ValueError } from "../runtime/errors";
-import { Param, Tensor } from "../runtime/tensor";
+import { DisposedError, NonFiniteError, StateError, ValueError } from "../runtime/errors";
+import type { Kernels } from "../runtime/kernels";
 import type { Runtime } from "../runtime/runtime";
+import { Param, Tensor, type FloatDType } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
+import { decodeState, encodeState, type SavedParamState, type Snapshot, type StateDict } from "./state";
 
-/** Hyperparameters every optimizer has. */
+/** What to do when a gradient holds NaN or an infinity. */
+export type NonFinitePolicy = "error" | "skip" | "propagate";
+
+/**
+ * How `weightDecay` (lambda) enters the update:
+ * - 'l2': coupled L2, x = g + lambda theta (PyTorch's `weight_decay`);
+ * - 'decoupled': theta <- (1 - lr lambda) theta before the update (AdamW, Loshchilov & Hutter 2019);
+ * - 'l1': x = g + lambda sign(theta), the subgradient of lambda |theta|_1 (sign(0) = 0).
+ */
+export type WeightDecayMode = "l2" | "decoupled" | "l1";
+
+/** Hyperparameters every optimizer has, per param group, mutable between steps. */
 export interface BaseHyper {
   /** Learning rate (the book's epsilon). */
   lr: number;
+  /** Weight decay strength lambda (default 0). */
+  weightDecay: number;
+  /** How weightDecay applies (default 'l2'; AdamW: 'decoupled'). */
+  weightDecayMode: WeightDecayMode;
+  /** Ascend instead of descend: the gradient's sign is flipped (default false). */
+  maximize: boolean;
+  /** Clamp each gradient element to [-clipValue, clipValue] (default Infinity: off). */
+  clipValue: number;
+  /** Scale each tensor's gradient to L2 norm at most clipNorm (default Infinity: off). */
+  clipNorm: number;
 }
+
+/** Options of the whole optimizer (not per group). */
+export interface OptimizerOptions {
+  /**
+   * Scale all gradients together so their global L2 norm is at most this (default
+   * Infinity: off). As torch.nn.utils.clip_grad_norm_: coef = min(1, max / (norm + 1e-6)).
+   */
+  clipGlobalNorm?: number;
+  /**
+   * Gradients with NaN/Inf: 'propagate' (default, as PyTorch and tfjs: no check, no cost),
+   * 'error' (throw NonFiniteError, nothing changes) or 'skip' (nothing changes, step()
+   * reports `skipped: true`). The check shares the norm pass with global clipping.
+   */
+  nonFinite?: NonFinitePolicy;
+}
+
+export const BASE_DEFAULTS: Readonly<BaseHyper> = {
+  lr: 1e-3,
+  weightDecay: 0,
+  weightDecayMode: "l2",
+  maximize: false,
+  clipValue: Number.POSITIVE_INFINITY,
+  clipNorm: Number.POSITIVE_INFINITY,
+};
 
 /** A group of parameters sharing hyperparameters; unset ones fall back to the optimizer's defaults. */
 export type ParamGroupInput<H> = { params: Param[] } & Partial<H>;
@@ -15,30 +62,131 @@ export type ParamGroupInput<H> = { params: Param[] } & Partial<H>;
 /** A group after merging with the defaults. Hyperparameters may be changed between steps. */
 export type ParamGroup<H> = H & { params: Param[] };
 
+/** The state of one parameter: its step count, its buffers and its scalar accumulators. */
+export interface ParamState {
+  step: number;
+  buffers: Record<string, Tensor<FloatDType>>;
+  scalars: Record<string, number>;
+}
+
+/** What step() did. */
+export interface StepResult {
+  /** True when nonFinite = 'skip' found a NaN/Inf gradient: nothing was changed. */
+  skipped: boolean;
+  /** Global L2 norm of the gradients before clipping, when a norm pass ran (else null). */
+  gradNorm: number | null;
+}
+
+/** Something whose state rides along in the optimizer's state (an LR scheduler, an average). */
+export interface Stateful {
+  stateDict(): unknown;
+  loadStateDict(state: unknown): void;
+}
+
+/** The gradient prologue every fused kernel takes last: gradScale, clip, l2, l1, pScale. */
+export type Prologue = [gradScale: number, clip: number, l2: number, l1: number, pScale: number];
+
+/** Kernel operations that exist for both dtypes, by their name without the dtype prefix. */
+export type KernelOp = { [K in keyof Kernels]: K extends `f32_${infer O}` ? O : never }[keyof Kernels];
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** Default hyperparameters per convention, and which convention applies when none is named. */
+export interface Conventions<H> {
+  default: string;
+  defaults: Record<string, Readonly<H>>;
+}
+
+/** Options accepted by an optimizer's constructor: hyperparameter defaults, optimizer options and the convention. */
+export type OptionsOf<H, C extends string> = Partial<H> & OptimizerOptions & { convention?: C };
+
+/** Throws ValueError for an option the optimizer does not know (a typo would otherwise be ignored). */
+function checkKeys(given: object, known: object, where: string): void {
+  for (const key of Object.keys(given)) {
+    if (!(key in known)) throw new ValueError(`Invalid ${where}: unknown option '${key}' (expected one of ${Object.keys(known).join(", ")})`);
+  }
+}
+
+/** Clipping coefficient of torch.nn.utils.clip_grad_norm_: min(1, max / (norm + 1e-6)). */
+export function clipCoefficient(norm: number, maxNorm: number): number {
+  return maxNorm === Number.POSITIVE_INFINITY ? 1 : Math.min(1, maxNorm / (norm + 1e-6));
+}
+
+/** Throws ValueError unless value is one of `allowed`. */
+export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) {
+    throw new ValueError(`Invalid ${name}: ${String(value)} (expected ${allowed.map((a) => `'${a}'`).join(" or ")})`);
+  }
+  return value as T;
+}
+
+/** Throws ValueError unless value is a boolean. */
+export function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") throw new ValueError(`Invalid ${name}: ${String(value)} (expected true or false)`);
+  return value;
+}
+
+/** A positive number or Infinity (a bound that is off). */
+function checkBound(name: string, value: unknown): number {
+  if (value === Number.POSITIVE_INFINITY) return value;
+  return checkNumber(name, value, { above: 0 });
+}
+
 /**
  * The shell every optimizer shares (after torch.optim): parameter groups with defaults
- * merged in, per-parameter state created lazily and keyed by the Param object itself,
- * and a step() that validates everything before the first byte changes, so a throwing
- * step leaves parameters and state untouched.
+ * merged in, per-parameter state created lazily and keyed by the Param object itself, the
+ * gradient prologue (clipping, weight decay, maximize, the non-finite check), state
+ * save/load, and a step() that validates everything before the first byte changes, so a
+ * throwing step leaves parameters and state untouched.
  *
- * Subclasses supply the hyperparameter check, the state constructor and the update.
+ * Subclasses supply the hyperparameter check, the names of the state buffers and the
+ * update: one fused kernel call per parameter.
  */
-export abstract class Optimizer<H extends BaseHyper, S> {
+export abstract class Optimizer<H extends BaseHyper> {
   readonly paramGroups: ParamGroup<H>[];
-  protected readonly state = new Map<Param, S>();
+  /** Global-norm clipping bound (Infinity: off); mutable between steps. */
+  clipGlobalNorm: number;
+  /** Policy for NaN/Inf gradients; mutable between steps. */
+  nonFinite: NonFinitePolicy;
+  protected readonly state = new Map<Param, ParamState>();
   protected readonly runtime: Runtime;
+  private readonly attached = new Map<string, Stateful>();
+  /** The runtime's kernels by dtype and operation, looked up once. */
+  private readonly kernels: Record<FloatDType, Record<string, unknown>>;
+
+  /** The optimizer's name in saved state; loading state saved by another optimizer throws. */
+  abstract readonly name: string;
+  /** Hyperparameters a group falls back to: the convention's defaults overridden by the options. */
+  readonly defaults: Readonly<H>;
+  /** The convention the defaults come from ('book', 'pytorch', 'tfjs', ...), saved with the state. */
+  readonly convention: string;
 
   protected constructor(
     runtime: Runtime,
     params: Param[] | ParamGroupInput<H>[],
-    readonly defaults: Readonly<H>,
+    conventions: Conventions<H>,
+    options: OptionsOf<H, string> = {} as OptionsOf<H, string>,
   ) {
     this.runtime = runtime;
-    this.checkHyper(defaults);
+    this.kernels = { f32: {}, f64: {} };
+    for (const [name, fn] of Object.entries(runtime.kernels)) {
+      const [dtype, op] = [name.slice(0, 3), name.slice(4)];
+      if (dtype === "f32" || dtype === "f64") this.kernels[dtype][op] = fn;
+    }
+    const { clipGlobalNorm, nonFinite, convention = conventions.default, ...hyper } = options;
+    this.convention = checkOneOf("convention", convention, Object.keys(conventions.defaults));
+    const base = conventions.defaults[this.convention]!;
+    checkKeys(hyper, base, "options");
+    this.defaults = { ...base, ...hyper } as H;
+    this.clipGlobalNorm = clipGlobalNorm ?? Number.POSITIVE_INFINITY;
+    this.nonFinite = nonFinite ?? "propagate";
+    this.checkOptions();
+    this.checkGroup(this.defaults);
     const groups = toGroups(params);
-    this.paramGroups = groups.map((group) => ({ ...defaults, ...group, params: [...group.params] }) as ParamGroup<H>);
+    for (const [g, { params: _params, ...groupHyper }] of groups.entries()) checkKeys(groupHyper, base, `group ${g}`);
+    this.paramGroups = groups.map((group) => ({ ...this.defaults, ...group, params: [...group.params] }) as ParamGroup<H>);
     this.checkParams();
-    for (const group of this.paramGroups) this.checkHyper(group);
+    for (const group of this.paramGroups) this.checkGroup(group);
   }
 
   /** The learning rate of the first group. */
@@ -52,21 +200,54 @@ export abstract class Optimizer<H extends BaseHyper, S> {
     for (const group of this.paramGroups) group.lr = value;
   }
 
-  /** Applies one update to every parameter from its current gradient. */
-  step(): void {
-    for (const group of this.paramGroups) this.checkHyper(group);
-    for (const group of this.paramGroups) for (const param of group.params) assertUsable(param);
-    for (const group of this.paramGroups) {
-      for (const param of group.params) {
-        let state = this.state.get(param);
-        if (state === undefined) {
-          // The optimizer owns its state: it must outlive any scope step() runs in.
-          state = this.runtime.keep(this.createState(param));
-          this.state.set(param, state);
+  /**
+   * Applies one update to every parameter from its current gradient. Validates every
+   * hyperparameter and parameter first; with clipping or a non-finite policy other than
+   * 'propagate' it reads the gradients once more (one fused sum-of-squares pass) before
+   * the update kernels run.
+   */
+  step(): StepResult {
+    this.checkOptions();
+    const groups = this.paramGroups;
+    for (const group of groups) {
+      this.checkGroup(group);
+      for (const param of group.params) assertUsable(param);
+    }
+
+    // The one extra read of the gradients: f64 sums of squares, which also reveal NaN/Inf.
+    let sums: number[] | null = null;
+    let gradNorm: number | null = null;
+    if (this.needsNorms()) {
+      sums = [];
+      let total = 0;
+      for (const group of groups) {
+        for (const param of group.params) {
+          const s = this.kernel(param.dtype, "sumsq")(param.grad.ptr, param.length);
+          if (Number.isNaN(s) && this.nonFinite !== "propagate") {
+            if (this.nonFinite === "skip") return { skipped: true, gradNorm: Number.NaN };
+            throw new NonFiniteError(`The gradient of ${param.describe()} holds NaN or Infinity (nonFinite: 'error')`);
+          }
+          sums.push(s);
+          total += s;
         }
-        this.update(param, group, state);
+      }
+      gradNorm = Math.sqrt(total);
+    }
+    const globalScale = gradNorm === null ? 1 : clipCoefficient(gradNorm, this.clipGlobalNorm);
+
+    const fresh = this.allocateState();
+    let index = 0;
+    for (const group of groups) {
+      const { weightDecay: wd, weightDecayMode: mode, clipNorm } = group;
+      const sign = group.maximize ? -globalScale : globalScale;
+      const [l2, l1, pScale] = [mode === "l2" ? wd : 0, mode === "l1" ? wd : 0, mode === "decoupled" ? 1 - group.lr * wd : 1];
+      for (const param of group.params) {
+        const scale = clipNorm === Number.POSITIVE_INFINITY ? sign : sign * clipCoefficient(Math.sqrt(sums![index]!), clipNorm);
+        index += 1;
+        this.update(param, group, this.state.get(param)!, [scale, group.clipValue, l2, l1, pScale], fresh.get(param) ?? NONE);
       }
     }
+    return { skipped: false, gradNorm };
   }
 
   /** Sets every parameter's gradient to zero. */
@@ -76,21 +257,260 @@ export abstract class Optimizer<H extends BaseHyper, S> {
 
   /** Frees the optimizer's state tensors. The parameters stay the caller's. */
   dispose(): void {
-    for (const state of this.state.values()) this.disposeState(state);
+    for (const state of this.state.values()) for (const buffer of Object.values(state.buffers)) buffer.dispose();
     this.state.clear();
   }
 
-  /** Throws ValueError when a hyperparameter of `hyper` is out of range. */
+  /**
+   * Saves `stateful`'s state inside this optimizer's: stateDict() stores it under
+   * `extras[key]` and loadStateDict() hands it back (an LR scheduler, a Polyak average).
+   */
+  attachState(key: string, stateful: Stateful): void {
+    if (typeof key !== "string" || key === "") throw new ValueError(`Invalid key: ${String(key)} (expected a non-empty string)`);
+    if (this.attached.has(key)) throw new ValueError(`Invalid key: '${key}' is already attached`);
+    if (typeof stateful?.stateDict !== "function" || typeof stateful?.loadStateDict !== "function") {
+      throw new ValueError(`Invalid stateful for '${key}' (expected an object with stateDict() and loadStateDict())`);
+    }
+    this.attached.set(key, stateful);
+  }
+
+  /**
+   * The whole state as a plain, versioned, JSON-safe object: hyperparameters per group,
+   * per-parameter step counts, buffers and scalars (parameters by position, as torch), and
+   * the state of attached objects. Non-finite numbers and -0 are kept as strings, so a
+   * JSON round trip restores every bit.
+   */
+  stateDict(): StateDict {
+    return encodeState(this.snapshot(), "json");
+  }
+
+  /** The same state in a compact binary form: a JSON header and the raw buffer bytes. */
+  stateBytes(): Uint8Array {
+    return encodeState(this.snapshot(), "binary");
+  }
+
+  /**
+   * Restores a state saved by stateDict() of the same optimizer class, convention and
+   * param layout. Throws StateError, changing nothing, when the format, version,
+   * optimizer, groups, lengths, dtypes or hyperparameters do not fit.
+   */
+  loadStateDict(saved: unknown): void {
+    this.restore(decodeState(saved, "json"));
+  }
+
+  /** Restores a state saved by stateBytes(); same checks as loadStateDict(). */
+  loadStateBytes(bytes: Uint8Array): void {
+    this.restore(decodeState(bytes, "binary"));
+  }
+
+  /** Throws ValueError when a hyperparameter of `hyper` (beyond the shared ones) is out of range. */
   protected abstract checkHyper(hyper: H): void;
 
-  /** Allocates the state of one parameter (zeroed buffers, step 0). */
-  protected abstract createState(param: Param): S;
+  /** The state buffers a parameter of `group` needs now (allocated lazily, zero-filled unless initialValue says). */
+  protected abstract bufferNames(group: H): readonly string[];
 
-  /** Frees the tensors of one state. */
-  protected abstract disposeState(state: S): void;
+  /** Every buffer name this optimizer may ever hold (for checking saved state). */
+  protected abstract readonly allBufferNames: readonly string[];
 
-  /** Updates one parameter in place: a single fused kernel call. */
-  protected abstract update(param: Param, group: ParamGroup<H>, state: S): void;
+  /** Initial value of a new buffer (default 0). */
+  protected initialValue(_buffer: string, _group: H): number {
+    return 0;
+  }
+
+  /** Scalar accumulators of a new state and their initial values (default none). */
+  protected initialScalars(): Record<string, number> {
+    return {};
+  }
+
+  /** Updates one parameter in place: a single fused kernel call. `fresh` names buffers created this step. */
+  protected abstract update(param: Param, group: ParamGroup<H>, state: ParamState, prologue: Prologue, fresh: ReadonlySet<string>): void;
+
+  /** The kernel `op` for a parameter's dtype. */
+  protected kernel<O extends KernelOp>(dtype: FloatDType, op: O): Kernels[`f32_${O}`] {
+    return (dtype === "f64" ? this.kernels.f64 : this.kernels.f32)[op] as Kernels[`f32_${O}`];
+  }
+
+  private checkOptions(): void {
+    checkBound("clipGlobalNorm", this.clipGlobalNorm);
+    checkOneOf("nonFinite", this.nonFinite, ["error", "skip", "propagate"] as const);
+  }
+
+  private checkGroup(group: H): void {
+    checkNumber("lr", group.lr, { min: 0 });
+    checkNumber("weightDecay", group.weightDecay, { min: 0 });
+    checkOneOf("weightDecayMode", group.weightDecayMode, ["l2", "decoupled", "l1"] as const);
+    checkBoolean("maximize", group.maximize);
+    checkBound("clipValue", group.clipValue);
+    checkBound("clipNorm", group.clipNorm);
+    this.checkHyper(group);
+  }
+
+  /** Whether clipping or the non-finite check need the gradients' sums of squares. */
+  private needsNorms(): boolean {
+    return (
+      this.nonFinite !== "propagate" ||
+      this.clipGlobalNorm !== Number.POSITIVE_INFINITY ||
+      this.paramGroups.some((group) => group.clipNorm !== Number.POSITIVE_INFINITY)
+    );
+  }
+
+  /** Allocates every missing state buffer before any kernel runs; on failure frees what it made. */
+  private allocateState(): Map<Param, Set<string>> {
+    const made: Array<{ param: Param; name: string; tensor: Tensor<FloatDType> }> = [];
+    try {
+      for (const group of this.paramGroups) {
+        for (const param of group.params) {
+          const existing = this.state.get(param)?.buffers ?? {};
+          for (const name of this.bufferNames(group)) {
+            if (existing[name]) continue;
+            const tensor = this.runtime.keep(this.runtime.tensor(param.shape, { dtype: param.dtype }));
+            made.push({ param, name, tensor });
+            const init = this.initialValue(name, group);
+            if (init !== 0) tensor.fill(init);
+          }
+        }
+      }
+    } catch (error) {
+      for (const { tensor } of made) tensor.dispose();
+      throw error;
+    }
+    const fresh = new Map<Param, Set<string>>();
+    for (const { param, name, tensor } of made) {
+      let state = this.state.get(param);
+      if (!state) {
+        state = { step: 0, buffers: {}, scalars: this.initialScalars() };
+        this.state.set(param, state);
+      }
+      state.buffers[name] = tensor;
+      if (!fresh.has(param)) fresh.set(param, new Set());
+      fresh.get(param)!.add(name);
+    }
+    for (const group of this.paramGroups) {
+      for (const param of group.params) {
+        if (!this.state.has(param)) this.state.set(param, { step: 0, buffers: {}, scalars: this.initialScalars() });
+      }
+    }
+    return fresh;
+  }
+
+  private params(): Param[] {
+    return this.paramGroups.flatMap((group) => group.params);
+  }
+
+  private snapshot(): Snapshot {
+    const params = this.params();
+    const state: Record<string, SavedParamState> = {};
+    params.forEach((param, index) => {
+      const s = this.state.get(param);
+      if (!s) return;
+      const buffers: Record<string, Float32Array | Float64Array> = {};
+      for (const [name, tensor] of Object.entries(s.buffers)) buffers[name] = tensor.data.slice();
+      state[index] = { step: s.step, dtype: param.dtype, length: param.length, buffers, scalars: { ...s.scalars } };
+    });
+    let next = 0;
+    const paramGroups = this.paramGroups.map(({ params: groupParams, ...hyper }) => ({
+      ...(hyper as unknown as Record<string, unknown>),
+      params: groupParams.map(() => next++),
+    }));
+    const extras: Record<string, unknown> = {};
+    for (const [key, stateful] of this.attached) extras[key] = stateful.stateDict();
+    return {
+      optimizer: this.name,
+      convention: this.convention,
+      options: { clipGlobalNorm: this.clipGlobalNorm, nonFinite: this.nonFinite },
+      paramGroups,
+      state,
+      extras,
+    };
+  }
+
+  private restore(saved: Snapshot): void {
+    const fail = (why: string): never => {
+      throw new StateError(`Cannot load state: ${why}`);
+    };
+    if (saved.optimizer !== this.name) fail(`it was saved by ${String(saved.optimizer)}, not ${this.name}`);
+    if (saved.convention !== this.convention) fail(`it was saved with convention '${String(saved.convention)}', this optimizer uses '${this.convention}'`);
+    const params = this.params();
+    if (!Array.isArray(saved.paramGroups) || saved.paramGroups.length !== this.paramGroups.length) {
+      fail(`it has ${saved.paramGroups?.length} param groups, this optimizer ${this.paramGroups.length}`);
+    }
+    // Validate every group's hyperparameters on copies.
+    let next = 0;
+    const hypers = saved.paramGroups.map((savedGroup, g) => {
+      const group = this.paramGroups[g]!;
+      const indices = savedGroup?.params;
+      const expected = group.params.map(() => next++);
+      if (!Array.isArray(indices) || indices.length !== expected.length || indices.some((v, i) => v !== expected[i])) {
+        fail(`group ${g} holds params ${JSON.stringify(indices)}, expected ${JSON.stringify(expected)}`);
+      }
+      const { params: _ignored, ...hyper } = savedGroup as Record<string, unknown>;
+      // Every hyperparameter must be there; extra fields (a scheduler's initialLr) ride along.
+      const missing = Object.keys(this.defaults).filter((key) => !(key in hyper) || hyper[key] === undefined);
+      if (missing.length) fail(`group ${g} lacks ${missing.join(", ")}`);
+      try {
+        this.checkGroup(hyper as unknown as H);
+      } catch (error) {
+        fail(`group ${g}: ${(error as Error).message}`);
+      }
+      return hyper as unknown as H;
+    });
+    const options = saved.options ?? {};
+    try {
+      checkBound("clipGlobalNorm", options.clipGlobalNorm);
+      checkOneOf("nonFinite", options.nonFinite, ["error", "skip", "propagate"] as const);
+    } catch (error) {
+      fail((error as Error).message);
+    }
+    // Validate every parameter's state.
+    const entries = Object.entries(saved.state ?? {});
+    for (const [key, s] of entries) {
+      const index = Number(key);
+      const param = params[index];
+      if (!Number.isInteger(index) || !param) fail(`state for param ${key}, which does not exist`);
+      if (!Number.isInteger(s.step) || s.step < 0) fail(`param ${key} has step ${String(s.step)}`);
+      if (s.dtype !== param!.dtype || s.length !== param!.length) {
+        fail(`param ${key} was ${s.dtype}[${s.length}], is ${param!.dtype}[${param!.length}]`);
+      }
+      for (const [name, data] of Object.entries(s.buffers)) {
+        if (!this.allBufferNames.includes(name)) fail(`param ${key} has an unknown buffer '${name}'`);
+        if (data.length !== param!.length) fail(`buffer '${name}' of param ${key} has ${data.length} values, expected ${param!.length}`);
+      }
+      const scalarNames = Object.keys(this.initialScalars()).sort();
+      if (JSON.stringify(Object.keys(s.scalars).sort()) !== JSON.stringify(scalarNames)) {
+        fail(`param ${key} has scalars ${Object.keys(s.scalars).join(", ")}, expected ${scalarNames.join(", ")}`);
+      }
+      for (const [name, value] of Object.entries(s.scalars)) if (typeof value !== "number") fail(`scalar '${name}' is not a number`);
+    }
+    const extras = saved.extras ?? {};
+    for (const key of this.attached.keys()) if (!(key in extras)) fail(`it lacks the attached state '${key}'`);
+    for (const key of Object.keys(extras)) if (!this.attached.has(key)) fail(`it holds state '${key}', which nothing is attached to`);
+
+    // Allocate the new state in full before touching the old.
+    const made: Tensor[] = [];
+    const next_ = new Map<Param, ParamState>();
+    try {
+      for (const [key, s] of entries) {
+        const param = params[Number(key)]!;
+        const buffers: Record<string, Tensor<FloatDType>> = {};
+        for (const [name, data] of Object.entries(s.buffers)) {
+          const tensor = this.runtime.keep(this.runtime.tensor(param.shape, { dtype: param.dtype }));
+          made.push(tensor);
+          tensor.data.set(data);
+          buffers[name] = tensor;
+        }
+        next_.set(param, { step: s.step, buffers, scalars: { ...s.scalars } });
+      }
+      for (const [key, stateful] of this.attached) stateful.loadStateDict(extras[key]);
+    } catch (error) {
+      for (const tensor of made) tensor.dispose();
+      throw error;
+    }
+    this.dispose();
+    for (const [param, s] of next_) this.state.set(param, s);
+    hypers.forEach((hyper, g) => Object.assign(this.paramGroups[g]!, hyper));
+    this.clipGlobalNorm = options.clipGlobalNorm;
+    this.nonFinite = options.nonFinite as NonFinitePolicy;
+  }
 
   private checkParams(): void {
     const seen = new Set<Param>();
@@ -98,9 +518,7 @@ export abstract class Optimizer<H extends BaseHyper, S> {
       for (const param of group.params) {
         if (!(param instanceof Param)) throw new ValueError(`Invalid param: ${String(param)} (expected a Param from rt.param())`);
         if (seen.has(param)) throw new ValueError(`Invalid params: ${param.describe()} appears more than once`);
-        if (param.dtype !== "f32") {
-          throw new ValueError(`Invalid param: ${param.describe()} (expected dtype 'f32')`);
-        }
+        if (param.runtime !== this.runtime) throw new ValueError(`Invalid param: ${param.describe()} belongs to another runtime`);
         assertUsable(param);
         seen.add(param);
       }

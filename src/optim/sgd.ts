@@ -1,43 +1,111 @@
 import type { Param } from "../runtime/tensor";
 import type { Runtime } from "../runtime/runtime";
 import { checkNumber } from "../runtime/validate";
-import { Optimizer, type BaseHyper, type ParamGroup, type ParamGroupInput } from "./optimizer";
-
-export interface SGDOptions extends BaseHyper {}
-
-/** Default hyperparameters of {@link SGD} (PyTorch's lr). */
-export const SGD_DEFAULTS: Readonly<SGDOptions> = { lr: 1e-3 };
+import {
+  BASE_DEFAULTS, Optimizer, checkBoolean, checkOneOf,
+  type BaseHyper, type Conventions, type OptionsOf, type ParamGroup, type ParamGroupInput, type ParamState, type Prologue,
+} from "./optimizer";
+import { ValueError } from "../runtime/errors";
 
 /**
- * Stochastic gradient descent, Goodfellow et al. (2016), Algorithm 8.1:
+ * Where the learning rate sits in a momentum buffer:
+ * - 'lr-inside': v <- mu v - lr g; theta <- theta + v (the book, tfjs RMSProp): a changed lr
+ *   affects only new gradients;
+ * - 'lr-outside': b <- mu b + g; theta <- theta - lr b (PyTorch, tfjs momentum): a changed
+ *   lr rescales the whole buffer. Same iterates while lr is constant.
+ */
+export type MomentumForm = "lr-inside" | "lr-outside";
+
+export interface SGDOptions extends BaseHyper {
+  /** Momentum coefficient (the book's alpha; default 0: plain SGD, no buffer). */
+  momentum: number;
+  /** PyTorch's dampening: the new gradient enters the buffer scaled by 1 - dampening (default 0). */
+  dampening: number;
+  /** Nesterov momentum (book Alg. 8.3 via the Sutskever change of variables; default false). */
+  nesterov: boolean;
+  /** Where lr sits relative to the momentum buffer. */
+  momentumForm: MomentumForm;
+}
+
+export type SGDConvention = "book" | "pytorch" | "tfjs";
+
+const SGD_BASE: SGDOptions = { ...BASE_DEFAULTS, lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, momentumForm: "lr-outside" };
+
+/** Defaults per convention. lr: PyTorch's 1e-3 (tfjs and the book require one). */
+export const SGD_CONVENTIONS: Conventions<SGDOptions> = {
+  default: "pytorch",
+  defaults: {
+    book: { ...SGD_BASE, momentumForm: "lr-inside" },
+    pytorch: SGD_BASE,
+    tfjs: SGD_BASE,
+  },
+};
+
+/** Default hyperparameters of {@link SGD} (PyTorch's). */
+export const SGD_DEFAULTS: Readonly<SGDOptions> = SGD_BASE;
+
+/**
+ * Stochastic gradient descent with optional (Nesterov) momentum, Goodfellow et al. (2016)
+ * Algorithms 8.1-8.3, one fused pass per parameter:
  *
- *   theta <- theta - lr * g
+ *   plain:                 theta <- theta - lr g
+ *   'lr-outside' (PyTorch, tfjs):  b <- mu b + (1 - dampening) g   (b = g on the first step)
+ *                                  theta <- theta - lr b,  Nesterov: theta <- theta - lr (g + mu b)
+ *   'lr-inside' (book):    v <- mu v - lr g;  theta <- theta + v,  Nesterov: theta <- theta + mu v - lr g
  *
- * The gradient is whatever the caller wrote into `param.grad` (a minibatch estimate).
+ * Nesterov evaluates no gradient at a look-ahead point: as in PyTorch, tfjs and optax the
+ * stored parameters are the look-ahead iterates theta + mu v of Algorithm 8.3.
  *
  * @example
  * const rt = initSync();
  * const w = rt.param([3], { values: [1, 2, 3] });
- * const opt = new SGD(rt, [w], { lr: 0.1 });
+ * const opt = new SGD(rt, [w], { lr: 0.1, momentum: 0.9 });
  * w.grad.data.set([1, 1, 1]);
  * opt.step(); // w = [0.9, 1.9, 2.9]
  */
-export class SGD extends Optimizer<SGDOptions, null> {
-  constructor(runtime: Runtime, params: Param[] | ParamGroupInput<SGDOptions>[], options: Partial<SGDOptions> = {}) {
-    super(runtime, params, { ...SGD_DEFAULTS, ...options });
+export class SGD extends Optimizer<SGDOptions> {
+  readonly name = "SGD";
+  protected readonly allBufferNames = ["momentum"];
+
+  constructor(runtime: Runtime, params: Param[] | ParamGroupInput<SGDOptions>[], options: OptionsOf<SGDOptions, SGDConvention> = {}) {
+    super(runtime, params, SGD_CONVENTIONS, options);
   }
 
   protected checkHyper(hyper: SGDOptions): void {
-    checkNumber("lr", hyper.lr, { min: 0 });
+    checkNumber("momentum", hyper.momentum, { min: 0 });
+    checkNumber("dampening", hyper.dampening, { min: 0, max: 1 });
+    checkBoolean("nesterov", hyper.nesterov);
+    checkOneOf("momentumForm", hyper.momentumForm, ["lr-inside", "lr-outside"] as const);
+    if (hyper.nesterov && (hyper.momentum <= 0 || hyper.dampening !== 0)) {
+      throw new ValueError(`Invalid nesterov: true (expected momentum > 0 and dampening = 0, got ${hyper.momentum} and ${hyper.dampening})`);
+    }
   }
 
-  protected createState(): null {
-    return null;
+  protected bufferNames(group: SGDOptions): readonly string[] {
+    return group.momentum > 0 ? ["momentum"] : [];
   }
 
-  protected disposeState(): void {}
-
-  protected update(param: Param, group: ParamGroup<SGDOptions>): void {
-    this.runtime.kernels.f32_sgd_step(param.ptr, param.grad.ptr, param.length, group.lr, 1);
+  protected update(param: Param, group: ParamGroup<SGDOptions>, state: ParamState, prologue: Prologue, fresh: ReadonlySet<string>): void {
+    state.step += 1;
+    const { lr, momentum: mu, nesterov } = group;
+    if (mu === 0) {
+      this.kernel(param.dtype, "sgd_step")(param.ptr, param.grad.ptr, param.length, -lr, ...prologue);
+      return;
+    }
+    const coefficients = momentumCoefficients(group.momentumForm, lr, mu, 1 - group.dampening, nesterov, fresh.has("momentum"));
+    this.kernel(param.dtype, "momentum_step")(param.ptr, param.grad.ptr, state.buffers.momentum!.ptr, param.length, ...coefficients, ...prologue);
   }
+}
+
+/**
+ * (mu, k, a, c) of the fused momentum update b <- mu b + k u; theta <- theta + a b + c u
+ * (assembly/optim/sgd.ts, rmsprop.ts). `firstFromGradient`: PyTorch SGD's b = u on the
+ * buffer's first step (tfjs reaches the same from b = 0 without dampening).
+ */
+export function momentumCoefficients(
+  form: MomentumForm, lr: number, mu: number, gain: number, nesterov: boolean, firstFromGradient = false,
+): [mu: number, k: number, a: number, c: number] {
+  if (form === "lr-inside") return [mu, -lr * gain, nesterov ? mu : 1, nesterov ? -lr : 0];
+  const [m, k] = firstFromGradient ? [0, 1] : [mu, gain];
+  return [m, k, nesterov ? -lr * mu : -lr, nesterov ? -lr : 0];
 }

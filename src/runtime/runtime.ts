@@ -3,7 +3,7 @@ import { ShapeError, ValueError } from "./errors";
 import { checkNumber } from "./validate";
 import type { Heap } from "./heap";
 import type { Kernels } from "./kernels";
-import { BYTES_PER_ELEMENT, Param, Tensor, isDType, sizeOf, type DType } from "./tensor";
+import { BYTES_PER_ELEMENT, Param, Tensor, isDType, sizeOf, type DType, type FloatDType } from "./tensor";
 
 /** Which implementation runs the kernels: the WebAssembly SIMD module or the plain-TS twins. */
 export type Backend = "wasm" | "js";
@@ -25,7 +25,7 @@ export interface TensorOptions<D extends DType> {
   dtype?: D;
 }
 
-export interface ParamOptions<D extends DType> extends TensorOptions<D> {
+export interface ParamOptions<D extends FloatDType> extends TensorOptions<D> {
   /** Initial values (copied in); default zeros. */
   values?: ArrayLike<number>;
   /** Fills the new parameter in place, e.g. `glorotUniform()` (descend's init area); excludes `values`. */
@@ -77,10 +77,11 @@ export class Runtime {
   }
 
   /** A new trainable parameter with a zeroed gradient of the same shape. */
-  param<D extends DType = "f32">(shape: readonly number[], options: ParamOptions<D> = {}): Param<D> {
+  param<D extends FloatDType = "f32">(shape: readonly number[], options: ParamOptions<D> = {}): Param<D> {
     const dtype = (options.dtype ?? "f32") as D;
     checkDType(dtype);
-    if (dtype === "i32") throw new ValueError("Invalid dtype: i32 (a param must be 'f32' or 'f64')");
+    // Typed callers cannot ask for an i32 param; plain JavaScript callers get a clear error.
+    if ((dtype as DType) === "i32") throw new ValueError("Invalid dtype: i32 (a param must be 'f32' or 'f64')");
     if (options.values) checkValuesFit(options.values, shape);
     const { init, seed = 0 } = options;
     if (init !== undefined && (typeof init !== "function" || options.values)) {

@@ -4,6 +4,9 @@ import type { Runtime } from "./runtime";
 /** Element types a tensor can hold: floats for values, i32 for labels and indices. */
 export type DType = "f32" | "f64" | "i32";
 
+/** The floating-point dtypes: what parameters, modules and most kernels work on. */
+export type FloatDType = "f32" | "f64";
+
 /** The typed array a tensor of dtype D exposes through `data`. */
 export type ArrayFor<D extends DType> = D extends "f64" ? Float64Array : D extends "i32" ? Int32Array : Float32Array;
 
@@ -113,7 +116,7 @@ export class Tensor<D extends DType = DType> {
  * A trainable tensor with a gradient of the same shape. Write gradients straight into
  * `param.grad.data` (or have a kernel write them at `param.grad.ptr`); optimizers read them.
  */
-export class Param<D extends DType = DType> extends Tensor<D> {
+export class Param<D extends FloatDType = FloatDType> extends Tensor<D> {
   constructor(
     runtime: Runtime,
     ptr: number,

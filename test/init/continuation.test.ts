@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { describeBackends } from "../helpers/backends";
 import { expectClose } from "../helpers/close";
-import { GaussianBlur, blurSchedule, type Objective } from "../../src/init/continuation";
+import { GaussianBlur, blurSchedule, type ContinuationObjective } from "../../src/init/continuation";
 import { ShapeError, ValueError } from "../../src/runtime/errors";
 import { SGD } from "../../src/optim/sgd";
 
@@ -11,7 +11,7 @@ const b = [0.5, -1, 0, 2, 1, -0.25];
 const trA = a.reduce((s, v) => s + v, 0);
 const trA2 = a.reduce((s, v) => s + v * v, 0);
 
-const quadratic: Objective = (x, grad) => {
+const quadratic: ContinuationObjective = (x, grad) => {
   const v = x.data;
   let f = 0;
   for (let i = 0; i < v.length; i++) f += 0.5 * a[i]! * v[i]! * v[i]! + b[i]! * v[i]!;
@@ -90,7 +90,7 @@ describeBackends("GaussianBlur", (rt) => {
     rt.scope(() => {
       // J(x) = 0.05 x^2 - cos(3x) has many narrow local minima; blurring with sigma
       // removes cos(3x) (its blurred amplitude is exp(-9 sigma^2/2)), leaving the bowl around 0.
-      const wiggly: Objective = (x, grad) => {
+      const wiggly: ContinuationObjective = (x, grad) => {
         const v = x.data[0]!;
         if (grad) grad.data[0] = 0.1 * v + 3 * Math.sin(3 * v);
         return 0.05 * v * v - Math.cos(3 * v);

@@ -2,14 +2,6 @@ import { expect, it } from "vitest";
 import { describeBackends } from "../helpers/backends";
 import { expectClose } from "../helpers/close";
 import { Adam } from "../../src/optim/adam";
-import { DisposedError, ValueError } from "../../src/runtime/errors";
-import type { Runtime } from "../../src/runtime/runtime";
-import type { Param } from "../../src/runtime/tensor";
-
-/** Everything an optimizer may write, copied, for "nothing changed" checks. */
-function snapshot(rt: Runtime, params: Param[]): number[][] {
-  return [...params.flatMap((p) => [p.toArray(), p.grad.toArray()]), Array.from(new Uint8Array(rt.memory.buffer))];
-}
 
 describeBackends("Adam", (rt) => {
   it("matches three steps computed by hand from the book's Algorithm 8.7", () => {
@@ -89,66 +81,6 @@ describeBackends("Adam", (rt) => {
         opt.step();
       }
       expect(loss()).toBeLessThan(start * 1e-3);
-      opt.dispose();
-    });
-  });
-
-  const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
-    ["negative lr", { lr: -1e-3 }, /Invalid lr: -0.001/],
-    ["NaN lr", { lr: Number.NaN }, /Invalid lr: NaN/],
-    ["beta1 = 1", { beta1: 1 }, /Invalid beta1: 1 \(expected a finite number >= 0 and < 1\)/],
-    ["negative beta2", { beta2: -0.1 }, /Invalid beta2/],
-    ["NaN beta2", { beta2: Number.NaN }, /Invalid beta2/],
-    ["eps = 0", { eps: 0 }, /Invalid eps: 0/],
-    ["infinite eps", { eps: Number.POSITIVE_INFINITY }, /Invalid eps/],
-  ];
-  for (const [desc, options, message] of invalid) {
-    it(`rejects ${desc} in the constructor, in a group, and before a step, changing nothing`, () => {
-      rt.scope(() => {
-        const w = rt.param([5], { values: [1, 2, 3, 4, 5] });
-        expect(() => new Adam(rt, [w], options)).toThrow(ValueError);
-        expect(() => new Adam(rt, [w], options)).toThrow(message);
-        expect(() => new Adam(rt, [{ params: [w], ...options }])).toThrow(message);
-
-        const opt = new Adam(rt, [w]);
-        w.grad.set([1, 1, 1, 1, 1]);
-        opt.step();
-        const before = snapshot(rt, [w]);
-        Object.assign(opt.paramGroups[0]!, options);
-        expect(() => opt.step()).toThrow(ValueError);
-        expect(snapshot(rt, [w])).toEqual(before);
-        opt.dispose();
-      });
-    });
-  }
-
-  it("rejects a negative lr through the setter", () => {
-    rt.scope(() => {
-      const w = rt.param([1]);
-      const opt = new Adam(rt, [w]);
-      expect(() => (opt.lr = -1)).toThrow(ValueError);
-      expect(opt.lr).toBe(1e-3);
-    });
-  });
-
-  it("rejects duplicated, non-param and f64 params", () => {
-    rt.scope(() => {
-      const w = rt.param([3]);
-      expect(() => new Adam(rt, [w, w])).toThrow(/appears more than once/);
-      expect(() => new Adam(rt, [rt.tensor([3]) as never])).toThrow(ValueError);
-      expect(() => new Adam(rt, [rt.param([3], { dtype: "f64" }) as never])).toThrow(/expected dtype 'f32'/);
-    });
-  });
-
-  it("refuses to step with a disposed param and leaves the others untouched", () => {
-    rt.scope(() => {
-      const a = rt.param([3], { values: [1, 2, 3] });
-      const b = rt.param([3], { values: [4, 5, 6] });
-      const opt = new Adam(rt, [a, b]);
-      a.grad.set([1, 1, 1]);
-      b.dispose();
-      expect(() => opt.step()).toThrow(DisposedError);
-      expect(a.toArray()).toEqual([1, 2, 3]);
       opt.dispose();
     });
   });

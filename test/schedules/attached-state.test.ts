@@ -1,32 +1,15 @@
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { describeBackends } from "../helpers/backends";
 import { Adam } from "../../src/optim/adam";
 import { SGD } from "../../src/optim/sgd";
 import type { Runtime } from "../../src/runtime/runtime";
 import { PolyakAverager, ReduceOnPlateau, Scheduler, sgdr } from "../../src/schedules/index";
-import type { Stateful } from "../../src/schedules/state";
 
 /**
  * Scheduler state is part of the optimizer's saved state: schedulers and averagers call
- * `optimizer.attachState?.(key, this)`, and an optimizer with that hook saves them inside its
- * own stateDict() and restores them in loadStateDict(). The hook lands with the optimizers
- * issue; until then these tests are skipped (they run as soon as Adam and SGD have it).
+ * `optimizer.attachState(key, this)`, and the optimizer saves them inside its own stateDict()
+ * and restores them in loadStateDict().
  */
-interface Checkpointable {
-  stateDict(): unknown;
-  loadStateDict(state: unknown): void;
-  attachState(key: string, stateful: Stateful): void;
-}
-
-const hooked = (opt: object): Checkpointable => opt as unknown as Checkpointable;
-const HAS_HOOK = typeof (Adam.prototype as unknown as Partial<Checkpointable>).attachState === "function";
-
-describe("attachState (optimizer side)", () => {
-  it.skipIf(HAS_HOOK)("is not on this branch yet: the resume tests below are skipped", () => {
-    expect(HAS_HOOK).toBe(false);
-  });
-});
-
 describeBackends("one optimizer checkpoint holds the scheduler and the average", (rt) => {
   const gradient = (t: number) => [Math.sin(t), Math.cos(2 * t), 0.3 - 0.05 * t];
 
@@ -37,7 +20,7 @@ describeBackends("one optimizer checkpoint holds the scheduler and the average",
       const opt = new Adam(rt, [w], { lr: 0.1 });
       const sched = new Scheduler(opt, { lr: sgdr({ init: 0.1, T0: 4, Tmult: 2, end: 0.001 }) });
       const avg = new PolyakAverager(opt, { mode: "ema", decay: 0.7, debias: true, start: 2 });
-      if (saved) hooked(opt).loadStateDict(saved.state);
+      if (saved) opt.loadStateDict(saved.state);
       const lrs: number[] = [];
       for (let t = from; t < to; t++) {
         w.grad.set(gradient(t));
@@ -50,7 +33,7 @@ describeBackends("one optimizer checkpoint holds the scheduler and the average",
         lrs,
         params: w.toArray(),
         average: avg.withAveraged(() => w.toArray()),
-        state: JSON.parse(JSON.stringify(hooked(opt).stateDict())) as unknown,
+        state: JSON.parse(JSON.stringify(opt.stateDict())) as unknown,
       };
       avg.dispose();
       opt.dispose();
@@ -58,7 +41,7 @@ describeBackends("one optimizer checkpoint holds the scheduler and the average",
     });
   }
 
-  it.skipIf(!HAS_HOOK)("Adam + SGDR + EMA resumed from opt.stateDict() across a warm restart equals a straight run", () => {
+  it("Adam + SGDR + EMA resumed from opt.stateDict() across a warm restart equals a straight run", () => {
     // cycles [0,4) [4,12) [12,28): stop after 11 steps, one before the restart at 12
     const straight = train(rt, null, 0, 20);
     const first = train(rt, null, 0, 11);
@@ -68,19 +51,19 @@ describeBackends("one optimizer checkpoint holds the scheduler and the average",
     expect(second.average).toEqual(straight.average);
   });
 
-  it.skipIf(!HAS_HOOK)("SGD + ReduceOnPlateau resumed from opt.stateDict() across a reduction equals a straight run", () => {
+  it("SGD + ReduceOnPlateau resumed from opt.stateDict() across a reduction equals a straight run", () => {
     const losses = [5, 4, 4.5, 4.2, 4.1, 4.3, 3, 3.2, 3.1, 3.3, 3.4];
     const run = (saved: unknown, from: number, to: number) =>
       rt.scope(() => {
         const w = rt.param([1], { values: [1] });
         const opt = new SGD(rt, [w], { lr: 1 });
         const plateau = new ReduceOnPlateau(opt, { factor: 0.5, patience: 1, cooldown: 1 });
-        if (saved) hooked(opt).loadStateDict(saved);
+        if (saved) opt.loadStateDict(saved);
         const lrs = losses.slice(from, to).map((loss) => {
           plateau.step(loss);
           return opt.lr;
         });
-        return { lrs, state: JSON.parse(JSON.stringify(hooked(opt).stateDict())) as unknown };
+        return { lrs, state: JSON.parse(JSON.stringify(opt.stateDict())) as unknown };
       });
     const straight = run(null, 0, losses.length);
     const first = run(null, 0, 4);

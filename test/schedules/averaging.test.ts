@@ -5,19 +5,19 @@ import { sizesFor } from "../helpers/sizes";
 import { SGD } from "../../src/optim/sgd";
 import { DisposedError, StateError, ValueError } from "../../src/runtime/errors";
 import type { Runtime } from "../../src/runtime/runtime";
-import type { DType, Param } from "../../src/runtime/tensor";
+import type { FloatDType, Param } from "../../src/runtime/tensor";
 import { PolyakAverager } from "../../src/schedules/index";
 import type { Stateful } from "../../src/schedules/state";
 
-const DTYPES: DType[] = ["f32", "f64"];
+const DTYPES: FloatDType[] = ["f32", "f64"];
 
 /** A copy of the raw bytes of a tensor's elements, to compare bit for bit (NaN payloads and -0 included). */
-function bytesOf(rt: Runtime, ptr: number, n: number, dtype: DType): Uint8Array {
+function bytesOf(rt: Runtime, ptr: number, n: number, dtype: FloatDType): Uint8Array {
   return new Uint8Array(rt.memory.buffer, ptr, n * (dtype === "f64" ? 8 : 4)).slice();
 }
 
 /** Fails at the first differing byte of the first differing buffer (fast on 100k elements). */
-function expectSameBytes(got: Uint8Array[], want: Uint8Array[], dtype: DType): void {
+function expectSameBytes(got: Uint8Array[], want: Uint8Array[], dtype: FloatDType): void {
   expect(got.length).toBe(want.length);
   const size = dtype === "f64" ? 8 : 4;
   got.forEach((g, k) => {
@@ -28,7 +28,7 @@ function expectSameBytes(got: Uint8Array[], want: Uint8Array[], dtype: DType): v
 }
 
 /** Runs the same lerps and swaps through one runtime; returns the bytes of both buffers after each call. */
-function kernelRun(rt: Runtime, dtype: DType, n: number): Uint8Array[] {
+function kernelRun(rt: Runtime, dtype: FloatDType, n: number): Uint8Array[] {
   return rt.scope(() => {
     const avg = rt.fromArray(uniformArray(n, 3 * n + 1, -2, 2), [n], { dtype });
     const p = rt.fromArray(uniformArray(n, 5 * n + 2, -2, 2), [n], { dtype });
@@ -108,7 +108,7 @@ describeBackends("PolyakAverager", (rt) => {
   });
 
   /** Sets the params to each iterate in turn, calling update() after each; returns the average. */
-  function averageOf(iterates: number[][], options: ConstructorParameters<typeof PolyakAverager>[1], dtype: DType = "f64"): number[] {
+  function averageOf(iterates: number[][], options: ConstructorParameters<typeof PolyakAverager>[1], dtype: FloatDType = "f64"): number[] {
     return rt.scope(() => {
       const w = rt.param([iterates[0]!.length], { dtype });
       const avg = averager(holder([w]), options);

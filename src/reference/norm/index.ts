@@ -1,2 +1,3 @@
 // Reference twins of assembly/norm/, same names and signatures after a leading Heap.
-export {};
+export * from "./batchnorm";
+export * from "./groupnorm";

@@ -1,23 +1,69 @@
-import type { Heap } from "../../runtime/heap";
+import { decayed, effectiveGrad, pmax, prologue, twins, type Lanes } from "./lanes";
 
 /**
- * Reference twin of assembly/optim/adam.ts (book Alg. 8.7), moments in lerp form:
- *   s <- s + (1 - rho1)(g - s);  r <- r + (1 - rho2)(g^2 - r)
- *   theta <- theta - stepSize * s / (sqrt(r) * invSqrtBc2 + delta)
- * with stepSize = lr / (1 - rho1^t) and invSqrtBc2 = 1 / sqrt(1 - rho2^t).
+ * Twin of assembly/optim/adam.ts (book Alg. 8.7, AMSGrad, NAdam), moments in lerp form:
+ *   s <- s + (1 - rho1)(x - s);  r <- r + (1 - rho2)(x^2 - r)
+ *   AMSGrad: rmax <- pmax(maxScale r, rmax), used in place of r below
+ *   theta <- theta0 - (stepSize s [+ gCoef x]) / (sqrt(r) invSqrtBc2 + delta)
  */
-export function f32_adam_step(
-  h: Heap, p: number, g: number, s: number, r: number, n: number,
-  stepSize: number, oneMinusRho1: number, oneMinusRho2: number, delta: number, invSqrtBc2: number, gradScale: number,
+function adamRule(
+  v: Lanes, amsgrad: boolean, nesterov: boolean,
+  p: number, g: number, s: number, r2: number, rmax: number, n: number,
+  stepSize: number, gCoef: number, oneMinusRho1: number, oneMinusRho2: number, delta: number, invSqrtBc2: number,
+  maxScale: number, gradScale: number, clip: number, l2: number, l1: number, pScale: number,
 ): void {
-  const f32 = h.f32;
-  const [P, G, S, R] = [p >>> 2, g >>> 2, s >>> 2, r >>> 2];
+  const { a: m, r, shift } = v;
+  const pre = prologue(v, gradScale, clip, l2, l1, pScale);
+  [stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, maxScale] = [
+    stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, maxScale,
+  ].map(r) as [number, number, number, number, number, number, number];
+  const [P, G, S, R, M] = [p, g, s, r2, rmax].map((ptr) => ptr >>> shift) as [number, number, number, number, number];
   for (let i = 0; i < n; i++) {
-    const grad = gradScale * f32[G + i]!;
-    const first = f32[S + i]! + oneMinusRho1 * (grad - f32[S + i]!);
-    const second = f32[R + i]! + oneMinusRho2 * (grad * grad - f32[R + i]!);
-    f32[S + i] = first;
-    f32[R + i] = second;
-    f32[P + i] = f32[P + i]! - (stepSize * first) / (Math.sqrt(second) * invSqrtBc2 + delta);
+    const x = effectiveGrad(v, pre, m[G + i]!, m[P + i]!);
+    const theta = decayed(v, pre, m[P + i]!);
+    const first = r(m[S + i]! + r(oneMinusRho1 * r(x - m[S + i]!)));
+    const second = r(m[R + i]! + r(oneMinusRho2 * r(r(x * x) - m[R + i]!)));
+    m[S + i] = first;
+    m[R + i] = second;
+    let rd = second;
+    if (amsgrad) {
+      rd = pmax(r(maxScale * second), m[M + i]!);
+      m[M + i] = rd;
+    }
+    const denom = r(r(r(Math.sqrt(rd)) * invSqrtBc2) + delta);
+    let num = r(stepSize * first);
+    if (nesterov) num = r(num + r(gCoef * x));
+    m[P + i] = r(theta - r(num / denom));
   }
 }
+
+function adam(
+  v: Lanes, p: number, g: number, s: number, r: number, n: number,
+  stepSize: number, oneMinusRho1: number, oneMinusRho2: number, delta: number, invSqrtBc2: number,
+  gradScale: number, clip: number, l2: number, l1: number, pScale: number,
+): void {
+  adamRule(v, false, false, p, g, s, r, 0, n, stepSize, 0, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, 1,
+    gradScale, clip, l2, l1, pScale);
+}
+
+function amsgrad(
+  v: Lanes, p: number, g: number, s: number, r: number, rmax: number, n: number,
+  stepSize: number, oneMinusRho1: number, oneMinusRho2: number, delta: number, invSqrtBc2: number, maxScale: number,
+  gradScale: number, clip: number, l2: number, l1: number, pScale: number,
+): void {
+  adamRule(v, true, false, p, g, s, r, rmax, n, stepSize, 0, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, maxScale,
+    gradScale, clip, l2, l1, pScale);
+}
+
+function nadam(
+  v: Lanes, p: number, g: number, s: number, r: number, n: number,
+  stepSize: number, gCoef: number, oneMinusRho1: number, oneMinusRho2: number, delta: number, invSqrtBc2: number,
+  gradScale: number, clip: number, l2: number, l1: number, pScale: number,
+): void {
+  adamRule(v, false, true, p, g, s, r, 0, n, stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, 1,
+    gradScale, clip, l2, l1, pScale);
+}
+
+export const [f32_adam_step, f64_adam_step] = twins(adam);
+export const [f32_adam_step_amsgrad, f64_adam_step_amsgrad] = twins(amsgrad);
+export const [f32_nadam_step, f64_nadam_step] = twins(nadam);

@@ -1,0 +1,237 @@
+// Reductions and elementwise passes over one "segment": `len` contiguous elements of T,
+// such as a (sample, channel) plane of an NCHW batch or a group-norm row. Shared by
+// batchnorm.ts and groupnorm.ts.
+//
+// Accuracy scheme (blocked shifted sums merged in f64): a segment is cut into chunks of at
+// most CHUNK elements. Within a chunk, partial sums run in T, in v128 lanes, of values
+// shifted by the chunk's first element K (so data around 1e4 with spread 1e-2 sums its
+// deviations, not its offset). Each chunk's sums then leave T: its mean K + S1/n and
+// centered square sum S2 - S1^2/n are formed in f64 and merged into the running (count,
+// mean, M2) by Chan, Golub & LeVeque's pairwise update (mergeMoments). So rounding in T
+// grows with the chunk size, not with N*H*W, and the merges are exact up to f64 rounding.
+
+import { at, lanesOf, vadd, vmul, vsplat, vsub, vsumF64 } from "./lanes";
+
+/** Elements per chunk: partial sums in T cover at most this many elements. */
+export const CHUNK: i32 = 1024;
+
+/**
+ * Address of entry i of row k of a statistics buffer: rows of `width` f64 each (mean,
+ * var, invstd, ... for `width` channels or normalized rows).
+ */
+// @ts-ignore: decorator
+@inline
+export function statsAt(stats: usize, width: i32, k: i32, i: i32): usize {
+  return stats + (<usize>k * <usize>width + <usize>i) * 8;
+}
+
+/**
+ * Chan et al.'s update: merges a chunk of nb values with mean chunkMean and centered square
+ * sum chunkM2 into the (mean, M2) stored as f64 at pMean and pM2, which summarize `count`
+ * values (nothing is read when count = 0).
+ */
+// @ts-ignore: decorator
+@inline
+export function mergeMoments(pMean: usize, pM2: usize, count: f64, chunkMean: f64, chunkM2: f64, nb: f64): void {
+  if (count == 0) {
+    store<f64>(pMean, chunkMean);
+    store<f64>(pM2, chunkM2);
+    return;
+  }
+  const total = count + nb;
+  const mean = load<f64>(pMean);
+  const delta = chunkMean - mean;
+  store<f64>(pMean, mean + delta * (nb / total));
+  store<f64>(pM2, load<f64>(pM2) + chunkM2 + delta * delta * ((count * nb) / total));
+}
+
+/**
+ * f64x2(sum u, sum u * v) over n elements at a (u) and b (v), u = a - shiftA and
+ * v = (b - shiftB) - loB, summed in T with two accumulators per sum.
+ */
+// @ts-ignore: decorator
+@inline
+function chunkSums<T>(a: usize, b: usize, n: i32, shiftA: T, shiftB: T, loB: T): v128 {
+  const W = lanesOf<T>();
+  const shiftAV = vsplat<T>(shiftA);
+  const shiftBV = vsplat<T>(shiftB);
+  const loBV = vsplat<T>(loB);
+  let su0 = vsplat<T>(<T>0);
+  let su1 = su0;
+  let suv0 = su0;
+  let suv1 = su0;
+  let su: T = <T>0;
+  let suv: T = <T>0;
+  const pairs = n & ~(2 * W - 1);
+  const blocked = n & ~(W - 1);
+  let i = 0;
+  for (; i < pairs; i += 2 * W) {
+    const ia = at<T>(a, i);
+    const ib = at<T>(b, i);
+    const u0 = vsub<T>(v128.load(ia), shiftAV);
+    const u1 = vsub<T>(v128.load(ia, 16), shiftAV);
+    const v0 = vsub<T>(vsub<T>(v128.load(ib), shiftBV), loBV);
+    const v1 = vsub<T>(vsub<T>(v128.load(ib, 16), shiftBV), loBV);
+    su0 = vadd<T>(su0, u0);
+    su1 = vadd<T>(su1, u1);
+    suv0 = vadd<T>(suv0, vmul<T>(u0, v0));
+    suv1 = vadd<T>(suv1, vmul<T>(u1, v1));
+  }
+  for (; i < blocked; i += W) {
+    const u0 = vsub<T>(v128.load(at<T>(a, i)), shiftAV);
+    const v0 = vsub<T>(vsub<T>(v128.load(at<T>(b, i)), shiftBV), loBV);
+    su0 = vadd<T>(su0, u0);
+    suv0 = vadd<T>(suv0, vmul<T>(u0, v0));
+  }
+  for (; i < n; i++) {
+    const u = load<T>(at<T>(a, i)) - shiftA;
+    const v = load<T>(at<T>(b, i)) - shiftB - loB;
+    su += u;
+    suv += u * v;
+  }
+  const sumU = vsumF64<T>(vadd<T>(su0, su1)) + <f64>su;
+  const sumUV = vsumF64<T>(vadd<T>(suv0, suv1)) + <f64>suv;
+  return f64x2.replace_lane(f64x2.splat(sumU), 1, sumUV);
+}
+
+/**
+ * Merges the len elements at x into the (mean, M2) at pMean, pM2 that summarize `count`
+ * values, chunk by chunk (see the file head).
+ */
+export function segmentMoments<T>(x: usize, len: i32, pMean: usize, pM2: usize, count: f64): void {
+  for (let s0 = 0; s0 < len; s0 += CHUNK) {
+    const n = min(len - s0, CHUNK);
+    const p = at<T>(x, s0);
+    const shift = load<T>(p);
+    const sums = chunkSums<T>(p, p, n, shift, shift, <T>0);
+    const nb = <f64>n;
+    const s = f64x2.extract_lane(sums, 0);
+    const chunkM2 = max<f64>(0, f64x2.extract_lane(sums, 1) - (s * s) / nb);
+    mergeMoments(pMean, pM2, count, <f64>shift + s / nb, chunkM2, nb);
+    count += nb;
+  }
+}
+
+/**
+ * f64x2(sum dy, sum dy * xc) over the len elements at x and dy, xc = (x - hi) - lo being x
+ * centered on the mean hi + lo; T partial sums per chunk, f64 across chunks.
+ */
+export function segmentGradSums<T>(x: usize, dy: usize, len: i32, hi: T, lo: T): v128 {
+  let sums = f64x2.splat(0);
+  for (let s0 = 0; s0 < len; s0 += CHUNK) {
+    sums = f64x2.add(sums, chunkSums<T>(at<T>(dy, s0), at<T>(x, s0), min(len - s0, CHUNK), <T>0, hi, lo));
+  }
+  return sums;
+}
+
+/**
+ * Where the scale and shift of the elementwise passes come from. PerRun: one value for the
+ * whole segment (a channel's gamma invstd in batch and group norm). PerElement: the value
+ * times an array entry per element (layer norm's gamma[k] invstd; its beta[k]). Passed as a
+ * type argument and called on a null reference of a final class with inline methods, so the
+ * choice costs nothing at run time.
+ */
+@final
+export class PerRun {
+  // @ts-ignore: decorator
+  @inline scale<T>(p: usize, i: i32, s: v128): v128 {
+    return s;
+  }
+  // @ts-ignore: decorator
+  @inline scaleAt<T>(p: usize, i: i32, s: T): T {
+    return s;
+  }
+  // @ts-ignore: decorator
+  @inline shift<T>(p: usize, i: i32, b: v128): v128 {
+    return b;
+  }
+  // @ts-ignore: decorator
+  @inline shiftAt<T>(p: usize, i: i32, b: T): T {
+    return b;
+  }
+}
+
+@final
+export class PerElement {
+  // @ts-ignore: decorator
+  @inline scale<T>(p: usize, i: i32, s: v128): v128 {
+    return vmul<T>(v128.load(at<T>(p, i)), s);
+  }
+  // @ts-ignore: decorator
+  @inline scaleAt<T>(p: usize, i: i32, s: T): T {
+    return load<T>(at<T>(p, i)) * s;
+  }
+  // @ts-ignore: decorator
+  @inline shift<T>(p: usize, i: i32, b: v128): v128 {
+    return v128.load(at<T>(p, i));
+  }
+  // @ts-ignore: decorator
+  @inline shiftAt<T>(p: usize, i: i32, b: T): T {
+    return load<T>(at<T>(p, i));
+  }
+}
+
+/**
+ * y = ((x - hi) - lo) * scale + shift over len elements: the normalize-scale-shift pass.
+ * P = PerRun: scale = a, shift = b. P = PerElement: scale = scales[i] * a, shift = shifts[i].
+ */
+export function affineSegment<T, P>(
+  x: usize, y: usize, len: i32, hi: T, lo: T, scales: usize, shifts: usize, a: T, b: T,
+): void {
+  const policy = changetype<P>(0);
+  const W = lanesOf<T>();
+  const hiV = vsplat<T>(hi);
+  const loV = vsplat<T>(lo);
+  const aV = vsplat<T>(a);
+  const bV = vsplat<T>(b);
+  const blocked = len & ~(W - 1);
+  let i = 0;
+  for (; i < blocked; i += W) {
+    const xc = vsub<T>(vsub<T>(v128.load(at<T>(x, i)), hiV), loV);
+    v128.store(at<T>(y, i), vadd<T>(vmul<T>(xc, policy.scale<T>(scales, i, aV)), policy.shift<T>(shifts, i, bV)));
+  }
+  for (; i < len; i++) {
+    const xc = load<T>(at<T>(x, i)) - hi - lo;
+    store<T>(at<T>(y, i), xc * policy.scaleAt<T>(scales, i, a) + policy.shiftAt<T>(shifts, i, b));
+  }
+}
+
+/**
+ * dx = scale * dy + B * ((x - hi) - lo) + D over len elements: the input-gradient pass.
+ * P = PerRun: scale = A. P = PerElement: scale = scales[i] * A.
+ */
+export function gradSegment<T, P>(
+  x: usize, dy: usize, dx: usize, len: i32, hi: T, lo: T, scales: usize, A: T, B: T, D: T,
+): void {
+  const policy = changetype<P>(0);
+  const W = lanesOf<T>();
+  const hiV = vsplat<T>(hi);
+  const loV = vsplat<T>(lo);
+  const AV = vsplat<T>(A);
+  const BV = vsplat<T>(B);
+  const DV = vsplat<T>(D);
+  const blocked = len & ~(W - 1);
+  let i = 0;
+  for (; i < blocked; i += W) {
+    const xc = vsub<T>(vsub<T>(v128.load(at<T>(x, i)), hiV), loV);
+    const scale = policy.scale<T>(scales, i, AV);
+    v128.store(at<T>(dx, i), vadd<T>(vmul<T>(scale, v128.load(at<T>(dy, i))), vadd<T>(vmul<T>(BV, xc), DV)));
+  }
+  for (; i < len; i++) {
+    const xc = load<T>(at<T>(x, i)) - hi - lo;
+    store<T>(at<T>(dx, i), policy.scaleAt<T>(scales, i, A) * load<T>(at<T>(dy, i)) + (B * xc + D));
+  }
+}
+
+/** The two-term split of an f64 value for T: hi = T(v); lo = T(v - hi) (0 for f64). */
+// @ts-ignore: decorator
+@inline
+export function splitHi<T>(v: f64): T {
+  return <T>v;
+}
+
+// @ts-ignore: decorator
+@inline
+export function splitLo<T>(v: f64): T {
+  return <T>(v - <f64>(<T>v));
+}

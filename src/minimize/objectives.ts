@@ -1,0 +1,162 @@
+import { ShapeError, ValueError } from "../runtime/errors";
+import type { Runtime } from "../runtime/runtime";
+import type { Tensor } from "../runtime/tensor";
+import { checkNumber } from "../runtime/validate";
+
+/**
+ * An objective whose data lives in a runtime's linear memory and whose value and gradient are
+ * computed by a kernel: passed to {@link minimize} instead of a callback, a whole iteration runs in
+ * wasm (on the 'wasm' backend) and crosses into JS only for `onIteration`. Pointers are byte
+ * addresses of n f64 in the same runtime. Create with quadratic(), diagonalQuadratic(),
+ * leastSquares(), logisticRegression() or extendedRosenbrock(); dispose() frees the copied data.
+ */
+export interface Objective {
+  readonly runtime: Runtime;
+  /** Number of variables. */
+  readonly n: number;
+  /** Writes the gradient at x into g and returns f(x). */
+  evaluate(x: number, g: number): number;
+  /** d' Hessian d: the curvature the 'exact' line search divides by (quadratic objectives). */
+  curvature?(d: number): number;
+  /** Writes the dense Hessian at x (n x n row-major) at H, for 'newton'. */
+  hessian?(x: number, H: number): void;
+  /** One sweep of exact coordinate minimization with g current; returns the largest step (for 'coordinate'). */
+  coordinateSweep?(x: number, g: number): number;
+  dispose(): void;
+}
+
+/** True for the objectives of this module (as opposed to a plain fg callback). */
+export function isObjective(value: unknown): value is Objective {
+  return typeof value === "object" && value !== null && typeof (value as Objective).evaluate === "function";
+}
+
+type Values = ArrayLike<number> | Tensor;
+
+function valuesOf(values: Values): ArrayLike<number> {
+  return "data" in values && typeof values.data === "object" ? (values as Tensor).data : (values as ArrayLike<number>);
+}
+
+/**
+ * Copies each (name, values, length) into a new f64 tensor, after checking every length; a
+ * non-finite value (found by a kernel) throws ValueError and frees the copies made so far.
+ */
+function copyIn(rt: Runtime, inputs: Array<[string, Values, number]>): Tensor<"f64">[] {
+  for (const [name, values, length] of inputs) {
+    const n = valuesOf(values).length;
+    if (n !== length) throw new ShapeError(`${name} has ${n} values (expected ${length})`);
+  }
+  const copies: Tensor<"f64">[] = [];
+  for (const [name, values, length] of inputs) {
+    const data = valuesOf(values);
+    const copy = rt.fromArray(data, [length], { dtype: "f64" });
+    copies.push(copy);
+    if (!Number.isFinite(rt.kernels.f64_norm_inf(copy.ptr, length))) {
+      disposeAll(copies);
+      const i = Array.prototype.findIndex.call(data, (v: number) => !Number.isFinite(v));
+      throw new ValueError(`Invalid ${name}[${i}]: ${data[i]} (expected a finite number)`);
+    }
+  }
+  return copies;
+}
+
+/** Frees tensors that are still live (an objective's data). */
+function disposeAll(tensors: Tensor[]): void {
+  for (const t of tensors) if (!t.disposed) t.dispose();
+}
+
+/**
+ * f(x) = 1/2 x'Ax - b'x with A symmetric n x n (row-major, copied in; symmetry is the caller's
+ * promise), g = Ax - b. Supports every method and the 'exact' line search; the minimizer solves
+ * Ax = b when A is positive definite.
+ */
+export function quadratic(rt: Runtime, A: Values, b: Values): Objective {
+  const n = b.length;
+  const [a, bb] = copyIn(rt, [["A", A, n * n], ["b", b, n]]) as [Tensor<"f64">, Tensor<"f64">];
+  const scratch = rt.tensor([Math.max(n, 1)], { dtype: "f64" });
+  const k = rt.kernels;
+  return {
+    runtime: rt,
+    n,
+    evaluate: (x, g) => k.f64_quadratic_fg(x, g, a.ptr, bb.ptr, n),
+    curvature: (d) => {
+      k.f64_gemv(scratch.ptr, a.ptr, d, n, n, 1);
+      return k.f64_dot(d, scratch.ptr, n);
+    },
+    hessian: (_x, H) => k.f64_axpby(H, 1, a.ptr, 0, a.ptr, n * n),
+    coordinateSweep: (x, g) => k.f64_quadratic_coordinate_sweep(x, g, a.ptr, n),
+    dispose: () => disposeAll([a, bb, scratch]),
+  };
+}
+
+/** f(x) = 1/2 sum a_i x_i^2 - b'x, g = a * x - b (a separable quadratic, O(n) per evaluation). */
+export function diagonalQuadratic(rt: Runtime, a: Values, b: Values): Objective {
+  const n = b.length;
+  const [aa, bb] = copyIn(rt, [["a", a, n], ["b", b, n]]) as [Tensor<"f64">, Tensor<"f64">];
+  const k = rt.kernels;
+  return {
+    runtime: rt,
+    n,
+    evaluate: (x, g) => k.f64_diag_quadratic_fg(x, g, aa.ptr, bb.ptr, n),
+    curvature: (d) => k.f64_diag_dot(aa.ptr, d, d, n),
+    dispose: () => disposeAll([aa, bb]),
+  };
+}
+
+/** f(x) = 1/2 |Ax - b|^2 with A m x n (row-major), g = A'(Ax - b), Hessian A'A. */
+export function leastSquares(rt: Runtime, A: Values, b: Values, n: number): Objective {
+  checkNumber("n", n, { min: 1, integer: true });
+  const m = b.length;
+  const [a, bb] = copyIn(rt, [["A", A, m * n], ["b", b, m]]) as [Tensor<"f64">, Tensor<"f64">];
+  const r = rt.tensor([Math.max(m, 1)], { dtype: "f64" });
+  const ones = rt.tensor([Math.max(m, 1)], { dtype: "f64" }).fill(1);
+  const k = rt.kernels;
+  return {
+    runtime: rt,
+    n,
+    evaluate: (x, g) => k.f64_least_squares_fg(x, g, a.ptr, bb.ptr, r.ptr, m, n),
+    hessian: (_x, H) => k.f64_weighted_gram(H, a.ptr, ones.ptr, m, n, 0),
+    // d'A'Ad = |Ad|^2.
+    curvature: (d) => {
+      k.f64_gemv(r.ptr, a.ptr, d, m, n, 1);
+      return k.f64_dot(r.ptr, r.ptr, m);
+    },
+    dispose: () => disposeAll([a, bb, r, ones]),
+  };
+}
+
+/**
+ * L2-regularized logistic regression: f(w) = sum_i log(1 + exp(z_i)) - y_i z_i + lambda/2 |w|^2
+ * with z = A w, A m x n (row-major features), labels y_i in {0, 1}. Hessian A' diag(p (1 - p)) A +
+ * lambda I with p = sigmoid(z), so 'newton' works on it too.
+ */
+export function logisticRegression(rt: Runtime, A: Values, y: Values, n: number, lambda = 0): Objective {
+  checkNumber("n", n, { min: 1, integer: true });
+  checkNumber("lambda", lambda, { min: 0 });
+  const m = y.length;
+  const labels = valuesOf(y);
+  for (let i = 0; i < m; i++) {
+    if (labels[i] !== 0 && labels[i] !== 1) throw new ValueError(`Invalid y[${i}]: ${labels[i]} (expected 0 or 1)`);
+  }
+  const [a, yy] = copyIn(rt, [["A", A, m * n], ["y", y, m]]) as [Tensor<"f64">, Tensor<"f64">];
+  const z = rt.tensor([Math.max(m, 1)], { dtype: "f64" });
+  const k = rt.kernels;
+  return {
+    runtime: rt,
+    n,
+    evaluate: (x, g) => k.f64_logistic_fg(x, g, a.ptr, yy.ptr, z.ptr, m, n, lambda),
+    // A' diag(p (1 - p)) A + lambda I; z (scratch of fg) holds the weights meanwhile.
+    hessian: (x, H) => {
+      k.f64_logistic_weights(z.ptr, a.ptr, x, m, n);
+      k.f64_weighted_gram(H, a.ptr, z.ptr, m, n, lambda);
+    },
+    dispose: () => disposeAll([a, yy, z]),
+  };
+}
+
+/** The extended Rosenbrock function (More, Garbow & Hillstrom 1981, problem 21), n even; minimum 0 at ones. */
+export function extendedRosenbrock(rt: Runtime, n: number): Objective {
+  checkNumber("n", n, { min: 2, integer: true });
+  if (n % 2 !== 0) throw new ShapeError(`extendedRosenbrock needs an even n, got ${n}`);
+  const k = rt.kernels;
+  return { runtime: rt, n, evaluate: (x, g) => k.f64_rosenbrock_fg(x, g, n), dispose: () => {} };
+}

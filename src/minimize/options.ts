@@ -1,0 +1,220 @@
+import { ShapeError, ValueError } from "../runtime/errors";
+import type { Runtime } from "../runtime/runtime";
+import { checkNumber } from "../runtime/validate";
+import type { Objective } from "./objectives";
+
+/** The methods of {@link minimize}. */
+export type Method = "steepest" | "cg" | "bfgs" | "lbfgs" | "newton" | "coordinate";
+
+/** Line searches: exact (quadratic objectives), Armijo backtracking, More-Thuente strong Wolfe. */
+export type LineSearch = "exact" | "armijo" | "strong-wolfe";
+
+/** The beta of nonlinear conjugate gradients (Nocedal & Wright 2006, Sec. 5.2; Hager & Zhang 2005). */
+export type CGBeta =
+  | "fletcher-reeves"
+  | "polak-ribiere"
+  | "polak-ribiere+"
+  | "hestenes-stiefel"
+  | "dai-yuan"
+  | "hager-zhang";
+
+/**
+ * Why a run stopped. The first three mean convergence (`converged: true`):
+ * - 'gtol': max_i |g_i| <= gtol;
+ * - 'ftol': (f_prev - f) <= ftol max(|f_prev|, |f|, 1) (the L-BFGS-B test);
+ * - 'xtol': max_i |x_i - x_prev_i| <= xtol;
+ * and the others do not:
+ * - 'max-iter', 'max-eval', 'max-time': a budget ran out;
+ * - 'aborted': the AbortSignal fired; 'callback': onIteration returned true;
+ * - 'non-finite': f or g is NaN or infinite at the start, or every trial of a step was;
+ * - 'line-search-failed': no acceptable step along a descent direction, even after a restart
+ *   along -g (often: the gradient does not match f, or f is flat to rounding).
+ */
+export type Status =
+  | "gtol"
+  | "ftol"
+  | "xtol"
+  | "max-iter"
+  | "max-eval"
+  | "max-time"
+  | "aborted"
+  | "callback"
+  | "non-finite"
+  | "line-search-failed";
+
+/** Progress passed to `onIteration` after each iteration. */
+export interface IterationInfo {
+  /** Iterations done (1 after the first). */
+  nit: number;
+  f: number;
+  /** max_i |g_i|. */
+  gradNorm: number;
+  /** The current point: a view valid only during the callback (copy it to keep it). */
+  x: Float64Array;
+  nfev: number;
+  /** Step length of the iteration (1 for newton and coordinate sweeps). */
+  step: number;
+}
+
+/** `fg(x, g)`: write the gradient at x into g and return f(x). */
+export type FG = (x: Float64Array, g: Float64Array) => number;
+
+export interface MinimizeOptions {
+  /** Default 'lbfgs'. */
+  method?: Method;
+  /**
+   * Default 'strong-wolfe'; 'exact' needs an objective with curvature (quadratic(), diagonalQuadratic(),
+   * leastSquares()). 'newton' ignores it (Levenberg-Marquardt steps are accepted by a ratio test).
+   */
+  lineSearch?: LineSearch;
+  /** Sufficient-decrease constant c1 of Armijo and Wolfe, in (0, 1); default 1e-4. */
+  c1?: number;
+  /** Curvature constant c2 of strong Wolfe, in (c1, 1); default 0.9, and 0.4 for 'cg' and 'steepest' (scipy's CG). */
+  c2?: number;
+  /** Most f/g evaluations per line search; default 20 (scipy, L-BFGS-B maxls). */
+  maxLineSearch?: number;
+  /** Stop when max_i |g_i| <= gtol; default 1e-5 (scipy BFGS, L-BFGS-B). */
+  gtol?: number;
+  /**
+   * Stop when (f_prev - f) <= ftol max(|f_prev|, |f|, 1); default 0 (off). `LBFGSB_FTOL` (2.22e-9)
+   * is scipy L-BFGS-B's default and reproduces its stopping, which can end early in a slow valley
+   * (Wood's function: f = 7.88).
+   */
+  ftol?: number;
+  /** Stop when max_i |x_i - x_prev_i| <= xtol; default 0 (off). */
+  xtol?: number;
+  /** Most iterations; default 15000 (L-BFGS-B's maxiter). */
+  maxIter?: number;
+  /** Most evaluations of f and g; default Infinity. */
+  maxEval?: number;
+  /** Milliseconds before stopping with 'max-time'; default Infinity. */
+  maxTime?: number;
+  /** Stops the run with 'aborted' when it fires (checked before every evaluation). */
+  signal?: AbortSignal;
+  /** Called after each iteration; return true to stop with 'callback'. */
+  onIteration?: (info: IterationInfo) => boolean | void;
+  /** 'cg': the beta formula; default 'polak-ribiere+'. */
+  beta?: CGBeta;
+  /** 'cg': restart along -g every `restart` iterations; default n. */
+  restart?: number;
+  /** 'lbfgs': pairs kept; default 10 (L-BFGS-B maxcor). */
+  memory?: number;
+  /** 'newton': fills H (n x n, row-major) with the Hessian at x. An Objective may bring its own. */
+  hess?: (x: Float64Array, H: Float64Array) => void;
+  /**
+   * 'newton', when no `hess` is given: writes the Hessian-vector product Hv at x into out. The
+   * Hessian is assembled from n products with the unit vectors (one per row, H being symmetric).
+   */
+  hessp?: (x: Float64Array, v: Float64Array, out: Float64Array) => void;
+  /** Where the vectors live and which backend runs the kernels; see {@link minimize}. */
+  runtime?: Runtime;
+}
+
+/** Options with every default filled in, after validation. */
+export interface Resolved {
+  method: Method;
+  lineSearch: LineSearch;
+  c1: number;
+  c2: number;
+  maxLineSearch: number;
+  gtol: number;
+  ftol: number;
+  xtol: number;
+  maxIter: number;
+  maxEval: number;
+  maxTime: number;
+  signal: AbortSignal | undefined;
+  onIteration: ((info: IterationInfo) => boolean | void) | undefined;
+  beta: CGBeta;
+  restart: number;
+  memory: number;
+  hess: ((x: Float64Array, H: Float64Array) => void) | undefined;
+  hessp: ((x: Float64Array, v: Float64Array, out: Float64Array) => void) | undefined;
+}
+
+/** scipy L-BFGS-B's default ftol, factr = 1e7 times machine epsilon: pass it as `ftol` to stop as scipy does. */
+export const LBFGSB_FTOL = 1e7 * Number.EPSILON;
+
+const METHODS: readonly Method[] = ["steepest", "cg", "bfgs", "lbfgs", "newton", "coordinate"];
+const LINE_SEARCHES: readonly LineSearch[] = ["exact", "armijo", "strong-wolfe"];
+const BETAS: readonly CGBeta[] = [
+  "fletcher-reeves",
+  "polak-ribiere",
+  "polak-ribiere+",
+  "hestenes-stiefel",
+  "dai-yuan",
+  "hager-zhang",
+];
+const KNOWN = new Set([
+  "method", "lineSearch", "c1", "c2", "maxLineSearch", "gtol", "ftol", "xtol", "maxIter", "maxEval",
+  "maxTime", "signal", "onIteration", "beta", "restart", "memory", "hess", "hessp", "runtime",
+]);
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) {
+    throw new ValueError(`Invalid ${name}: ${String(value)} (expected one of ${allowed.map((a) => `'${a}'`).join(", ")})`);
+  }
+  return value as T;
+}
+
+/** Validates every option (throwing ValueError before anything runs) and fills in defaults. */
+export function resolveOptions(options: MinimizeOptions, n: number, objective: Objective | null): Resolved {
+  if (options === null || typeof options !== "object") throw new ValueError(`Invalid options: ${String(options)} (expected an object)`);
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new ValueError(`Invalid option: ${key} (expected one of ${[...KNOWN].join(", ")})`);
+  }
+  const method = oneOf("method", options.method ?? "lbfgs", METHODS);
+  const lineSearch = oneOf("lineSearch", options.lineSearch ?? "strong-wolfe", LINE_SEARCHES);
+  if (lineSearch === "exact" && !objective?.curvature && method !== "newton") {
+    throw new ValueError(
+      "Invalid lineSearch: exact (expected an objective with curvature: quadratic(), diagonalQuadratic() or leastSquares())",
+    );
+  }
+  const c1 = checkNumber("c1", options.c1 ?? 1e-4, { above: 0, below: 1 });
+  const c2 = checkNumber("c2", options.c2 ?? (method === "cg" || method === "steepest" ? 0.4 : 0.9), { above: c1, below: 1 });
+  const maxEval = options.maxEval ?? Infinity;
+  if (maxEval !== Infinity) checkNumber("maxEval", maxEval, { min: 1, integer: true });
+  const maxTime = options.maxTime ?? Infinity;
+  if (maxTime !== Infinity) checkNumber("maxTime", maxTime, { min: 0 });
+  if (options.signal !== undefined && !(typeof options.signal === "object" && options.signal !== null && "aborted" in options.signal)) {
+    throw new ValueError(`Invalid signal: ${String(options.signal)} (expected an AbortSignal)`);
+  }
+  if (options.onIteration !== undefined && typeof options.onIteration !== "function") {
+    throw new ValueError(`Invalid onIteration: ${String(options.onIteration)} (expected a function)`);
+  }
+  if (options.hess !== undefined && typeof options.hess !== "function") {
+    throw new ValueError(`Invalid hess: ${String(options.hess)} (expected a function (x, H) => void)`);
+  }
+  if (options.hessp !== undefined && typeof options.hessp !== "function") {
+    throw new ValueError(`Invalid hessp: ${String(options.hessp)} (expected a function (x, v, out) => void)`);
+  }
+  if (method === "newton" && !options.hess && !options.hessp && !objective?.hessian) {
+    throw new ValueError("Invalid method: newton (expected a hess(x, H) or hessp(x, v, out) option, or an objective with a Hessian)");
+  }
+  if (method === "newton" && n > 20000) {
+    throw new ShapeError(`newton keeps a dense n x n Hessian; n = ${n} is too large (at most 20000)`);
+  }
+  if (method === "bfgs" && n > 20000) {
+    throw new ShapeError(`bfgs keeps a dense n x n inverse Hessian; n = ${n} is too large (use 'lbfgs')`);
+  }
+  return {
+    method,
+    lineSearch,
+    c1,
+    c2,
+    maxLineSearch: checkNumber("maxLineSearch", options.maxLineSearch ?? 20, { min: 1, integer: true }),
+    gtol: checkNumber("gtol", options.gtol ?? 1e-5, { min: 0 }),
+    ftol: checkNumber("ftol", options.ftol ?? 0, { min: 0, below: 1 }),
+    xtol: checkNumber("xtol", options.xtol ?? 0, { min: 0 }),
+    maxIter: checkNumber("maxIter", options.maxIter ?? 15000, { min: 0, integer: true }),
+    maxEval,
+    maxTime,
+    signal: options.signal,
+    onIteration: options.onIteration,
+    beta: oneOf("beta", options.beta ?? "polak-ribiere+", BETAS),
+    restart: checkNumber("restart", options.restart ?? Math.max(n, 1), { min: 1, integer: true }),
+    memory: checkNumber("memory", options.memory ?? 10, { min: 1, max: 1000, integer: true }),
+    hess: options.hess,
+    hessp: options.hessp,
+  };
+}

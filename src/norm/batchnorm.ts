@@ -1,0 +1,194 @@
+import { ShapeError, ValueError } from "../runtime/errors";
+import type { Runtime } from "../runtime/runtime";
+import type { DType, FloatDType, Tensor } from "../runtime/tensor";
+import { checkNumber } from "../runtime/validate";
+import { NormModule, checkBoolean, checkTraining, type ForwardOptions, type NormOptions } from "./module";
+
+/**
+ * Whose running-statistics rule to follow.
+ * - 'pytorch' (torch.nn.BatchNorm*d): running <- (1 - momentum) running + momentum batch,
+ *   momentum 0.1 by default (or null: the cumulative average over the batches seen), the
+ *   running variance stores the unbiased batch variance (times M / (M - 1)); eps 1e-5.
+ * - 'keras' (tf.keras / TensorFlow.js layers.batchNormalization): running <- momentum
+ *   running + (1 - momentum) batch, momentum 0.99 by default, the running variance stores
+ *   the biased batch variance; epsilon 1e-3.
+ * Both normalize a training batch by its biased variance.
+ */
+export type BatchNormConvention = "pytorch" | "keras";
+
+export interface BatchNormOptions<D extends FloatDType = "f32"> extends NormOptions<D> {
+  /** Default 'pytorch'. Sets the defaults of momentum and eps and the running-variance rule. */
+  convention?: BatchNormConvention;
+  /**
+   * Weight of the running statistics' update, in the convention's sense: PyTorch weights
+   * the new batch (default 0.1; null for a cumulative average), Keras the old value (0.99).
+   */
+  momentum?: number | null;
+  /** Keep running mean and variance for evaluation; default true. Without them evaluation uses batch statistics. */
+  trackRunningStats?: boolean;
+}
+
+/**
+ * Rows of C f64 in the statistics buffer the batch-norm kernels take: mean, biased
+ * variance and invstd (written by the forward, read by the backward), then kernel scratch.
+ */
+export const BATCH_NORM_STATS_ROWS = 9;
+
+/** Defaults per convention (PyTorch 2.x docs of BatchNorm2d; tfjs-layers 4.22 BatchNormalization). */
+export const BATCH_NORM_DEFAULTS: Readonly<Record<BatchNormConvention, { momentum: number; eps: number }>> = {
+  pytorch: { momentum: 0.1, eps: 1e-5 },
+  keras: { momentum: 0.99, eps: 1e-3 },
+};
+
+/**
+ * Batch normalization, Goodfellow et al. (2016) section 8.7.1 (Ioffe & Szegedy, 2015), for
+ * inputs (N, C) or (N, C, d1, d2, ...) such as NCHW images: per channel c, over the
+ * M = N * d1 * d2 * ... values of the batch,
+ *
+ *   mean = (1/M) sum x,   var = (1/M) sum (x - mean)^2   (biased)
+ *   y = gamma (x - mean) / sqrt(var + eps) + beta
+ *
+ * backward(dy) returns dx by the closed form dx = gamma invstd (dy - mean(dy) - xhat
+ * mean(dy xhat)) and accumulates dgamma = sum dy xhat, dbeta = sum dy into gamma.grad and
+ * beta.grad. In evaluation mode (with running statistics) the statistics are constants and
+ * dx = gamma dy / sqrt(runningVar + eps).
+ *
+ * forward() and backward() return module-owned tensors, reused by the next call (see
+ * {@link NormModule}). Training with M = 1 throws: the batch variance of one value is
+ * undefined.
+ *
+ * @example
+ * const bn = new BatchNorm(rt, 64);                      // PyTorch conventions
+ * const opt = new Adam(rt, bn.parameters(), { lr: 1e-3 });
+ * const y = bn.forward(x, { training: true });          // x: [N, 64, H, W]
+ * const dx = bn.backward(dy);                           // gamma.grad, beta.grad += ...
+ * opt.step();
+ */
+export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
+  readonly convention: BatchNormConvention;
+  /** Momentum in the convention's sense; null = cumulative average (PyTorch only). */
+  readonly momentum: number | null;
+  /** Running mean and variance (init 0 and 1); null when not tracked. */
+  readonly runningMean: Tensor<D> | null;
+  readonly runningVar: Tensor<D> | null;
+  /** Training batches folded into the running statistics. */
+  numBatchesTracked = 0;
+
+  private readonly stats: Tensor<"f64">;
+  /** Whether the last forward normalized with batch statistics (backward needs to know). */
+  private batchStats = true;
+
+  constructor(runtime: Runtime, readonly numChannels: number, options: BatchNormOptions<D> = {}) {
+    checkNumber("numChannels", numChannels, { integer: true, min: 1 });
+    const convention = options.convention ?? "pytorch";
+    if (convention !== "pytorch" && convention !== "keras") {
+      throw new ValueError(`Invalid convention: ${String(convention)} (expected 'pytorch' or 'keras')`);
+    }
+    const defaults = BATCH_NORM_DEFAULTS[convention];
+    const momentum = options.momentum === undefined ? defaults.momentum : options.momentum;
+    if (momentum === null) {
+      if (convention !== "pytorch") throw new ValueError("Invalid momentum: null (the cumulative average is a PyTorch option)");
+    } else {
+      checkNumber("momentum", momentum, { min: 0, max: 1 });
+    }
+    const track = checkBoolean("trackRunningStats", options.trackRunningStats ?? true);
+    super(runtime, [numChannels], options, defaults.eps);
+    this.convention = convention;
+    this.momentum = momentum;
+    this.runningMean = track ? runtime.tensor([numChannels], { dtype: this.dtype }) : null;
+    this.runningVar = track ? runtime.fromArray(new Array<number>(numChannels).fill(1), [numChannels], { dtype: this.dtype }) : null;
+    this.stats = runtime.tensor([BATCH_NORM_STATS_ROWS, numChannels], { dtype: "f64" });
+  }
+
+  /**
+   * Normalizes x ([N, C, ...]). training: batch statistics, and the running statistics
+   * (when tracked) take one update step. Otherwise the running statistics, or batch
+   * statistics when they are not tracked. Returns a module-owned tensor shaped like x.
+   */
+  forward(x: Tensor<D>, options: ForwardOptions): Tensor<D> {
+    this.assertUsable();
+    const training = checkTraining(options);
+    const input = this.checkInput("x", x, 2);
+    const [N, C, S] = this.dims(input);
+    const useBatch = training || this.runningMean === null;
+    if (useBatch && N * S <= 1) {
+      throw new ValueError(
+        `BatchNorm expected more than 1 value per channel ${training ? "when training" : "(no running statistics)"}, ` +
+          `got input shape [${input.shape.join(", ")}]: the variance of one value is undefined`,
+      );
+    }
+    const y = this.buffer("output", input.shape, this.dtype);
+    const k = this.runtime.kernels;
+    const eps = this.eps;
+    if (useBatch) {
+      k[`${this.dtype}_batchnorm_forward`](input.ptr, y.ptr, this.scale.ptr, this.shift.ptr, this.stats.ptr, N, C, S, eps);
+      if (training && this.runningMean && this.runningVar) this.updateRunning(N * S);
+    } else {
+      k[`${this.dtype}_batchnorm_forward_eval`](
+        input.ptr, y.ptr, this.scale.ptr, this.shift.ptr, this.runningMean!.ptr, this.runningVar!.ptr, this.stats.ptr, N, C, S, eps,
+      );
+    }
+    this.input = input;
+    this.batchStats = useBatch;
+    return y;
+  }
+
+  /**
+   * Gradient of the last forward(): returns dx (module-owned, shaped like x) and adds
+   * dgamma, dbeta to gamma.grad, beta.grad.
+   */
+  backward(dy: Tensor<D>): Tensor<D> {
+    const { x, dy: grad } = this.checkGradient(dy);
+    const [N, C, S] = this.dims(x);
+    const dx = this.buffer("inputGrad", x.shape, this.dtype);
+    this.runtime.kernels[`${this.dtype}_batchnorm_backward`](
+      x.ptr, grad.ptr, dx.ptr, this.scale.ptr, this.stats.ptr, this.scaleGrad.ptr, this.shiftGrad.ptr, N, C, S, this.batchStats ? 1 : 0,
+    );
+    return dx;
+  }
+
+  /** Batch mean and biased variance of the last forward (running statistics in evaluation), as plain arrays. */
+  lastStatistics(): { mean: number[]; variance: number[] } {
+    this.assertUsable();
+    const C = this.numChannels;
+    const s = this.stats.data;
+    return { mean: Array.from(s.subarray(0, C)), variance: Array.from(s.subarray(C, 2 * C)) };
+  }
+
+  /** Sets the running statistics back to mean 0, variance 1 and the batch count to 0. */
+  resetRunningStats(): void {
+    this.assertUsable();
+    this.runningMean?.fill(0);
+    this.runningVar?.fill(1);
+    this.numBatchesTracked = 0;
+  }
+
+  protected override ownedExtras(): Tensor[] {
+    return [this.stats, ...(this.runningMean ? [this.runningMean] : []), ...(this.runningVar ? [this.runningVar] : [])];
+  }
+
+  private updateRunning(M: number): void {
+    this.numBatchesTracked += 1;
+    let keep: number;
+    let take: number;
+    if (this.convention === "keras") [keep, take] = [this.momentum!, 1 - this.momentum!];
+    else {
+      take = this.momentum ?? 1 / this.numBatchesTracked;
+      keep = 1 - take;
+    }
+    const varScale = this.convention === "pytorch" ? M / (M - 1) : 1;
+    this.runtime.kernels[`${this.dtype}_batchnorm_update_running`](
+      this.runningMean!.ptr, this.runningVar!.ptr, this.stats.ptr, this.numChannels, keep, take, varScale,
+    );
+  }
+
+  /** (N, C, S) of an input, after checking its channel dimension. */
+  private dims(x: Tensor<D>): [number, number, number] {
+    const [N, C] = x.shape as [number, number];
+    if (C !== this.numChannels) {
+      throw new ShapeError(`Invalid x: ${x.describe()} (expected ${this.numChannels} channels in dimension 1)`);
+    }
+    const S = x.shape.slice(2).reduce((a, b) => a * b, 1);
+    return [N, C, S];
+  }
+}

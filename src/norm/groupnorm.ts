@@ -1,0 +1,151 @@
+import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
+import type { Runtime } from "../runtime/runtime";
+import type { DType, FloatDType, Tensor } from "../runtime/tensor";
+import { checkNumber } from "../runtime/validate";
+import { NormModule, checkTraining, type ForwardOptions, type NormOptions } from "./module";
+
+/** How an input splits into R = N * G rows of Cg channels of S elements each. */
+interface RowLayout {
+  N: number;
+  G: number;
+  Cg: number;
+  S: number;
+}
+
+/**
+ * The normalizations that take statistics per sample rather than per batch: each row
+ * (sample n, group g) of L = Cg * S elements is normalized by its own mean and biased
+ * variance, then scaled and shifted per channel:
+ *
+ *   y = gamma[ch] (x - mean_row) / sqrt(var_row + eps) + beta[ch]
+ *
+ * Training and evaluation compute the same thing (no running statistics), so forward()'s
+ * options are optional. backward(dy) returns dx and accumulates dgamma, dbeta. One kernel
+ * pair (`<dtype>_groupnorm_forward/backward`) serves LayerNorm, InstanceNorm and GroupNorm;
+ * they differ only in how the input splits into rows. Outputs are module-owned, as for
+ * every {@link NormModule}.
+ */
+export abstract class RowNorm<D extends FloatDType = "f32"> extends NormModule<D> {
+  /** Normalizes x; returns a module-owned tensor shaped like x. */
+  forward(x: Tensor<D>, options?: ForwardOptions): Tensor<D> {
+    this.assertUsable();
+    if (options !== undefined) checkTraining(options);
+    const input = this.checkInput("x", x, 1);
+    const { N, G, Cg, S } = this.layout(input);
+    const y = this.buffer("output", input.shape, this.dtype);
+    const stats = this.buffer("stats", [groupNormStatsLength(N, G, Cg)], "f64");
+    this.runtime.kernels[`${this.dtype}_groupnorm_forward`](input.ptr, y.ptr, this.scale.ptr, this.shift.ptr, stats.ptr, N, G, Cg, S, this.eps);
+    this.input = input;
+    return y;
+  }
+
+  /** Gradient of the last forward(): returns dx (module-owned) and adds dgamma, dbeta to the Params' grads. */
+  backward(dy: Tensor<D>): Tensor<D> {
+    const { x, dy: grad } = this.checkGradient(dy);
+    const { N, G, Cg, S } = this.layout(x);
+    const stats = this.existingBuffer("stats");
+    if (stats === null) {
+      throw new DisposedError(
+        `${this.constructor.name}.backward(): the statistics of forward() were freed (by the end of the rt.scope it ran in); run forward() again`,
+      );
+    }
+    const dx = this.buffer("inputGrad", x.shape, this.dtype);
+    this.runtime.kernels[`${this.dtype}_groupnorm_backward`](
+      x.ptr, grad.ptr, dx.ptr, this.scale.ptr, stats.ptr, this.scaleGrad.ptr, this.shiftGrad.ptr, N, G, Cg, S,
+    );
+    return dx;
+  }
+
+  /** The split of x into rows, after checking x's shape against the module. */
+  protected abstract layout(x: Tensor<D>): RowLayout;
+}
+
+/**
+ * f64 entries of the statistics buffer the group-norm kernels take for N samples of G groups
+ * of Cg channels: mean, biased variance and invstd per row (3 N G), then backward scratch (4 G Cg).
+ */
+export function groupNormStatsLength(N: number, G: number, Cg: number): number {
+  return 3 * N * G + 4 * G * Cg;
+}
+
+/** (N, C, S) of an input [N, C, d1, ...] whose channel dimension must be C. */
+function channelsFirst(x: Tensor, C: number, owner: string): { N: number; S: number } {
+  if (x.shape.length < 2 || x.shape[1] !== C) {
+    throw new ShapeError(`Invalid x for ${owner}: ${x.describe()} (expected [N, ${C}, ...])`);
+  }
+  return { N: x.shape[0]!, S: x.shape.slice(2).reduce((a, b) => a * b, 1) };
+}
+
+/**
+ * Layer normalization (Ba, Kiros & Hinton, 2016): each sample normalized over its trailing
+ * `normalizedShape` features, with gamma and beta of that shape (PyTorch's
+ * `elementwise_affine`, here `affine`). eps defaults to 1e-5 (PyTorch; Keras uses 1e-3).
+ *
+ * @example
+ * const ln = new LayerNorm(rt, 512);
+ * const y = ln.forward(x);          // x: [batch, tokens, 512]
+ */
+export class LayerNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
+  readonly normalizedShape: readonly number[];
+
+  constructor(runtime: Runtime, normalizedShape: number | readonly number[], options: NormOptions<D> = {}) {
+    const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+    if (!Array.isArray(shape) || shape.length === 0) {
+      throw new ValueError(`Invalid normalizedShape: ${String(normalizedShape)} (expected a size or a non-empty list of sizes)`);
+    }
+    shape.forEach((d) => checkNumber("normalizedShape", d, { integer: true, min: 1 }));
+    super(runtime, shape, options, 1e-5);
+    this.normalizedShape = shape;
+  }
+
+  protected layout(x: Tensor<D>): RowLayout {
+    const k = this.normalizedShape.length;
+    const tail = x.shape.slice(x.shape.length - k);
+    if (x.shape.length < k || tail.some((d, i) => d !== this.normalizedShape[i])) {
+      throw new ShapeError(`Invalid x for LayerNorm: ${x.describe()} (expected trailing dimensions [${this.normalizedShape.join(", ")}])`);
+    }
+    const D = this.scale.length;
+    return { N: x.length / D, G: 1, Cg: D, S: 1 };
+  }
+}
+
+/**
+ * Group normalization (Wu & He, 2018): the C channels of each sample split into numGroups
+ * groups of C / numGroups channels, each group normalized over its channels and spatial
+ * positions; gamma and beta per channel. eps 1e-5, affine by default (PyTorch).
+ */
+export class GroupNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
+  constructor(runtime: Runtime, readonly numGroups: number, readonly numChannels: number, options: NormOptions<D> = {}) {
+    checkNumber("numGroups", numGroups, { integer: true, min: 1 });
+    checkNumber("numChannels", numChannels, { integer: true, min: 1 });
+    if (numChannels % numGroups !== 0) {
+      throw new ValueError(`Invalid numGroups: ${numGroups} (expected a divisor of numChannels = ${numChannels})`);
+    }
+    super(runtime, [numChannels], options, 1e-5);
+  }
+
+  protected layout(x: Tensor<D>): RowLayout {
+    const { N, S } = channelsFirst(x, this.numChannels, "GroupNorm");
+    return { N, G: this.numGroups, Cg: this.numChannels / this.numGroups, S };
+  }
+}
+
+/**
+ * Instance normalization (Ulyanov, Vedaldi & Lempitsky, 2016): each channel of each sample
+ * normalized over its spatial positions. Like PyTorch: affine false by default, eps 1e-5,
+ * no running statistics, and more than one spatial element required.
+ */
+export class InstanceNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
+  constructor(runtime: Runtime, readonly numChannels: number, options: NormOptions<D> = {}) {
+    checkNumber("numChannels", numChannels, { integer: true, min: 1 });
+    super(runtime, [numChannels], { ...options, affine: options.affine ?? false }, 1e-5);
+  }
+
+  protected layout(x: Tensor<D>): RowLayout {
+    const { N, S } = channelsFirst(x, this.numChannels, "InstanceNorm");
+    if (S <= 1) {
+      throw new ValueError(`InstanceNorm expected more than 1 spatial element per channel, got input shape [${x.shape.join(", ")}]`);
+    }
+    return { N, G: this.numChannels, Cg: 1, S };
+  }
+}

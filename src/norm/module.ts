@@ -1,0 +1,178 @@
+import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
+import { Param, Tensor, type DType, FloatDType } from "../runtime/tensor";
+import type { Runtime } from "../runtime/runtime";
+import { checkNumber } from "../runtime/validate";
+
+/** Options every normalization module shares. */
+export interface NormOptions<D extends FloatDType = "f32"> {
+  /** Added to the variance inside the square root. */
+  eps?: number;
+  /**
+   * Learnable per-channel gamma (scale, init 1) and beta (shift, init 0) as Params that plug
+   * into the optimizers. Without them the output is the plain normalized input.
+   */
+  affine?: boolean;
+  /** Element type of the input, output and parameters; default 'f32' (the optimizers take f32). */
+  dtype?: D;
+}
+
+/** Per-call options of forward(). */
+export interface ForwardOptions {
+  /** Training mode: batch statistics (and running-stat updates where the module keeps them). */
+  training: boolean;
+}
+
+/**
+ * What the normalization modules share: gamma/beta (Params when affine, constant ones and
+ * zeros otherwise, so the kernels never branch), the input kept for backward, and the
+ * module-owned output buffers.
+ *
+ * Ownership: forward() and backward() return tensors that belong to the module and are
+ * reused by its next forward() / backward() of the same shape; read them (or copy them)
+ * before that, and do not dispose them (if you do, or a `rt.scope` you allocated them in
+ * ends, the module allocates new ones). dispose() frees everything the module holds,
+ * including its Params. The input passed to forward() is read again by backward(): do not
+ * change or dispose it in between.
+ */
+export abstract class NormModule<D extends FloatDType = "f32"> {
+  /** Learnable scale, one per channel (feature for LayerNorm); null when not affine. */
+  readonly gamma: Param<D> | null;
+  /** Learnable shift; null when not affine. */
+  readonly beta: Param<D> | null;
+  readonly dtype: D;
+  readonly eps: number;
+
+  /** Tensors the kernels read as gamma/beta and accumulate into as their gradients. */
+  protected readonly scale: Tensor<D>;
+  protected readonly shift: Tensor<D>;
+  protected readonly scaleGrad: Tensor<D>;
+  protected readonly shiftGrad: Tensor<D>;
+
+  /** The input of the last forward(), read again by backward(). */
+  protected input: Tensor<D> | null = null;
+  private readonly owned = new Map<string, Tensor>();
+  private disposedModule = false;
+
+  protected constructor(
+    readonly runtime: Runtime,
+    paramShape: readonly number[],
+    options: NormOptions<D>,
+    defaultEps: number,
+  ) {
+    this.dtype = (options.dtype ?? "f32") as D;
+    if (this.dtype !== "f32" && this.dtype !== "f64") {
+      throw new ValueError(`Invalid dtype: ${String(this.dtype)} (expected 'f32' or 'f64')`);
+    }
+    this.eps = checkEps(options.eps ?? defaultEps);
+    const affine = checkBoolean("affine", options.affine ?? true);
+    const count = paramShape.reduce((a, b) => a * b, 1);
+    const ones = new Array<number>(count).fill(1);
+    if (affine) {
+      this.gamma = runtime.param(paramShape, { dtype: this.dtype, values: ones });
+      this.beta = runtime.param(paramShape, { dtype: this.dtype });
+      [this.scale, this.shift, this.scaleGrad, this.shiftGrad] = [this.gamma, this.beta, this.gamma.grad, this.beta.grad];
+    } else {
+      this.gamma = null;
+      this.beta = null;
+      this.scale = runtime.fromArray(ones, paramShape, { dtype: this.dtype });
+      this.shift = runtime.tensor(paramShape, { dtype: this.dtype });
+      this.scaleGrad = runtime.tensor(paramShape, { dtype: this.dtype });
+      this.shiftGrad = runtime.tensor(paramShape, { dtype: this.dtype });
+    }
+  }
+
+  /** The learnable Params ([gamma, beta], or [] when not affine), for an optimizer. */
+  parameters(): Param<D>[] {
+    return this.gamma && this.beta ? [this.gamma, this.beta] : [];
+  }
+
+  /** Frees the parameters, running statistics and every buffer the module owns. Idempotent. */
+  dispose(): void {
+    if (this.disposedModule) return;
+    this.disposedModule = true;
+    for (const t of [this.scale, this.shift, this.scaleGrad, this.shiftGrad, ...this.owned.values(), ...this.ownedExtras()]) {
+      if (!t.disposed) t.dispose();
+    }
+    this.owned.clear();
+    this.input = null;
+  }
+
+  get disposed(): boolean {
+    return this.disposedModule;
+  }
+
+  /** Tensors a subclass owns besides the shared ones (running statistics, ...). */
+  protected ownedExtras(): Tensor[] {
+    return [];
+  }
+
+  /** Throws unless this module and its parameters are usable. */
+  protected assertUsable(): void {
+    if (this.disposedModule) throw new DisposedError(`${this.constructor.name} was used after dispose()`);
+    for (const t of [this.scale, this.shift, this.scaleGrad, this.shiftGrad, ...this.ownedExtras()]) {
+      if (t.disposed) throw new DisposedError(`${this.constructor.name}: ${t.describe()} was disposed`);
+    }
+  }
+
+  /** Checks that x is a live tensor of this runtime and dtype, of rank >= minRank. */
+  protected checkInput(name: string, x: unknown, minRank: number): Tensor<D> {
+    if (!(x instanceof Tensor)) throw new ValueError(`Invalid ${name}: ${String(x)} (expected a Tensor)`);
+    x.assertLive();
+    if (x.runtime !== this.runtime) throw new ValueError(`Invalid ${name}: ${x.describe()} belongs to another runtime`);
+    if (x.dtype !== this.dtype) throw new ShapeError(`Invalid ${name}: ${x.describe()} (expected dtype '${this.dtype}')`);
+    if (x.shape.length < minRank) {
+      throw new ShapeError(`Invalid ${name}: ${x.describe()} (expected at least ${minRank} dimensions)`);
+    }
+    return x as Tensor<D>;
+  }
+
+  /** Checks dy against the input of the last forward() and returns that input. */
+  protected checkGradient(dy: unknown): { x: Tensor<D>; dy: Tensor<D> } {
+    this.assertUsable();
+    const x = this.input;
+    if (x === null) throw new ValueError(`${this.constructor.name}.backward() needs a forward() first`);
+    if (x.disposed) throw new DisposedError(`${this.constructor.name}.backward(): the input of forward() was disposed`);
+    const grad = this.checkInput("dy", dy, 1);
+    if (grad.shape.length !== x.shape.length || grad.shape.some((d, i) => d !== x.shape[i])) {
+      throw new ShapeError(`Invalid dy: ${grad.describe()} (expected the forward input's shape [${x.shape.join(", ")}])`);
+    }
+    return { x, dy: grad };
+  }
+
+  /** The live module-owned buffer named `name`, or null if it was never made or has been freed. */
+  protected existingBuffer(name: string): Tensor | null {
+    const have = this.owned.get(name);
+    return have && !have.disposed ? have : null;
+  }
+
+  /** A module-owned buffer named `name`, reused while its shape and dtype stay the same. */
+  protected buffer<E extends DType>(name: string, shape: readonly number[], dtype: E): Tensor<E> {
+    const have = this.owned.get(name);
+    if (have && !have.disposed && have.dtype === dtype && sameShape(have.shape, shape)) return have as Tensor<E>;
+    if (have && !have.disposed) have.dispose();
+    const fresh = this.runtime.tensor(shape, { dtype });
+    this.owned.set(name, fresh);
+    return fresh;
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+export function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") throw new ValueError(`Invalid ${name}: ${String(value)} (expected true or false)`);
+  return value;
+}
+
+function checkEps(value: unknown): number {
+  return checkNumber("eps", value, { above: 0 });
+}
+
+/** Reads { training } from forward()'s options. */
+export function checkTraining(options: unknown): boolean {
+  if (options === null || typeof options !== "object") {
+    throw new ValueError(`Invalid forward options: ${String(options)} (expected { training: boolean })`);
+  }
+  return checkBoolean("training", (options as { training?: unknown }).training);
+}
