@@ -95,9 +95,10 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
     super(runtime, [numChannels], options, defaults.eps);
     this.convention = convention;
     this.momentum = momentum;
-    this.runningMean = track ? runtime.tensor([numChannels], { dtype: this.dtype }) : null;
-    this.runningVar = track ? runtime.fromArray(new Array<number>(numChannels).fill(1), [numChannels], { dtype: this.dtype }) : null;
-    this.stats = runtime.tensor([BATCH_NORM_STATS_ROWS, numChannels], { dtype: "f64" });
+    // The module owns its statistics: they outlive any scope it is made in; dispose() frees them.
+    this.runningMean = track ? runtime.keep(runtime.tensor([numChannels], { dtype: this.dtype })) : null;
+    this.runningVar = track ? runtime.keep(runtime.fromArray(new Array<number>(numChannels).fill(1), [numChannels], { dtype: this.dtype })) : null;
+    this.stats = runtime.keep(runtime.tensor([BATCH_NORM_STATS_ROWS, numChannels], { dtype: "f64" }));
   }
 
   /**

@@ -67,17 +67,21 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
     const affine = checkBoolean("affine", options.affine ?? true);
     const count = paramShape.reduce((a, b) => a * b, 1);
     const ones = new Array<number>(count).fill(1);
+    // The module owns its parameters and buffers (rt.keep): they outlive any scope it is made
+    // or run in, and dispose() frees them.
     if (affine) {
-      this.gamma = runtime.param(paramShape, { dtype: this.dtype, values: ones });
-      this.beta = runtime.param(paramShape, { dtype: this.dtype });
+      this.gamma = runtime.keep(runtime.param(paramShape, { dtype: this.dtype, values: ones }));
+      this.beta = runtime.keep(runtime.param(paramShape, { dtype: this.dtype }));
       [this.scale, this.shift, this.scaleGrad, this.shiftGrad] = [this.gamma, this.beta, this.gamma.grad, this.beta.grad];
     } else {
       this.gamma = null;
       this.beta = null;
-      this.scale = runtime.fromArray(ones, paramShape, { dtype: this.dtype });
-      this.shift = runtime.tensor(paramShape, { dtype: this.dtype });
-      this.scaleGrad = runtime.tensor(paramShape, { dtype: this.dtype });
-      this.shiftGrad = runtime.tensor(paramShape, { dtype: this.dtype });
+      [this.scale, this.shift, this.scaleGrad, this.shiftGrad] = runtime.keep([
+        runtime.fromArray(ones, paramShape, { dtype: this.dtype }),
+        runtime.tensor(paramShape, { dtype: this.dtype }),
+        runtime.tensor(paramShape, { dtype: this.dtype }),
+        runtime.tensor(paramShape, { dtype: this.dtype }),
+      ]);
     }
   }
 
@@ -150,7 +154,7 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
     const have = this.owned.get(name);
     if (have && !have.disposed && have.dtype === dtype && sameShape(have.shape, shape)) return have as Tensor<E>;
     if (have && !have.disposed) have.dispose();
-    const fresh = this.runtime.tensor(shape, { dtype });
+    const fresh = this.runtime.keep(this.runtime.tensor(shape, { dtype }));
     this.owned.set(name, fresh);
     return fresh;
   }
