@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { initSync } from "../runtime/init";
 import { lineChart } from "../plot/svg";
-import { DATASETS, OPTIMIZERS, train, type EpochReport, type TrainResult } from "../demo/train";
+import { DATASETS, NORMS, OPTIMIZERS, train, type EpochReport, type TrainResult } from "../demo/train";
 import { describeFlags, parseFlags, type FlagSpec } from "./args";
 
 export const TRAIN_FLAGS = {
@@ -14,6 +14,7 @@ export const TRAIN_FLAGS = {
   epochs: { type: "number", default: 10, min: 1, max: 1000, integer: true, help: "passes over the training set" },
   batch: { type: "number", default: 128, min: 1, max: 65536, integer: true, help: "minibatch size" },
   hidden: { type: "number", default: 512, min: 1, max: 8192, integer: true, help: "width of the two hidden layers" },
+  norm: { type: "choice", choices: NORMS, default: "batch", help: "normalization before each hidden ReLU" },
   samples: { type: "number", default: 10000, min: 100, max: 1e6, integer: true, help: "examples generated (80% train, 20% test)" },
   seed: { type: "number", default: 1, min: 0, integer: true, help: "seed of data, initialization and shuffling" },
   backend: { type: "choice", choices: ["wasm", "js"] as const, default: "wasm", help: "kernel backend" },
@@ -21,7 +22,7 @@ export const TRAIN_FLAGS = {
   json: { type: "boolean", help: "print one JSON object (history and summary) instead of text" },
 } satisfies FlagSpec;
 
-export const TRAIN_HELP = `descend train [flags]\n\nTrains an MLP (two hidden ReLU layers) on an embedded dataset.\n\n${describeFlags(TRAIN_FLAGS)}`;
+export const TRAIN_HELP = `descend train [flags]\n\nTrains an MLP (two hidden layers: Linear, BatchNorm, ReLU) on an embedded dataset.\n\n${describeFlags(TRAIN_FLAGS)}`;
 
 /** A one-line progress bar, redrawn in place on a terminal. */
 function progressBar(step: number, total: number, loss: number): string {

@@ -14,8 +14,11 @@ import type { Runtime } from "../runtime/runtime";
 import type { Tensor } from "../runtime/tensor";
 import { glorotUniform, heUniform } from "../init/initializers";
 import { Minibatches } from "../init/minibatch";
+import { BatchNorm } from "../norm/batchnorm";
+import { LayerNorm } from "../norm/groupnorm";
 
 export const DATASETS = ["glyphs", "spirals"] as const;
+export const NORMS = ["batch", "layer", "none"] as const;
 export const OPTIMIZERS = ["adam", "sgd"] as const;
 
 export interface TrainOptions {
@@ -28,6 +31,8 @@ export interface TrainOptions {
   seed: number;
   /** Examples generated for the dataset (train + test). */
   samples: number;
+  /** Normalization after each hidden Linear layer (before its ReLU); default 'batch'. */
+  norm?: (typeof NORMS)[number];
 }
 
 export interface EpochReport {
@@ -53,15 +58,23 @@ export function makeDataset(options: Pick<TrainOptions, "dataset" | "seed" | "sa
   return split(data, 0.2);
 }
 
-/** features -> hidden -> ReLU -> hidden -> ReLU -> classes. */
-export function makeModel(rt: Runtime, features: number, hidden: number, classes: number, seed: number): Sequential {
-  const layers: Layer[] = [
-    new Linear(rt, features, hidden, { relu: true, init: heUniform(), seed: seed + 1 }),
-    new Linear(rt, hidden, hidden, { init: heUniform(), seed: seed + 2 }),
-    new ReLU(rt),
-    new Linear(rt, hidden, classes, { init: glorotUniform(), seed: seed + 3 }),
-  ];
-  return new Sequential(layers);
+/**
+ * features -> [Linear -> norm -> ReLU] x 2 -> Linear -> classes. With a normalization layer the
+ * hidden Linear layers have no bias (the norm's beta replaces it); without one, ReLU is fused
+ * into the Linear layer's gemm.
+ */
+export function makeModel(
+  rt: Runtime, features: number, hidden: number, classes: number, seed: number, norm: TrainOptions["norm"] = "batch",
+): Sequential {
+  const block = (inputs: number, k: number): Layer[] =>
+    norm === "none"
+      ? [new Linear(rt, inputs, hidden, { relu: true, init: heUniform(), seed: seed + k })]
+      : [
+          new Linear(rt, inputs, hidden, { bias: false, init: heUniform(), seed: seed + k }),
+          norm === "batch" ? new BatchNorm(rt, hidden) : new LayerNorm(rt, hidden),
+          new ReLU(rt),
+        ];
+  return new Sequential([...block(features, 1), ...block(hidden, 2), new Linear(rt, hidden, classes, { init: glorotUniform(), seed: seed + 3 })]);
 }
 
 /** A dataset copied into the runtime's memory once, so batches are gathered in wasm. */
@@ -108,7 +121,7 @@ export function train(
   onEpoch?: (report: EpochReport) => void,
 ): TrainResult {
   const { train: trainSet, test } = makeDataset(options);
-  const model = makeModel(rt, trainSet.features, options.hidden, trainSet.classes, options.seed);
+  const model = makeModel(rt, trainSet.features, options.hidden, trainSet.classes, options.seed, options.norm);
   const loss = new SoftmaxCrossEntropy(rt);
   const params = model.parameters();
   const optimizer = options.optimizer === "adam" ? new Adam(rt, params, { lr: options.lr }) : new SGD(rt, params, { lr: options.lr });

@@ -52,7 +52,9 @@ describe.skipIf(!hasChromium)("the web demo in headless Chromium", () => {
         await page.waitForFunction((key) => key in (window as unknown as { __demo: DemoState }).__demo.playground, `${surface.name}/${racer.name}`);
         const [result] = (await demo(page)).playground[`${surface.name}/${racer.name}`]!;
         expect(result!.name).toBe(racer.name);
-        expect(Number.isFinite(result!.final)).toBe(true);
+        // A run either ends at a finite value or is reported as diverged (Nesterov on Beale does).
+        const row = await page.locator("#playground-table tr").first().innerText();
+        expect(row).toMatch(Number.isFinite(result!.final) ? /\d\.\d+e[+-]\d+/ : /diverged/);
       }
       await page.selectOption("#optimizer", "all");
       await page.click("#run");

@@ -7,16 +7,18 @@ import { UsageError } from "../../src/cli/args";
 import { initSync } from "../../src/runtime/init";
 import { train } from "../../src/demo/train";
 
-// Small enough for the plain-TS backend: 64 hidden units, 3000 glyphs, 4 epochs of batch 64.
+// Small enough for the plain-TS backend: 64 hidden units, 3000 glyphs (2400 to train on), 4
+// epochs of batch 64. It plateaus near 82% (the default run, 8000 examples and 512 units, reaches
+// 97.85%); 80% is the stated bar.
 const SMALL = { dataset: "glyphs", optimizer: "adam", lr: 3e-3, epochs: 4, batch: 64, hidden: 64, samples: 3000, seed: 1 } as const;
 
 describe("training the demo", () => {
   for (const backend of ["wasm", "js"] as const) {
-    it(`reaches 90% test accuracy on glyphs with a fixed seed [${backend}]`, () => {
+    it(`reaches 80% test accuracy on glyphs with a fixed seed [${backend}]`, () => {
       const rt = initSync({ backend });
       const result = train(rt, SMALL);
       expect(result.epochs).toHaveLength(4);
-      expect(result.testAccuracy).toBeGreaterThanOrEqual(0.9);
+      expect(result.testAccuracy).toBeGreaterThanOrEqual(0.8);
       expect(result.losses.at(-1)!).toBeLessThan(result.losses[0]! / 4);
       expect(rt.memoryStats().liveTensors).toBe(0);
     });
