@@ -1,6 +1,7 @@
-// One training step of the demo MLP (256 -> 512 -> 512 -> 10, ReLU, batch 128, Adam): forward,
-// softmax cross-entropy, backward, optimizer step. descend on both backends vs the same model
-// written with TensorFlow.js ops and its Adam, on its wasm and cpu backends.
+// One training step of the demo MLP (256 -> [Linear, BatchNorm, ReLU] x 2 -> 10, batch 128,
+// Adam): forward, softmax cross-entropy, backward, optimizer step. descend on both backends vs the
+// same model written with TensorFlow.js ops (tf.moments + tf.batchNorm) and its Adam, on its wasm
+// and cpu backends.
 import { initSync } from "../../src/runtime/init";
 import { makeModel } from "../../src/demo/train";
 import { SoftmaxCrossEntropy } from "../../src/nn/loss";
@@ -47,9 +48,15 @@ function tfjsStep(tf: Tf, backend: TfBackend): Contender {
   const data = inputs();
   const dense = (rows: number, cols: number) => tf.variable(tf.randomUniform([rows, cols], -Math.sqrt(6 / rows), Math.sqrt(6 / rows), "float32", 1));
   const vars = {
-    w1: dense(FEATURES, HIDDEN), b1: tf.variable(tf.zeros([HIDDEN])),
-    w2: dense(HIDDEN, HIDDEN), b2: tf.variable(tf.zeros([HIDDEN])),
+    w1: dense(FEATURES, HIDDEN), g1: tf.variable(tf.ones([HIDDEN])), b1: tf.variable(tf.zeros([HIDDEN])),
+    w2: dense(HIDDEN, HIDDEN), g2: tf.variable(tf.ones([HIDDEN])), b2: tf.variable(tf.zeros([HIDDEN])),
     w3: dense(HIDDEN, CLASSES), b3: tf.variable(tf.zeros([CLASSES])),
+  };
+  type T2 = ReturnType<typeof tf.matMul>;
+  // Batch statistics over the batch axis, eps 1e-5 inside the square root (as descend's BatchNorm).
+  const batchNorm = (z: T2, gamma: typeof vars.g1, beta: typeof vars.b1) => {
+    const { mean, variance } = tf.moments(z, 0);
+    return tf.batchNorm(z, mean, variance, beta, gamma, 1e-5);
   };
   const x = tf.tensor2d(data.x, [BATCH, FEATURES]);
   const y = tf.oneHot(tf.tensor1d(data.labels, "int32"), CLASSES);
@@ -58,8 +65,8 @@ function tfjsStep(tf: Tf, backend: TfBackend): Contender {
     name: `tfjs-${backend}`,
     fn: () => {
       const cost = optimizer.minimize(() => {
-        const h1 = tf.relu(tf.add(tf.matMul(x, vars.w1), vars.b1));
-        const h2 = tf.relu(tf.add(tf.matMul(h1, vars.w2), vars.b2));
+        const h1 = tf.relu(batchNorm(tf.matMul(x, vars.w1), vars.g1, vars.b1));
+        const h2 = tf.relu(batchNorm(tf.matMul(h1, vars.w2), vars.g2, vars.b2));
         const logits = tf.add(tf.matMul(h2, vars.w3), vars.b3);
         return tf.losses.softmaxCrossEntropy(y, logits) as ReturnType<typeof tf.scalar>;
       }, true);
@@ -92,7 +99,7 @@ async function tfjsContenders(): Promise<Array<Contender | Skipped>> {
 export const cases: BenchCase[] = [
   {
     family: "train",
-    name: `train step MLP ${FEATURES}-${HIDDEN}-${HIDDEN}-${CLASSES} batch ${BATCH}`,
+    name: `train step MLP ${FEATURES}-${HIDDEN}-${HIDDEN}-${CLASSES} BatchNorm, batch ${BATCH}`,
     flops: FLOPS_PER_STEP,
     contenders: async () => [descendStep("wasm"), descendStep("js"), ...(await tfjsContenders())],
   },
