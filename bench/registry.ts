@@ -5,7 +5,8 @@ import type { BenchCase } from "./harness";
 import { cases as gemm } from "./cases/gemm";
 import { cases as optim } from "./cases/optim";
 import { cases as norm } from "./cases/norm";
+import { cases as train } from "./cases/train";
 import { cases as minimize } from "./cases/minimize";
 import { cases as random } from "./cases/random";
 
-export const ALL_CASES: readonly BenchCase[] = [...gemm, ...optim, ...norm, ...minimize, ...random];
+export const ALL_CASES: readonly BenchCase[] = [...gemm, ...optim, ...norm, ...train, ...minimize, ...random];

@@ -10,3 +10,4 @@ export * from "./linalg/index";
 export * from "./norm/index";
 export * from "./minimize/index";
 export * from "./init/index";
+export * from "./nn/index";

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The descend command line: `descend race`, `descend bench`, `descend help`.
+// The descend command line: `descend train`, `descend race`, `descend bench`, `descend help`.
 import { race, RACE_HELP } from "./race";
+import { trainCommand, TRAIN_HELP } from "./train";
 import { runBench } from "../../bench/run";
 import { UsageError } from "./args";
 
@@ -11,8 +12,9 @@ inputs, in one run; writes latest.json, latest.md and SVG charts to --out (defau
 
 /** A command runs with its flags and may resolve to an exit code (default 0). */
 const COMMANDS: Record<string, { help: string; run: (argv: string[]) => unknown }> = {
-  bench: { help: BENCH_HELP, run: (argv) => runBench(argv) },
+  train: { help: TRAIN_HELP, run: (argv) => trainCommand(argv) },
   race: { help: RACE_HELP, run: (argv) => race(argv) },
+  bench: { help: BENCH_HELP, run: (argv) => runBench(argv) },
 };
 
 const USAGE = `usage: descend <command> [flags]\n\ncommands:\n${Object.keys(COMMANDS)

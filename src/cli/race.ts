@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { initSync } from "../runtime/init";
+import { seededUniform } from "../data/dataset";
 import { contourPlot } from "../plot/contour";
 import { RACERS, run, type RaceResult } from "../race/race";
 import { SURFACES } from "../race/surfaces";
@@ -20,12 +21,6 @@ export const RACE_FLAGS = {
 
 export const RACE_HELP = `descend race [flags]\n\nRaces ${RACERS.map((r) => r.name).join(", ")} on ${SURFACES.map((s) => s.name).join(", ")}.\n\n${describeFlags(RACE_FLAGS)}`;
 
-/** A seeded uniform source (Park-Miller) for the gradient noise. */
-function seeded(seed: number): () => number {
-  let state = (seed % 2147483646) + 1;
-  return () => (state = (state * 16807) % 2147483647) / 2147483647;
-}
-
 export interface RaceReport {
   surface: string;
   svg: string;
@@ -35,7 +30,7 @@ export interface RaceReport {
 export function race(argv: readonly string[], print: (line: string) => void = console.log): RaceReport[] {
   const flags = parseFlags(argv, RACE_FLAGS);
   const rt = initSync({ backend: flags.backend });
-  const uniform = seeded(flags.seed);
+  const uniform = seededUniform(flags.seed);
   mkdirSync(flags.out, { recursive: true });
   const reports: RaceReport[] = [];
   for (const surface of SURFACES.filter((s) => flags.surface === "all" || s.name === flags.surface)) {
@@ -52,7 +47,8 @@ export function race(argv: readonly string[], print: (line: string) => void = co
       const goal = surface.fStar === undefined ? `f <= -${surface.tolerance} (escape)` : `f - f* <= ${surface.tolerance}`;
       print(`\n${surface.title}: steps to ${goal} (of ${flags.steps}), plot ${report.svg}`);
       for (const r of report.results) {
-        print(`  ${r.name.padEnd(10)} ${String(r.steps ?? "-").padStart(7)}   final f = ${r.final.toExponential(3)}`);
+        const final = Number.isFinite(r.final) ? r.final.toExponential(3) : "diverged";
+        print(`  ${r.name.padEnd(10)} ${String(r.steps ?? "-").padStart(7)}   final f = ${final}`);
       }
     }
   }

@@ -1,3 +1,5 @@
+import { Philox } from "../init/philox";
+
 /** A labelled classification dataset held in plain arrays (copied into tensors per batch). */
 export interface Dataset {
   /** Row-major features, `count` rows of `features` values. */
@@ -11,6 +13,20 @@ export interface Dataset {
 
 /** A source of uniform numbers in [0, 1). */
 export type Uniform = () => number;
+
+/** A seeded uniform source for data generation: descend's Philox stream, read in blocks. */
+export function seededUniform(seed: number): Uniform {
+  const generator = new Philox(seed);
+  let block: Float64Array = new Float64Array(0);
+  let next = 0;
+  return () => {
+    if (next === block.length) {
+      block = generator.uniformArray(4096);
+      next = 0;
+    }
+    return block[next++]!;
+  };
+}
 
 /** A standard normal draw by Box-Muller from two uniforms. */
 export function gaussian(uniform: Uniform): number {

@@ -47,7 +47,7 @@ function distanceToSegment(px: number, py: number, ax: number, ay: number, bx: n
  * template under a random affine jitter (scale, shear, rotation, shift), a random pen width,
  * and Gaussian pixel noise. Ten classes, 256 features in [0, 1] plus noise.
  */
-export function glyphs(uniform: Uniform, { count = 10000, shift = 2, noise = 0.15 }: GlyphOptions = {}): Dataset {
+export function glyphs(uniform: Uniform, { count = 10000, shift = 2, noise = 0.3 }: GlyphOptions = {}): Dataset {
   const n = GLYPH_SIZE;
   const x = new Float32Array(count * n * n);
   const y = new Uint8Array(count);
@@ -56,8 +56,8 @@ export function glyphs(uniform: Uniform, { count = 10000, shift = 2, noise = 0.1
     const digit = Math.floor(uniform() * 10);
     y[s] = digit;
     const scale = 10.5 * (1 + jitter(0.12));
-    const angle = jitter(0.18);
-    const shear = jitter(0.2);
+    const angle = jitter(0.25);
+    const shear = jitter(0.25);
     const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
     const [ox, oy] = [n / 2 + jitter(shift), n / 2 + jitter(shift)];
     const pen = 0.55 + 0.5 * uniform();

@@ -2,8 +2,7 @@
 // gradient written into the parameter's gradient and one optimizer step taken, as in training.
 import type { Runtime } from "../runtime/runtime";
 import type { Param } from "../runtime/tensor";
-import { Adam } from "../optim/adam";
-import { SGD } from "../optim/sgd";
+import { AdaDelta, AdaGrad, Adam, RMSProp, SGD } from "../optim/index";
 import { gaussian, type Uniform } from "../data/dataset";
 import type { Surface } from "./surfaces";
 
@@ -20,10 +19,25 @@ export interface Racer {
   make(rt: Runtime, params: Param[], lr: number): Stepper;
 }
 
-/** The contenders of the race, in the book's order. */
+/**
+ * Plain SGD, momentum and Nesterov share one learning rate per surface, below plain SGD's
+ * stability limit 2/L (as in the book's comparison of momentum with SGD); momentum 0.9.
+ */
+const SGD_LR = { default: 1e-3, quadratic: 0.03, beale: 0.01, saddle: 0.01 };
+
+/**
+ * The contenders of the race, in the book's order (Algorithms 8.1-8.7). The adaptive methods use
+ * their customary step sizes, the same on every surface (AdaDelta PyTorch's lr = 1): the race
+ * compares the methods' paths, not a tuning budget.
+ */
 export const RACERS: readonly Racer[] = [
-  { name: "SGD", lr: { default: 1e-3, quadratic: 0.03, beale: 1e-3 }, make: (rt, p, lr) => new SGD(rt, p, { lr }) },
-  { name: "Adam", lr: { default: 0.05, quadratic: 0.1 }, make: (rt, p, lr) => new Adam(rt, p, { lr }) },
+  { name: "SGD", lr: SGD_LR, make: (rt, p, lr) => new SGD(rt, p, { lr }) },
+  { name: "Momentum", lr: SGD_LR, make: (rt, p, lr) => new SGD(rt, p, { lr, momentum: 0.9 }) },
+  { name: "Nesterov", lr: SGD_LR, make: (rt, p, lr) => new SGD(rt, p, { lr, momentum: 0.9, nesterov: true }) },
+  { name: "AdaGrad", lr: { default: 0.5 }, make: (rt, p, lr) => new AdaGrad(rt, p, { lr }) },
+  { name: "AdaDelta", lr: { default: 1 }, make: (rt, p, lr) => new AdaDelta(rt, p, { lr }) },
+  { name: "RMSProp", lr: { default: 0.01 }, make: (rt, p, lr) => new RMSProp(rt, p, { lr }) },
+  { name: "Adam", lr: { default: 0.05 }, make: (rt, p, lr) => new Adam(rt, p, { lr }) },
 ];
 
 export interface RaceResult {

@@ -1,0 +1,33 @@
+import { ShapeError } from "../runtime/errors";
+import type { Runtime } from "../runtime/runtime";
+import type { Tensor } from "../runtime/tensor";
+import { Buffers } from "./layer";
+
+/**
+ * Mean softmax cross-entropy of logits [batch, classes] against integer labels [batch]:
+ *   L = -(1/B) sum_i log softmax(z_i)[y_i],   dL/dz = (softmax(z) - onehot(y)) / B
+ * computed in one fused kernel (stable: shifted by each row's maximum).
+ */
+export class SoftmaxCrossEntropy {
+  private readonly buffers: Buffers;
+
+  constructor(private readonly rt: Runtime) {
+    this.buffers = new Buffers(rt);
+  }
+
+  /** The mean loss, the gradient of the logits (owned, reused), and the count of correct argmaxes. */
+  forward(logits: Tensor<"f32">, labels: Tensor<"i32">): { loss: number; grad: Tensor<"f32">; correct: number } {
+    const [batch, classes] = logits.shape as [number, number];
+    if (logits.shape.length !== 2 || labels.dtype !== "i32" || labels.length !== batch) {
+      throw new ShapeError(`SoftmaxCrossEntropy expects [batch, classes] logits and [batch] i32 labels, got ${logits.describe()} and ${labels.describe()}`);
+    }
+    const grad = this.buffers.get("dz", batch, classes);
+    const k = this.rt.kernels;
+    const loss = k.f32_softmax_cross_entropy(logits.ptr, labels.ptr, grad.ptr, batch, classes, 1 / batch) / batch;
+    return { loss, grad, correct: k.f32_count_correct(logits.ptr, labels.ptr, batch, classes) };
+  }
+
+  dispose(): void {
+    this.buffers.dispose();
+  }
+}
