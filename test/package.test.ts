@@ -66,3 +66,11 @@ console.log(descend.threadCount(rt), C.data[0], C.data[64 * 256 - 1]);`,
     expect(out).toBe("2 5 5");
   });
 });
+
+describe("examples", () => {
+  it("the README's quickstart runs and frees every tensor", () => {
+    const out = execFileSync(process.execPath, ["--import", "tsx", "examples/quickstart.ts"], { encoding: "utf8" });
+    expect(out).toMatch(/L-BFGS: f = [\d.]+e-1\d/);
+    expect(out).toMatch(/live tensors at the end: 0/);
+  });
+});
