@@ -4,12 +4,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { initSync } from "../runtime/init";
 import { lineChart } from "../plot/svg";
-import { DATASETS, NORMS, OPTIMIZERS, train, type EpochReport, type TrainResult } from "../demo/train";
+import { DATASETS, NORMS, OPTIMIZERS, SCHEDULES, train, type EpochReport, type TrainResult } from "../demo/train";
 import { describeFlags, parseFlags, type FlagSpec } from "./args";
 
 export const TRAIN_FLAGS = {
   dataset: { type: "choice", choices: DATASETS, default: "glyphs", help: "embedded dataset: 16x16 digit glyphs or 3-class spirals" },
   optimizer: { type: "choice", choices: OPTIMIZERS, default: "adam", help: "optimizer" },
+  schedule: { type: "choice", choices: SCHEDULES, default: "constant", help: "learning-rate schedule over the run" },
   lr: { type: "number", default: 1e-3, min: 0, help: "learning rate" },
   epochs: { type: "number", default: 10, min: 1, max: 1000, integer: true, help: "passes over the training set" },
   batch: { type: "number", default: 128, min: 1, max: 65536, integer: true, help: "minibatch size" },
@@ -62,7 +63,7 @@ export function trainCommand(argv: readonly string[], print: (line: string) => v
   const flags = parseFlags(argv, TRAIN_FLAGS);
   const rt = initSync({ backend: flags.backend });
   const tty = !flags.json && Boolean(process.stderr.isTTY);
-  if (!flags.json) print(`descend train: ${flags.dataset}, ${flags.optimizer} lr ${flags.lr}, ${flags.epochs} epochs, batch ${flags.batch}, backend ${flags.backend}, seed ${flags.seed}`);
+  if (!flags.json) print(`descend train: ${flags.dataset}, ${flags.optimizer} lr ${flags.lr} (${flags.schedule}), ${flags.epochs} epochs, batch ${flags.batch}, backend ${flags.backend}, seed ${flags.seed}`);
   const result = train(
     rt,
     flags,

@@ -8,10 +8,13 @@ import { ReLU } from "../nn/relu";
 import { Sequential } from "../nn/sequential";
 import { SoftmaxCrossEntropy } from "../nn/loss";
 import type { Layer } from "../nn/layer";
-import { Adam } from "../optim/adam";
-import { SGD } from "../optim/sgd";
+import { AdaDelta, AdaGrad, Adam, AdamW, Adamax, NAdam, RMSProp, SGD, type BaseHyper, type Optimizer } from "../optim/index";
+import { Scheduler } from "../schedules/scheduler";
+import {
+  constantSchedule, cosineDecay, linearSchedule, sgdr, stepDecay, warmupCosine, type Schedule,
+} from "../schedules/schedule";
 import type { Runtime } from "../runtime/runtime";
-import type { Tensor } from "../runtime/tensor";
+import type { Param, Tensor } from "../runtime/tensor";
 import { glorotUniform, heUniform } from "../init/initializers";
 import { Minibatches } from "../init/minibatch";
 import { BatchNorm } from "../norm/batchnorm";
@@ -19,11 +22,40 @@ import { LayerNorm } from "../norm/groupnorm";
 
 export const DATASETS = ["glyphs", "spirals"] as const;
 export const NORMS = ["batch", "layer", "none"] as const;
-export const OPTIMIZERS = ["adam", "sgd"] as const;
+/** The optimizers `descend train` offers, by flag value, each with its customary defaults. */
+const OPTIMIZER_FACTORIES = {
+  sgd: (rt: Runtime, p: Param[], lr: number) => new SGD(rt, p, { lr }),
+  momentum: (rt: Runtime, p: Param[], lr: number) => new SGD(rt, p, { lr, momentum: 0.9 }),
+  nesterov: (rt: Runtime, p: Param[], lr: number) => new SGD(rt, p, { lr, momentum: 0.9, nesterov: true }),
+  adagrad: (rt: Runtime, p: Param[], lr: number) => new AdaGrad(rt, p, { lr }),
+  rmsprop: (rt: Runtime, p: Param[], lr: number) => new RMSProp(rt, p, { lr }),
+  adadelta: (rt: Runtime, p: Param[], lr: number) => new AdaDelta(rt, p, { lr }),
+  adam: (rt: Runtime, p: Param[], lr: number) => new Adam(rt, p, { lr }),
+  amsgrad: (rt: Runtime, p: Param[], lr: number) => new Adam(rt, p, { lr, amsgrad: true }),
+  adamw: (rt: Runtime, p: Param[], lr: number) => new AdamW(rt, p, { lr }),
+  nadam: (rt: Runtime, p: Param[], lr: number) => new NAdam(rt, p, { lr }),
+  adamax: (rt: Runtime, p: Param[], lr: number) => new Adamax(rt, p, { lr }),
+} satisfies Record<string, (rt: Runtime, p: Param[], lr: number) => Optimizer<BaseHyper>>;
+
+export const OPTIMIZERS = Object.keys(OPTIMIZER_FACTORIES) as Array<keyof typeof OPTIMIZER_FACTORIES>;
+
+/** Learning-rate schedules by flag value, over the whole run of `steps` steps from the base rate. */
+const SCHEDULE_FACTORIES = {
+  constant: (lr: number) => constantSchedule(lr),
+  cosine: (lr: number, steps: number) => cosineDecay({ init: lr, steps }),
+  "warmup-cosine": (lr: number, steps: number) => warmupCosine({ peak: lr, warmupSteps: Math.max(1, Math.round(steps / 20)), steps }),
+  linear: (lr: number, steps: number) => linearSchedule({ init: lr, end: lr / 100, steps }),
+  step: (lr: number, steps: number) => stepDecay({ init: lr, stepSize: Math.max(1, Math.round(steps / 3)), gamma: 0.1 }),
+  sgdr: (lr: number, steps: number) => sgdr({ init: lr, T0: Math.max(1, Math.round(steps / 7)), Tmult: 2 }),
+} satisfies Record<string, (lr: number, steps: number) => Schedule>;
+
+export const SCHEDULES = Object.keys(SCHEDULE_FACTORIES) as Array<keyof typeof SCHEDULE_FACTORIES>;
 
 export interface TrainOptions {
   dataset: (typeof DATASETS)[number];
   optimizer: (typeof OPTIMIZERS)[number];
+  /** Learning-rate schedule over the run; default 'constant'. */
+  schedule?: (typeof SCHEDULES)[number];
   lr: number;
   epochs: number;
   batch: number;
@@ -37,6 +69,8 @@ export interface TrainOptions {
 
 export interface EpochReport {
   epoch: number;
+  /** Learning rate at the end of the epoch (after the schedule's last step in it). */
+  lr: number;
   trainLoss: number;
   trainAccuracy: number;
   testAccuracy: number;
@@ -124,7 +158,9 @@ export function train(
   const model = makeModel(rt, trainSet.features, options.hidden, trainSet.classes, options.seed, options.norm);
   const loss = new SoftmaxCrossEntropy(rt);
   const params = model.parameters();
-  const optimizer = options.optimizer === "adam" ? new Adam(rt, params, { lr: options.lr }) : new SGD(rt, params, { lr: options.lr });
+  const optimizer: Optimizer<BaseHyper> = OPTIMIZER_FACTORIES[options.optimizer](rt, params, options.lr);
+  const total = Math.floor(trainSet.count / options.batch) * options.epochs;
+  const scheduler = new Scheduler(optimizer, { lr: SCHEDULE_FACTORIES[options.schedule ?? "constant"](options.lr, total) });
   const result: TrainResult = { epochs: [], losses: [], testAccuracy: 0, msPerStep: 0, steps: 0 };
   let trainingMs = 0;
   try {
@@ -133,7 +169,6 @@ export function train(
       const batches = new Minibatches(rt, train.count, { batchSize: options.batch, shuffle: "everyEpoch", rng: options.seed + 7, dropLast: true });
       const x = rt.tensor([options.batch, trainSet.features]);
       const y = rt.tensor([options.batch], { dtype: "i32" });
-      const total = Math.floor(train.count / options.batch) * options.epochs;
       try {
         for (let epoch = 1; epoch <= options.epochs; epoch++) {
           let [lossSum, correct, steps] = [0, 0, 0];
@@ -145,6 +180,7 @@ export function train(
             const out = loss.forward(model.forward(x, { training: true }), y);
             model.backward(out.grad);
             optimizer.step();
+            scheduler.step();
             [lossSum, correct, steps] = [lossSum + out.loss, correct + out.correct, steps + 1];
             result.losses.push(out.loss);
             onStep?.(result.losses.length, total, out.loss);
@@ -153,6 +189,7 @@ export function train(
           trainingMs += elapsed;
           const report: EpochReport = {
             epoch,
+            lr: optimizer.lr,
             trainLoss: lossSum / steps,
             trainAccuracy: correct / (steps * options.batch),
             testAccuracy: evaluate(rt, model, loss, held, 512),

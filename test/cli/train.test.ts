@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { trainCommand } from "../../src/cli/train";
 import { UsageError } from "../../src/cli/args";
 import { initSync } from "../../src/runtime/init";
-import { train } from "../../src/demo/train";
+import { OPTIMIZERS, SCHEDULES, train } from "../../src/demo/train";
 
 // Small enough for the plain-TS backend: 64 hidden units, 3000 glyphs (2400 to train on), 4
 // epochs of batch 64. It plateaus near 82% (the default run, 8000 examples and 512 units, reaches
@@ -38,12 +38,32 @@ describe("training the demo", () => {
   });
 });
 
+describe("every optimizer and schedule of descend train", () => {
+  const tiny = { dataset: "glyphs", lr: 1e-2, epochs: 2, batch: 32, hidden: 16, samples: 400, seed: 2 } as const;
+  for (const optimizer of OPTIMIZERS) {
+    it(`trains with ${optimizer}`, () => {
+      const r = train(initSync(), { ...tiny, optimizer });
+      expect(r.losses.every(Number.isFinite)).toBe(true);
+      expect(r.epochs[1]!.trainLoss).toBeLessThan(r.epochs[0]!.trainLoss * 1.5);
+    });
+  }
+  it("the schedule drives the learning rate: constant keeps it, cosine ends near 0, step divides it", () => {
+    const lrs = (schedule: (typeof SCHEDULES)[number]) =>
+      train(initSync(), { ...tiny, optimizer: "sgd", schedule, epochs: 3 }).epochs.map((e) => e.lr);
+    expect(lrs("constant")).toEqual([1e-2, 1e-2, 1e-2]);
+    expect(lrs("cosine").at(-1)).toBeLessThan(1e-4);
+    // 30 steps (320 examples / 32 x 3 epochs), decays of 0.1 at steps 10, 20 and 30: 1e-2 -> 1e-5.
+    expect(lrs("step").at(-1)).toBeCloseTo(1e-5, 15);
+    for (const schedule of SCHEDULES) expect(lrs(schedule).every((lr) => lr >= 0 && lr <= 1e-2 + 1e-15)).toBe(true);
+  });
+});
+
 describe("descend train (CLI)", () => {
   it("prints per-epoch lines and the final accuracy, and writes the loss curves", () => {
     const out = mkdtempSync(join(tmpdir(), "train-"));
     const lines: string[] = [];
     trainCommand(["--epochs", "2", "--hidden", "32", "--samples", "1000", "--out", out], (l) => lines.push(l));
-    expect(lines[0]).toMatch(/^descend train: glyphs, adam lr 0.001, 2 epochs/);
+    expect(lines[0]).toMatch(/^descend train: glyphs, adam lr 0.001 \(constant\), 2 epochs/);
     expect(lines.filter((l) => /^epoch \d\/2 +loss [\d.]+ +train acc [\d.]+% +test acc [\d.]+% +[\d.]+ ms\/step$/.test(l))).toHaveLength(2);
     expect(lines.at(-1)).toMatch(/^final test accuracy [\d.]+%, [\d.]+ ms per training step/);
     expect(readFileSync(join(out, "loss-glyphs-adam.svg"), "utf8")).toMatch(/^<svg[\s\S]*train loss[\s\S]*test error/);
