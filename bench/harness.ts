@@ -39,6 +39,13 @@ export interface BenchCase {
    * loop moving the bytes the operation must move): adds "% of bound" = bound time / time.
    */
   bound?: string;
+  /**
+   * Name of the contender that measures the engine's SIMD multiply-add peak in the same run,
+   * on the operation's flop count: adds "% of peak" = peak time / time.
+   */
+  peak?: string;
+  /** Cases with the same chart key (default: the family) share one chart of figure vs size. */
+  chart?: string;
   /** Label of the element in `ns/<unit>` (e.g. 'ns/param'); defaults to 'ns/element'. */
   unit?: string;
   contenders: () => Array<Contender | Skipped> | Promise<Array<Contender | Skipped>>;

@@ -25,17 +25,21 @@ export function headline(c: BenchCase, s: Sample): { value: number; label: strin
  */
 export function rows(r: CaseResult): Array<Record<string, string | number>> {
   const base = r.samples[0]?.median ?? NaN;
-  const bound = r.samples.find((s) => s.contender === r.case.bound)?.median;
+  const ceilings = [
+    ["% of bound", r.samples.find((s) => s.contender === r.case.bound)?.median],
+    ["% of peak", r.samples.find((s) => s.contender === r.case.peak)?.median],
+  ] as const;
   return [
     ...r.samples.map((s) => {
       const h = headline(r.case, s);
-      return {
+      const row: Record<string, string | number> = {
         contender: s.contender,
         [h.label]: Number(h.value.toPrecision(4)),
         spread: `${(s.spread * 100).toFixed(1)}%`,
         "time vs first": Number((s.median / base).toFixed(2)),
-        ...(bound === undefined ? {} : { "% of bound": `${((100 * bound) / s.median).toFixed(0)}%` }),
       };
+      for (const [label, ceiling] of ceilings) if (ceiling !== undefined) row[label] = `${((100 * ceiling) / s.median).toFixed(0)}%`;
+      return row;
     }),
     ...r.skipped.map((s) => ({ contender: s.name, skipped: s.skipped })),
   ];
@@ -72,11 +76,12 @@ export function speedupChart(results: CaseResult[]): string {
   return barChart({ title: "descend-wasm speed-up over each contender (x, log scale)", xLabel: "speed-up (x)", groups, reference: 1, logX: true });
 }
 
-/** One chart per family with sizes: each contender's headline figure against the case size. */
+/** One chart per chart key (default the family) with sizes: each contender's headline figure against the case size. */
 export function familyCharts(results: CaseResult[]): Map<string, string> {
   const charts = new Map<string, string>();
-  for (const family of [...new Set(results.map((r) => r.case.family))]) {
-    const sized = results.filter((r) => r.case.family === family && r.case.size !== undefined && r.samples.length);
+  const key = (r: CaseResult) => r.case.chart ?? r.case.family;
+  for (const family of [...new Set(results.map(key))]) {
+    const sized = results.filter((r) => key(r) === family && r.case.size !== undefined && r.samples.length);
     if (sized.length < 2) continue;
     const names = [...new Set(sized.flatMap((r) => r.samples.map((s) => s.contender)))];
     const label = headline(sized[0]!.case, sized[0]!.samples[0]!).label;

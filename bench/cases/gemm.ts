@@ -168,18 +168,33 @@ async function tfjsContenders(s: Shape, flops: number): Promise<Array<Disposable
 const JS_TWIN_MAX_FLOPS = 2 * 256 ** 3;
 const NAIVE_MAX_FLOPS = 2 * 512 ** 3;
 
+/**
+ * The engine's multiply-add peak on the same flop count: f32_madd_peak runs 96 flops per
+ * iteration in 12 independent v128 chains (the ceiling the microkernel works against).
+ */
+function peak(rt: Runtime, flops: number): Disposable {
+  const out = rt.tensor([48]);
+  const iterations = Math.max(1, Math.round(flops / 96));
+  return { name: PEAK, fn: () => rt.kernels.f32_madd_peak(out.ptr, iterations, 1, 0.5), dispose: () => out.dispose() };
+}
+const PEAK = "simd peak (madd)";
+
 export const cases: BenchCase[] = [...SQUARE, ...MLP].map((s) => {
   const flops = 2 * s.m * s.n * s.k;
+  const square = s.m === s.n && s.n === s.k && !s.freshB;
   return {
     family: "gemm",
     name: `gemm ${s.label}`,
+    ...(square ? { size: s.n } : {}),
     elements: flops,
     unit: "ns/flop",
     flops,
+    peak: PEAK,
     contenders: async () => {
       const rt = runtimes();
       return [
         descend(s, rt.wasm, `descend-wasm (${selectTarget()})`),
+        peak(rt.wasm, flops),
         ...(rt.pooled ? [descend(s, rt.pooled, `descend-wasm x${rt.threads} threads`)] : []),
         ...(flops <= JS_TWIN_MAX_FLOPS ? [descend(s, rt.js, "descend-js")] : []),
         ...(await tfjsContenders(s, flops)),

@@ -135,6 +135,8 @@ export const cases: BenchCase[] = [
     SIZES.map((n) => ({
       family: rule.family,
       name: `${rule.name} n=${n.toExponential(0)}`,
+      size: n,
+      chart: `optim-${rule.name}`,
       elements: n,
       unit: "ns/param",
       bound: `bound (stream k=${rule.k})`,
@@ -144,6 +146,8 @@ export const cases: BenchCase[] = [
   ...SIZES.map((n) => ({
     family: "adam",
     name: `${CLIPPED.name} n=${n.toExponential(0)}`,
+    size: n,
+    chart: "optim-adam-clipped",
     elements: n,
     unit: "ns/param",
     bound: `bound (stream k=3)`,
