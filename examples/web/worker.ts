@@ -2,43 +2,10 @@
 // (and compiles wasm asynchronously, as browsers require for modules over 4 KB).
 import { init } from "../../src/runtime/init";
 import { train } from "../../src/demo/train";
-import { Adam } from "../../src/optim/adam";
-import { matmul } from "../../src/linalg/gemm";
 import type { Reply, Request } from "./protocol";
+import { quickBench } from "./quick-bench";
 
 const post = (reply: Reply) => (self as unknown as Worker).postMessage(reply);
-
-/** Median milliseconds per call of fn over about 300 ms, after a warm-up. */
-function time(fn: () => void): number {
-  for (let i = 0; i < 3; i++) fn();
-  const samples: number[] = [];
-  const until = performance.now() + 300;
-  while (performance.now() < until || samples.length < 5) {
-    const t0 = performance.now();
-    fn();
-    samples.push(performance.now() - t0);
-  }
-  return samples.sort((a, b) => a - b)[samples.length >> 1]!;
-}
-
-async function bench(backends: Array<"wasm" | "js">): Promise<void> {
-  for (const backend of backends) {
-    const rt = await init({ backend });
-    const n = 1_000_000;
-    const w = rt.param([n]);
-    w.grad.data.fill(0.01);
-    const opt = new Adam(rt, [w]);
-    const ms = time(() => opt.step());
-    post({ kind: "bench-row", name: "Adam step, N = 1e6", backend, msPerOp: ms, unit: "ns/param", perUnit: (ms * 1e6) / n });
-    opt.dispose();
-    w.dispose();
-    const size = backend === "wasm" ? 256 : 128;
-    const a = rt.fromArray(Float32Array.from({ length: size * size }, (_, i) => Math.sin(i)), [size, size]);
-    const ms2 = time(() => matmul(a, a).dispose());
-    post({ kind: "bench-row", name: `matmul ${size}x${size}`, backend, msPerOp: ms2, unit: "GFLOP/s", perUnit: (2 * size ** 3) / (ms2 * 1e6) });
-    a.dispose();
-  }
-}
 
 self.onmessage = async (event: MessageEvent<Request>) => {
   const request = event.data;
@@ -53,7 +20,7 @@ self.onmessage = async (event: MessageEvent<Request>) => {
       );
       post({ kind: "trained", losses: result.losses, testAccuracy: result.testAccuracy, msPerStep: result.msPerStep });
     } else {
-      await bench(request.backends);
+      await quickBench(request.backends, (row) => post({ kind: "bench-row", ...row }));
     }
     post({ kind: "done" });
   } catch (error) {

@@ -8,6 +8,7 @@ import { initSync } from "../../src/runtime/init";
 import { train, type TrainOptions } from "../../src/demo/train";
 import { RACERS } from "../../src/race/race";
 import { SURFACES } from "../../src/race/surfaces";
+import { quickBench } from "../../examples/web/quick-bench";
 
 /** Screenshots and the in-browser benchmark figures land here (ignored by git). */
 const ARTIFACTS = "test-results/browser";
@@ -90,7 +91,11 @@ describe.skipIf(!hasChromium)("the web demo in headless Chromium", () => {
     await page.waitForFunction(() => (window as unknown as { __demo: DemoState }).__demo.benchDone, null, { timeout: 120_000 });
     const rows = (await demo(page)).bench;
     expect(rows.map((r) => r.backend)).toEqual(["wasm", "wasm", "js", "js"]);
-    writeFileSync(`${ARTIFACTS}/bench-chromium.json`, JSON.stringify(rows, null, 2));
+    // The same benchmark code in Node, for the Node-vs-Chromium comparison.
+    const node: Array<{ name: string; backend: string; perUnit: number; unit: string }> = [];
+    await quickBench(["wasm", "js"], (row) => node.push(row));
+    const comparison = rows.map((r, i) => ({ case: r.name, backend: r.backend, unit: r.unit, chromium: r.perUnit, node: node[i]!.perUnit }));
+    writeFileSync(`${ARTIFACTS}/bench-node-vs-chromium.json`, JSON.stringify(comparison, null, 2));
     await page.locator("#benchmark").screenshot({ path: `${ARTIFACTS}/benchmark.png` });
     expect(errors).toEqual([]);
   }, 180_000);
