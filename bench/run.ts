@@ -79,7 +79,7 @@ export async function runBench(argv: string[]): Promise<number> {
   writeFileSync(join(args.out, "latest.json"), JSON.stringify({ environment: env, quick: args.quick, results }, null, 2));
   writeFileSync(join(args.out, "latest.md"), markdown(results, envLine));
   writeFileSync(join(args.out, "speedup.svg"), speedupChart(results));
-  for (const [family, svg] of familyCharts(results)) writeFileSync(join(args.out, `${family}.svg`), svg);
+  for (const [family, svg] of familyCharts(results)) writeFileSync(join(args.out, `${family.replace(/[^\w.-]+/g, "-")}.svg`), svg);
   console.log(`\nwrote ${args.out}/latest.json, latest.md and SVG charts`);
   return results.some((r) => r.error) ? 1 : 0;
 }
