@@ -440,7 +440,7 @@ export abstract class Optimizer<H extends BaseHyper> {
       const group = this.paramGroups[g]!;
       const indices = savedGroup?.params;
       const expected = group.params.map(() => next++);
-      if (!Array.isArray(indices) || indices.length !== expected.length || indices.some((v, i) => v !== expected[i])) {
+      if (!Array.isArray(indices) || indices.length !== expected.length || Array.from(indices).some((v, i) => v !== expected[i])) {
         fail(`group ${g} holds params ${JSON.stringify(indices)}, expected ${JSON.stringify(expected)}`);
       }
       const { params: _ignored, ...hyper } = savedGroup as Record<string, unknown>;

@@ -134,7 +134,8 @@ export function decodeState(input: unknown, form: "json" | "binary"): Snapshot {
   if (!isObject(header)) return fail("expected an object");
   if (header.format !== STATE_FORMAT) fail(`format ${JSON.stringify(header.format)}, expected '${STATE_FORMAT}'`);
   if (header.version !== STATE_VERSION) fail(`version ${JSON.stringify(header.version)}, expected ${STATE_VERSION}`);
-  if (!Array.isArray(header.paramGroups) || !header.paramGroups.every(isObject)) fail("paramGroups is not a list of objects");
+  // Array.from turns holes into undefined: every() and map() would skip them.
+  if (!Array.isArray(header.paramGroups) || !Array.from(header.paramGroups).every(isObject)) fail("paramGroups is not a list of objects");
   if (!isObject(header.state) || !isObject(header.options) || !isObject(header.extras ?? {})) fail("state or options is not an object");
   const state = mapValues(header.state as Record<string, unknown>, (entry, key): SavedParamState => {
     if (!isObject(entry) || !isObject(entry.buffers) || !isObject(entry.scalars)) return fail(`param ${key} is malformed`);
@@ -149,7 +150,13 @@ export function decodeState(input: unknown, form: "json" | "binary"): Snapshot {
       const where = `buffer '${name}' of param ${key}`;
       if (form === "json") {
         if (!Array.isArray(saved)) return fail(`${where} is not a list`);
-        return saved.map((x) => requireNumber(x, where));
+        // Array.from visits holes too (as undefined); map would skip them and load NaN.
+        return Array.from(saved, (x) => {
+          const value = requireNumber(x, where);
+          // A finite number f32 cannot hold would load as Infinity: no state of ours contains one.
+          if (dtype === "f32" && Number.isFinite(value) && !Number.isFinite(Math.fround(value))) fail(`${where} holds ${value}, beyond f32`);
+          return value;
+        });
       }
       const at = saved as number;
       const byteLength = n * Typed.BYTES_PER_ELEMENT;
