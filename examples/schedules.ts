@@ -1,6 +1,7 @@
 // Every schedule of descend over 300 steps: a terminal chart per schedule, and one SVG with
 // all of them as small multiples. Run: npx tsx examples/schedules.ts [--out schedules.svg] [--steps 300]
 import { writeFileSync } from "node:fs";
+import { escapeXml } from "../src/plot/svg";
 import {
   ReduceOnPlateau,
   chainSchedules,
@@ -132,10 +133,6 @@ const panels = curves.map(({ name, values }, k) => {
     `<polyline points="${points}" fill="none" stroke="#1f6fb2" stroke-width="1.5"/>`,
   ].join("\n");
 });
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
 
 const svg = [
   `<svg xmlns="http://www.w3.org/2000/svg" width="${COLS * PANEL_W}" height="${rowsCount * PANEL_H}" font-family="sans-serif">`,

@@ -1,7 +1,7 @@
 // Contour plots of f(x, y) with optimizer trajectories on top, as standalone SVG. Level sets
 // come from marching squares over a grid, at levels taken from quantiles of the grid values, so
 // surfaces spanning many decades (Rosenbrock, Beale) and signed ones (a saddle) both read well.
-import { PALETTE, escapeXml, scale } from "./svg";
+import { PALETTE, escapeXml, legend, scale } from "./svg";
 
 export interface Trajectory {
   name: string;
@@ -98,11 +98,8 @@ export function contourPlot(o: ContourOptions): string {
       const d = pts.map(([x, y], n) => `${n ? "L" : "M"}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join("");
       body.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="1.8" clip-path="url(#plot)" opacity="0.9"/>`);
     }
-    body.push(
-      `<rect x="${pad.left + w + 16}" y="${pad.top + 10 + k * 18 - 9}" width="12" height="12" fill="${colour}"/>`,
-      `<text x="${pad.left + w + 34}" y="${pad.top + 11 + k * 18}">${escapeXml(t.name)}</text>`,
-    );
   });
+  body.push(...legend((o.trajectories ?? []).map((t) => t.name), pad.left + w + 16, pad.top + 10));
   const start = o.trajectories?.[0]?.points[0];
   if (start) body.push(`<circle cx="${sx(start[0])}" cy="${sy(start[1])}" r="5" fill="none" stroke="black" stroke-width="2"/>`);
   if (o.target) body.push(`<text x="${sx(o.target[0])}" y="${sy(o.target[1]) + 6}" text-anchor="middle" font-size="18">★</text>`);

@@ -82,7 +82,8 @@ function frame(width: number, height: number, title: string, body: string[]): st
   ].join("\n");
 }
 
-function legend(names: readonly string[], x: number, y: number): string[] {
+/** A colour key: one swatch and name per series, 18 px apart, from (x, y). */
+export function legend(names: readonly string[], x: number, y: number): string[] {
   return names.flatMap((name, i) => [
     `<rect x="${x}" y="${y + i * 18 - 9}" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/>`,
     `<text x="${x + 18}" y="${y + i * 18 + 1}">${escapeXml(name)}</text>`,
