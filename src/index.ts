@@ -2,6 +2,7 @@
 export { init, initSync, type InitOptions } from "./runtime/init";
 export { Runtime, type Backend, type MemoryStats, type TensorOptions, type ParamOptions } from "./runtime/runtime";
 export { Tensor, Param, type DType, type ArrayFor } from "./runtime/tensor";
+export { Workspace } from "./runtime/workspace";
 export { kernelNames, type Kernels, type KernelName } from "./runtime/kernels";
 export * from "./runtime/errors";
 export * from "./optim/index";

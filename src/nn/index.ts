@@ -1,4 +1,4 @@
-export { Buffers, type Layer } from "./layer";
+export type { Layer } from "./layer";
 export { Linear, type LinearOptions } from "./linear";
 export { ReLU } from "./relu";
 export { SoftmaxCrossEntropy } from "./loss";

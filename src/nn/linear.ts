@@ -4,7 +4,8 @@ import type { Runtime } from "../runtime/runtime";
 import type { Param, Tensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
 import { uniformFanIn, type Initializer } from "../init/initializers";
-import { Buffers, checkBatch, type Layer } from "./layer";
+import { checkBatch, type Layer } from "./layer";
+import { Workspace } from "../runtime/workspace";
 
 export interface LinearOptions {
   /** Add a learned bias b, initialized to zero (default true; pointless right before a normalization layer). */
@@ -30,7 +31,7 @@ export class Linear implements Layer {
   readonly weight: Param<"f32">;
   readonly bias: Param<"f32"> | null;
   private readonly relu: boolean;
-  private readonly buffers: Buffers;
+  private readonly buffers: Workspace;
   private input: Tensor<"f32"> | null = null;
 
   constructor(
@@ -45,12 +46,12 @@ export class Linear implements Layer {
     this.weight = rt.keep(rt.param([inFeatures, outFeatures], { init: options.init ?? uniformFanIn(), seed: options.seed ?? 0 }));
     this.bias = options.bias === false ? null : rt.keep(rt.param([outFeatures]));
     this.relu = options.relu ?? false;
-    this.buffers = new Buffers(rt);
+    this.buffers = new Workspace(rt);
   }
 
   forward(x: Tensor<"f32">): Tensor<"f32"> {
     const batch = checkBatch("Linear", x, this.inFeatures);
-    const y = this.buffers.get("y", batch, this.outFeatures);
+    const y = this.buffers.get("y", [batch, this.outFeatures]);
     gemm(x, this.weight, y, { bias: this.bias, relu: this.relu });
     this.input = x;
     return y;
@@ -63,10 +64,10 @@ export class Linear implements Layer {
     checkBatch("Linear.backward", dy, this.outFeatures);
     if (dy.shape[0] !== batch) throw new ShapeError(`Linear.backward: dy has ${dy.shape[0]} rows, the input had ${batch}`);
     const k = this.rt.kernels;
-    if (this.relu) k.f32_relu_backward(dy.ptr, this.buffers.get("y", batch, this.outFeatures).ptr, dy.length);
+    if (this.relu) k.f32_relu_backward(dy.ptr, this.buffers.get("y", [batch, this.outFeatures]).ptr, dy.length);
     gemm(x, dy, this.weight.grad, { transA: true, beta: 1 });
     if (this.bias) k.f32_add_column_sums(this.bias.grad.ptr, dy.ptr, batch, this.outFeatures);
-    const dx = this.buffers.get("dx", batch, this.inFeatures);
+    const dx = this.buffers.get("dx", [batch, this.inFeatures]);
     gemm(dy, this.weight, dx, { transB: true });
     return dx;
   }

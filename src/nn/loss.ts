@@ -1,7 +1,7 @@
 import { ShapeError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
 import type { Tensor } from "../runtime/tensor";
-import { Buffers } from "./layer";
+import { Workspace } from "../runtime/workspace";
 
 /**
  * Mean softmax cross-entropy of logits [batch, classes] against integer labels [batch]:
@@ -9,10 +9,10 @@ import { Buffers } from "./layer";
  * computed in one fused kernel (stable: shifted by each row's maximum).
  */
 export class SoftmaxCrossEntropy {
-  private readonly buffers: Buffers;
+  private readonly buffers: Workspace;
 
   constructor(private readonly rt: Runtime) {
-    this.buffers = new Buffers(rt);
+    this.buffers = new Workspace(rt);
   }
 
   /** The mean loss, the gradient of the logits (owned, reused), and the count of correct argmaxes. */
@@ -21,7 +21,7 @@ export class SoftmaxCrossEntropy {
     if (logits.shape.length !== 2 || labels.dtype !== "i32" || labels.length !== batch) {
       throw new ShapeError(`SoftmaxCrossEntropy expects [batch, classes] logits and [batch] i32 labels, got ${logits.describe()} and ${labels.describe()}`);
     }
-    const grad = this.buffers.get("dz", batch, classes);
+    const grad = this.buffers.get("dz", [batch, classes]);
     const k = this.rt.kernels;
     const loss = k.f32_softmax_cross_entropy(logits.ptr, labels.ptr, grad.ptr, batch, classes, 1 / batch) / batch;
     return { loss, grad, correct: k.f32_count_correct(logits.ptr, labels.ptr, batch, classes) };

@@ -118,7 +118,7 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
           `got input shape [${input.shape.join(", ")}]: the variance of one value is undefined`,
       );
     }
-    const y = this.buffer("output", input.shape, this.dtype);
+    const y = this.workspace.get("output", input.shape, this.dtype);
     const k = this.runtime.kernels;
     const eps = this.eps;
     if (useBatch) {
@@ -141,7 +141,7 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
   backward(dy: Tensor<D>): Tensor<D> {
     const { x, dy: grad } = this.checkGradient(dy);
     const [N, C, S] = this.dims(x);
-    const dx = this.buffer("inputGrad", x.shape, this.dtype);
+    const dx = this.workspace.get("inputGrad", x.shape, this.dtype);
     this.runtime.kernels[`${this.dtype}_batchnorm_backward`](
       x.ptr, grad.ptr, dx.ptr, this.scale.ptr, this.stats.ptr, this.scaleGrad.ptr, this.shiftGrad.ptr, N, C, S, this.batchStats ? 1 : 0,
     );

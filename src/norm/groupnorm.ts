@@ -32,8 +32,8 @@ export abstract class RowNorm<D extends FloatDType = "f32"> extends NormModule<D
     if (options !== undefined) checkTraining(options);
     const input = this.checkInput("x", x, 1);
     const { N, G, Cg, S } = this.layout(input);
-    const y = this.buffer("output", input.shape, this.dtype);
-    const stats = this.buffer("stats", [groupNormStatsLength(N, G, Cg)], "f64");
+    const y = this.workspace.get("output", input.shape, this.dtype);
+    const stats = this.workspace.get("stats", [groupNormStatsLength(N, G, Cg)], "f64");
     this.runtime.kernels[`${this.dtype}_groupnorm_forward`](input.ptr, y.ptr, this.scale.ptr, this.shift.ptr, stats.ptr, N, G, Cg, S, this.eps);
     this.input = input;
     return y;
@@ -43,13 +43,13 @@ export abstract class RowNorm<D extends FloatDType = "f32"> extends NormModule<D
   backward(dy: Tensor<D>): Tensor<D> {
     const { x, dy: grad } = this.checkGradient(dy);
     const { N, G, Cg, S } = this.layout(x);
-    const stats = this.existingBuffer("stats");
+    const stats = this.workspace.find("stats");
     if (stats === null) {
       throw new DisposedError(
         `${this.constructor.name}.backward(): the statistics of forward() were freed (by the end of the rt.scope it ran in); run forward() again`,
       );
     }
-    const dx = this.buffer("inputGrad", x.shape, this.dtype);
+    const dx = this.workspace.get("inputGrad", x.shape, this.dtype);
     this.runtime.kernels[`${this.dtype}_groupnorm_backward`](
       x.ptr, grad.ptr, dx.ptr, this.scale.ptr, stats.ptr, this.scaleGrad.ptr, this.shiftGrad.ptr, N, G, Cg, S,
     );

@@ -1,6 +1,7 @@
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import { Param, Tensor, type DType, FloatDType } from "../runtime/tensor";
 import type { Runtime } from "../runtime/runtime";
+import { Workspace } from "../runtime/workspace";
 import { checkNumber } from "../runtime/validate";
 
 /** Options every normalization module shares. */
@@ -50,7 +51,8 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
 
   /** The input of the last forward(), read again by backward(). */
   protected input: Tensor<D> | null = null;
-  private readonly owned = new Map<string, Tensor>();
+  /** Module-owned output and scratch buffers, reused from call to call. */
+  protected readonly workspace: Workspace;
   private disposedModule = false;
 
   protected constructor(
@@ -59,6 +61,7 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
     options: NormOptions<D>,
     defaultEps: number,
   ) {
+    this.workspace = new Workspace(runtime);
     this.dtype = (options.dtype ?? "f32") as D;
     if (this.dtype !== "f32" && this.dtype !== "f64") {
       throw new ValueError(`Invalid dtype: ${String(this.dtype)} (expected 'f32' or 'f64')`);
@@ -94,10 +97,10 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
   dispose(): void {
     if (this.disposedModule) return;
     this.disposedModule = true;
-    for (const t of [this.scale, this.shift, this.scaleGrad, this.shiftGrad, ...this.owned.values(), ...this.ownedExtras()]) {
+    for (const t of [this.scale, this.shift, this.scaleGrad, this.shiftGrad, ...this.ownedExtras()]) {
       if (!t.disposed) t.dispose();
     }
-    this.owned.clear();
+    this.workspace.dispose();
     this.input = null;
   }
 
@@ -142,26 +145,6 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
     }
     return { x, dy: grad };
   }
-
-  /** The live module-owned buffer named `name`, or null if it was never made or has been freed. */
-  protected existingBuffer(name: string): Tensor | null {
-    const have = this.owned.get(name);
-    return have && !have.disposed ? have : null;
-  }
-
-  /** A module-owned buffer named `name`, reused while its shape and dtype stay the same. */
-  protected buffer<E extends DType>(name: string, shape: readonly number[], dtype: E): Tensor<E> {
-    const have = this.owned.get(name);
-    if (have && !have.disposed && have.dtype === dtype && sameShape(have.shape, shape)) return have as Tensor<E>;
-    if (have && !have.disposed) have.dispose();
-    const fresh = this.runtime.keep(this.runtime.tensor(shape, { dtype }));
-    this.owned.set(name, fresh);
-    return fresh;
-  }
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 export function checkBoolean(name: string, value: unknown): boolean {
