@@ -8,6 +8,8 @@ const execArgv = nodeMajor === 20 ? ["--experimental-wasm-relaxed-simd"] : [];
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/setup/global.ts"],
+    setupFiles: ["test/setup/fast-check.ts"],
     testTimeout: 60_000,
     pool: "forks",
     execArgv,
