@@ -1,9 +1,9 @@
 import fc from "fast-check";
-import { buffer, floats, lengths, type KernelProperty } from "./harness";
+import { buffer, floats, kernelProperty, lengths, type KernelProperty } from "./harness";
 
 /** Polyak averaging: both kernels are elementwise and exactly rounded, so bit-identical. */
 export const AVERAGING: KernelProperty[] = (["f32", "f64"] as const).flatMap((type): KernelProperty[] => [
-  {
+  kernelProperty({
     name: `${type} avg <- avg + w (p - avg)`,
     kernels: [`${type}_lerp_toward`],
     cases: lengths().chain((n) =>
@@ -14,8 +14,8 @@ export const AVERAGING: KernelProperty[] = (["f32", "f64"] as const).flatMap((ty
       }),
     ),
     call: (k, ptr, s) => k[`${type}_lerp_toward`](ptr.avg!, ptr.p!, s.n, s.w),
-  },
-  {
+  }),
+  kernelProperty({
     name: `${type} swap exchanges every bit`,
     kernels: [`${type}_swap`],
     cases: lengths().chain((n) =>
@@ -25,5 +25,5 @@ export const AVERAGING: KernelProperty[] = (["f32", "f64"] as const).flatMap((ty
       }),
     ),
     call: (k, ptr, s) => k[`${type}_swap`](ptr.a!, ptr.b!, s.n),
-  },
+  }),
 ]);

@@ -54,6 +54,11 @@ export interface KernelProperty<S extends object = Record<string, number>> {
   numRuns?: number;
 }
 
+/** Declares a property, inferring the scalar record's type from `cases`. */
+export function kernelProperty<S extends object>(property: KernelProperty<S>): KernelProperty<any> {
+  return property;
+}
+
 const BYTES: Record<BufferType, number> = { f32: 4, f64: 8, i32: 4, u32: 4 };
 const GUARD_BYTES = 16;
 const GUARD = 0xa5;
