@@ -2,7 +2,9 @@
 // 2013) and RMSProp with (Nesterov) momentum (Algorithm 8.6), fused into one pass:
 //   x = prologue(g, theta)                        (see prologue.ts; theta0 = pScale * theta)
 //   r  <- rho * r + (1 - rho) * x * x
-//   centered: ga <- rho * ga + (1 - rho) * x;  v = r - ga * ga;   otherwise v = r
+//   centered: ga <- rho * ga + (1 - rho) * x;  v = max(r - ga * ga, 0);   otherwise v = r
+//   (r - ga^2 is an EMA variance, >= 0 in exact arithmetic; rounding can take it below 0 when
+//   the gradient barely varies, and sqrt would turn the step into NaN: the max restores v >= 0.)
 //   u = x / (sqrt(v + epsIn) + epsOut)            (one of epsIn, epsOut is 0)
 //   momentum: b <- mu * b + k * u;  theta <- theta0 + a * b + c * u
 //   none:     theta <- theta0 + c * u             (c = -lr)
@@ -12,7 +14,7 @@
 // Four exports share one signature; the variants without ga or b ignore those pointers.
 // Memory contract: every buffer used holds n elements of T, 16-byte aligned, pairwise disjoint.
 
-import { bytes, gradS, gradV, isPlain, lanes, momentumS, momentumV } from "./prologue";
+import { bytes, gradS, gradV, isPlain, lanes, momentumS, momentumV, pmaxS } from "./prologue";
 
 // @ts-ignore: decorator
 @inline
@@ -30,7 +32,7 @@ function rmspropV<T>(
   if (CENTERED) {
     const gai = v128.add<T>(v128.mul<T>(v128.splat<T>(rho), v128.load(ga + at)), v128.mul<T>(v128.splat<T>(oneMinusRho), xi));
     v128.store(ga + at, gai);
-    vi = v128.sub<T>(ri, v128.mul<T>(gai, gai));
+    vi = v128.pmax<T>(v128.sub<T>(ri, v128.mul<T>(gai, gai)), v128.splat<T>(0));
   }
   const ui = v128.div<T>(xi, v128.add<T>(v128.sqrt<T>(v128.add<T>(vi, v128.splat<T>(epsIn))), v128.splat<T>(epsOut)));
   if (MOMENTUM) pi = momentumV<T>(b + at, pi, ui, mu, k, a);
@@ -75,7 +77,7 @@ function rmspropLoop<T>(
     if (CENTERED) {
       const gai: T = rho * load<T>(ga + at) + oneMinusRho * xi;
       store<T>(ga + at, gai);
-      vi = ri - gai * gai;
+      vi = pmaxS<T>(ri - gai * gai, 0);
     }
     const ui: T = xi / (sqrt<T>(vi + epsIn) + epsOut);
     if (MOMENTUM) pi = momentumS<T>(b + at, pi, ui, mu, k, a);

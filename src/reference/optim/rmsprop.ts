@@ -1,8 +1,8 @@
-import { decayed, effectiveGrad, prologue, twins, type Lanes } from "./lanes";
+import { decayed, effectiveGrad, pmax, prologue, twins, type Lanes } from "./lanes";
 
 /**
  * Twin of assembly/optim/rmsprop.ts (book Alg. 8.5/8.6, centered, momentum):
- *   r <- rho r + (1 - rho) x^2;  centered: ga <- rho ga + (1 - rho) x, v = r - ga^2
+ *   r <- rho r + (1 - rho) x^2;  centered: ga <- rho ga + (1 - rho) x, v = max(r - ga^2, 0)
  *   u = x / (sqrt(v + epsIn) + epsOut)
  *   momentum: b <- mu b + k u; theta <- theta0 + a b + c u.  Otherwise theta <- theta0 + c u.
  */
@@ -27,7 +27,7 @@ function rmspropRule(
     if (centered) {
       const mg = r(r(rho * m[GA + i]!) + r(oneMinusRho * x));
       m[GA + i] = mg;
-      variance = r(ms - r(mg * mg));
+      variance = pmax(r(ms - r(mg * mg)), 0);
     }
     const u = r(x / r(r(Math.sqrt(r(variance + epsIn))) + epsOut));
     if (withMomentum) {
