@@ -2,7 +2,7 @@ import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import { Param, Tensor, type DType, FloatDType } from "../runtime/tensor";
 import type { Runtime } from "../runtime/runtime";
 import { Workspace } from "../runtime/workspace";
-import { checkNumber } from "../runtime/validate";
+import { checkEps, LARGEST_FINITE } from "../runtime/validate";
 
 /** Options every normalization module shares. */
 export interface NormOptions<D extends FloatDType = "f32"> {
@@ -66,7 +66,9 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
     if (this.dtype !== "f32" && this.dtype !== "f64") {
       throw new ValueError(`Invalid dtype: ${String(this.dtype)} (expected 'f32' or 'f64')`);
     }
-    this.eps = checkEps(options.eps ?? defaultEps);
+    // invstd = 1 / sqrt(var + eps) is applied in the module's dtype: at var = 0 it must stay finite.
+    const least = LARGEST_FINITE[this.dtype] ** -2;
+    this.eps = checkEps(options.eps ?? defaultEps, least, `1 / sqrt(eps) overflows ${this.dtype}`);
     const affine = checkBoolean("affine", options.affine ?? true);
     const count = paramShape.reduce((a, b) => a * b, 1);
     const ones = new Array<number>(count).fill(1);
@@ -150,10 +152,6 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
 export function checkBoolean(name: string, value: unknown): boolean {
   if (typeof value !== "boolean") throw new ValueError(`Invalid ${name}: ${String(value)} (expected true or false)`);
   return value;
-}
-
-function checkEps(value: unknown): number {
-  return checkNumber("eps", value, { above: 0 });
 }
 
 /** Reads { training } from forward()'s options. */

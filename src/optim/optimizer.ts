@@ -2,7 +2,7 @@ import { DisposedError, NonFiniteError, StateError, ValueError } from "../runtim
 import type { Kernels } from "../runtime/kernels";
 import type { Runtime } from "../runtime/runtime";
 import { Param, Tensor, type FloatDType } from "../runtime/tensor";
-import { checkNumber } from "../runtime/validate";
+import { checkEps, checkNumber, SMALLEST_POSITIVE } from "../runtime/validate";
 import { decodeState, encodeState, type SavedParamState, type Snapshot, type StateDict } from "./state";
 
 /** What to do when a gradient holds NaN or an infinity. */
@@ -186,7 +186,7 @@ export abstract class Optimizer<H extends BaseHyper> {
     for (const [g, { params: _params, ...groupHyper }] of groups.entries()) checkKeys(groupHyper, base, `group ${g}`);
     this.paramGroups = groups.map((group) => ({ ...this.defaults, ...group, params: [...group.params] }) as ParamGroup<H>);
     this.checkParams();
-    for (const group of this.paramGroups) this.checkGroup(group);
+    for (const group of this.paramGroups) this.checkGroup(group, group.params);
   }
 
   /** The learning rate of the first group. */
@@ -210,7 +210,7 @@ export abstract class Optimizer<H extends BaseHyper> {
     this.checkOptions();
     const groups = this.paramGroups;
     for (const group of groups) {
-      this.checkGroup(group);
+      this.checkGroup(group, group.params);
       for (const param of group.params) assertUsable(param);
     }
 
@@ -335,7 +335,8 @@ export abstract class Optimizer<H extends BaseHyper> {
     checkOneOf("nonFinite", this.nonFinite, ["error", "skip", "propagate"] as const);
   }
 
-  private checkGroup(group: H): void {
+  /** Checks a group's hyperparameters; with its params, also that eps stays > 0 in their dtypes. */
+  private checkGroup(group: H, params: readonly Param[] = []): void {
     checkNumber("lr", group.lr, { min: 0 });
     checkNumber("weightDecay", group.weightDecay, { min: 0 });
     checkOneOf("weightDecayMode", group.weightDecayMode, ["l2", "decoupled", "l1"] as const);
@@ -343,6 +344,10 @@ export abstract class Optimizer<H extends BaseHyper> {
     checkBound("clipValue", group.clipValue);
     checkBound("clipNorm", group.clipNorm);
     this.checkHyper(group);
+    if ("eps" in group && params.some((p) => p.dtype === "f32")) {
+      // eps is added in the parameters' dtype; one that rounds to 0 makes 0/0 of a zero gradient.
+      checkEps(group.eps, SMALLEST_POSITIVE.f32, "smaller rounds to 0 in f32, the dtype of the params");
+    }
   }
 
   /** Whether clipping or the non-finite check need the gradients' sums of squares. */
@@ -448,7 +453,7 @@ export abstract class Optimizer<H extends BaseHyper> {
       const missing = Object.keys(this.defaults).filter((key) => !(key in hyper) || hyper[key] === undefined);
       if (missing.length) fail(`group ${g} lacks ${missing.join(", ")}`);
       try {
-        this.checkGroup(hyper as unknown as H);
+        this.checkGroup(hyper as unknown as H, group.params);
       } catch (error) {
         fail(`group ${g}: ${(error as Error).message}`);
       }

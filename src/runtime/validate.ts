@@ -40,3 +40,19 @@ export function checkNumber(name: string, value: unknown, bounds: NumberBounds =
   if (!ok) throw new ValueError(`Invalid ${name}: ${String(value)} (expected ${describe(bounds)})`);
   return value as number;
 }
+
+/** The smallest positive number of each float dtype: its least subnormal. */
+export const SMALLEST_POSITIVE = { f32: 2 ** -149, f64: Number.MIN_VALUE } as const;
+
+/** The largest finite number of each float dtype. */
+export const LARGEST_FINITE = { f32: 3.4028234663852886e38, f64: Number.MAX_VALUE } as const;
+
+/**
+ * Returns `eps` when it is a finite number >= `least`, the floor below which it no longer
+ * does its job in the caller's dtype (`why` says how); throws ValueError otherwise.
+ */
+export function checkEps(value: unknown, least: number, why: string): number {
+  const eps = checkNumber("eps", value, { above: 0 });
+  if (eps < least) throw new ValueError(`Invalid eps: ${eps} (expected >= ${least}: ${why})`);
+  return eps;
+}
