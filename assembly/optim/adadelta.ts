@@ -3,7 +3,7 @@
 //   x = prologue(g, theta)                        (see prologue.ts; theta0 = pScale * theta)
 //   eg' = rho * eg + (1 - rho) * x * x            running E[g^2]
 //   dx  = sqrt(edx + eps) / sqrt(den + eps) * x   den = eg' (Zeiler, PyTorch), or the previous
-//                                                 eg when lagged = 1 (what tfjs 4.22 computes)
+//                                                 eg when lagged != 0 (what tfjs 4.22 computes)
 //   edx <- rho * edx + (1 - rho) * dx * dx        running E[dx^2]
 //   theta <- theta0 - lr * dx
 // Memory contract: p, g, eg, edx hold n elements of T, 16-byte aligned, pairwise disjoint.
@@ -22,7 +22,7 @@ function adadeltaV<T>(
   const egOld = v128.load(eg + at);
   const egNew = v128.add<T>(v128.mul<T>(v128.splat<T>(rho), egOld), v128.mul<T>(v128.splat<T>(oneMinusRho), v128.mul<T>(xi, xi)));
   v128.store(eg + at, egNew);
-  const den = v128.bitselect(egOld, egNew, i32x4.splat(-lagged)); // all ones when lagged
+  const den = v128.bitselect(egOld, egNew, i32x4.splat(lagged != 0 ? -1 : 0)); // all ones when lagged
   const edxi = v128.load(edx + at);
   const ratio = v128.div<T>(v128.sqrt<T>(v128.add<T>(edxi, v128.splat<T>(eps))), v128.sqrt<T>(v128.add<T>(den, v128.splat<T>(eps))));
   const dx = v128.mul<T>(ratio, xi);

@@ -136,6 +136,24 @@ describe.each(["f32", "f64"] as const)("%s optimizer kernels: wasm vs reference,
     }
   });
 
+  it("adadelta_step: any nonzero `lagged` takes the previous E[g^2], in the SIMD body as in the tail", () => {
+    // The SIMD body once built its select mask as splat(-lagged): all ones only for lagged = 1,
+    // so lagged = 2 mixed the bits of the previous and the new E[g^2] (the tail and the twin
+    // took the previous one). The facade passes 0 or 1; the kernel now agrees for any value.
+    const n = 19; // two paired iterations, one single v128 (f32) and a scalar tail
+    const step = (rt: Runtime, lagged: number) =>
+      rt.scope(() => {
+        const [p, g, eg, edx] = [0, 1, 2, 3].map((k) => rt.fromArray(uniformArray(n, 40 + k, k < 2 ? -1 : 0.1, 1), [n], { dtype }));
+        rt.kernels[`${dtype}_adadelta_step`](p!.ptr, g!.ptr, eg!.ptr, edx!.ptr, n, 1, 0.9, 0.1, 1e-6, lagged, 1, Infinity, 0, 0, 1);
+        return [p!, eg!, edx!].map((x) => x.data.slice());
+      });
+    const want = step(js, 1);
+    for (const lagged of [1, 2, -1, 0x7fffffff]) {
+      const got = step(wasm, lagged);
+      want.forEach((w, k) => expectSameBits(got[k]!, w, `lagged=${lagged} buffer ${k}`));
+    }
+  });
+
   it("sumsq: +Infinity (not NaN) when finite values overflow the f64 sum", () => {
     for (const rt of [wasm, js]) {
       rt.scope(() => {
