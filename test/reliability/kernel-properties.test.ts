@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { twinRuntimes } from "../helpers/backends";
+import { initSync } from "../../src/runtime/init";
+import { supportsVariant } from "../../src/runtime/backend-wasm";
 import { kernelNames } from "../../src/runtime/kernels";
 import { checkKernelProperty, type KernelProperty } from "./kernels/harness";
 import { AVERAGING } from "./kernels/averaging";
@@ -8,18 +9,22 @@ import { OPTIM } from "./kernels/optim";
 /**
  * Every kernel, wasm against its reference twin, on random shapes and values: odd lengths,
  * -0, subnormals, magnitudes from the smallest subnormal to 1e30, unaligned addresses, and
- * guard bytes around every buffer. The specs live in ./kernels/<area>.ts.
+ * guard bytes around every buffer. Each wasm build this engine runs (relaxed SIMD, which may
+ * fuse multiply-adds, and plain SIMD) is checked. The specs live in ./kernels/<area>.ts.
  */
 const AREAS: Record<string, KernelProperty<any>[]> = {
   averaging: AVERAGING,
   optim: OPTIM,
 };
 
-const runtimes = twinRuntimes();
-for (const [area, properties] of Object.entries(AREAS)) {
-  describe(`${area} kernels: wasm = reference on random inputs`, () => {
-    for (const property of properties) checkKernelProperty(runtimes, property);
-  });
+const js = initSync({ backend: "js" });
+for (const variant of (["relaxed", "simd"] as const).filter(supportsVariant)) {
+  const wasm = initSync({ wasmVariant: variant });
+  for (const [area, properties] of Object.entries(AREAS)) {
+    describe(`${area} kernels: wasm-${variant} = reference on random inputs`, () => {
+      for (const property of properties) checkKernelProperty({ wasm, js }, property);
+    });
+  }
 }
 
 it("every kernel export has a property", () => {
