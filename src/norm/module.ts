@@ -2,7 +2,7 @@ import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import { Param, Tensor, type DType, FloatDType } from "../runtime/tensor";
 import type { Runtime } from "../runtime/runtime";
 import { Workspace } from "../runtime/workspace";
-import { checkNumber } from "../runtime/validate";
+import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
 
 /** Options every normalization module shares. */
 export interface NormOptions<D extends FloatDType = "f32"> {
@@ -147,10 +147,7 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
   }
 }
 
-export function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== "boolean") throw new ValueError(`Invalid ${name}: ${String(value)} (expected true or false)`);
-  return value;
-}
+export { checkBoolean } from "../runtime/validate";
 
 function checkEps(value: unknown): number {
   return checkNumber("eps", value, { above: 0 });

@@ -2,7 +2,7 @@ import { DisposedError, NonFiniteError, StateError, ValueError } from "../runtim
 import type { Kernels } from "../runtime/kernels";
 import type { Runtime } from "../runtime/runtime";
 import { Param, Tensor, type FloatDType } from "../runtime/tensor";
-import { checkNumber } from "../runtime/validate";
+import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
 import { decodeState, encodeState, type SavedParamState, type Snapshot, type StateDict } from "./state";
 
 /** What to do when a gradient holds NaN or an infinity. */
@@ -120,11 +120,7 @@ export function checkOneOf<T extends string>(name: string, value: unknown, allow
   return value as T;
 }
 
-/** Throws ValueError unless value is a boolean. */
-export function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== "boolean") throw new ValueError(`Invalid ${name}: ${String(value)} (expected true or false)`);
-  return value;
-}
+export { checkBoolean } from "../runtime/validate";
 
 /** A positive number or Infinity (a bound that is off). */
 function checkBound(name: string, value: unknown): number {

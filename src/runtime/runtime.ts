@@ -173,6 +173,12 @@ export class Runtime {
   }
 }
 
+/** Returns `value` when it is a Runtime (from init() or initSync()); otherwise ValueError. */
+export function checkRuntime(value: unknown, name = "runtime"): Runtime {
+  if (!(value instanceof Runtime)) throw new ValueError(`Invalid ${name}: ${String(value)} (expected a Runtime from init() or initSync())`);
+  return value;
+}
+
 function checkDType(dtype: unknown): asserts dtype is DType {
   if (!isDType(dtype)) throw new ValueError(`Invalid dtype: ${String(dtype)} (expected 'f32', 'f64' or 'i32')`);
 }
