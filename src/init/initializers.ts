@@ -1,5 +1,5 @@
 import { ShapeError, ValueError } from "../runtime/errors";
-import type { Tensor } from "../runtime/tensor";
+import { checkFloatTensor, checkTensor, type Tensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
 import { Philox, toGenerator } from "./philox";
 
@@ -175,7 +175,7 @@ export function lecunUniform(options: FanOptions = {}): Initializer {
 export function orthogonal(options: { gain?: number } = {}): Initializer {
   const gain = checkNumber("gain", options.gain ?? 1, { above: 0 });
   return (target, rng) => {
-    const shape = shapeOf(target);
+    const shape = floatShapeOf(target);
     if (shape.length < 2) throw new ShapeError(`orthogonal needs at least 2 dimensions, got [${shape.join(", ")}]`);
     if (target.length === 0) return target;
     const rows = shape[0]!;
@@ -204,7 +204,7 @@ export function sparse(options: { k?: number; std?: number } = {}): Initializer 
   const k = checkNumber("k", options.k ?? 15, { integer: true, min: 1 });
   const std = checkNumber("std", options.std ?? 1, { above: 0 });
   return (target, rng) => {
-    const shape = shapeOf(target);
+    const shape = floatShapeOf(target);
     if (shape.length !== 2) throw new ShapeError(`sparse needs a 2-D [inputs, units] weight, got [${shape.join(", ")}]`);
     const [rows, cols] = shape as [number, number];
     if (k > rows) throw new ValueError(`Invalid k: ${k} (expected <= ${rows} inputs per unit)`);
@@ -298,12 +298,14 @@ export function marginalBias(frequencies: ArrayLike<number>, options: { activati
   };
 }
 
+/** The shape of a live tensor (ValueError for a non-tensor, DisposedError once disposed). */
 function shapeOf(target: Tensor): readonly number[] {
-  if (target === null || typeof target !== "object" || typeof target.assertLive !== "function") {
-    throw new ShapeError(`Invalid target: ${String(target)} (expected a Tensor)`);
-  }
-  target.assertLive();
-  return target.shape;
+  return checkTensor("target", target).shape;
+}
+
+/** The shape of a live f32 or f64 tensor: initializers whose kernels write floats (an i32 target is a ShapeError). */
+function floatShapeOf(target: Tensor): readonly number[] {
+  return checkFloatTensor("target", target).shape;
 }
 
 function checkFans(fans: Fans): Fans {
