@@ -85,14 +85,14 @@ export class GaussianBlur {
 
   /** A Monte Carlo estimate of J_sigma(theta). */
   value(theta: Tensor): number {
-    checkFloatTensor("theta", theta);
+    checkFloatTensor("theta", theta, this.runtime);
     return this.estimate(theta, null);
   }
 
   /** Estimates J_sigma(theta) and writes the estimate of its gradient into `grad`. */
   valueAndGrad(theta: Tensor, grad: Tensor): number {
-    checkFloatTensor("theta", theta);
-    checkFloatTensor("grad", grad);
+    checkFloatTensor("theta", theta, this.runtime);
+    checkFloatTensor("grad", grad, this.runtime);
     if (grad.dtype !== theta.dtype || grad.length !== theta.length || grad === theta) {
       throw new ShapeError(`${grad.describe()} cannot hold the gradient of ${theta.describe()}`);
     }

@@ -1,6 +1,6 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
-import { BYTES_PER_ELEMENT, type Tensor } from "../runtime/tensor";
+import { BYTES_PER_ELEMENT, checkTensor, type Tensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
 import { Philox, toGenerator } from "./philox";
 
@@ -122,7 +122,8 @@ export class Minibatches {
    * (shape [batch size, ...], same dtype), or into a new tensor the caller disposes.
    */
   gather<T extends Tensor>(source: T, batch: Batch, into?: T): T {
-    source.assertLive();
+    checkTensor("source", source, this.runtime);
+    if (into !== undefined) checkTensor("into", into, this.runtime);
     this.order.assertLive();
     if (source.shape.length < 1 || source.shape[0] !== this.n) {
       throw new ShapeError(`${source.describe()} does not hold ${this.n} rows`);
@@ -135,7 +136,6 @@ export class Minibatches {
     const cols = rowShape.reduce((a, b) => a * b, 1);
     const count = batch.indices.length;
     if (into !== undefined) {
-      into.assertLive();
       if (into.dtype !== source.dtype || into.length !== count * cols) {
         throw new ShapeError(`${into.describe()} cannot hold ${count} rows of ${source.describe()}`);
       }
