@@ -246,9 +246,11 @@ export abstract class Optimizer<H extends BaseHyper> {
     return { skipped: false, gradNorm };
   }
 
-  /** Sets every parameter's gradient to zero. */
+  /** Sets every parameter's gradient to zero (none, when one of them was disposed: DisposedError). */
   zeroGrad(): void {
-    for (const group of this.paramGroups) for (const param of group.params) param.zeroGrad();
+    const params = this.params();
+    for (const param of params) assertUsable(param);
+    for (const param of params) param.zeroGrad();
   }
 
   /** Frees the optimizer's state tensors. The parameters stay the caller's. */

@@ -1,6 +1,6 @@
 import { StateError, ValueError } from "../runtime/errors";
 import { Param, type Tensor } from "../runtime/tensor";
-import { checkNumber } from "../runtime/validate";
+import { checkFunction, checkNumber } from "../runtime/validate";
 import { attachTo, decodeNumber, encodeNumber, isStep, openState, stateNumber, type Attachable, type JsonNumber, type Stateful } from "./state";
 
 /** 'mean': the arithmetic mean of the iterates; 'ema': an exponential moving average. */
@@ -132,6 +132,7 @@ export class PolyakAverager implements Stateful {
 
   /** Runs fn with the averaged weights in the parameters, then restores the training weights (also when fn throws). */
   withAveraged<T>(fn: () => T): T {
+    checkFunction("fn", fn);
     this.swapIn();
     try {
       return fn();
