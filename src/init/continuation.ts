@@ -1,5 +1,5 @@
 import { ShapeError, ValueError } from "../runtime/errors";
-import type { Runtime } from "../runtime/runtime";
+import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkFloatTensor, type Tensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
 import { Philox, toGenerator } from "./philox";
@@ -63,6 +63,7 @@ export class GaussianBlur {
     private readonly objective: ContinuationObjective,
     options: GaussianBlurOptions,
   ) {
+    checkRuntime(runtime);
     if (typeof objective !== "function") throw new ValueError(`Invalid objective: ${typeof objective} (expected a function)`);
     this.sigma = options?.sigma;
     this.samples = checkNumber("samples", options.samples ?? 8, { integer: true, min: 1 });

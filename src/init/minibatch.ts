@@ -1,5 +1,5 @@
 import { ShapeError, ValueError } from "../runtime/errors";
-import type { Runtime } from "../runtime/runtime";
+import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { BYTES_PER_ELEMENT, checkTensor, type Tensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
 import { Philox, toGenerator } from "./philox";
@@ -79,6 +79,7 @@ export class Minibatches {
     n: number,
     options: MinibatchOptions,
   ) {
+    checkRuntime(runtime);
     this.n = checkNumber("n", n, { integer: true, min: 1, max: 2 ** 30 });
     const batchSize = options?.batchSize;
     if (typeof batchSize !== "function") checkNumber("batchSize", batchSize, { integer: true, min: 1 });
@@ -169,6 +170,7 @@ export class Minibatches {
  * order: the first k entries of a Fisher-Yates permutation made in wasm.
  */
 export function sampleWithoutReplacement(runtime: Runtime, n: number, k: number, rng?: Philox | number): Uint32Array {
+  checkRuntime(runtime);
   checkNumber("n", n, { integer: true, min: 0, max: 2 ** 30 });
   checkNumber("k", k, { integer: true, min: 0, max: n });
   return toGenerator(rng).permutation(runtime, n).subarray(0, k).slice();

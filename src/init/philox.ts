@@ -1,5 +1,5 @@
 import { ShapeError, ValueError } from "../runtime/errors";
-import type { Runtime } from "../runtime/runtime";
+import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkFloatTensor, type DType, type Tensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
 import { WordStream, uniform53 } from "../reference/random/core";
@@ -165,6 +165,7 @@ export class Philox {
    * Uint32Array. Uses 2(n - 1) words.
    */
   permutation(runtime: Runtime, n: number): Uint32Array {
+    checkRuntime(runtime);
     checkNumber("n", n, { integer: true, min: 0, max: 2 ** 30 });
     return runtime.scope(() => {
       const buffer = runtime.tensor([n]); // 4-byte slots, read as u32

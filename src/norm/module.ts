@@ -1,6 +1,6 @@
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import { Param, Tensor, type DType, FloatDType } from "../runtime/tensor";
-import type { Runtime } from "../runtime/runtime";
+import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { Workspace } from "../runtime/workspace";
 import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
 
@@ -61,7 +61,7 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
     options: NormOptions<D>,
     defaultEps: number,
   ) {
-    this.workspace = new Workspace(runtime);
+    this.workspace = new Workspace(checkRuntime(runtime));
     this.dtype = (options.dtype ?? "f32") as D;
     if (this.dtype !== "f32" && this.dtype !== "f64") {
       throw new ValueError(`Invalid dtype: ${String(this.dtype)} (expected 'f32' or 'f64')`);

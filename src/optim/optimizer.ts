@@ -1,6 +1,6 @@
 import { DisposedError, NonFiniteError, StateError, ValueError } from "../runtime/errors";
 import type { Kernels } from "../runtime/kernels";
-import type { Runtime } from "../runtime/runtime";
+import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { Param, Tensor, type FloatDType } from "../runtime/tensor";
 import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
 import { decodeState, encodeState, type SavedParamState, type Snapshot, type StateDict } from "./state";
@@ -163,7 +163,7 @@ export abstract class Optimizer<H extends BaseHyper> {
     conventions: Conventions<H>,
     options: OptionsOf<H, string> = {} as OptionsOf<H, string>,
   ) {
-    this.runtime = runtime;
+    this.runtime = checkRuntime(runtime);
     this.kernels = { f32: {}, f64: {} };
     for (const [name, fn] of Object.entries(runtime.kernels)) {
       const [dtype, op] = [name.slice(0, 3), name.slice(4)];
