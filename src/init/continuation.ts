@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkFloatTensor, type Tensor } from "../runtime/tensor";
-import { checkNumber } from "../runtime/validate";
+import { checkNumber, checkOptions } from "../runtime/validate";
 import { Philox, toGenerator } from "./philox";
 
 /**
@@ -145,6 +145,7 @@ export class GaussianBlur {
  * values), then 0, the original objective, unless `endAtZero` is false.
  */
 export function blurSchedule(options: { initial: number; ratio?: number; stages?: number; endAtZero?: boolean }): number[] {
+  checkOptions(options, { required: true });
   const initial = checkNumber("initial", options.initial, { above: 0 });
   const ratio = checkNumber("ratio", options.ratio ?? 0.5, { above: 0, below: 1 });
   const stages = checkNumber("stages", options.stages ?? 5, { integer: true, min: 1 });

@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { BYTES_PER_ELEMENT, checkTensor, type Tensor } from "../runtime/tensor";
-import { checkNumber } from "../runtime/validate";
+import { checkNumber, checkOptions } from "../runtime/validate";
 import { Philox, toGenerator } from "./philox";
 
 /**
@@ -44,6 +44,7 @@ export interface Batch {
  * size"; Goodfellow et al. sec. 8.1.3 on batch size and gradient variance).
  */
 export function growingBatchSize(options: { initial: number; factor?: number; every?: number; max?: number }): (epoch: number) => number {
+  checkOptions(options, { required: true });
   const initial = checkNumber("initial", options.initial, { integer: true, min: 1 });
   const factor = checkNumber("factor", options.factor ?? 2, { min: 1 });
   const every = checkNumber("every", options.every ?? 1, { integer: true, min: 1 });

@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkFloatTensor, type DType, type Tensor } from "../runtime/tensor";
-import { checkNumber } from "../runtime/validate";
+import { checkNumber, checkOptions } from "../runtime/validate";
 import { WordStream, uniform53 } from "../reference/random/core";
 
 /** The largest seed, stream id or position: integers are exact in a JS number up to here. */
@@ -102,7 +102,8 @@ export class Philox {
    * Fills `target` with independent U[low, high) values and returns it. The affine map
    * low + u (high - low) is rounded to the tensor's type, so a value may round to `high`.
    */
-  uniform<T extends Tensor>(target: T, { low = 0, high = 1 }: UniformOptions = {}): T {
+  uniform<T extends Tensor>(target: T, options: UniformOptions = {}): T {
+    const { low = 0, high = 1 } = checkOptions(options);
     checkNumber("low", low);
     checkNumber("high", high);
     if (!(high > low && Number.isFinite(high - low))) {
@@ -121,7 +122,8 @@ export class Philox {
   }
 
   /** Fills `target` with independent N(mean, std^2) values and returns it. */
-  normal<T extends Tensor>(target: T, { mean = 0, std = 1 }: NormalOptions = {}): T {
+  normal<T extends Tensor>(target: T, options: NormalOptions = {}): T {
+    const { mean = 0, std = 1 } = checkOptions(options);
     checkNumber("mean", mean);
     checkNumber("std", std, { min: 0 });
     checkFloatTensor("target", target);

@@ -62,6 +62,7 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
     defaultEps: number,
   ) {
     this.workspace = new Workspace(checkRuntime(runtime));
+    checkOptions(options);
     this.dtype = (options.dtype ?? "f32") as D;
     if (this.dtype !== "f32" && this.dtype !== "f64") {
       throw new ValueError(`Invalid dtype: ${String(this.dtype)} (expected 'f32' or 'f64')`);

@@ -169,7 +169,7 @@ export abstract class Optimizer<H extends BaseHyper> {
       const [dtype, op] = [name.slice(0, 3), name.slice(4)];
       if (dtype === "f32" || dtype === "f64") this.kernels[dtype][op] = fn;
     }
-    const { clipGlobalNorm, nonFinite, convention = conventions.default, ...hyper } = options;
+    const { clipGlobalNorm, nonFinite, convention = conventions.default, ...hyper } = checkOptions(options);
     this.convention = checkOneOf("convention", convention, Object.keys(conventions.defaults));
     const base = conventions.defaults[this.convention]!;
     checkKeys(hyper, base, "options");
