@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkFloatTensor, type Tensor } from "../runtime/tensor";
-import { checkNumber, checkOptions } from "../runtime/validate";
+import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
 import { Philox, toGenerator } from "./philox";
 
 /**
@@ -67,7 +67,7 @@ export class GaussianBlur {
     if (typeof objective !== "function") throw new ValueError(`Invalid objective: ${typeof objective} (expected a function)`);
     this.sigma = options?.sigma;
     this.samples = checkNumber("samples", options.samples ?? 8, { integer: true, min: 1 });
-    this.antithetic = options.antithetic ?? true;
+    this.antithetic = checkBoolean("antithetic", options.antithetic ?? true);
     const gradient = options.gradient ?? "pathwise";
     if (gradient !== "pathwise" && gradient !== "score") {
       throw new ValueError(`Invalid gradient: ${String(gradient)} (expected 'pathwise' or 'score')`);

@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { BYTES_PER_ELEMENT, checkTensor, type Tensor } from "../runtime/tensor";
-import { checkNumber, checkOptions } from "../runtime/validate";
+import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
 import { Philox, toGenerator } from "./philox";
 
 /**
@@ -90,7 +90,7 @@ export class Minibatches {
       throw new ValueError(`Invalid shuffle: ${String(shuffle)} (expected 'once', 'everyEpoch' or 'none')`);
     }
     this.shuffle = shuffle;
-    this.dropLast = options.dropLast ?? false;
+    this.dropLast = checkBoolean("dropLast", options.dropLast ?? false);
     this.generator = toGenerator(options.rng);
     // The sampler owns its order: it outlives scopes; dispose() frees it.
     this.order = runtime.keep(runtime.tensor([this.n]));

@@ -76,7 +76,11 @@ export class Philox {
 
   /** The generator at `state`, e.g. one saved with {@link state}. */
   static fromState(state: PhiloxState): Philox {
-    const generator = new Philox(state?.seed, state?.stream);
+    if (state === null || typeof state !== "object") throw new ValueError(`Invalid state: ${String(state)} (expected { seed, stream, position })`);
+    // Checked here: the constructor's defaults would take a missing seed or stream as 0.
+    checkNumber("seed", state.seed, { integer: true, min: 0, max: MAX_INTEGER });
+    checkNumber("stream", state.stream, { integer: true, min: 0, max: MAX_INTEGER });
+    const generator = new Philox(state.seed, state.stream);
     generator.words = checkNumber("position", state.position, { integer: true, min: 0, max: MAX_INTEGER });
     return generator;
   }

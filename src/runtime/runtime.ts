@@ -114,6 +114,7 @@ export class Runtime {
    * If `fn` throws, everything it allocated is disposed.
    */
   scope<T>(fn: () => T): T {
+    checkFunction("fn", fn);
     const allocated = new Set<Tensor>();
     this.scopes.push(allocated);
     let result: T | undefined;

@@ -50,6 +50,9 @@ export function checkFloatTensor(name: string, value: unknown, runtime?: Runtime
 
 /** Product of the dimensions, after checking each is a non-negative integer. */
 export function sizeOf(shape: readonly number[]): number {
+  if (!Array.isArray(shape) && !ArrayBuffer.isView(shape)) {
+    throw new ShapeError(`Invalid shape ${String(shape)} (expected a list of non-negative integers)`);
+  }
   let size = 1;
   for (const dim of shape) {
     if (!Number.isInteger(dim) || dim < 0) {
@@ -115,8 +118,10 @@ export class Tensor<D extends DType = DType> {
     return this;
   }
 
-  /** Sets every element to `value`. */
+  /** Sets every element to `value` (a number; NaN and infinities included). */
   fill(value: number): this {
+    this.assertLive();
+    if (typeof value !== "number") throw new ValueError(`Invalid value: ${String(value)} (expected a number)`);
     this.data.fill(value);
     return this;
   }
