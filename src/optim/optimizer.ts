@@ -205,10 +205,9 @@ export abstract class Optimizer<H extends BaseHyper> {
   step(): StepResult {
     this.checkOptions();
     const groups = this.paramGroups;
-    for (const group of groups) {
-      this.checkGroup(group);
-      for (const param of group.params) assertUsable(param);
-    }
+    for (const group of groups) this.checkGroup(group);
+    // Groups are mutable between steps: their params are checked again as in the constructor.
+    this.checkParams();
 
     // The one extra read of the gradients: f64 sums of squares, which also reveal NaN/Inf.
     let sums: number[] | null = null;
@@ -248,9 +247,8 @@ export abstract class Optimizer<H extends BaseHyper> {
 
   /** Sets every parameter's gradient to zero (none, when one of them was disposed: DisposedError). */
   zeroGrad(): void {
-    const params = this.params();
-    for (const param of params) assertUsable(param);
-    for (const param of params) param.zeroGrad();
+    this.checkParams();
+    for (const param of this.params()) param.zeroGrad();
   }
 
   /** Frees the optimizer's state tensors. The parameters stay the caller's. */
@@ -512,7 +510,8 @@ export abstract class Optimizer<H extends BaseHyper> {
 
   private checkParams(): void {
     const seen = new Set<Param>();
-    for (const group of this.paramGroups) {
+    for (const [g, group] of this.paramGroups.entries()) {
+      if (!Array.isArray(group.params)) throw new ValueError(`Invalid params of group ${g}: ${String(group.params)} (expected an array)`);
       for (const param of group.params) {
         if (!(param instanceof Param)) throw new ValueError(`Invalid param: ${String(param)} (expected a Param from rt.param())`);
         if (seen.has(param)) throw new ValueError(`Invalid params: ${param.describe()} appears more than once`);
