@@ -101,6 +101,6 @@ export class Linear implements Layer {
 
   dispose(): void {
     this.buffers.dispose();
-    for (const p of this.parameters()) p.dispose();
+    for (const p of this.parameters()) if (!p.disposed) p.dispose();
   }
 }
