@@ -50,10 +50,26 @@ export function expectUnchanged(rt: Runtime, before: MemorySnapshot, context = "
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
+function runtimesOf(runtimes: Runtime | readonly Runtime[]): readonly Runtime[] {
+  return Array.isArray(runtimes) ? runtimes : [runtimes as Runtime];
+}
+
+/** Checks that `threw` and that `thrown` is exactly an `errorClass` (not a subclass or a parent) matching `message`. */
+function expectError(threw: boolean, thrown: unknown, errorClass: ErrorClass, message: RegExp): Error {
+  if (!threw) expect.fail(`expected ${errorClass.name} matching ${message}, but nothing was thrown`);
+  const error = thrown as Error;
+  if (error?.constructor !== errorClass) {
+    const got = (error as { constructor?: { name?: string } })?.constructor?.name ?? typeof error;
+    expect.fail(`expected ${errorClass.name} matching ${message}, got ${got}: ${String(error?.message ?? error)}`);
+  }
+  expect(error.message, `${errorClass.name} message`).toMatch(message);
+  return error;
+}
+
 /**
- * Runs `fn` and asserts it throws exactly `errorClass` (not a subclass or a parent) with a
- * message matching `message`, and that every runtime in `runtimes` is bit-identical to before
- * (memory and statistics). Returns the error for further checks.
+ * Runs `fn` and asserts it throws exactly `errorClass` with a message matching `message`, and
+ * that every runtime in `runtimes` is bit-identical to before (memory and statistics).
+ * Returns the error for further checks.
  */
 export function expectThrowsUnchanged(
   runtimes: Runtime | readonly Runtime[],
@@ -61,23 +77,39 @@ export function expectThrowsUnchanged(
   errorClass: ErrorClass,
   message: RegExp,
 ): Error {
-  const all: readonly Runtime[] = Array.isArray(runtimes) ? runtimes : [runtimes as Runtime];
+  const all = runtimesOf(runtimes);
   const before = all.map(snapshot);
-  let thrown: unknown = undefined;
   let threw = false;
+  let thrown: unknown;
   try {
     fn();
   } catch (error) {
     threw = true;
     thrown = error;
   }
-  if (!threw) expect.fail(`expected ${errorClass.name} matching ${message}, but nothing was thrown`);
-  const error = thrown as Error;
-  const got = error?.constructor?.name ?? typeof error;
-  if (error?.constructor !== errorClass) {
-    expect.fail(`expected ${errorClass.name} matching ${message}, got ${got}: ${String(error?.message ?? error)}`);
+  const error = expectError(threw, thrown, errorClass, message);
+  all.forEach((rt, i) => expectUnchanged(rt, before[i]!, all.length > 1 ? `runtime ${i}` : ""));
+  return error;
+}
+
+/** As {@link expectThrowsUnchanged}, for a call that returns a promise which must reject. */
+export async function expectRejectsUnchanged(
+  runtimes: Runtime | readonly Runtime[],
+  fn: () => Promise<unknown>,
+  errorClass: ErrorClass,
+  message: RegExp,
+): Promise<Error> {
+  const all = runtimesOf(runtimes);
+  const before = all.map(snapshot);
+  let threw = false;
+  let thrown: unknown;
+  try {
+    await fn();
+  } catch (error) {
+    threw = true;
+    thrown = error;
   }
-  expect(error.message, `${errorClass.name} message`).toMatch(message);
+  const error = expectError(threw, thrown, errorClass, message);
   all.forEach((rt, i) => expectUnchanged(rt, before[i]!, all.length > 1 ? `runtime ${i}` : ""));
   return error;
 }
