@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
-import type { Runtime } from "../runtime/runtime";
+import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkFloatTensor, type Tensor } from "../runtime/tensor";
-import { checkNumber } from "../runtime/validate";
+import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
 import { Philox, toGenerator } from "./philox";
 
 /**
@@ -63,10 +63,11 @@ export class GaussianBlur {
     private readonly objective: ContinuationObjective,
     options: GaussianBlurOptions,
   ) {
+    checkRuntime(runtime);
     if (typeof objective !== "function") throw new ValueError(`Invalid objective: ${typeof objective} (expected a function)`);
     this.sigma = options?.sigma;
     this.samples = checkNumber("samples", options.samples ?? 8, { integer: true, min: 1 });
-    this.antithetic = options.antithetic ?? true;
+    this.antithetic = checkBoolean("antithetic", options.antithetic ?? true);
     const gradient = options.gradient ?? "pathwise";
     if (gradient !== "pathwise" && gradient !== "score") {
       throw new ValueError(`Invalid gradient: ${String(gradient)} (expected 'pathwise' or 'score')`);
@@ -85,14 +86,14 @@ export class GaussianBlur {
 
   /** A Monte Carlo estimate of J_sigma(theta). */
   value(theta: Tensor): number {
-    checkFloatTensor("theta", theta);
+    checkFloatTensor("theta", theta, this.runtime);
     return this.estimate(theta, null);
   }
 
   /** Estimates J_sigma(theta) and writes the estimate of its gradient into `grad`. */
   valueAndGrad(theta: Tensor, grad: Tensor): number {
-    checkFloatTensor("theta", theta);
-    checkFloatTensor("grad", grad);
+    checkFloatTensor("theta", theta, this.runtime);
+    checkFloatTensor("grad", grad, this.runtime);
     if (grad.dtype !== theta.dtype || grad.length !== theta.length || grad === theta) {
       throw new ShapeError(`${grad.describe()} cannot hold the gradient of ${theta.describe()}`);
     }
@@ -144,6 +145,7 @@ export class GaussianBlur {
  * values), then 0, the original objective, unless `endAtZero` is false.
  */
 export function blurSchedule(options: { initial: number; ratio?: number; stages?: number; endAtZero?: boolean }): number[] {
+  checkOptions(options, { required: true });
   const initial = checkNumber("initial", options.initial, { above: 0 });
   const ratio = checkNumber("ratio", options.ratio ?? 0.5, { above: 0, below: 1 });
   const stages = checkNumber("stages", options.stages ?? 5, { integer: true, min: 1 });

@@ -1,5 +1,5 @@
 import { ValueError } from "../runtime/errors";
-import { checkNumber } from "../runtime/validate";
+import { checkNumber, checkOptions } from "../runtime/validate";
 import { Philox, toGenerator } from "./philox";
 
 /** The probability that a slot of batch `step` (0-based) holds a hard example. */
@@ -21,6 +21,7 @@ export interface CurriculumOptions {
 
 /** A hard fraction rising linearly from `start` to `end` over `steps` batches, then flat. */
 export function linearHardFraction(options: { start?: number; end?: number; steps: number }): (step: number) => number {
+  checkOptions(options, { required: true });
   const start = checkNumber("start", options.start ?? 0.1, { min: 0, max: 1 });
   const end = checkNumber("end", options.end ?? 1, { min: 0, max: 1 });
   const steps = checkNumber("steps", options.steps, { integer: true, min: 1 });

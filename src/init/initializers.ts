@@ -1,6 +1,6 @@
 import { ShapeError, ValueError } from "../runtime/errors";
-import type { Tensor } from "../runtime/tensor";
-import { checkNumber } from "../runtime/validate";
+import { checkFloatTensor, checkTensor, type Tensor } from "../runtime/tensor";
+import { checkNumber, checkOptions } from "../runtime/validate";
 import { Philox, toGenerator } from "./philox";
 
 /**
@@ -82,6 +82,7 @@ export interface VarianceScalingOptions extends FanOptions {
  * initializer below is one of these.
  */
 export function varianceScaling(options: VarianceScalingOptions = {}): Initializer {
+  checkOptions(options);
   const scale = checkNumber("scale", options.scale ?? 1, { above: 0 });
   const mode = options.mode ?? "fanIn";
   if (mode !== "fanIn" && mode !== "fanOut" && mode !== "fanAvg") {
@@ -108,7 +109,7 @@ export function varianceScaling(options: VarianceScalingOptions = {}): Initializ
  * W ~ U(-1/sqrt(m), 1/sqrt(m)) for m inputs. Variance 1 / (3 m).
  */
 export function uniformFanIn(options: FanOptions = {}): Initializer {
-  return varianceScaling({ ...options, scale: 1 / 3, mode: "fanIn", distribution: "uniform" });
+  return varianceScaling({ ...checkOptions(options), scale: 1 / 3, mode: "fanIn", distribution: "uniform" });
 }
 
 export interface GainOptions extends FanOptions {
@@ -121,12 +122,14 @@ export interface GainOptions extends FanOptions {
  * b = gain sqrt(6 / (m + n)) for m inputs and n outputs; variance gain^2 2 / (m + n).
  */
 export function glorotUniform(options: GainOptions = {}): Initializer {
+  checkOptions(options);
   const gain = checkNumber("gain", options.gain ?? 1, { above: 0 });
   return varianceScaling({ ...options, scale: gain * gain, mode: "fanAvg", distribution: "uniform" });
 }
 
 /** Glorot & Bengio (2010) with a normal law: W ~ N(0, gain^2 2 / (m + n)). */
 export function glorotNormal(options: GainOptions = {}): Initializer {
+  checkOptions(options);
   const gain = checkNumber("gain", options.gain ?? 1, { above: 0 });
   return varianceScaling({ ...options, scale: gain * gain, mode: "fanAvg", distribution: "normal" });
 }
@@ -141,6 +144,7 @@ export interface HeOptions extends FanOptions {
 }
 
 function heScale(options: HeOptions): number {
+  checkOptions(options);
   const gain = calculateGain(options.nonlinearity ?? "relu", options.slope);
   return gain * gain;
 }
@@ -157,12 +161,12 @@ export function heUniform(options: HeOptions = {}): Initializer {
 
 /** LeCun et al. (1998), "Efficient BackProp": W ~ N(0, 1 / m) for m inputs. */
 export function lecunNormal(options: FanOptions = {}): Initializer {
-  return varianceScaling({ ...options, scale: 1, mode: "fanIn", distribution: "normal" });
+  return varianceScaling({ ...checkOptions(options), scale: 1, mode: "fanIn", distribution: "normal" });
 }
 
 /** LeCun et al. (1998) with a uniform law: W ~ U(-sqrt(3 / m), sqrt(3 / m)). */
 export function lecunUniform(options: FanOptions = {}): Initializer {
-  return varianceScaling({ ...options, scale: 1, mode: "fanIn", distribution: "uniform" });
+  return varianceScaling({ ...checkOptions(options), scale: 1, mode: "fanIn", distribution: "uniform" });
 }
 
 /**
@@ -173,9 +177,10 @@ export function lecunUniform(options: FanOptions = {}): Initializer {
  * rows < cols orthonormal rows (W W' = gain^2 I). Runs in wasm in f64, then rounds.
  */
 export function orthogonal(options: { gain?: number } = {}): Initializer {
+  checkOptions(options);
   const gain = checkNumber("gain", options.gain ?? 1, { above: 0 });
   return (target, rng) => {
-    const shape = shapeOf(target);
+    const shape = floatShapeOf(target);
     if (shape.length < 2) throw new ShapeError(`orthogonal needs at least 2 dimensions, got [${shape.join(", ")}]`);
     if (target.length === 0) return target;
     const rows = shape[0]!;
@@ -201,10 +206,11 @@ export function orthogonal(options: { gain?: number } = {}): Initializer {
  * PyTorch's `sparse_` instead zeroes a fraction of each column.
  */
 export function sparse(options: { k?: number; std?: number } = {}): Initializer {
+  checkOptions(options);
   const k = checkNumber("k", options.k ?? 15, { integer: true, min: 1 });
   const std = checkNumber("std", options.std ?? 1, { above: 0 });
   return (target, rng) => {
-    const shape = shapeOf(target);
+    const shape = floatShapeOf(target);
     if (shape.length !== 2) throw new ShapeError(`sparse needs a 2-D [inputs, units] weight, got [${shape.join(", ")}]`);
     const [rows, cols] = shape as [number, number];
     if (k > rows) throw new ValueError(`Invalid k: ${k} (expected <= ${rows} inputs per unit)`);
@@ -255,6 +261,7 @@ export function reluBias(value = 0.1): Initializer {
  * Keras (i, f, c, o), the default.
  */
 export function lstmForgetBias(options: { value?: number; gate?: number } = {}): Initializer {
+  checkOptions(options);
   const value = checkNumber("value", options.value ?? 1);
   const gate = checkNumber("gate", options.gate ?? 1, { integer: true, min: 0, max: 3 });
   return (target) => {
@@ -273,6 +280,7 @@ export function lstmForgetBias(options: { value?: number; gate?: number } = {}):
  * for independent sigmoid outputs, b_i = log(c_i / (1 - c_i)).
  */
 export function marginalBias(frequencies: ArrayLike<number>, options: { activation?: "softmax" | "sigmoid" } = {}): Initializer {
+  checkOptions(options);
   const activation = options.activation ?? "softmax";
   if (activation !== "softmax" && activation !== "sigmoid") {
     throw new ValueError(`Invalid activation: ${String(activation)} (expected 'softmax' or 'sigmoid')`);
@@ -298,12 +306,14 @@ export function marginalBias(frequencies: ArrayLike<number>, options: { activati
   };
 }
 
+/** The shape of a live tensor (ValueError for a non-tensor, DisposedError once disposed). */
 function shapeOf(target: Tensor): readonly number[] {
-  if (target === null || typeof target !== "object" || typeof target.assertLive !== "function") {
-    throw new ShapeError(`Invalid target: ${String(target)} (expected a Tensor)`);
-  }
-  target.assertLive();
-  return target.shape;
+  return checkTensor("target", target).shape;
+}
+
+/** The shape of a live f32 or f64 tensor: initializers whose kernels write floats (an i32 target is a ShapeError). */
+function floatShapeOf(target: Tensor): readonly number[] {
+  return checkFloatTensor("target", target).shape;
 }
 
 function checkFans(fans: Fans): Fans {

@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
-import type { Runtime } from "../runtime/runtime";
-import { BYTES_PER_ELEMENT, type Tensor } from "../runtime/tensor";
-import { checkNumber } from "../runtime/validate";
+import { checkRuntime, type Runtime } from "../runtime/runtime";
+import { BYTES_PER_ELEMENT, checkTensor, type Tensor } from "../runtime/tensor";
+import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
 import { Philox, toGenerator } from "./philox";
 
 /**
@@ -44,6 +44,7 @@ export interface Batch {
  * size"; Goodfellow et al. sec. 8.1.3 on batch size and gradient variance).
  */
 export function growingBatchSize(options: { initial: number; factor?: number; every?: number; max?: number }): (epoch: number) => number {
+  checkOptions(options, { required: true });
   const initial = checkNumber("initial", options.initial, { integer: true, min: 1 });
   const factor = checkNumber("factor", options.factor ?? 2, { min: 1 });
   const every = checkNumber("every", options.every ?? 1, { integer: true, min: 1 });
@@ -79,6 +80,7 @@ export class Minibatches {
     n: number,
     options: MinibatchOptions,
   ) {
+    checkRuntime(runtime);
     this.n = checkNumber("n", n, { integer: true, min: 1, max: 2 ** 30 });
     const batchSize = options?.batchSize;
     if (typeof batchSize !== "function") checkNumber("batchSize", batchSize, { integer: true, min: 1 });
@@ -88,7 +90,7 @@ export class Minibatches {
       throw new ValueError(`Invalid shuffle: ${String(shuffle)} (expected 'once', 'everyEpoch' or 'none')`);
     }
     this.shuffle = shuffle;
-    this.dropLast = options.dropLast ?? false;
+    this.dropLast = checkBoolean("dropLast", options.dropLast ?? false);
     this.generator = toGenerator(options.rng);
     // The sampler owns its order: it outlives scopes; dispose() frees it.
     this.order = runtime.keep(runtime.tensor([this.n]));
@@ -122,7 +124,8 @@ export class Minibatches {
    * (shape [batch size, ...], same dtype), or into a new tensor the caller disposes.
    */
   gather<T extends Tensor>(source: T, batch: Batch, into?: T): T {
-    source.assertLive();
+    checkTensor("source", source, this.runtime);
+    if (into !== undefined) checkTensor("into", into, this.runtime);
     this.order.assertLive();
     if (source.shape.length < 1 || source.shape[0] !== this.n) {
       throw new ShapeError(`${source.describe()} does not hold ${this.n} rows`);
@@ -135,7 +138,6 @@ export class Minibatches {
     const cols = rowShape.reduce((a, b) => a * b, 1);
     const count = batch.indices.length;
     if (into !== undefined) {
-      into.assertLive();
       if (into.dtype !== source.dtype || into.length !== count * cols) {
         throw new ShapeError(`${into.describe()} cannot hold ${count} rows of ${source.describe()}`);
       }
@@ -169,6 +171,7 @@ export class Minibatches {
  * order: the first k entries of a Fisher-Yates permutation made in wasm.
  */
 export function sampleWithoutReplacement(runtime: Runtime, n: number, k: number, rng?: Philox | number): Uint32Array {
+  checkRuntime(runtime);
   checkNumber("n", n, { integer: true, min: 0, max: 2 ** 30 });
   checkNumber("k", k, { integer: true, min: 0, max: n });
   return toGenerator(rng).permutation(runtime, n).subarray(0, k).slice();

@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
-import type { Runtime } from "../runtime/runtime";
+import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkFloatTensor, type DType, type Tensor } from "../runtime/tensor";
-import { checkNumber } from "../runtime/validate";
+import { checkNumber, checkOptions } from "../runtime/validate";
 import { WordStream, uniform53 } from "../reference/random/core";
 
 /** The largest seed, stream id or position: integers are exact in a JS number up to here. */
@@ -76,7 +76,11 @@ export class Philox {
 
   /** The generator at `state`, e.g. one saved with {@link state}. */
   static fromState(state: PhiloxState): Philox {
-    const generator = new Philox(state?.seed, state?.stream);
+    if (state === null || typeof state !== "object") throw new ValueError(`Invalid state: ${String(state)} (expected { seed, stream, position })`);
+    // Checked here: the constructor's defaults would take a missing seed or stream as 0.
+    checkNumber("seed", state.seed, { integer: true, min: 0, max: MAX_INTEGER });
+    checkNumber("stream", state.stream, { integer: true, min: 0, max: MAX_INTEGER });
+    const generator = new Philox(state.seed, state.stream);
     generator.words = checkNumber("position", state.position, { integer: true, min: 0, max: MAX_INTEGER });
     return generator;
   }
@@ -102,7 +106,8 @@ export class Philox {
    * Fills `target` with independent U[low, high) values and returns it. The affine map
    * low + u (high - low) is rounded to the tensor's type, so a value may round to `high`.
    */
-  uniform<T extends Tensor>(target: T, { low = 0, high = 1 }: UniformOptions = {}): T {
+  uniform<T extends Tensor>(target: T, options: UniformOptions = {}): T {
+    const { low = 0, high = 1 } = checkOptions(options);
     checkNumber("low", low);
     checkNumber("high", high);
     if (!(high > low && Number.isFinite(high - low))) {
@@ -121,7 +126,8 @@ export class Philox {
   }
 
   /** Fills `target` with independent N(mean, std^2) values and returns it. */
-  normal<T extends Tensor>(target: T, { mean = 0, std = 1 }: NormalOptions = {}): T {
+  normal<T extends Tensor>(target: T, options: NormalOptions = {}): T {
+    const { mean = 0, std = 1 } = checkOptions(options);
     checkNumber("mean", mean);
     checkNumber("std", std, { min: 0 });
     checkFloatTensor("target", target);
@@ -165,6 +171,7 @@ export class Philox {
    * Uint32Array. Uses 2(n - 1) words.
    */
   permutation(runtime: Runtime, n: number): Uint32Array {
+    checkRuntime(runtime);
     checkNumber("n", n, { integer: true, min: 0, max: 2 ** 30 });
     return runtime.scope(() => {
       const buffer = runtime.tensor([n]); // 4-byte slots, read as u32

@@ -4,7 +4,7 @@ import type { Kernels } from "../runtime/kernels";
 import type { Runtime } from "../runtime/runtime";
 import { Tensor } from "../runtime/tensor";
 import { LS, LS_CODE, LS_MODE, LS_SLOTS } from "../reference/minimize/linesearch-layout";
-import { isObjective, type Objective } from "./objectives";
+import { checkFinite, isObjective, type Objective } from "./objectives";
 import { BFGS, ConjugateGradient, LBFGS, Steepest, type Direction, type DirectionHost } from "./directions";
 import { resolveOptions, type FG, type MinimizeOptions, type Resolved, type Status } from "./options";
 
@@ -86,16 +86,9 @@ export function minimize(fg: FG | Objective, x0: ArrayLike<number> | Tensor, opt
   if (n < 1) throw new ShapeError("x0 is empty (expected at least one variable)");
   if (objective && objective.n !== n) throw new ShapeError(`x0 has ${n} values but the objective has ${objective.n} variables`);
   const opts = resolveOptions(options, n, objective);
+  checkFinite("x0", x0);
   const rt = pickRuntime(options.runtime, objective, x0);
   return rt.scope(() => new Solver(rt, n, objective, objective ? null : (fg as FG), opts).run(start));
-}
-
-/** Throws ValueError naming the first non-finite element (the slow path, after a kernel found one). */
-function rejectNonFinite(name: string, values: ArrayLike<number>): never {
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw new ValueError(`Invalid ${name}[${i}]: ${values[i]} (expected a finite number)`);
-  }
-  throw new ValueError(`Invalid ${name}: not finite (expected finite numbers)`);
 }
 
 function pickRuntime(given: Runtime | undefined, objective: Objective | null, x0: unknown): Runtime {
@@ -155,9 +148,7 @@ class Solver implements DirectionHost {
   }
 
   run(x0: ArrayLike<number>): MinimizeResult {
-    this.x.set(x0);
-    // Checked in the kernel after the copy, before any evaluation; the scope frees everything.
-    if (!Number.isFinite(this.k.f64_norm_inf(this.x.ptr, this.n))) rejectNonFinite("x0", x0);
+    this.x.set(x0); // checked finite by minimize() before anything was allocated
     const status = this.solve();
     const x = this.x.data.slice();
     return {

@@ -1,6 +1,6 @@
 import { ShapeError, ValueError } from "../runtime/errors";
-import type { Runtime } from "../runtime/runtime";
-import type { Tensor } from "../runtime/tensor";
+import { checkRuntime, type Runtime } from "../runtime/runtime";
+import { Tensor, checkTensor } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
 
 /**
@@ -32,29 +32,44 @@ export function isObjective(value: unknown): value is Objective {
 
 type Values = ArrayLike<number> | Tensor;
 
-function valuesOf(values: Values): ArrayLike<number> {
-  return "data" in values && typeof values.data === "object" ? (values as Tensor).data : (values as ArrayLike<number>);
+/** The numbers of `values`: a live tensor's data, or an array-like (ValueError otherwise). */
+function valuesOf(name: string, values: Values): ArrayLike<number> {
+  if (values instanceof Tensor) return checkTensor(name, values).data;
+  if (values === null || typeof values !== "object" || typeof (values as ArrayLike<number>).length !== "number") {
+    throw new ValueError(`Invalid ${name}: ${String(values)} (expected an array of numbers or a Tensor)`);
+  }
+  return values;
 }
 
 /**
- * Copies each (name, values, length) into a new f64 tensor, after checking every length; a
- * non-finite value (found by a kernel) throws ValueError and frees the copies made so far.
+ * Throws ValueError naming the first NaN or infinite entry of `values`. An f64 tensor is
+ * scanned by a kernel in place; anything else is scanned here, as it is copied here anyway.
+ * Runs before anything is allocated, so a rejected input leaves the memory as it was.
+ */
+export function checkFinite(name: string, values: Values): void {
+  const data = valuesOf(name, values);
+  if (values instanceof Tensor && values.dtype === "f64" && Number.isFinite(values.runtime.kernels.f64_norm_inf(values.ptr, values.length))) return;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new ValueError(`Invalid ${name}[${i}]: ${data[i]} (expected a finite number)`);
+  }
+}
+
+/**
+ * Copies each (name, values, length) into a new f64 tensor, after checking every length and
+ * that every value is finite (ValueError), so a rejected input allocates nothing.
  */
 function copyIn(rt: Runtime, inputs: Array<[string, Values, number]>): Tensor<"f64">[] {
   for (const [name, values, length] of inputs) {
-    const n = valuesOf(values).length;
+    const n = valuesOf(name, values).length;
     if (n !== length) throw new ShapeError(`${name} has ${n} values (expected ${length})`);
   }
+  for (const [name, values] of inputs) checkFinite(name, values);
   const copies: Tensor<"f64">[] = [];
-  for (const [name, values, length] of inputs) {
-    const data = valuesOf(values);
-    const copy = rt.fromArray(data, [length], { dtype: "f64" });
-    copies.push(copy);
-    if (!Number.isFinite(rt.kernels.f64_norm_inf(copy.ptr, length))) {
-      disposeAll(copies);
-      const i = Array.prototype.findIndex.call(data, (v: number) => !Number.isFinite(v));
-      throw new ValueError(`Invalid ${name}[${i}]: ${data[i]} (expected a finite number)`);
-    }
+  try {
+    for (const [name, values, length] of inputs) copies.push(rt.fromArray(valuesOf(name, values), [length], { dtype: "f64" }));
+  } catch (error) {
+    disposeAll(copies);
+    throw error;
   }
   return copies;
 }
@@ -70,7 +85,8 @@ function disposeAll(tensors: Tensor[]): void {
  * Ax = b when A is positive definite.
  */
 export function quadratic(rt: Runtime, A: Values, b: Values): Objective {
-  const n = b.length;
+  checkRuntime(rt);
+  const n = valuesOf("b", b).length;
   const [a, bb] = copyIn(rt, [["A", A, n * n], ["b", b, n]]) as [Tensor<"f64">, Tensor<"f64">];
   const scratch = rt.tensor([Math.max(n, 1)], { dtype: "f64" });
   const k = rt.kernels;
@@ -90,7 +106,8 @@ export function quadratic(rt: Runtime, A: Values, b: Values): Objective {
 
 /** f(x) = 1/2 sum a_i x_i^2 - b'x, g = a * x - b (a separable quadratic, O(n) per evaluation). */
 export function diagonalQuadratic(rt: Runtime, a: Values, b: Values): Objective {
-  const n = b.length;
+  checkRuntime(rt);
+  const n = valuesOf("b", b).length;
   const [aa, bb] = copyIn(rt, [["a", a, n], ["b", b, n]]) as [Tensor<"f64">, Tensor<"f64">];
   const k = rt.kernels;
   return {
@@ -104,8 +121,9 @@ export function diagonalQuadratic(rt: Runtime, a: Values, b: Values): Objective 
 
 /** f(x) = 1/2 |Ax - b|^2 with A m x n (row-major), g = A'(Ax - b), Hessian A'A. */
 export function leastSquares(rt: Runtime, A: Values, b: Values, n: number): Objective {
+  checkRuntime(rt);
   checkNumber("n", n, { min: 1, integer: true });
-  const m = b.length;
+  const m = valuesOf("b", b).length;
   const [a, bb] = copyIn(rt, [["A", A, m * n], ["b", b, m]]) as [Tensor<"f64">, Tensor<"f64">];
   const r = rt.tensor([Math.max(m, 1)], { dtype: "f64" });
   const ones = rt.tensor([Math.max(m, 1)], { dtype: "f64" }).fill(1);
@@ -130,10 +148,11 @@ export function leastSquares(rt: Runtime, A: Values, b: Values, n: number): Obje
  * lambda I with p = sigmoid(z), so 'newton' works on it too.
  */
 export function logisticRegression(rt: Runtime, A: Values, y: Values, n: number, lambda = 0): Objective {
+  checkRuntime(rt);
   checkNumber("n", n, { min: 1, integer: true });
   checkNumber("lambda", lambda, { min: 0 });
-  const m = y.length;
-  const labels = valuesOf(y);
+  const labels = valuesOf("y", y);
+  const m = labels.length;
   for (let i = 0; i < m; i++) {
     if (labels[i] !== 0 && labels[i] !== 1) throw new ValueError(`Invalid y[${i}]: ${labels[i]} (expected 0 or 1)`);
   }
@@ -155,6 +174,7 @@ export function logisticRegression(rt: Runtime, A: Values, y: Values, n: number,
 
 /** The extended Rosenbrock function (More, Garbow & Hillstrom 1981, problem 21), n even; minimum 0 at ones. */
 export function extendedRosenbrock(rt: Runtime, n: number): Objective {
+  checkRuntime(rt);
   checkNumber("n", n, { min: 2, integer: true });
   if (n % 2 !== 0) throw new ShapeError(`extendedRosenbrock needs an even n, got ${n}`);
   const k = rt.kernels;

@@ -1,6 +1,6 @@
 import { ShapeError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
-import type { Param, Tensor } from "../runtime/tensor";
+import { checkTensor, type Param, type Tensor } from "../runtime/tensor";
 
 /**
  * A layer with explicit forward and backward passes over row-major [batch, features] f32
@@ -20,10 +20,15 @@ export interface Layer {
   dispose(): void;
 }
 
-/** Checks that x is an f32 [batch, features] matrix, returning the batch size. */
-export function checkBatch(layer: string, x: Tensor, features: number): number {
-  if (x.dtype !== "f32" || x.shape.length !== 2 || x.shape[1] !== features) {
-    throw new ShapeError(`${layer} expects an f32 [batch, ${features}] input, got ${x.describe()}`);
+/**
+ * Checks that `x` (the argument `name`) is a live f32 [batch, features] matrix of `rt`,
+ * returning the batch size: ValueError for a non-tensor or a tensor of another runtime,
+ * DisposedError, ShapeError for another dtype or shape.
+ */
+export function checkBatch(layer: string, name: string, x: unknown, rt: Runtime, features: number): number {
+  const t = checkTensor(name, x, rt);
+  if (t.dtype !== "f32" || t.shape.length !== 2 || t.shape[1] !== features) {
+    throw new ShapeError(`${layer} expects an f32 [batch, ${features}] input, got ${t.describe()}`);
   }
-  return x.shape[0]!;
+  return t.shape[0]!;
 }

@@ -1,8 +1,8 @@
 import { gemm } from "../linalg/gemm";
-import { ShapeError } from "../runtime/errors";
-import type { Runtime } from "../runtime/runtime";
+import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
+import { checkRuntime, type Runtime } from "../runtime/runtime";
 import type { Param, Tensor } from "../runtime/tensor";
-import { checkNumber } from "../runtime/validate";
+import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
 import { uniformFanIn, type Initializer } from "../init/initializers";
 import { checkBatch, type Layer } from "./layer";
 import { Workspace } from "../runtime/workspace";
@@ -40,17 +40,26 @@ export class Linear implements Layer {
     readonly outFeatures: number,
     options: LinearOptions = {},
   ) {
+    checkRuntime(rt);
     checkNumber("inFeatures", inFeatures, { min: 1, integer: true });
     checkNumber("outFeatures", outFeatures, { min: 1, integer: true });
+    const { init = uniformFanIn(), seed = 0, bias = true, relu = false } = checkOptions(options);
+    checkBoolean("bias", bias);
+    this.relu = checkBoolean("relu", relu);
     // The layer owns its parameters: they outlive scopes and go with dispose().
-    this.weight = rt.keep(rt.param([inFeatures, outFeatures], { init: options.init ?? uniformFanIn(), seed: options.seed ?? 0 }));
-    this.bias = options.bias === false ? null : rt.keep(rt.param([outFeatures]));
-    this.relu = options.relu ?? false;
+    this.weight = rt.keep(rt.param([inFeatures, outFeatures], { init, seed }));
+    try {
+      this.bias = bias ? rt.keep(rt.param([outFeatures])) : null;
+    } catch (error) {
+      this.weight.dispose();
+      throw error;
+    }
     this.buffers = new Workspace(rt);
   }
 
   forward(x: Tensor<"f32">): Tensor<"f32"> {
-    const batch = checkBatch("Linear", x, this.inFeatures);
+    const batch = checkBatch("Linear", "x", x, this.rt, this.inFeatures);
+    this.assertUsable();
     const y = this.buffers.get("y", [batch, this.outFeatures]);
     gemm(x, this.weight, y, { bias: this.bias, relu: this.relu });
     this.input = x;
@@ -58,18 +67,32 @@ export class Linear implements Layer {
   }
 
   backward(dy: Tensor<"f32">): Tensor<"f32"> {
+    // Everything is checked before dy (overwritten by the ReLU's backward) or a gradient changes.
     const x = this.input;
-    if (!x) throw new ShapeError("Linear.backward called before forward");
+    if (!x) throw new ValueError("Linear.backward() needs a forward() first");
+    if (x.disposed) throw new DisposedError("Linear.backward(): the input of forward() was disposed");
+    this.assertUsable();
     const batch = x.shape[0]!;
-    checkBatch("Linear.backward", dy, this.outFeatures);
+    checkBatch("Linear.backward", "dy", dy, this.rt, this.outFeatures);
     if (dy.shape[0] !== batch) throw new ShapeError(`Linear.backward: dy has ${dy.shape[0]} rows, the input had ${batch}`);
+    const y = this.relu ? this.buffers.find("y") : null;
+    if (this.relu && (y === null || y.length !== dy.length)) {
+      throw new DisposedError("Linear.backward(): the output of forward() was disposed; run forward() again");
+    }
+    const dx = this.buffers.get("dx", [batch, this.inFeatures]);
     const k = this.rt.kernels;
-    if (this.relu) k.f32_relu_backward(dy.ptr, this.buffers.get("y", [batch, this.outFeatures]).ptr, dy.length);
+    if (y) k.f32_relu_backward(dy.ptr, y.ptr, dy.length);
     gemm(x, dy, this.weight.grad, { transA: true, beta: 1 });
     if (this.bias) k.f32_add_column_sums(this.bias.grad.ptr, dy.ptr, batch, this.outFeatures);
-    const dx = this.buffers.get("dx", [batch, this.inFeatures]);
     gemm(dy, this.weight, dx, { transB: true });
     return dx;
+  }
+
+  /** Throws DisposedError once the layer's parameters (or their gradients) are freed. */
+  private assertUsable(): void {
+    for (const p of this.parameters()) {
+      if (p.disposed || p.grad.disposed) throw new DisposedError(`Linear: ${p.describe()} was used after dispose()`);
+    }
   }
 
   parameters(): Param<"f32">[] {
@@ -78,6 +101,6 @@ export class Linear implements Layer {
 
   dispose(): void {
     this.buffers.dispose();
-    for (const p of this.parameters()) p.dispose();
+    for (const p of this.parameters()) if (!p.disposed) p.dispose();
   }
 }

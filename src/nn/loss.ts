@@ -1,6 +1,6 @@
 import { ShapeError } from "../runtime/errors";
-import type { Runtime } from "../runtime/runtime";
-import type { Tensor } from "../runtime/tensor";
+import { checkRuntime, type Runtime } from "../runtime/runtime";
+import { checkTensor, type Tensor } from "../runtime/tensor";
 import { Workspace } from "../runtime/workspace";
 
 /**
@@ -12,14 +12,16 @@ export class SoftmaxCrossEntropy {
   private readonly buffers: Workspace;
 
   constructor(private readonly rt: Runtime) {
-    this.buffers = new Workspace(rt);
+    this.buffers = new Workspace(checkRuntime(rt));
   }
 
   /** The mean loss, the gradient of the logits (owned, reused), and the count of correct argmaxes. */
   forward(logits: Tensor<"f32">, labels: Tensor<"i32">): { loss: number; grad: Tensor<"f32">; correct: number } {
+    checkTensor("logits", logits, this.rt);
+    checkTensor("labels", labels, this.rt);
     const [batch, classes] = logits.shape as [number, number];
-    if (logits.shape.length !== 2 || labels.dtype !== "i32" || labels.length !== batch) {
-      throw new ShapeError(`SoftmaxCrossEntropy expects [batch, classes] logits and [batch] i32 labels, got ${logits.describe()} and ${labels.describe()}`);
+    if (logits.dtype !== "f32" || logits.shape.length !== 2 || labels.dtype !== "i32" || labels.length !== batch) {
+      throw new ShapeError(`SoftmaxCrossEntropy expects f32 [batch, classes] logits and [batch] i32 labels, got ${logits.describe()} and ${labels.describe()}`);
     }
     const grad = this.buffers.get("dz", [batch, classes]);
     const k = this.rt.kernels;

@@ -1,5 +1,6 @@
-import type { Runtime } from "../runtime/runtime";
-import type { Param, Tensor } from "../runtime/tensor";
+import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
+import { checkRuntime, type Runtime } from "../runtime/runtime";
+import { checkTensor, type Param, type Tensor } from "../runtime/tensor";
 import type { Layer } from "./layer";
 import { Workspace } from "../runtime/workspace";
 
@@ -9,18 +10,27 @@ export class ReLU implements Layer {
   private output: Tensor<"f32"> | null = null;
 
   constructor(private readonly rt: Runtime) {
-    this.buffers = new Workspace(rt);
+    this.buffers = new Workspace(checkRuntime(rt));
   }
 
   forward(x: Tensor<"f32">): Tensor<"f32"> {
-    const y = this.buffers.get("y", [x.shape[0]!, x.length / x.shape[0]! || 0]);
-    this.rt.kernels.f32_relu(y.ptr, x.ptr, x.length);
+    const input = checkTensor("x", x, this.rt);
+    if (input.dtype !== "f32" || input.shape.length === 0) throw new ShapeError(`ReLU expects an f32 input of rank >= 1, got ${input.describe()}`);
+    const y = this.buffers.get("y", [input.shape[0]!, input.length / input.shape[0]! || 0]);
+    this.rt.kernels.f32_relu(y.ptr, input.ptr, input.length);
     this.output = y;
     return y;
   }
 
   backward(dy: Tensor<"f32">): Tensor<"f32"> {
-    this.rt.kernels.f32_relu_backward(dy.ptr, this.output!.ptr, dy.length);
+    const y = this.output;
+    if (y === null) throw new ValueError("ReLU.backward() needs a forward() first");
+    if (y.disposed) throw new DisposedError("ReLU.backward(): the output of forward() was disposed; run forward() again");
+    const grad = checkTensor("dy", dy, this.rt);
+    if (grad.dtype !== "f32" || grad.length !== y.length) {
+      throw new ShapeError(`Invalid dy: ${grad.describe()} (expected the forward output's shape [${y.shape.join(", ")}])`);
+    }
+    this.rt.kernels.f32_relu_backward(grad.ptr, y.ptr, grad.length);
     return dy;
   }
 

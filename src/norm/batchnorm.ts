@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
 import type { DType, FloatDType, Tensor } from "../runtime/tensor";
-import { checkNumber } from "../runtime/validate";
+import { checkNumber, checkOptions } from "../runtime/validate";
 import { NormModule, checkBoolean, checkTraining, type ForwardOptions, type NormOptions } from "./module";
 
 /**
@@ -80,6 +80,7 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
 
   constructor(runtime: Runtime, readonly numChannels: number, options: BatchNormOptions<D> = {}) {
     checkNumber("numChannels", numChannels, { integer: true, min: 1 });
+    checkOptions(options);
     const convention = options.convention ?? "pytorch";
     if (convention !== "pytorch" && convention !== "keras") {
       throw new ValueError(`Invalid convention: ${String(convention)} (expected 'pytorch' or 'keras')`);

@@ -1,7 +1,7 @@
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
 import type { DType, FloatDType, Tensor } from "../runtime/tensor";
-import { checkNumber } from "../runtime/validate";
+import { checkNumber, checkOptions } from "../runtime/validate";
 import { NormModule, checkTraining, type ForwardOptions, type NormOptions } from "./module";
 
 /** How an input splits into R = N * G rows of Cg channels of S elements each. */
@@ -138,7 +138,7 @@ export class GroupNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
 export class InstanceNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
   constructor(runtime: Runtime, readonly numChannels: number, options: NormOptions<D> = {}) {
     checkNumber("numChannels", numChannels, { integer: true, min: 1 });
-    super(runtime, [numChannels], { ...options, affine: options.affine ?? false }, 1e-5);
+    super(runtime, [numChannels], { ...checkOptions(options), affine: options.affine ?? false }, 1e-5);
   }
 
   protected layout(x: Tensor<D>): RowLayout {

@@ -1,8 +1,8 @@
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import { Param, Tensor, type DType, FloatDType } from "../runtime/tensor";
-import type { Runtime } from "../runtime/runtime";
+import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { Workspace } from "../runtime/workspace";
-import { checkEps, LARGEST_FINITE } from "../runtime/validate";
+import { checkBoolean, checkEps, checkOptions, LARGEST_FINITE } from "../runtime/validate";
 
 /** Options every normalization module shares. */
 export interface NormOptions<D extends FloatDType = "f32"> {
@@ -61,7 +61,8 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
     options: NormOptions<D>,
     defaultEps: number,
   ) {
-    this.workspace = new Workspace(runtime);
+    this.workspace = new Workspace(checkRuntime(runtime));
+    checkOptions(options);
     this.dtype = (options.dtype ?? "f32") as D;
     if (this.dtype !== "f32" && this.dtype !== "f64") {
       throw new ValueError(`Invalid dtype: ${String(this.dtype)} (expected 'f32' or 'f64')`);
@@ -149,10 +150,7 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
   }
 }
 
-export function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== "boolean") throw new ValueError(`Invalid ${name}: ${String(value)} (expected true or false)`);
-  return value;
-}
+export { checkBoolean } from "../runtime/validate";
 
 /** Reads { training } from forward()'s options. */
 export function checkTraining(options: unknown): boolean {

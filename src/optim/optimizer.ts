@@ -1,8 +1,8 @@
 import { DisposedError, NonFiniteError, StateError, ValueError } from "../runtime/errors";
 import type { Kernels } from "../runtime/kernels";
-import type { Runtime } from "../runtime/runtime";
+import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { Param, Tensor, type FloatDType } from "../runtime/tensor";
-import { checkEps, checkNumber, SMALLEST_POSITIVE } from "../runtime/validate";
+import { checkBoolean, checkEps, checkNumber, checkOptions, SMALLEST_POSITIVE } from "../runtime/validate";
 import { decodeState, encodeState, type SavedParamState, type Snapshot, type StateDict } from "./state";
 
 /** What to do when a gradient holds NaN or an infinity. */
@@ -120,11 +120,7 @@ export function checkOneOf<T extends string>(name: string, value: unknown, allow
   return value as T;
 }
 
-/** Throws ValueError unless value is a boolean. */
-export function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value !== "boolean") throw new ValueError(`Invalid ${name}: ${String(value)} (expected true or false)`);
-  return value;
-}
+export { checkBoolean } from "../runtime/validate";
 
 /** A positive number or Infinity (a bound that is off). */
 function checkBound(name: string, value: unknown): number {
@@ -167,13 +163,13 @@ export abstract class Optimizer<H extends BaseHyper> {
     conventions: Conventions<H>,
     options: OptionsOf<H, string> = {} as OptionsOf<H, string>,
   ) {
-    this.runtime = runtime;
+    this.runtime = checkRuntime(runtime);
     this.kernels = { f32: {}, f64: {} };
     for (const [name, fn] of Object.entries(runtime.kernels)) {
       const [dtype, op] = [name.slice(0, 3), name.slice(4)];
       if (dtype === "f32" || dtype === "f64") this.kernels[dtype][op] = fn;
     }
-    const { clipGlobalNorm, nonFinite, convention = conventions.default, ...hyper } = options;
+    const { clipGlobalNorm, nonFinite, convention = conventions.default, ...hyper } = checkOptions(options);
     this.convention = checkOneOf("convention", convention, Object.keys(conventions.defaults));
     const base = conventions.defaults[this.convention]!;
     checkKeys(hyper, base, "options");
@@ -209,10 +205,9 @@ export abstract class Optimizer<H extends BaseHyper> {
   step(): StepResult {
     this.checkOptions();
     const groups = this.paramGroups;
-    for (const group of groups) {
-      this.checkGroup(group, group.params);
-      for (const param of group.params) assertUsable(param);
-    }
+    // Groups are mutable between steps: their params are checked again as in the constructor.
+    this.checkParams();
+    for (const group of groups) this.checkGroup(group, group.params);
 
     // The one extra read of the gradients: f64 sums of squares, which also reveal NaN/Inf.
     let sums: number[] | null = null;
@@ -250,9 +245,10 @@ export abstract class Optimizer<H extends BaseHyper> {
     return { skipped: false, gradNorm };
   }
 
-  /** Sets every parameter's gradient to zero. */
+  /** Sets every parameter's gradient to zero (none, when one of them was disposed: DisposedError). */
   zeroGrad(): void {
-    for (const group of this.paramGroups) for (const param of group.params) param.zeroGrad();
+    this.checkParams();
+    for (const param of this.params()) param.zeroGrad();
   }
 
   /** Frees the optimizer's state tensors. The parameters stay the caller's. */
@@ -519,7 +515,8 @@ export abstract class Optimizer<H extends BaseHyper> {
 
   private checkParams(): void {
     const seen = new Set<Param>();
-    for (const group of this.paramGroups) {
+    for (const [g, group] of this.paramGroups.entries()) {
+      if (!Array.isArray(group.params)) throw new ValueError(`Invalid params of group ${g}: ${String(group.params)} (expected an array)`);
       for (const param of group.params) {
         if (!(param instanceof Param)) throw new ValueError(`Invalid param: ${String(param)} (expected a Param from rt.param())`);
         if (seen.has(param)) throw new ValueError(`Invalid params: ${param.describe()} appears more than once`);

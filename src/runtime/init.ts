@@ -3,7 +3,7 @@ import { referenceKernels, type Kernels } from "./kernels";
 import { Heap } from "./heap";
 import { MAX_MEMORY_BYTES, PAGE_BYTES } from "./memory";
 import { Runtime, type Backend } from "./runtime";
-import { checkNumber } from "./validate";
+import { checkNumber, checkOptions } from "./validate";
 import { BackendError, ValueError } from "./errors";
 import { ThreadPool, attachPool, controlBytes, poolOf } from "./pool";
 import type { WasmTarget } from "./wasm-bytes.generated";
@@ -40,7 +40,8 @@ interface Plan {
   variant: WasmVariant | "auto";
 }
 
-function checkOptions(options: InitOptions): Plan {
+function makePlan(options: InitOptions): Plan {
+  checkOptions(options);
   const backend = options.backend ?? "wasm";
   if (backend !== "wasm" && backend !== "js") {
     throw new ValueError(`Invalid backend: ${String(backend)} (expected 'wasm' or 'js')`);
@@ -87,7 +88,7 @@ function create(plan: Plan, module: WebAssembly.Module | null, target: WasmTarge
  * prefer `await init()`, which compiles asynchronously.
  */
 export function initSync(options: InitOptions = {}): Runtime {
-  const plan = checkOptions(options);
+  const plan = makePlan(options);
   if (plan.backend === "js") return create(plan, null, null);
   if (plan.threads > 1) checkThreadSupport(true);
   const target = selectTarget(plan.variant, plan.threads > 1);
@@ -96,7 +97,7 @@ export function initSync(options: InitOptions = {}): Runtime {
 
 /** Creates a runtime; works everywhere (Node, browsers, workers). */
 export async function init(options: InitOptions = {}): Promise<Runtime> {
-  const plan = checkOptions(options);
+  const plan = makePlan(options);
   if (plan.backend === "js") return create(plan, null, null);
   if (plan.threads > 1) checkThreadSupport(false);
   const target = selectTarget(plan.variant, plan.threads > 1);

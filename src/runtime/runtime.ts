@@ -1,6 +1,6 @@
 import { Allocator } from "./memory";
 import { ShapeError, ValueError } from "./errors";
-import { checkNumber } from "./validate";
+import { checkFunction, checkNumber, checkOptions } from "./validate";
 import type { Heap } from "./heap";
 import type { Kernels } from "./kernels";
 import { BYTES_PER_ELEMENT, Param, Tensor, isDType, sizeOf, type DType, type FloatDType } from "./tensor";
@@ -61,7 +61,7 @@ export class Runtime {
 
   /** A new tensor of zeros. */
   tensor<D extends DType = "f32">(shape: readonly number[], options: TensorOptions<D> = {}): Tensor<D> {
-    const dtype = (options.dtype ?? "f32") as D;
+    const dtype = (checkOptions(options).dtype ?? "f32") as D;
     checkDType(dtype);
     return this.track(this.allocate(shape, dtype, (ptr, length) => new Tensor(this, ptr, dtype, [...shape], length)));
   }
@@ -72,13 +72,14 @@ export class Runtime {
     shape: readonly number[] = [values.length],
     options: TensorOptions<D> = {},
   ): Tensor<D> {
+    checkOptions(options);
     checkValuesFit(values, shape);
     return this.tensor(shape, options).set(values);
   }
 
   /** A new trainable parameter with a zeroed gradient of the same shape. */
   param<D extends FloatDType = "f32">(shape: readonly number[], options: ParamOptions<D> = {}): Param<D> {
-    const dtype = (options.dtype ?? "f32") as D;
+    const dtype = (checkOptions(options).dtype ?? "f32") as D;
     checkDType(dtype);
     // Typed callers cannot ask for an i32 param; plain JavaScript callers get a clear error.
     if ((dtype as DType) === "i32") throw new ValueError("Invalid dtype: i32 (a param must be 'f32' or 'f64')");
@@ -113,6 +114,7 @@ export class Runtime {
    * If `fn` throws, everything it allocated is disposed.
    */
   scope<T>(fn: () => T): T {
+    checkFunction("fn", fn);
     const allocated = new Set<Tensor>();
     this.scopes.push(allocated);
     let result: T | undefined;
@@ -171,6 +173,12 @@ export class Runtime {
     this.scopes.at(-1)?.add(tensor);
     return tensor;
   }
+}
+
+/** Returns `value` when it is a Runtime (from init() or initSync()); otherwise ValueError. */
+export function checkRuntime(value: unknown, name = "runtime"): Runtime {
+  if (!(value instanceof Runtime)) throw new ValueError(`Invalid ${name}: ${String(value)} (expected a Runtime from init() or initSync())`);
+  return value;
 }
 
 function checkDType(dtype: unknown): asserts dtype is DType {

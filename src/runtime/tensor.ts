@@ -22,20 +22,37 @@ export function isDType(dtype: unknown): dtype is DType {
 }
 
 /**
- * Returns `value` when it is a live f32 or f64 tensor. Not a tensor: ValueError; disposed:
- * DisposedError; another dtype (i32): ShapeError. For entry points whose kernels read floats.
+ * Returns `value` when it is a live tensor, of `runtime` when one is given. Not a tensor:
+ * ValueError; disposed: DisposedError; of another runtime: ValueError (its address means
+ * nothing in this runtime's memory).
  */
-export function checkFloatTensor(name: string, value: unknown): Tensor<FloatDType> {
+export function checkTensor(name: string, value: unknown, runtime?: Runtime): Tensor {
   if (!(value instanceof Tensor)) throw new ValueError(`Invalid ${name}: ${String(value)} (expected a Tensor)`);
   if (value.disposed) throw new DisposedError(`${name}: ${value.describe()} was used after dispose()`);
-  if (value.dtype !== "f32" && value.dtype !== "f64") {
-    throw new ShapeError(`Invalid ${name}: ${value.describe()} (expected dtype 'f32' or 'f64')`);
+  if (runtime !== undefined && value.runtime !== runtime) {
+    throw new ValueError(`Invalid ${name}: ${value.describe()} belongs to another runtime`);
   }
-  return value as Tensor<FloatDType>;
+  return value;
+}
+
+/**
+ * Returns `value` when it is a live f32 or f64 tensor (of `runtime` when one is given): the
+ * checks of {@link checkTensor}, and another dtype (i32) is a ShapeError. For entry points whose
+ * kernels read floats.
+ */
+export function checkFloatTensor(name: string, value: unknown, runtime?: Runtime): Tensor<FloatDType> {
+  const t = checkTensor(name, value, runtime);
+  if (t.dtype !== "f32" && t.dtype !== "f64") {
+    throw new ShapeError(`Invalid ${name}: ${t.describe()} (expected dtype 'f32' or 'f64')`);
+  }
+  return t as Tensor<FloatDType>;
 }
 
 /** Product of the dimensions, after checking each is a non-negative integer. */
 export function sizeOf(shape: readonly number[]): number {
+  if (!Array.isArray(shape) && !ArrayBuffer.isView(shape)) {
+    throw new ShapeError(`Invalid shape ${String(shape)} (expected a list of non-negative integers)`);
+  }
   let size = 1;
   for (const dim of shape) {
     if (!Number.isInteger(dim) || dim < 0) {
@@ -101,8 +118,10 @@ export class Tensor<D extends DType = DType> {
     return this;
   }
 
-  /** Sets every element to `value`. */
+  /** Sets every element to `value` (a number; NaN and infinities included). */
   fill(value: number): this {
+    this.assertLive();
+    if (typeof value !== "number") throw new ValueError(`Invalid value: ${String(value)} (expected a number)`);
     this.data.fill(value);
     return this;
   }

@@ -56,3 +56,26 @@ export function checkEps(value: unknown, least: number, why: string): number {
   if (eps < least) throw new ValueError(`Invalid eps: ${eps} (expected >= ${least}: ${why})`);
   return eps;
 }
+
+/** Returns `value` when it is a boolean; otherwise throws `ValueError("Invalid <name>: ...")`. */
+export function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== "boolean") throw new ValueError(`Invalid ${name}: ${String(value)} (expected true or false)`);
+  return value;
+}
+
+/**
+ * The options object of a call: `value` when it is an object, `{}` when it is undefined and the
+ * options are optional; otherwise (null, a number, ...) ValueError, rather than the TypeError
+ * that reading a field of it would throw.
+ */
+export function checkOptions<T extends object>(value: T | undefined, { required = false, name = "options" } = {}): T {
+  if (value === undefined && !required) return {} as T;
+  if (value === null || typeof value !== "object") throw new ValueError(`Invalid ${name}: ${String(value)} (expected an object)`);
+  return value;
+}
+
+/** Returns `value` when it is a function; otherwise throws ValueError. */
+export function checkFunction<T>(name: string, value: T): T {
+  if (typeof value !== "function") throw new ValueError(`Invalid ${name}: ${String(value)} (expected a function)`);
+  return value;
+}

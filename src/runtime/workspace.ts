@@ -1,4 +1,4 @@
-import type { Runtime } from "./runtime";
+import { checkRuntime, type Runtime } from "./runtime";
 import type { DType, Tensor } from "./tensor";
 
 /**
@@ -10,13 +10,16 @@ import type { DType, Tensor } from "./tensor";
 export class Workspace {
   private readonly tensors = new Map<string, Tensor>();
 
-  constructor(private readonly runtime: Runtime) {}
+  constructor(private readonly runtime: Runtime) {
+    checkRuntime(runtime);
+  }
 
   get<D extends DType = "f32">(name: string, shape: readonly number[], dtype: D = "f32" as D): Tensor<D> {
     const have = this.tensors.get(name);
     if (have && !have.disposed && have.dtype === dtype && sameShape(have.shape, shape)) return have as Tensor<D>;
-    if (have && !have.disposed) have.dispose();
+    // The new tensor first: a bad shape or dtype, or no memory, throws before the old one is freed.
     const fresh = this.runtime.keep(this.runtime.tensor(shape, { dtype }));
+    if (have && !have.disposed) have.dispose();
     this.tensors.set(name, fresh);
     return fresh;
   }

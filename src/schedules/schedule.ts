@@ -1,5 +1,5 @@
 import { ValueError } from "../runtime/errors";
-import { checkNumber } from "../runtime/validate";
+import { checkNumber, checkOptions } from "../runtime/validate";
 
 /**
  * A schedule: the value of a hyperparameter (learning rate, momentum, ...) to use at
@@ -72,7 +72,8 @@ export interface LinearScheduleOptions {
  *
  * `end` may exceed `init`, which makes it a linear warm-up (or a growing momentum).
  */
-export function linearSchedule({ init, end, steps, begin = 0 }: LinearScheduleOptions): Schedule {
+export function linearSchedule(options: LinearScheduleOptions): Schedule {
+  const { init, end, steps, begin = 0 } = checkOptions(options, { required: true });
   checkValue("init", init);
   checkValue("end", end);
   checkSteps("steps", steps);
@@ -98,7 +99,8 @@ export interface LinearWarmupOptions {
  * Join it with a decay ({@link joinSchedules}) or multiply a decay by a 0 -> 1 warm-up
  * ({@link chainSchedules}); {@link warmupCosine} is the common recipe ready-made.
  */
-export function linearWarmup({ init = 0, peak, steps }: LinearWarmupOptions): Schedule {
+export function linearWarmup(options: LinearWarmupOptions): Schedule {
+  const { init = 0, peak, steps } = checkOptions(options, { required: true });
   checkValue("peak", peak);
   return linearSchedule({ init, end: peak, steps });
 }
@@ -111,7 +113,8 @@ export interface ExponentialDecayOptions {
 }
 
 /** Exponential decay: eta_t = eta_0 e^(-alpha t). */
-export function exponentialDecay({ init, alpha }: ExponentialDecayOptions): Schedule {
+export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
+  const { init, alpha } = checkOptions(options, { required: true });
   checkValue("init", init);
   checkNumber("alpha", alpha, { min: 0 });
   return schedule((step) => init * Math.exp(-alpha * step));
@@ -125,7 +128,8 @@ export interface InverseTimeDecayOptions {
 }
 
 /** Inverse-time decay: eta_t = eta_0 / (1 + alpha t). */
-export function inverseTimeDecay({ init, alpha }: InverseTimeDecayOptions): Schedule {
+export function inverseTimeDecay(options: InverseTimeDecayOptions): Schedule {
+  const { init, alpha } = checkOptions(options, { required: true });
   checkValue("init", init);
   checkNumber("alpha", alpha, { min: 0 });
   return schedule((step) => init / (1 + alpha * step));
@@ -141,7 +145,8 @@ export interface StepDecayOptions {
 }
 
 /** Step decay (PyTorch StepLR): eta_t = eta_0 gamma^floor(t / stepSize). */
-export function stepDecay({ init, stepSize, gamma = 0.1 }: StepDecayOptions): Schedule {
+export function stepDecay(options: StepDecayOptions): Schedule {
+  const { init, stepSize, gamma = 0.1 } = checkOptions(options, { required: true });
   checkValue("init", init);
   checkSteps("stepSize", stepSize);
   checkFactor("gamma", gamma);
@@ -161,7 +166,8 @@ export interface MultiStepDecayOptions {
  * Multi-step decay (PyTorch MultiStepLR): eta_t = eta_0 gamma^m(t), where m(t) counts the
  * milestones <= t. At a milestone step the new value already applies.
  */
-export function multiStepDecay({ init, milestones, gamma = 0.1 }: MultiStepDecayOptions): Schedule {
+export function multiStepDecay(options: MultiStepDecayOptions): Schedule {
+  const { init, milestones, gamma = 0.1 } = checkOptions(options, { required: true });
   checkValue("init", init);
   checkFactor("gamma", gamma);
   const marks = checkIncreasing("milestones", milestones, 1);
@@ -185,7 +191,8 @@ export interface PolynomialDecayOptions {
  * Polynomial decay (optax polynomial_schedule), with k = clamp(step - begin, 0, steps):
  *   eta = end + (init - end) (1 - k/steps)^power
  */
-export function polynomialDecay({ init, end = 0, steps, power = 1, begin = 0 }: PolynomialDecayOptions): Schedule {
+export function polynomialDecay(options: PolynomialDecayOptions): Schedule {
+  const { init, end = 0, steps, power = 1, begin = 0 } = checkOptions(options, { required: true });
   checkValue("init", init);
   checkValue("end", end);
   checkSteps("steps", steps);
@@ -212,7 +219,8 @@ export interface CosineDecayOptions {
  * Held at `end` after `steps` as in optax (PyTorch's CosineAnnealingLR keeps following the
  * cosine back up instead); for restarts use {@link sgdr}.
  */
-export function cosineDecay({ init, steps, end = 0 }: CosineDecayOptions): Schedule {
+export function cosineDecay(options: CosineDecayOptions): Schedule {
+  const { init, steps, end = 0 } = checkOptions(options, { required: true });
   checkValue("init", init);
   checkSteps("steps", steps);
   checkValue("end", end);
@@ -243,7 +251,8 @@ export interface SgdrOptions {
  * floor `end` itself is only approached (it is reached at T_cur = T_i, the next restart).
  * Cycle boundaries are found by exact integer arithmetic, never by logarithms.
  */
-export function sgdr({ init, T0, Tmult = 1, end = 0, peakDecay = 1 }: SgdrOptions): Schedule {
+export function sgdr(options: SgdrOptions): Schedule {
+  const { init, T0, Tmult = 1, end = 0, peakDecay = 1 } = checkOptions(options, { required: true });
   checkValue("init", init);
   checkSteps("T0", T0);
   checkNumber("Tmult", Tmult, { min: 1, integer: true });
@@ -293,7 +302,8 @@ export interface WarmupCosineOptions {
  *   t <= w:      (1 - t/w) init + (t/w) peak
  *   w <= t <= T: end + (peak - end) (1 + cos(pi (t - w)/(T - w))) / 2;   end after T.
  */
-export function warmupCosine({ init = 0, peak, warmupSteps, steps, end = 0 }: WarmupCosineOptions): Schedule {
+export function warmupCosine(options: WarmupCosineOptions): Schedule {
+  const { init = 0, peak, warmupSteps, steps, end = 0 } = checkOptions(options, { required: true });
   checkValue("peak", peak);
   checkSteps("warmupSteps", warmupSteps);
   checkNumber("steps", steps, { integer: true, above: warmupSteps });
@@ -335,15 +345,16 @@ export interface OneCycleOptions {
  * cosine_onecycle_schedule places the peak at step pctStart T rather than pctStart T - 1.
  * Pair it with {@link oneCycleMomentum} for the inverse momentum cycle.
  */
-export function oneCycle({
-  peak,
-  steps,
-  pctStart = 0.3,
-  divFactor = 25,
-  finalDivFactor = 1e4,
-  anneal = "cos",
-  threePhase = false,
-}: OneCycleOptions): Schedule {
+export function oneCycle(options: OneCycleOptions): Schedule {
+  const {
+    peak,
+    steps,
+    pctStart = 0.3,
+    divFactor = 25,
+    finalDivFactor = 1e4,
+    anneal = "cos",
+    threePhase = false,
+  } = checkOptions(options, { required: true });
   checkValue("peak", peak);
   checkNumber("divFactor", divFactor, { above: 0 });
   checkNumber("finalDivFactor", finalDivFactor, { above: 0 });
@@ -372,14 +383,15 @@ export interface OneCycleMomentumOptions {
  * The momentum (or Adam beta1) cycle that mirrors {@link oneCycle}: max -> base while the
  * lr rises, base -> max while it falls, then (three phases) held at max.
  */
-export function oneCycleMomentum({
-  steps,
-  pctStart = 0.3,
-  base = 0.85,
-  max = 0.95,
-  anneal = "cos",
-  threePhase = false,
-}: OneCycleMomentumOptions): Schedule {
+export function oneCycleMomentum(options: OneCycleMomentumOptions): Schedule {
+  const {
+    steps,
+    pctStart = 0.3,
+    base = 0.85,
+    max = 0.95,
+    anneal = "cos",
+    threePhase = false,
+  } = checkOptions(options, { required: true });
   checkNumber("base", base, { min: 0, below: 1 });
   checkNumber("max", max, { min: base, below: 1 });
   const values = threePhase ? [max, base, max, max] : [max, base, max];

@@ -1,5 +1,5 @@
 import { StateError, ValueError } from "../runtime/errors";
-import { checkNumber } from "../runtime/validate";
+import { checkNumber, checkOptions } from "../runtime/validate";
 import type { Schedule } from "./schedule";
 import {
   attachTo,
@@ -57,8 +57,9 @@ export class Scheduler<G extends object> implements Stateful {
   constructor(
     private readonly optimizer: Attachable<G>,
     bindings: ScheduleBindings<G>,
-    { key = "scheduler" }: SchedulerOptions = {},
+    options: SchedulerOptions = {},
   ) {
+    const { key = "scheduler" } = checkOptions(options);
     const groups = optimizer.paramGroups;
     if (!Array.isArray(groups) || groups.length === 0) {
       throw new ValueError("Invalid optimizer: expected paramGroups with at least one group");
@@ -215,7 +216,7 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
       eps = 1e-8,
       field = "lr" as NumericKeys<G>,
       key = "plateau",
-    } = options;
+    } = checkOptions(options);
     if (mode !== "min" && mode !== "max") throw new ValueError(`Invalid mode: ${String(mode)} (expected 'min' or 'max')`);
     if (thresholdMode !== "rel" && thresholdMode !== "abs") {
       throw new ValueError(`Invalid thresholdMode: ${String(thresholdMode)} (expected 'rel' or 'abs')`);

@@ -71,11 +71,11 @@ describeBackends("MLP", (rt) => {
     });
   });
 
-  it("rejects inputs of the wrong width with a ShapeError", () => {
+  it("rejects inputs of the wrong width with a ShapeError, and backward() before forward()", () => {
     rt.scope(() => {
       const layer = new Linear(rt, 3, 2, { init: fill(8, 1) });
       expect(() => layer.forward(rt.tensor([2, 4]))).toThrow(ShapeError);
-      expect(() => layer.backward(rt.tensor([2, 2]))).toThrow(/before forward/);
+      expect(() => layer.backward(rt.tensor([2, 2]))).toThrow(/needs a forward\(\) first/);
       layer.dispose();
     });
   });

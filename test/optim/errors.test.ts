@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { describeBackends } from "../helpers/backends";
 import { OPTIMIZERS } from "../helpers/optim-db";
-import { snapshotMemory } from "../helpers/optim";
+import { expectUnchanged, snapshot } from "../helpers/snapshot";
 import { Adam, SGD } from "../../src/optim/index";
 import { DisposedError, ValueError } from "../../src/runtime/errors";
 import { initSync } from "../../src/runtime/init";
@@ -28,11 +28,11 @@ describeBackends("optimizer errors", (rt) => {
           const opt = info.make(rt, [w], {});
           w.grad.set([1, -1, 0.5, 2, 0]);
           opt.step();
-          const before = snapshotMemory(rt, [w]);
+          const before = snapshot(rt);
           const state = opt.stateDict();
           Object.assign(OPTIMIZER_LEVEL.has(key) ? opt : opt.paramGroups[0]!, options);
           expect(() => opt.step()).toThrow(message);
-          expect(snapshotMemory(rt, [w])).toEqual(before);
+          expectUnchanged(rt, before);
           expect(opt.stateDict().state).toEqual(state.state);
           opt.dispose();
         });

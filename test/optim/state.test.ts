@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { describeBackends } from "../helpers/backends";
 import { OPTIMIZERS } from "../helpers/optim-db";
-import { expectSameBits, snapshotMemory } from "../helpers/optim";
+import { expectSameBits } from "../helpers/optim";
+import { expectUnchanged, snapshot } from "../helpers/snapshot";
 import { uniformArray } from "../helpers/random";
 import { Adam, SGD } from "../../src/optim/index";
 import { StateError, ValueError } from "../../src/runtime/errors";
@@ -181,10 +182,10 @@ describeBackends("optimizer state", (rt) => {
           b.grad.set([2, 2]);
           opt.step();
           const saved = JSON.parse(JSON.stringify(opt.stateDict()));
-          const before = snapshotMemory(rt, [a, b]);
+          const before = snapshot(rt);
           const stateBefore = opt.stateDict();
           expect(() => opt.loadStateDict(corrupt(saved))).toThrow(StateError);
-          expect(snapshotMemory(rt, [a, b])).toEqual(before);
+          expectUnchanged(rt, before);
           expect(opt.stateDict()).toEqual(stateBefore);
           opt.dispose();
         });
@@ -198,13 +199,13 @@ describeBackends("optimizer state", (rt) => {
         a.grad.set([1, 1, 1]);
         opt.step();
         const bytes = opt.stateBytes();
-        const before = snapshotMemory(rt, [a]);
+        const before = snapshot(rt);
         expect(() => opt.loadStateBytes(new Uint8Array([1, 2, 3]))).toThrow(StateError);
         expect(() => opt.loadStateBytes(bytes.slice(0, bytes.length - 8))).toThrow(/outside the data/);
         const newer = bytes.slice();
         newer[4] = 9;
         expect(() => opt.loadStateBytes(newer)).toThrow(/binary version 9/);
-        expect(snapshotMemory(rt, [a])).toEqual(before);
+        expectUnchanged(rt, before);
         opt.dispose();
       });
     });

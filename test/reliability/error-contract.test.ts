@@ -1,0 +1,922 @@
+// The error contract, entry point by entry point: every public call that can throw has rows
+// here giving a bad call, the exact error class, a message pattern, and the proof that nothing
+// changed: every byte of the linear memory (both runtimes), the memory statistics, and the
+// JavaScript-side state (optimizer state dicts with their attached schedulers and averages,
+// generator positions, epoch and step counters) are compared before and after, on both backends.
+// The rows run against live state: optimizers that have stepped, norm modules with running
+// statistics, a trained network, samplers mid-epoch. The last test checks that every runtime
+// export of src/index.ts has a row or is listed as unable to throw.
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import * as api from "../../src/index";
+import {
+  BackendError, BatchNorm, CurriculumSampler, DisposedError, GaussianBlur, GroupNorm, InstanceNorm,
+  LayerNorm, Linear, Minibatches, NonFiniteError, OutOfMemoryError, Philox, PolyakAverager, ReLU, ReduceOnPlateau,
+  Runtime, Scheduler, Sequential, ShapeError, SoftmaxCrossEntropy, StateError, ValueError, Workspace,
+  blurSchedule, calculateGain, chainSchedules, computeFans, constant, constantSchedule, cosineDecay, diagonalQuadratic,
+  exponentialDecay, extendedRosenbrock, gemm, glorotNormal, glorotUniform, gradNorm, growingBatchSize, heNormal,
+  heUniform, init, initSync, inverseTimeDecay, joinSchedules, leastSquares, lecunNormal, lecunUniform,
+  linearHardFraction, linearSchedule, linearWarmup, logisticRegression, lstmForgetBias, marginalBias, matmul,
+  minimize, multiStepDecay, oneCycle, oneCycleMomentum, ones, orthogonal, polynomialDecay, quadratic, reluBias,
+  sample, sampleWithoutReplacement, sgdr, sparse, stepDecay, uniformFanIn, varianceScaling, warmupCosine, zeros,
+  type FG, type Param, type Tensor,
+} from "../../src/index";
+import { describeBackends } from "../helpers/backends";
+import { OPTIMIZERS, type AnyOptimizer, type OptimizerInfo } from "../helpers/optim-db";
+import { expectRejectsUnchanged, expectThrowsUnchanged, expectUnchanged, snapshot } from "../helpers/snapshot";
+
+type ErrorClass = new (message: string) => Error;
+
+/** Not a runtime, a tensor, a function or an options object: what plain JavaScript may pass. */
+const JUNK = { not: "a runtime" } as never;
+
+// ---------------------------------------------------------------------------------------------
+// The live state every row runs against.
+
+interface OptimizerUnderTest {
+  info: OptimizerInfo;
+  opt: AnyOptimizer;
+  w: Param<"f32">;
+  b: Param<"f64">;
+}
+
+function buildFixture(rt: Runtime) {
+  const other = initSync({ backend: rt.backend });
+  const owned: Array<{ dispose(): void }> = [];
+  const own = <T extends { dispose(): void }>(x: T): T => {
+    owned.push(x);
+    return x;
+  };
+  const g = new Philox(11);
+  const randomTensor = (shape: number[]) => own(g.normal(rt.tensor(shape)));
+
+  // Tensors of every kind the rows pass around.
+  const m23 = own(rt.fromArray([1, -2, 3, -4, 5, -6], [2, 3]));
+  const m32 = own(rt.fromArray([1, 0, 0, 1, 1, 1], [3, 2]));
+  const m22 = own(rt.fromArray([1, 2, 3, 4], [2, 2]));
+  const m23d = own(rt.fromArray([1, 2, 3, 4, 5, 6], [2, 3], { dtype: "f64" }));
+  const v2 = own(rt.fromArray([0.5, -0.5]));
+  const v3 = own(rt.fromArray([1, 2, 3]));
+  const u3 = own(rt.fromArray([-1, 0, 1]));
+  const v3d = own(rt.fromArray([1, 2, 3], [3], { dtype: "f64" }));
+  const i23 = own(rt.fromArray([7, 7, 7, 7, 7, 7], [2, 3], { dtype: "i32" }));
+  const labels = own(rt.fromArray([0, 1], [2], { dtype: "i32" }));
+  const empty03 = own(rt.tensor([0, 3]));
+  const plain = own(rt.tensor([2, 3]));
+  const disposed = rt.fromArray([9, 9, 9, 9, 9, 9], [2, 3]);
+  disposed.dispose();
+  const disposedParam = rt.param([3, 4]);
+  disposedParam.dispose();
+  const foreign = other.fromArray([1, 2, 3, 4, 5, 6], [2, 3]);
+  const foreign32 = other.fromArray([1, 2, 3, 4, 5, 6], [3, 2]);
+  const foreignParam = other.param([3, 4]);
+
+  // One optimizer of every class, each with its own f32 and f64 parameters, two steps taken
+  // and gradients pending; Adam drives a scheduler, SGD a plateau rule, AdamW an average.
+  const opts: OptimizerUnderTest[] = OPTIMIZERS.map((info, i) => {
+    const w = own(rt.param([3, 4], { init: glorotUniform(), seed: i + 1 }));
+    const b = own(rt.param([4], { dtype: "f64", values: [0.1, -0.2, 0.3, -0.4] }));
+    const opt = own(info.make(rt, [w, b], (info.configs[1] ?? info.configs[0]!).options));
+    for (let t = 0; t < 3; t++) {
+      g.normal(w.grad);
+      g.normal(b.grad);
+      if (t < 2) opt.step();
+    }
+    return { info, opt, w, b };
+  });
+  const byName = (name: string) => opts.find((o) => o.info.name === name)!;
+  const [adam, sgd, adamw, rms] = ["Adam", "SGD", "AdamW", "RMSProp"].map(byName) as [OptimizerUnderTest, OptimizerUnderTest, OptimizerUnderTest, OptimizerUnderTest];
+  const scheduler = new Scheduler(adam.opt, { lr: cosineDecay({ init: 0.01, steps: 10 }) });
+  scheduler.step();
+  scheduler.step();
+  const plateau = new ReduceOnPlateau(sgd.opt, { patience: 1 });
+  for (const metric of [3, 2, 2.5, 2.5]) plateau.step(metric);
+  const average = own(new PolyakAverager(adamw.opt, { mode: "ema", decay: 0.9 }));
+  average.update();
+  average.update();
+  const lateAverage = own(new PolyakAverager({ paramGroups: [{ params: [rms.w] }] }, { start: 100 }));
+  // A user schedule that turns NaN at step 2: its scheduler has taken step 1.
+  const nanScheduler = new Scheduler(rms.opt, { lr: (t: number) => (t < 2 ? 0.01 : Number.NaN) }, { key: "warm" });
+  nanScheduler.step();
+
+  // Normalization modules with running statistics and gradients accumulated.
+  const x432 = randomTensor([4, 3, 2]);
+  const dy432 = randomTensor([4, 3, 2]);
+  const x243 = randomTensor([2, 4, 3]);
+  const dy243 = randomTensor([2, 4, 3]);
+  const bn = own(new BatchNorm(rt, 3));
+  bn.forward(x432, { training: true });
+  bn.backward(dy432);
+  bn.forward(x432, { training: true });
+  const layerNorm = own(new LayerNorm(rt, 2));
+  layerNorm.forward(x432);
+  layerNorm.backward(dy432);
+  const groupNorm = own(new GroupNorm(rt, 2, 4));
+  groupNorm.forward(x243);
+  groupNorm.backward(dy243);
+  const instanceNorm = own(new InstanceNorm(rt, 3, { affine: true }));
+  instanceNorm.forward(x432);
+  instanceNorm.backward(dy432);
+  const freshBn = own(new BatchNorm(rt, 3));
+  const deadBn = new BatchNorm(rt, 3);
+  deadBn.dispose();
+
+  // A network after one training step: Linear + ReLU + Linear, softmax cross-entropy.
+  const hidden = new Linear(rt, 3, 4, { seed: 1 });
+  const relu = new ReLU(rt);
+  const head = new Linear(rt, 4, 2, { relu: true, seed: 2 });
+  const net = own(new Sequential([hidden, relu, head]));
+  const loss = own(new SoftmaxCrossEntropy(rt));
+  const { grad: logitsGrad } = loss.forward(net.forward(m23, { training: true }), labels);
+  net.backward(logitsGrad);
+  const freshLinear = own(new Linear(rt, 3, 2));
+  const freshRelu = own(new ReLU(rt));
+
+  // Samplers mid-epoch; `staleBatch` is from the epoch before the current one.
+  const rows6 = own(rt.fromArray([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [6, 2]));
+  const batches = own(new Minibatches(rt, 6, { batchSize: 4, rng: 3, shuffle: "everyEpoch" }));
+  const staleBatch = batches.epoch().next().value!;
+  const batch = batches.epoch().next().value!;
+  own(batches.gather(rows6, batch));
+  const zeroBatches = own(new Minibatches(rt, 4, { batchSize: (epoch) => (epoch === 0 ? 2 : 0) }));
+  zeroBatches.epoch();
+  const curriculum = new CurriculumSampler([5, 1, 4, 2, 8, 7], { batchSize: 2, rng: 5 });
+  curriculum.next();
+  const badCurriculum = new CurriculumSampler([5, 1, 4, 2], { batchSize: 2, hardFraction: (t) => (t < 1 ? 0.5 : 2) });
+  badCurriculum.next();
+  const bowl = (x: Tensor, grad: Tensor | null) => {
+    const v = x.data;
+    if (grad) grad.set(Array.from(v, (xi) => 2 * xi));
+    return Array.from(v).reduce((s, xi) => s + xi * xi, 0);
+  };
+  const blur = new GaussianBlur(rt, bowl, { sigma: 0.3, samples: 2, rng: 9 });
+  blur.valueAndGrad(v3, own(rt.tensor([3])));
+  const scoreBlur = new GaussianBlur(rt, bowl, { sigma: 0, gradient: "score" });
+  const workspace = own(new Workspace(rt));
+  workspace.get("a", [3]).fill(2);
+  const quad = own(quadratic(rt, [2, 0.5, 0.5, 1], [1, 1]));
+  const rosen: FG = (x, grad) => {
+    const t = x[1]! - x[0]! * x[0]!;
+    grad[0] = -400 * t * x[0]! - 2 * (1 - x[0]!);
+    grad[1] = 200 * t;
+    return 100 * t * t + (1 - x[0]!) ** 2;
+  };
+
+  return {
+    rt, other, g, m23, m32, m22, m23d, v2, v3, u3, v3d, i23, labels, empty03, plain, disposed, disposedParam, foreign,
+    foreign32, foreignParam, opts, adam, sgd, adamw, rms, scheduler, plateau, average, lateAverage, nanScheduler,
+    x432, dy432, x243, dy243, bn, layerNorm, groupNorm, instanceNorm, freshBn, deadBn, hidden, relu, head, net, loss,
+    freshLinear, freshRelu, rows6, batches, staleBatch, batch, zeroBatches, curriculum, badCurriculum, bowl,
+    blur, scoreBlur, workspace, quad, rosen,
+    dispose(): void {
+      for (const x of owned.reverse()) x.dispose();
+      for (const t of [foreign, foreign32, foreignParam]) t.dispose();
+    },
+  };
+}
+
+type Fixture = ReturnType<typeof buildFixture>;
+
+/** State that lives in JavaScript objects rather than in the linear memory. */
+function jsState(f: Fixture): unknown {
+  return {
+    optimizers: f.opts.map(({ opt }) => opt.stateDict()), // with the scheduler, plateau and average states attached
+    lateAverage: [f.lateAverage.lastStep, f.lateAverage.swapped],
+    generator: f.g.state(),
+    epochs: [f.batches.epochsStarted, f.zeroBatches.epochsStarted],
+    curriculum: [f.curriculum.step, f.badCurriculum.step],
+    blur: [f.blur.sigma, f.scoreBlur.sigma],
+    batchNorm: [f.bn.numBatchesTracked, f.freshBn.numBatchesTracked],
+    average: f.average.swapped,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table.
+
+interface Row {
+  /** `name` for a function, `new Name` for a constructor, `Name.method`, `Name.prop=` for a setter. */
+  entry: string;
+  bad: string;
+  error: ErrorClass;
+  message: RegExp;
+  call: (f: Fixture, prepared: any) => unknown;
+  /** Runs before the snapshots (its tensors are freed after the row); `undo` reverts it. */
+  prepare?: (f: Fixture) => any;
+  undo?: (f: Fixture, prepared: any) => void;
+  /** The call returns a promise that must reject. */
+  async?: boolean;
+}
+
+const row = (entry: string, bad: string, error: ErrorClass, message: RegExp, call: Row["call"], more: Partial<Row> = {}): Row => ({
+  entry, bad, error, message, call, ...more,
+});
+
+/** The same bad value handed to each entry point in `calls`. */
+const each = (bad: string, error: ErrorClass, message: RegExp, calls: Record<string, Row["call"]>): Row[] =>
+  Object.entries(calls).map(([entry, call]) => row(entry, bad, error, message, call));
+
+const RUNTIME_ROWS: Row[] = [
+  row("initSync", "an unknown backend", ValueError, /Invalid backend: gpu/, () => initSync({ backend: "gpu" as never })),
+  row("initSync", "0 threads", ValueError, /Invalid threads: 0/, () => initSync({ threads: 0 })),
+  row("initSync", "threads on the js backend", ValueError, /only the 'wasm' backend has threads/, () => initSync({ backend: "js", threads: 2 })),
+  row("initSync", "a maximum below two pages", ValueError, /Invalid maxMemoryBytes: 1000/, () => initSync({ maxMemoryBytes: 1000 })),
+  row("initSync", "an unknown wasm variant", ValueError, /Invalid wasmVariant: avx/, () => initSync({ wasmVariant: "avx" as never })),
+  row("initSync", "an engine without SIMD", BackendError, /lacks WebAssembly SIMD128/, () => initSync({ backend: "wasm" }), {
+    prepare: () => vi.spyOn(WebAssembly, "validate").mockReturnValue(false),
+    undo: (_f, spy) => spy.mockRestore(),
+  }),
+  row("init", "an unknown backend", ValueError, /Invalid backend: gpu/, () => init({ backend: "gpu" as never }), { async: true }),
+  row("init", "an engine without relaxed SIMD", BackendError, /lacks relaxed SIMD/, () => init({ wasmVariant: "relaxed" }), {
+    async: true,
+    prepare: () => vi.spyOn(WebAssembly, "validate").mockReturnValue(false),
+    undo: (_f, spy) => spy.mockRestore(),
+  }),
+  row("Runtime.tensor", "a negative dimension", ShapeError, /Invalid shape \[2, -1\]/, (f) => f.rt.tensor([2, -1])),
+  row("Runtime.tensor", "a fractional dimension", ShapeError, /Invalid shape \[1.5\]/, (f) => f.rt.tensor([1.5])),
+  row("Runtime.tensor", "a shape that is not a list", ShapeError, /Invalid shape/, (f) => f.rt.tensor(5 as never)),
+  row("Runtime.tensor", "an unknown dtype", ValueError, /Invalid dtype: f16/, (f) => f.rt.tensor([3], { dtype: "f16" as never })),
+  row("Runtime.tensor", "8 GiB", OutOfMemoryError, /Cannot allocate/, (f) => f.rt.tensor([2 ** 31])),
+  row("Runtime.fromArray", "5 values for [2, 3]", ShapeError, /5 values do not fill shape \[2, 3\]/, (f) => f.rt.fromArray([1, 2, 3, 4, 5], [2, 3])),
+  row("Runtime.fromArray", "an unknown dtype", ValueError, /Invalid dtype: u8/, (f) => f.rt.fromArray([1], [1], { dtype: "u8" as never })),
+  row("Runtime.param", "an i32 param", ValueError, /Invalid dtype: i32/, (f) => f.rt.param([3], { dtype: "i32" as never })),
+  row("Runtime.param", "values that do not fit", ShapeError, /2 values do not fill shape \[3\]/, (f) => f.rt.param([3], { values: [1, 2] })),
+  row("Runtime.param", "an init that is not a function", ValueError, /Invalid init: string/, (f) => f.rt.param([3], { init: "glorot" as never })),
+  row("Runtime.param", "a negative seed", ValueError, /Invalid seed: -1/, (f) => f.rt.param([3], { init: zeros(), seed: -1 })),
+  row("Runtime.param", "too large", OutOfMemoryError, /Cannot allocate/, (f) => f.rt.param([2 ** 31])),
+  row("Runtime.scope", "not a function", ValueError, /Invalid fn/, (f) => f.rt.scope(JUNK)),
+  row("Tensor.set", "too few values", ShapeError, /Cannot set Tensor\(f32, \[2, 3\]\) from 2 values/, (f) => f.m23.set([1, 2])),
+  row("Tensor.set", "a disposed tensor", DisposedError, /used after dispose/, (f) => f.disposed.set([1, 2, 3, 4, 5, 6])),
+  row("Tensor.fill", "a disposed tensor", DisposedError, /used after dispose/, (f) => f.disposed.fill(1)),
+  row("Tensor.fill", "a string", ValueError, /Invalid value: x/, (f) => f.m23.fill("x" as never)),
+  row("Tensor.toArray", "a disposed tensor", DisposedError, /used after dispose/, (f) => f.disposed.toArray()),
+  row("Tensor.data", "a disposed tensor", DisposedError, /used after dispose/, (f) => f.disposed.data),
+  row("Tensor.assertLive", "a disposed tensor", DisposedError, /used after dispose/, (f) => f.disposed.assertLive()),
+  row("Tensor.dispose", "a second dispose", DisposedError, /used after dispose/, (f) => f.disposed.dispose()),
+  row("Param.zeroGrad", "a disposed param", DisposedError, /used after dispose/, (f) => f.disposedParam.zeroGrad()),
+  row("Param.dispose", "a second dispose", DisposedError, /used after dispose/, (f) => f.disposedParam.dispose()),
+  ...each("null options", ValueError, /Invalid options: null/, {
+    initSync: () => initSync(null as never),
+    "Runtime.tensor": (f) => f.rt.tensor([2], null as never),
+    "Runtime.fromArray": (f) => f.rt.fromArray([1, 2], [2], null as never),
+    "Runtime.param": (f) => f.rt.param([2], null as never),
+  }),
+  row("init", "null options", ValueError, /Invalid options: null/, () => init(null as never), { async: true }),
+  row("new Workspace", "not a runtime", ValueError, /Invalid runtime/, () => new Workspace(JUNK)),
+  row("Workspace.get", "a live name asked for with a bad shape", ShapeError, /Invalid shape \[-3\]/, (f) => f.workspace.get("a", [-3])),
+  row("Workspace.get", "an unknown dtype", ValueError, /Invalid dtype: f16/, (f) => f.workspace.get("a", [4], "f16" as never)),
+];
+
+/** Rows every optimizer class gets, run against its fixture instance (which has stepped twice). */
+function optimizerRows(info: OptimizerInfo, index: number): Row[] {
+  const name = info.name;
+  const [desc, badOptions, badMessage] = info.errors.at(-1)!;
+  const mine = (f: Fixture) => f.opts[index]!;
+  const set = (target: (f: Fixture) => object, values: Record<string, unknown>) => ({
+    prepare: (f: Fixture) => {
+      const object = target(f) as Record<string, unknown>;
+      const old = Object.fromEntries(Object.keys(values).map((k) => [k, object[k]]));
+      Object.assign(object, values);
+      return old;
+    },
+    undo: (f: Fixture, old: Record<string, unknown>) => Object.assign(target(f), old),
+  });
+  /** A second optimizer of this class over [w, extra], stepped once, then `extra` disposed. */
+  const withDisposedParam = {
+    prepare: (f: Fixture) => {
+      const { w } = mine(f);
+      const extra = f.rt.param([2], { values: [1, 2] });
+      const opt = info.make(f.rt, [w, extra], {});
+      extra.grad.set([0.5, 0.25]);
+      opt.step();
+      extra.dispose();
+      return opt;
+    },
+    undo: (_f: Fixture, opt: AnyOptimizer) => opt.dispose(),
+  };
+  const saved = (f: Fixture) => JSON.parse(JSON.stringify(mine(f).opt.stateDict()));
+  return [
+    row(`new ${name}`, desc, ValueError, badMessage, (f) => info.make(f.rt, [mine(f).w], badOptions)),
+    row(`new ${name}`, "a param of another runtime", ValueError, /belongs to another runtime/, (f) => info.make(f.rt, [mine(f).w, f.foreignParam], {})),
+    row(`new ${name}`, "a disposed param", DisposedError, /used after dispose/, (f) => info.make(f.rt, [f.disposedParam], {})),
+    row(`new ${name}`, "a tensor that is not a Param", ValueError, /expected a Param/, (f) => info.make(f.rt, [f.m23 as never], {})),
+    row(`new ${name}`, "not a runtime", ValueError, /Invalid runtime/, (f) => info.make(JUNK, [mine(f).w], {})),
+    row(`new ${name}`, "null options", ValueError, /Invalid options: null/, (f) => info.make(f.rt, [mine(f).w], null as never)),
+    row(`${name}.step`, "a NaN lr set on a group", ValueError, /Invalid lr: NaN/, (f) => mine(f).opt.step(), set((f) => mine(f).opt.paramGroups[0]!, { lr: Number.NaN })),
+    row(`${name}.step`, "a negative clipGlobalNorm", ValueError, /Invalid clipGlobalNorm: -1/, (f) => mine(f).opt.step(), set((f) => mine(f).opt, { clipGlobalNorm: -1 })),
+    row(`${name}.step`, "a NaN gradient with nonFinite 'error'", NonFiniteError, /holds NaN or Infinity/, (f) => mine(f).opt.step(), {
+      prepare: (f) => {
+        const { opt, b } = mine(f);
+        const old = [opt.nonFinite, b.grad.data[2]!] as const;
+        opt.nonFinite = "error";
+        b.grad.data[2] = Number.NaN;
+        return old;
+      },
+      undo: (f, [policy, value]) => {
+        mine(f).opt.nonFinite = policy;
+        mine(f).b.grad.data[2] = value;
+      },
+    }),
+    row(`${name}.step`, "a param of another runtime pushed into a group", ValueError, /belongs to another runtime/, (f) => mine(f).opt.step(), {
+      prepare: (f) => mine(f).opt.paramGroups[0]!.params.push(f.foreignParam),
+      undo: (f) => mine(f).opt.paramGroups[0]!.params.pop(),
+    }),
+    row(`${name}.zeroGrad`, "a param pushed into a group twice", ValueError, /appears more than once/, (f) => mine(f).opt.zeroGrad(), {
+      prepare: (f) => mine(f).opt.paramGroups[0]!.params.push(mine(f).w),
+      undo: (f) => mine(f).opt.paramGroups[0]!.params.pop(),
+    }),
+    row(`${name}.step`, "a disposed param", DisposedError, /used after dispose/, (_f, opt) => opt.step(), withDisposedParam),
+    row(`${name}.zeroGrad`, "a disposed param", DisposedError, /used after dispose/, (_f, opt) => opt.zeroGrad(), withDisposedParam),
+    row(`${name}.loadStateDict`, "state of another optimizer", StateError, /it was saved by/, (f) => mine(f).opt.loadStateDict(f.opts[(index + 1) % f.opts.length]!.opt.stateDict())),
+    row(`${name}.loadStateDict`, "a negative step", StateError, /has step -1/, (f, s) => mine(f).opt.loadStateDict(s), {
+      prepare: (f) => {
+        const s = saved(f);
+        s.state["1"].step = -1;
+        return s;
+      },
+    }),
+    row(`${name}.loadStateDict`, "a buffer of the wrong length", StateError, /has 2 values, expected 4/, (f, s) => mine(f).opt.loadStateDict(s), {
+      prepare: (f) => {
+        const s = saved(f);
+        const buffers = s.state["1"].buffers;
+        const [first] = Object.keys(buffers);
+        if (first === undefined) throw new Error(`${name}'s fixture has no state buffers`);
+        buffers[first] = [1, 2];
+        return s;
+      },
+    }),
+    row(`${name}.loadStateDict`, "not an object", StateError, /expected an object/, (f) => mine(f).opt.loadStateDict("state")),
+    row(`${name}.loadStateBytes`, "garbage", StateError, /not descend optimizer state bytes/, (f) => mine(f).opt.loadStateBytes(new Uint8Array([1, 2, 3]))),
+    row(`${name}.loadStateBytes`, "truncated bytes", StateError, /outside the data/, (f, bytes) => mine(f).opt.loadStateBytes(bytes), {
+      prepare: (f) => mine(f).opt.stateBytes().slice(0, -8),
+    }),
+    row(`${name}.lr=`, "NaN", ValueError, /Invalid lr: NaN/, (f) => (mine(f).opt.lr = Number.NaN)),
+    row(`${name}.attachState`, "an empty key", ValueError, /Invalid key/, (f) => mine(f).opt.attachState("", f.scheduler)),
+    row(`${name}.attachState`, "an object without stateDict()", ValueError, /Invalid stateful/, (f) => mine(f).opt.attachState("x", JUNK)),
+  ];
+}
+
+const SCHEDULE_ROWS: Row[] = [
+  row("constantSchedule", "a negative value", ValueError, /Invalid value: -1/, () => constantSchedule(-1)),
+  row("linearSchedule", "0 steps", ValueError, /Invalid steps: 0/, () => linearSchedule({ init: 1, end: 0, steps: 0 })),
+  row("linearWarmup", "a NaN peak", ValueError, /Invalid peak: NaN/, () => linearWarmup({ peak: Number.NaN, steps: 5 })),
+  row("exponentialDecay", "a negative alpha", ValueError, /Invalid alpha: -1/, () => exponentialDecay({ init: 1, alpha: -1 })),
+  row("inverseTimeDecay", "a negative init", ValueError, /Invalid init: -1/, () => inverseTimeDecay({ init: -1, alpha: 1 })),
+  row("stepDecay", "gamma 2", ValueError, /Invalid gamma: 2/, () => stepDecay({ init: 1, stepSize: 10, gamma: 2 })),
+  row("multiStepDecay", "decreasing milestones", ValueError, /Invalid milestones\[1\]: 3/, () => multiStepDecay({ init: 1, milestones: [5, 3] })),
+  row("polynomialDecay", "power 0", ValueError, /Invalid power: 0/, () => polynomialDecay({ init: 1, steps: 10, power: 0 })),
+  row("cosineDecay", "fractional steps", ValueError, /Invalid steps: 1.5/, () => cosineDecay({ init: 1, steps: 1.5 })),
+  row("sgdr", "a floor above the peak", ValueError, /Invalid end: 1/, () => sgdr({ init: 0.1, T0: 10, end: 1 })),
+  row("warmupCosine", "no steps after the warm-up", ValueError, /Invalid steps: 10/, () => warmupCosine({ peak: 1, warmupSteps: 10, steps: 10 })),
+  row("oneCycle", "an unknown anneal", ValueError, /Invalid anneal: cubic/, () => oneCycle({ peak: 1, steps: 10, anneal: "cubic" as never })),
+  row("oneCycle", "an empty phase", ValueError, /Invalid pctStart: 0.05/, () => oneCycle({ peak: 1, steps: 10, pctStart: 0.05 })),
+  row("oneCycleMomentum", "max below base", ValueError, /Invalid max: 0.8/, () => oneCycleMomentum({ steps: 10, base: 0.9, max: 0.8 })),
+  row("joinSchedules", "a boundary too many", ValueError, /Invalid boundaries: 1 given for 1 schedules/, () => joinSchedules([constantSchedule(1)], [5])),
+  row("chainSchedules", "no schedules", ValueError, /Invalid schedules/, () => chainSchedules()),
+  row("chainSchedules", "a number for a schedule", ValueError, /Invalid schedule at index 0: 5/, () => chainSchedules(5 as never)),
+  row("sample", "a negative length", ValueError, /Invalid length: -1/, () => sample(constantSchedule(1), -1)),
+  row("Schedule", "a negative step", ValueError, /Invalid step: -1/, () => cosineDecay({ init: 1, steps: 10 })(-1)),
+  row("Schedule", "a NaN step", ValueError, /Invalid step: NaN/, () => sgdr({ init: 1, T0: 10 })(Number.NaN)),
+  ...each("undefined options", ValueError, /Invalid options: undefined/, {
+    linearSchedule: () => linearSchedule(undefined as never),
+    linearWarmup: () => linearWarmup(undefined as never),
+    exponentialDecay: () => exponentialDecay(undefined as never),
+    inverseTimeDecay: () => inverseTimeDecay(undefined as never),
+    stepDecay: () => stepDecay(undefined as never),
+    multiStepDecay: () => multiStepDecay(undefined as never),
+    polynomialDecay: () => polynomialDecay(undefined as never),
+    cosineDecay: () => cosineDecay(undefined as never),
+    sgdr: () => sgdr(undefined as never),
+    warmupCosine: () => warmupCosine(undefined as never),
+    oneCycle: () => oneCycle(undefined as never),
+    oneCycleMomentum: () => oneCycleMomentum(undefined as never),
+  }),
+  row("new Scheduler", "no bindings", ValueError, /Invalid bindings/, (f) => new Scheduler(f.adam.opt, {})),
+  row("new Scheduler", "a field that is not a hyperparameter", ValueError, /Invalid field: 'betas'/, (f) => new Scheduler(f.adam.opt, { betas: constantSchedule(1) } as never)),
+  row("new Scheduler", "two schedules for one group", ValueError, /Invalid lr schedules: 2 given for 1 groups/, (f) => new Scheduler(f.adam.opt, { lr: [constantSchedule(1), constantSchedule(2)] })),
+  row("new Scheduler", "a key already attached", ValueError, /'scheduler' is already attached/, (f) => new Scheduler(f.adam.opt, { lr: constantSchedule(0.5) })),
+  row("new Scheduler", "an empty key", ValueError, /Invalid key/, (f) => new Scheduler(f.adam.opt, { lr: constantSchedule(0.5) }, { key: "" })),
+  row("new Scheduler", "null options", ValueError, /Invalid options: null/, (f) => new Scheduler(f.adam.opt, { lr: constantSchedule(0.5) }, null as never)),
+  row("new Scheduler", "an optimizer without groups", ValueError, /Invalid optimizer/, () => new Scheduler({ paramGroups: [] }, { lr: constantSchedule(1) } as never)),
+  row("Scheduler.step", "a schedule turning NaN", ValueError, /Invalid lr: NaN from the schedule of group 0 at step 2/, (f) => f.nanScheduler.step()),
+  row("Scheduler.step", "a group added since construction", ValueError, /it now has 2 parameter groups/, (f) => f.scheduler.step(), {
+    prepare: (f) => f.adam.opt.paramGroups.push({ ...f.adam.opt.paramGroups[0]!, params: [] }),
+    undo: (f) => f.adam.opt.paramGroups.pop(),
+  }),
+  row("Scheduler.loadStateDict", "another kind of state", StateError, /kind is ReduceOnPlateau/, (f) => f.scheduler.loadStateDict(f.plateau.stateDict())),
+  row("Scheduler.loadStateDict", "a negative step", StateError, /step is -1/, (f) => f.scheduler.loadStateDict({ kind: "Scheduler", version: 1, step: -1 })),
+  row("Scheduler.loadStateDict", "another version", StateError, /Unsupported Scheduler state version: 2/, (f) => f.scheduler.loadStateDict({ kind: "Scheduler", version: 2, step: 1 })),
+  row("new ReduceOnPlateau", "factor 1", ValueError, /Invalid factor: 1/, (f) => new ReduceOnPlateau(f.adam.opt, { factor: 1, key: "p" })),
+  row("new ReduceOnPlateau", "an unknown mode", ValueError, /Invalid mode: up/, (f) => new ReduceOnPlateau(f.adam.opt, { mode: "up" as never, key: "p" })),
+  row("new ReduceOnPlateau", "two floors for one group", ValueError, /Invalid minLr/, (f) => new ReduceOnPlateau(f.adam.opt, { minLr: [0, 0], key: "p" })),
+  row("new ReduceOnPlateau", "a boolean field", ValueError, /Invalid field: 'amsgrad'/, (f) => new ReduceOnPlateau(f.adam.opt, { field: "amsgrad" as never, key: "p" })),
+  row("new ReduceOnPlateau", "null options", ValueError, /Invalid options: null/, (f) => new ReduceOnPlateau(f.adam.opt, null as never)),
+  row("ReduceOnPlateau.step", "a string metric", ValueError, /Invalid metric: x/, (f) => f.plateau.step("x" as never)),
+  row("ReduceOnPlateau.step", "a group added since construction", ValueError, /it now has 2 parameter groups/, (f) => f.plateau.step(1), {
+    prepare: (f) => f.sgd.opt.paramGroups.push({ ...f.sgd.opt.paramGroups[0]!, params: [] }),
+    undo: (f) => f.sgd.opt.paramGroups.pop(),
+  }),
+  row("ReduceOnPlateau.loadStateDict", "a NaN best", StateError, /best is "NaN"/, (f, s) => f.plateau.loadStateDict(s), {
+    prepare: (f) => ({ ...f.plateau.stateDict(), best: "NaN" }),
+  }),
+  row("ReduceOnPlateau.loadStateDict", "too few values", StateError, /values must be an array of 1/, (f, s) => f.plateau.loadStateDict(s), {
+    prepare: (f) => ({ ...f.plateau.stateDict(), values: [] }),
+  }),
+  row("new PolyakAverager", "decay 1", ValueError, /Invalid decay: 1/, (f) => new PolyakAverager(f.adam.opt, { decay: 1, key: "a" })),
+  row("new PolyakAverager", "an unknown mode", ValueError, /Invalid mode: median/, (f) => new PolyakAverager(f.adam.opt, { mode: "median" as never, key: "a" })),
+  row("new PolyakAverager", "no parameters", ValueError, /no parameters to average/, () => new PolyakAverager({ paramGroups: [] })),
+  row("new PolyakAverager", "a disposed param", DisposedError, /used after dispose/, (f) => new PolyakAverager({ paramGroups: [{ params: [f.disposedParam] }] })),
+  row("new PolyakAverager", "a key already attached", ValueError, /'average' is already attached/, (f) => new PolyakAverager(f.adamw.opt)),
+  row("new PolyakAverager", "null options", ValueError, /Invalid options: null/, (f) => new PolyakAverager(f.adam.opt, null as never)),
+  row("PolyakAverager.update", "while swapped in", StateError, /update\(\) while the averaged weights are swapped in/, (f) => f.average.update(), {
+    prepare: (f) => f.average.swapIn(),
+    undo: (f) => f.average.swapOut(),
+  }),
+  row("PolyakAverager.swapIn", "nothing averaged yet", StateError, /Nothing averaged yet/, (f) => f.lateAverage.swapIn()),
+  row("PolyakAverager.swapOut", "without swapIn", StateError, /swapOut\(\) without swapIn\(\)/, (f) => f.average.swapOut()),
+  row("PolyakAverager.withAveraged", "not a function", ValueError, /Invalid fn/, (f) => f.average.withAveraged(JUNK)),
+  row("PolyakAverager.withAveraged", "a callback that throws", RangeError, /evaluation failed/, (f) => f.average.withAveraged(() => {
+    throw new RangeError("evaluation failed");
+  })),
+  row("PolyakAverager.loadStateDict", "another decay", StateError, /saved with decay = 0.5/, (f) => f.average.loadStateDict({ ...f.average.stateDict(), decay: 0.5 })),
+  row("PolyakAverager.loadStateDict", "averages of the wrong size", StateError, /averages\[0\] must be 12 numbers/, (f, s) => f.average.loadStateDict(s), {
+    prepare: (f) => {
+      const s = f.average.stateDict();
+      return { ...s, averages: [[1], s.averages[1]] };
+    },
+  }),
+  row("PolyakAverager.loadStateDict", "while swapped in", StateError, /while swapped in/, (f) => f.average.loadStateDict(f.average.stateDict()), {
+    prepare: (f) => f.average.swapIn(),
+    undo: (f) => f.average.swapOut(),
+  }),
+  row("gradNorm", "a tensor that is not a Param", ValueError, /expected a Param/, (f) => gradNorm([f.m23 as never])),
+  row("gradNorm", "a disposed param", DisposedError, /used after dispose/, (f) => gradNorm([f.adam.w, f.disposedParam])),
+];
+
+const LINALG_ROWS: Row[] = [
+  row("gemm", "inner dimensions that differ", ShapeError, /Inner dimensions differ: A \[2, 3\] times B \[2, 3\]/, (f) => gemm(f.m23, f.m23, f.m22)),
+  row("gemm", "C of the wrong shape", ShapeError, /C has shape \[2, 3\], expected \[2, 2\]/, (f) => gemm(f.m23, f.m32, f.plain)),
+  row("gemm", "a disposed C", DisposedError, /C: Tensor\(f32, \[2, 3\]\) was used after dispose/, (f) => gemm(f.m22, f.m23, f.disposed)),
+  row("gemm", "B of another runtime", ValueError, /different runtimes/, (f) => gemm(f.m23, f.foreign32, f.m22)),
+  row("gemm", "C of another runtime", ValueError, /C belongs to a different runtime/, (f) => gemm(f.m32, f.m23, f.foreign32)),
+  row("gemm", "an i32 matrix", ShapeError, /Invalid A: Tensor\(i32, \[2, 3\]\) \(expected dtype 'f32' or 'f64'\)/, (f) => gemm(f.i23 as never, f.m32, f.m22)),
+  row("gemm", "mixed dtypes", ShapeError, /A is f32 but B is f64/, (f) => gemm(f.m32, f.m23d as never, f.m22)),
+  row("gemm", "a NaN alpha", ValueError, /Invalid alpha: NaN/, (f) => gemm(f.m23, f.m32, f.m22, { alpha: Number.NaN })),
+  row("gemm", "a non-boolean transA", ValueError, /Invalid transA: yes/, (f) => gemm(f.m23, f.m32, f.m22, { transA: "yes" as never })),
+  row("gemm", "a bias of the wrong length", ShapeError, /bias has shape \[3\], expected \[2\] or \[1, 2\]/, (f) => gemm(f.m23, f.m32, f.m22, { bias: f.v3 })),
+  row("gemm", "C overlapping A", ValueError, /C overlaps A or B/, (f) => gemm(f.m22, f.m22, f.m22)),
+  row("gemm", "a vector", ShapeError, /A must be a matrix/, (f) => gemm(f.v3, f.m32, f.m22)),
+  row("gemm", "a string for A", ValueError, /Invalid A: x \(expected a Tensor\)/, (f) => gemm("x" as never, f.m32, f.m22)),
+  row("gemm", "null options", ValueError, /Invalid options: null/, (f) => gemm(f.m23, f.m32, f.m22, null as never)),
+  row("matmul", "inner dimensions that differ", ShapeError, /Inner dimensions differ/, (f) => matmul(f.m23, f.m23)),
+  row("matmul", "a disposed A", DisposedError, /used after dispose/, (f) => matmul(f.disposed, f.m32)),
+  row("matmul", "B of another runtime", ValueError, /different runtimes/, (f) => matmul(f.m23, f.foreign32)),
+  row("matmul", "null options", ValueError, /Invalid options: null/, (f) => matmul(f.m23, f.m32, null as never)),
+];
+
+const NORM_ROWS: Row[] = [
+  row("new BatchNorm", "0 channels", ValueError, /Invalid numChannels: 0/, (f) => new BatchNorm(f.rt, 0)),
+  row("new BatchNorm", "momentum 2", ValueError, /Invalid momentum: 2/, (f) => new BatchNorm(f.rt, 3, { momentum: 2 })),
+  row("new BatchNorm", "a cumulative average in keras", ValueError, /Invalid momentum: null/, (f) => new BatchNorm(f.rt, 3, { convention: "keras", momentum: null })),
+  row("new BatchNorm", "an unknown convention", ValueError, /Invalid convention: tf/, (f) => new BatchNorm(f.rt, 3, { convention: "tf" as never })),
+  row("new BatchNorm", "eps 0", ValueError, /Invalid eps: 0/, (f) => new BatchNorm(f.rt, 3, { eps: 0 })),
+  row("new BatchNorm", "an i32 dtype", ValueError, /Invalid dtype: i32/, (f) => new BatchNorm(f.rt, 3, { dtype: "i32" as never })),
+  row("new BatchNorm", "a non-boolean affine", ValueError, /Invalid affine: 1/, (f) => new BatchNorm(f.rt, 3, { affine: 1 as never })),
+  row("new BatchNorm", "a non-boolean trackRunningStats", ValueError, /Invalid trackRunningStats: yes/, (f) => new BatchNorm(f.rt, 3, { trackRunningStats: "yes" as never })),
+  row("new BatchNorm", "not a runtime", ValueError, /Invalid runtime/, () => new BatchNorm(JUNK, 3)),
+  row("new BatchNorm", "null options", ValueError, /Invalid options: null/, (f) => new BatchNorm(f.rt, 3, null as never)),
+  row("BatchNorm.forward", "the wrong channel count", ShapeError, /expected 3 channels in dimension 1/, (f) => f.bn.forward(f.x243, { training: true })),
+  row("BatchNorm.forward", "a non-boolean training", ValueError, /Invalid training: yes/, (f) => f.bn.forward(f.x432, { training: "yes" as never })),
+  row("BatchNorm.forward", "no options", ValueError, /Invalid forward options: undefined/, (f) => f.bn.forward(f.x432, undefined as never)),
+  row("BatchNorm.forward", "a disposed input", DisposedError, /used after dispose/, (f) => f.bn.forward(f.disposed, { training: true })),
+  row("BatchNorm.forward", "an input of another runtime", ValueError, /belongs to another runtime/, (f) => f.bn.forward(f.foreign, { training: true })),
+  row("BatchNorm.forward", "an f64 input to an f32 module", ShapeError, /expected dtype 'f32'/, (f) => f.bn.forward(f.m23d as never, { training: true })),
+  row("BatchNorm.forward", "one value per channel when training", ValueError, /more than 1 value per channel/, (f, x) => f.bn.forward(x, { training: true }), {
+    prepare: (f) => f.rt.tensor([1, 3]),
+  }),
+  row("BatchNorm.forward", "a vector", ShapeError, /expected at least 2 dimensions/, (f) => f.bn.forward(f.v3, { training: false })),
+  row("BatchNorm.forward", "a disposed module", DisposedError, /BatchNorm was used after dispose/, (f) => f.deadBn.forward(f.x432, { training: true })),
+  row("BatchNorm.backward", "dy of another shape", ShapeError, /expected the forward input's shape \[4, 3, 2\]/, (f) => f.bn.backward(f.x243)),
+  row("BatchNorm.backward", "no forward yet", ValueError, /needs a forward\(\) first/, (f) => f.freshBn.backward(f.dy432)),
+  row("BatchNorm.backward", "a disposed dy", DisposedError, /used after dispose/, (f) => f.bn.backward(f.disposed)),
+  row("BatchNorm.backward", "the forward input disposed", DisposedError, /the input of forward\(\) was disposed/, (f, bn) => bn.backward(f.dy432), {
+    prepare: (f) => {
+      const bn = new BatchNorm(f.rt, 3);
+      const x = f.rt.fromArray(Array.from({ length: 24 }, (_, i) => i % 5), [4, 3, 2]);
+      bn.forward(x, { training: false });
+      x.dispose();
+      return bn;
+    },
+    undo: (_f, bn) => bn.dispose(),
+  }),
+  row("BatchNorm.lastStatistics", "a disposed module", DisposedError, /used after dispose/, (f) => f.deadBn.lastStatistics()),
+  row("BatchNorm.resetRunningStats", "a disposed module", DisposedError, /used after dispose/, (f) => f.deadBn.resetRunningStats()),
+  row("new LayerNorm", "an empty shape", ValueError, /Invalid normalizedShape/, (f) => new LayerNorm(f.rt, [])),
+  row("new LayerNorm", "a zero size", ValueError, /Invalid normalizedShape: 0/, (f) => new LayerNorm(f.rt, [3, 0])),
+  row("new LayerNorm", "not a runtime", ValueError, /Invalid runtime/, () => new LayerNorm(JUNK, 3)),
+  row("LayerNorm.forward", "other trailing dimensions", ShapeError, /expected trailing dimensions \[2\]/, (f) => f.layerNorm.forward(f.m23)),
+  row("LayerNorm.forward", "a non-boolean training", ValueError, /Invalid training: 1/, (f) => f.layerNorm.forward(f.x432, { training: 1 as never })),
+  row("LayerNorm.forward", "an input of another runtime", ValueError, /belongs to another runtime/, (f) => f.layerNorm.forward(f.foreign)),
+  row("LayerNorm.backward", "dy of another shape", ShapeError, /expected the forward input's shape/, (f) => f.layerNorm.backward(f.dy243)),
+  row("new GroupNorm", "groups that do not divide the channels", ValueError, /Invalid numGroups: 3 \(expected a divisor of numChannels = 4\)/, (f) => new GroupNorm(f.rt, 3, 4)),
+  row("new GroupNorm", "0 groups", ValueError, /Invalid numGroups: 0/, (f) => new GroupNorm(f.rt, 0, 4)),
+  row("GroupNorm.forward", "the wrong channel count", ShapeError, /expected \[N, 4, \.\.\.\]/, (f) => f.groupNorm.forward(f.x432)),
+  row("GroupNorm.backward", "a disposed dy", DisposedError, /used after dispose/, (f) => f.groupNorm.backward(f.disposed)),
+  ...each("null options", ValueError, /Invalid options: null/, {
+    "new LayerNorm": (f) => new LayerNorm(f.rt, 2, null as never),
+    "new GroupNorm": (f) => new GroupNorm(f.rt, 2, 4, null as never),
+    "new InstanceNorm": (f) => new InstanceNorm(f.rt, 3, null as never),
+  }),
+  row("new InstanceNorm", "fractional channels", ValueError, /Invalid numChannels: 1.5/, (f) => new InstanceNorm(f.rt, 1.5)),
+  row("InstanceNorm.forward", "one spatial element", ValueError, /more than 1 spatial element/, (f, x) => f.instanceNorm.forward(x), {
+    prepare: (f) => f.rt.tensor([2, 3, 1]),
+  }),
+  row("InstanceNorm.backward", "dy of another dtype", ShapeError, /expected dtype 'f32'/, (f, dy) => f.instanceNorm.backward(dy), {
+    prepare: (f) => f.rt.tensor([4, 3, 2], { dtype: "f64" }),
+  }),
+];
+
+const MINIMIZE_ROWS: Row[] = [
+  row("minimize", "fg that is not a function", ValueError, /Invalid fg: f/, () => minimize("f" as never, [1])),
+  row("minimize", "an empty x0", ShapeError, /x0 is empty/, (f) => minimize(f.rosen, [], { runtime: f.rt })),
+  row("minimize", "x0 holding NaN", ValueError, /Invalid x0\[1\]: NaN/, (f) => minimize(f.rosen, [1, Number.NaN], { runtime: f.rt })),
+  row("minimize", "a tensor x0 holding Infinity", ValueError, /Invalid x0\[0\]: Infinity/, (f, x) => minimize(f.rosen, x, { runtime: f.rt }), {
+    prepare: (f) => f.rt.fromArray([Infinity, 1], [2], { dtype: "f64" }),
+  }),
+  row("minimize", "a disposed x0", DisposedError, /used after dispose/, (f) => minimize(f.rosen, f.disposed, { runtime: f.rt })),
+  row("minimize", "an unknown method", ValueError, /Invalid method: adam/, (f) => minimize(f.rosen, [1, 2], { method: "adam" as never, runtime: f.rt })),
+  row("minimize", "c2 below c1", ValueError, /Invalid c2: 0.00001/, (f) => minimize(f.rosen, [1, 2], { c2: 1e-5, runtime: f.rt })),
+  row("minimize", "an exact line search on a callback", ValueError, /expected an objective with curvature/, (f) => minimize(f.rosen, [1, 2], { lineSearch: "exact", runtime: f.rt })),
+  row("minimize", "an unknown option", ValueError, /Invalid option: tol/, (f) => minimize(f.rosen, [1, 2], { tol: 1 } as never)),
+  row("minimize", "newton without a Hessian", ValueError, /Invalid method: newton/, (f) => minimize(f.rosen, [1, 2], { method: "newton", runtime: f.rt })),
+  row("minimize", "an L-BFGS memory of 0", ValueError, /Invalid memory: 0/, (f) => minimize(f.rosen, [1, 2], { memory: 0, runtime: f.rt })),
+  row("minimize", "a negative maxIter", ValueError, /Invalid maxIter: -1/, (f) => minimize(f.rosen, [1, 2], { maxIter: -1, runtime: f.rt })),
+  // Every option of minimize(), the line searches' included.
+  ...(
+    [
+      ["c1 = 0", { c1: 0 }, /Invalid c1: 0/],
+      ["maxLineSearch = 0", { maxLineSearch: 0 }, /Invalid maxLineSearch: 0/],
+      ["an unknown CG beta", { method: "cg", beta: "fletcher" }, /Invalid beta: fletcher/],
+      ["a fractional restart", { method: "cg", restart: 2.5 }, /Invalid restart: 2.5/],
+      ["ftol = 1", { ftol: 1 }, /Invalid ftol: 1/],
+      ["a negative xtol", { xtol: -1 }, /Invalid xtol: -1/],
+      ["a negative gtol", { gtol: -1 }, /Invalid gtol: -1/],
+      ["maxEval = 0", { maxEval: 0 }, /Invalid maxEval: 0/],
+      ["a negative maxTime", { maxTime: -1 }, /Invalid maxTime: -1/],
+      ["a signal that is not one", { signal: 5 }, /Invalid signal: 5/],
+      ["an onIteration that is not a function", { onIteration: 5 }, /Invalid onIteration: 5/],
+      ["a hess that is not a function", { method: "newton", hess: 5 }, /Invalid hess: 5/],
+      ["a hessp that is not a function", { method: "newton", hessp: 5 }, /Invalid hessp: 5/],
+      ["an unknown line search", { lineSearch: "wolfe" }, /Invalid lineSearch: wolfe/],
+    ] as const
+  ).map(([bad, options, message]) => row("minimize", bad, ValueError, message, (f) => minimize(f.rosen, [1, 2], { ...options, runtime: f.rt } as never))),
+  row("minimize", "bfgs with n = 20001", ShapeError, /bfgs keeps a dense n x n inverse Hessian/, (f, x0) => minimize(f.rosen, x0, { method: "bfgs", runtime: f.rt }), {
+    prepare: () => new Float64Array(20001),
+  }),
+  row("minimize", "an objective of another size", ShapeError, /x0 has 3 values but the objective has 2 variables/, (f) => minimize(f.quad, [1, 2, 3])),
+  row("minimize", "an objective of another runtime", ValueError, /the objective lives in another runtime/, (f) => minimize(f.quad, [1, 2], { runtime: f.other })),
+  row("minimize", "a runtime that is not one", ValueError, /Invalid runtime/, (f) => minimize(f.rosen, [1, 2], { runtime: JUNK })),
+  row("minimize", "null options", ValueError, /Invalid options: null/, (f) => minimize(f.rosen, [1, 2], null as never)),
+  row("quadratic", "A of the wrong size", ShapeError, /A has 3 values \(expected 4\)/, (f) => quadratic(f.rt, [1, 2, 3], [1, 2])),
+  row("quadratic", "A holding NaN", ValueError, /Invalid A\[1\]: NaN/, (f) => quadratic(f.rt, [1, Number.NaN, 0, 1], [1, 2])),
+  row("quadratic", "b holding Infinity", ValueError, /Invalid b\[0\]: Infinity/, (f) => quadratic(f.rt, [1, 0, 0, 1], [Infinity, 2])),
+  row("quadratic", "not a runtime", ValueError, /Invalid runtime/, () => quadratic(JUNK, [1], [1])),
+  row("diagonalQuadratic", "a of the wrong size", ShapeError, /a has 1 values \(expected 2\)/, (f) => diagonalQuadratic(f.rt, [1], [1, 2])),
+  row("leastSquares", "n = 0", ValueError, /Invalid n: 0/, (f) => leastSquares(f.rt, [1, 2], [1, 2], 0)),
+  row("leastSquares", "a tensor b holding NaN", ValueError, /Invalid b\[2\]: NaN/, (f, b) => leastSquares(f.rt, [1, 2, 3], b, 1), {
+    prepare: (f) => f.rt.fromArray([1, 2, Number.NaN], [3], { dtype: "f64" }),
+  }),
+  row("logisticRegression", "a label 2", ValueError, /Invalid y\[1\]: 2/, (f) => logisticRegression(f.rt, [1, 2, 3, 4], [0, 2], 2)),
+  row("logisticRegression", "a negative lambda", ValueError, /Invalid lambda: -1/, (f) => logisticRegression(f.rt, [1, 2], [0, 1], 1, -1)),
+  row("extendedRosenbrock", "an odd n", ShapeError, /needs an even n, got 3/, (f) => extendedRosenbrock(f.rt, 3)),
+];
+
+const INIT_ROWS: Row[] = [
+  row("computeFans", "an empty shape", ShapeError, /Invalid shape \[\]/, () => computeFans([])),
+  row("calculateGain", "an unknown nonlinearity", ValueError, /Invalid nonlinearity: swish/, () => calculateGain("swish" as never)),
+  row("calculateGain", "a NaN slope", ValueError, /Invalid slope: NaN/, () => calculateGain("leaky_relu", Number.NaN)),
+  row("varianceScaling", "scale 0", ValueError, /Invalid scale: 0/, () => varianceScaling({ scale: 0 })),
+  row("varianceScaling", "an unknown mode", ValueError, /Invalid mode: fanMax/, () => varianceScaling({ mode: "fanMax" as never })),
+  row("varianceScaling", "an unknown distribution", ValueError, /Invalid distribution: cauchy/, () => varianceScaling({ distribution: "cauchy" as never })),
+  row("uniformFanIn", "a negative fanIn", ValueError, /Invalid fans.fanIn: -1/, () => uniformFanIn({ fans: { fanIn: -1, fanOut: 1 } })),
+  row("glorotUniform", "gain 0", ValueError, /Invalid gain: 0/, () => glorotUniform({ gain: 0 })),
+  row("glorotNormal", "a negative gain", ValueError, /Invalid gain: -1/, () => glorotNormal({ gain: -1 })),
+  row("heNormal", "an unknown nonlinearity", ValueError, /Invalid nonlinearity: swish/, () => heNormal({ nonlinearity: "swish" as never })),
+  row("heUniform", "a NaN slope", ValueError, /Invalid slope: NaN/, () => heUniform({ nonlinearity: "leaky_relu", slope: Number.NaN })),
+  row("lecunNormal", "fractional fans", ValueError, /Invalid fans.fanIn: 1.5/, () => lecunNormal({ fans: { fanIn: 1.5, fanOut: 2 } })),
+  row("lecunUniform", "null fans", ValueError, /Invalid fans.fanIn: undefined/, () => lecunUniform({ fans: null as never })),
+  row("orthogonal", "gain 0", ValueError, /Invalid gain: 0/, () => orthogonal({ gain: 0 })),
+  row("sparse", "k = 0", ValueError, /Invalid k: 0/, () => sparse({ k: 0 })),
+  row("constant", "NaN", ValueError, /Invalid value: NaN/, () => constant(Number.NaN)),
+  row("reluBias", "0", ValueError, /Invalid value: 0/, () => reluBias(0)),
+  row("lstmForgetBias", "gate 4", ValueError, /Invalid gate: 4/, () => lstmForgetBias({ gate: 4 })),
+  row("marginalBias", "no classes", ValueError, /Invalid frequencies: empty/, () => marginalBias([])),
+  row("marginalBias", "a negative frequency", ValueError, /Invalid frequencies\[1\]: -1/, () => marginalBias([0.5, -1])),
+  row("marginalBias", "an unknown activation", ValueError, /Invalid activation: tanh/, () => marginalBias([0.2, 0.8], { activation: "tanh" as never })),
+  row("marginalBias", "a sigmoid frequency of 1.5", ValueError, /Invalid frequencies\[0\]: 1.5/, () => marginalBias([1.5], { activation: "sigmoid" })),
+  ...each("null options", ValueError, /Invalid options: null/, {
+    varianceScaling: () => varianceScaling(null as never),
+    uniformFanIn: () => uniformFanIn(null as never),
+    glorotUniform: () => glorotUniform(null as never),
+    glorotNormal: () => glorotNormal(null as never),
+    heNormal: () => heNormal(null as never),
+    heUniform: () => heUniform(null as never),
+    lecunNormal: () => lecunNormal(null as never),
+    lecunUniform: () => lecunUniform(null as never),
+    orthogonal: () => orthogonal(null as never),
+    sparse: () => sparse(null as never),
+    lstmForgetBias: () => lstmForgetBias(null as never),
+    marginalBias: () => marginalBias([1, 2], null as never),
+    growingBatchSize: () => growingBatchSize(null as never),
+    linearHardFraction: () => linearHardFraction(null as never),
+    blurSchedule: () => blurSchedule(null as never),
+  }),
+  // The initializers these factories return, applied to fixture tensors.
+  ...each("an i32 target", ShapeError, /Invalid target: Tensor\(i32, \[2, 3\]\) \(expected dtype 'f32' or 'f64'\)/, {
+    Initializer: (f) => glorotUniform()(f.i23),
+    orthogonal: (f) => orthogonal()(f.i23),
+    sparse: (f) => sparse({ k: 1 })(f.i23),
+  }),
+  ...each("a disposed target", DisposedError, /used after dispose/, {
+    Initializer: (f) => heNormal()(f.disposed),
+    orthogonal: (f) => orthogonal()(f.disposed),
+    sparse: (f) => sparse({ k: 1 })(f.disposed),
+    constant: (f) => constant(1)(f.disposed),
+    zeros: (f) => zeros()(f.disposed),
+    ones: (f) => ones()(f.disposed),
+    lstmForgetBias: (f) => lstmForgetBias()(f.disposed),
+    marginalBias: (f) => marginalBias([1, 2])(f.disposed),
+  }),
+  ...each("a target that is not a tensor", ValueError, /Invalid target: x \(expected a Tensor\)/, {
+    Initializer: () => lecunUniform()("x" as never),
+    orthogonal: () => orthogonal()("x" as never),
+    constant: () => constant(1)("x" as never),
+  }),
+  row("Initializer", "a fan of 0", ShapeError, /Cannot scale by a fanIn of 0/, (f) => lecunNormal()(f.empty03)),
+  row("orthogonal", "a vector", ShapeError, /at least 2 dimensions/, (f) => orthogonal()(f.v3)),
+  row("sparse", "more non-zeros than inputs", ValueError, /Invalid k: 5 \(expected <= 2 inputs per unit\)/, (f) => sparse({ k: 5 })(f.m23)),
+  row("sparse", "a vector", ShapeError, /sparse needs a 2-D/, (f) => sparse()(f.v3)),
+  row("lstmForgetBias", "3 entries", ShapeError, /An LSTM bias has 4 h entries, got 3/, (f) => lstmForgetBias()(f.v3)),
+  row("marginalBias", "a target of another size", ShapeError, /cannot hold 2 class biases/, (f) => marginalBias([1, 2])(f.v3)),
+  row("new Philox", "a negative seed", ValueError, /Invalid seed: -1/, () => new Philox(-1)),
+  row("new Philox", "a fractional stream", ValueError, /Invalid stream: 1.5/, () => new Philox(0, 1.5)),
+  row("Philox.fromState", "a negative position", ValueError, /Invalid position: -1/, () => Philox.fromState({ seed: 1, stream: 0, position: -1 })),
+  row("Philox.fromState", "no seed", ValueError, /Invalid seed: undefined/, () => Philox.fromState({ position: 0 } as never)),
+  row("Philox.fromState", "null", ValueError, /Invalid state: null/, () => Philox.fromState(null as never)),
+  row("Philox.spawn", "a negative stream", ValueError, /Invalid stream: -1/, (f) => f.g.spawn(-1)),
+  row("Philox.skip", "a fractional count", ValueError, /Invalid words: 0.5/, (f) => f.g.skip(0.5)),
+  row("Philox.skip", "past the end of the stream", ValueError, /stream exhausted/, (f) => f.g.skip(2 ** 53 - 1)),
+  row("Philox.uniform", "high below low", ValueError, /Invalid high: 0/, (f) => f.g.uniform(f.v3, { low: 1, high: 0 })),
+  row("Philox.uniform", "an i32 target", ShapeError, /expected dtype 'f32' or 'f64'/, (f) => f.g.uniform(f.i23)),
+  row("Philox.uniform", "a disposed target", DisposedError, /used after dispose/, (f) => f.g.uniform(f.disposed)),
+  row("Philox.uniform", "null options", ValueError, /Invalid options: null/, (f) => f.g.uniform(f.v3, null as never)),
+  row("Philox.normal", "null options", ValueError, /Invalid options: null/, (f) => f.g.normal(f.v3, null as never)),
+  row("Philox.normal", "a negative std", ValueError, /Invalid std: -1/, (f) => f.g.normal(f.v3, { std: -1 })),
+  row("Philox.normal", "a string target", ValueError, /Invalid target: x/, (f) => f.g.normal("x" as never)),
+  row("Philox.integers", "a range beyond 2^32", ValueError, /Invalid high: 8589934592/, (f) => f.g.integers(f.v3d, 0, 2 ** 33)),
+  row("Philox.integers", "a fractional low", ValueError, /Invalid low: 0.5/, (f) => f.g.integers(f.v3, 0.5, 3)),
+  row("Philox.uniformArray", "a negative count", ValueError, /Invalid count: -1/, (f) => f.g.uniformArray(-1)),
+  row("Philox.permutation", "a negative n", ValueError, /Invalid n: -1/, (f) => f.g.permutation(f.rt, -1)),
+  row("Philox.permutation", "not a runtime", ValueError, /Invalid runtime/, (f) => f.g.permutation(JUNK, 3)),
+  row("new Minibatches", "n = 0", ValueError, /Invalid n: 0/, (f) => new Minibatches(f.rt, 0, { batchSize: 2 })),
+  row("new Minibatches", "batch size 0", ValueError, /Invalid batchSize: 0/, (f) => new Minibatches(f.rt, 4, { batchSize: 0 })),
+  row("new Minibatches", "an unknown shuffle", ValueError, /Invalid shuffle: random/, (f) => new Minibatches(f.rt, 4, { batchSize: 2, shuffle: "random" as never })),
+  row("new Minibatches", "a negative seed", ValueError, /Invalid seed: -1/, (f) => new Minibatches(f.rt, 4, { batchSize: 2, rng: -1 })),
+  row("new Minibatches", "a non-boolean dropLast", ValueError, /Invalid dropLast: yes/, (f) => new Minibatches(f.rt, 4, { batchSize: 2, dropLast: "yes" as never })),
+  row("new Minibatches", "no options", ValueError, /Invalid batchSize: undefined/, (f) => new Minibatches(f.rt, 4, undefined as never)),
+  row("new Minibatches", "not a runtime", ValueError, /Invalid runtime/, () => new Minibatches(JUNK, 4, { batchSize: 2 })),
+  row("Minibatches.batchSizeAt", "a schedule giving 0", ValueError, /Invalid batchSize\(1\): 0/, (f) => f.zeroBatches.batchSizeAt(1)),
+  row("Minibatches.epoch", "a schedule giving 0", ValueError, /Invalid batchSize\(1\): 0/, (f) => f.zeroBatches.epoch()),
+  row("Minibatches.gather", "a source of another length", ShapeError, /does not hold 6 rows/, (f) => f.batches.gather(f.m23, f.batch)),
+  row("Minibatches.gather", "a batch of the previous epoch", ValueError, /Invalid batch: not from this sampler's current epoch/, (f) => f.batches.gather(f.rows6, f.staleBatch)),
+  row("Minibatches.gather", "into of the wrong size", ShapeError, /cannot hold 4 rows/, (f) => f.batches.gather(f.rows6, f.batch, f.m23)),
+  row("Minibatches.gather", "a disposed source", DisposedError, /used after dispose/, (f) => f.batches.gather(f.disposed, f.batch)),
+  row("Minibatches.gather", "a source of another runtime", ValueError, /belongs to another runtime/, (f, src) => f.batches.gather(src, f.batch), {
+    prepare: (f) => f.other.tensor([6, 2]),
+    undo: (_f, src) => src.dispose(),
+  }),
+  row("Minibatches.gather", "into of another runtime", ValueError, /belongs to another runtime/, (f, into) => f.batches.gather(f.rows6, f.batch, into), {
+    prepare: (f) => f.other.tensor([4, 2]),
+    undo: (_f, into) => into.dispose(),
+  }),
+  row("Minibatches.gather", "a string source", ValueError, /Invalid source: x/, (f) => f.batches.gather("x" as never, f.batch)),
+  row("Minibatches.dispose", "a second dispose", DisposedError, /used after dispose/, (_f, sampler) => sampler.dispose(), {
+    prepare: (f) => {
+      const sampler = new Minibatches(f.rt, 4, { batchSize: 2 });
+      sampler.dispose();
+      return sampler;
+    },
+  }),
+  row("growingBatchSize", "initial 0", ValueError, /Invalid initial: 0/, () => growingBatchSize({ initial: 0 })),
+  row("growingBatchSize", "max below initial", ValueError, /Invalid max: 2/, () => growingBatchSize({ initial: 4, max: 2 })),
+  row("sampleWithoutReplacement", "k above n", ValueError, /Invalid k: 6/, (f) => sampleWithoutReplacement(f.rt, 5, 6)),
+  row("sampleWithoutReplacement", "not a runtime", ValueError, /Invalid runtime/, () => sampleWithoutReplacement(JUNK, 5, 2)),
+  row("new CurriculumSampler", "a pool left empty", ValueError, /leave a pool empty/, () => new CurriculumSampler([1], { batchSize: 1 })),
+  row("new CurriculumSampler", "easyShare 1", ValueError, /Invalid easyShare: 1/, () => new CurriculumSampler([1, 2], { batchSize: 1, easyShare: 1 })),
+  row("new CurriculumSampler", "a hard fraction of 2", ValueError, /Invalid hardFraction: 2/, () => new CurriculumSampler([1, 2], { batchSize: 1, hardFraction: 2 })),
+  row("new CurriculumSampler", "a NaN difficulty", ValueError, /Invalid difficulty\[1\]: NaN/, () => new CurriculumSampler([1, Number.NaN], { batchSize: 1 })),
+  row("CurriculumSampler.next", "a schedule giving 2", ValueError, /Invalid hardFraction\(1\): 2/, (f) => f.badCurriculum.next()),
+  row("linearHardFraction", "a start above 1", ValueError, /Invalid start: 2/, () => linearHardFraction({ start: 2, steps: 5 })),
+  row("new GaussianBlur", "an objective that is not a function", ValueError, /Invalid objective: number/, (f) => new GaussianBlur(f.rt, 5 as never, { sigma: 1 })),
+  row("new GaussianBlur", "a negative sigma", ValueError, /Invalid sigma: -1/, (f) => new GaussianBlur(f.rt, f.bowl, { sigma: -1 })),
+  row("new GaussianBlur", "no options", ValueError, /Invalid sigma: undefined/, (f) => new GaussianBlur(f.rt, f.bowl, undefined as never)),
+  row("new GaussianBlur", "an unknown gradient", ValueError, /Invalid gradient: finite/, (f) => new GaussianBlur(f.rt, f.bowl, { sigma: 1, gradient: "finite" as never })),
+  row("new GaussianBlur", "a non-boolean antithetic", ValueError, /Invalid antithetic: 1/, (f) => new GaussianBlur(f.rt, f.bowl, { sigma: 1, antithetic: 1 as never })),
+  row("new GaussianBlur", "not a runtime", ValueError, /Invalid runtime/, (f) => new GaussianBlur(JUNK, f.bowl, { sigma: 1 })),
+  row("GaussianBlur.sigma=", "NaN", ValueError, /Invalid sigma: NaN/, (f) => (f.blur.sigma = Number.NaN)),
+  row("GaussianBlur.value", "a disposed theta", DisposedError, /used after dispose/, (f) => f.blur.value(f.disposed)),
+  row("GaussianBlur.value", "a theta of another runtime", ValueError, /belongs to another runtime/, (f) => f.blur.value(f.foreign)),
+  row("GaussianBlur.valueAndGrad", "a gradient of another size", ShapeError, /cannot hold the gradient/, (f) => f.blur.valueAndGrad(f.v3, f.v2)),
+  row("GaussianBlur.valueAndGrad", "a gradient of another runtime", ValueError, /belongs to another runtime/, (f, grad) => f.blur.valueAndGrad(f.v3, grad), {
+    prepare: (f) => f.other.tensor([3]),
+    undo: (_f, grad) => grad.dispose(),
+  }),
+  row("GaussianBlur.valueAndGrad", "the score estimator at sigma 0", ValueError, /Invalid sigma: 0/, (f) => f.scoreBlur.valueAndGrad(f.v3, f.u3)),
+  row("blurSchedule", "initial 0", ValueError, /Invalid initial: 0/, () => blurSchedule({ initial: 0 })),
+  row("blurSchedule", "ratio 1", ValueError, /Invalid ratio: 1/, () => blurSchedule({ initial: 1, ratio: 1 })),
+];
+
+const NN_ROWS: Row[] = [
+  row("new Linear", "0 inputs", ValueError, /Invalid inFeatures: 0/, (f) => new Linear(f.rt, 0, 3)),
+  row("new Linear", "an init that is not a function", ValueError, /Invalid init/, (f) => new Linear(f.rt, 3, 2, { init: "he" as never })),
+  row("new Linear", "a negative seed", ValueError, /Invalid seed: -1/, (f) => new Linear(f.rt, 3, 2, { seed: -1 })),
+  row("new Linear", "a non-boolean relu", ValueError, /Invalid relu: yes/, (f) => new Linear(f.rt, 3, 2, { relu: "yes" as never })),
+  row("new Linear", "a non-boolean bias", ValueError, /Invalid bias: 0/, (f) => new Linear(f.rt, 3, 2, { bias: 0 as never })),
+  row("new Linear", "not a runtime", ValueError, /Invalid runtime/, () => new Linear(JUNK, 3, 2)),
+  row("Linear.forward", "the wrong feature count", ShapeError, /Linear expects an f32 \[batch, 3\] input, got Tensor\(f32, \[2, 2\]\)/, (f) => f.hidden.forward(f.m22)),
+  row("Linear.forward", "an f64 input", ShapeError, /Linear expects an f32/, (f) => f.hidden.forward(f.m23d as never)),
+  row("Linear.forward", "a disposed input", DisposedError, /used after dispose/, (f, x) => f.hidden.forward(x), {
+    prepare: (f) => {
+      const x = f.rt.tensor([5, 3]);
+      x.dispose();
+      return x;
+    },
+  }),
+  row("Linear.forward", "an input of another runtime", ValueError, /belongs to another runtime/, (f, x) => f.hidden.forward(x), {
+    prepare: (f) => f.other.tensor([5, 3]),
+    undo: (_f, x) => x.dispose(),
+  }),
+  row("Linear.forward", "a string", ValueError, /Invalid x: x \(expected a Tensor\)/, (f) => f.hidden.forward("x" as never)),
+  row("Linear.backward", "no forward yet", ValueError, /Linear.backward\(\) needs a forward\(\) first/, (f) => f.freshLinear.backward(f.m22)),
+  row("Linear.backward", "dy of the wrong width", ShapeError, /expects an f32 \[batch, 2\] input/, (f) => f.head.backward(f.m23)),
+  row("Linear.backward", "dy of another batch", ShapeError, /dy has 3 rows, the input had 2/, (f) => f.head.backward(f.m32)),
+  row("Linear.backward", "a disposed dy", DisposedError, /used after dispose/, (f, dy) => f.head.backward(dy), {
+    prepare: (f) => {
+      const dy = f.rt.tensor([2, 2]);
+      dy.dispose();
+      return dy;
+    },
+  }),
+  row("Linear.backward", "dy of another runtime", ValueError, /belongs to another runtime/, (f, dy) => f.head.backward(dy), {
+    prepare: (f) => f.other.fromArray([1, -1, 1, -1], [2, 2]),
+    undo: (_f, dy) => dy.dispose(),
+  }),
+  row("Linear.backward", "the forward input disposed", DisposedError, /the input of forward\(\) was disposed/, (_f, { layer, dy }) => layer.backward(dy), {
+    prepare: (f) => {
+      const layer = new Linear(f.rt, 3, 2);
+      const x = f.rt.fromArray([1, 2, 3, 4, 5, 6], [2, 3]);
+      layer.forward(x);
+      x.dispose();
+      return { layer, dy: f.rt.fromArray([1, -1, 1, -1], [2, 2]) };
+    },
+    undo: (_f, { layer }) => layer.dispose(),
+  }),
+  row("new ReLU", "not a runtime", ValueError, /Invalid runtime/, () => new ReLU(JUNK)),
+  row("ReLU.forward", "an f64 input", ShapeError, /ReLU expects an f32 input/, (f) => f.relu.forward(f.m23d as never)),
+  row("ReLU.forward", "a disposed input", DisposedError, /used after dispose/, (f) => f.relu.forward(f.disposed)),
+  row("ReLU.forward", "an input of another runtime", ValueError, /belongs to another runtime/, (f) => f.relu.forward(f.foreign)),
+  row("ReLU.backward", "no forward yet", ValueError, /ReLU.backward\(\) needs a forward\(\) first/, (f) => f.freshRelu.backward(f.m23)),
+  row("ReLU.backward", "dy of another shape", ShapeError, /expected the forward output's shape \[2, 4\]/, (f) => f.relu.backward(f.m23)),
+  row("ReLU.backward", "a disposed dy", DisposedError, /used after dispose/, (f) => f.relu.backward(f.disposed)),
+  row("new Sequential", "not a list", ValueError, /Invalid layers/, () => new Sequential(JUNK)),
+  row("new Sequential", "a layer without forward()", ValueError, /Invalid layer at index 1/, (f) => new Sequential([f.relu, {} as never])),
+  row("Sequential.forward", "the wrong feature count", ShapeError, /Linear expects an f32 \[batch, 3\] input/, (f) => f.net.forward(f.m22, { training: true })),
+  row("Sequential.backward", "dy of the wrong width", ShapeError, /expects an f32 \[batch, 2\] input/, (f) => f.net.backward(f.m23)),
+  row("new SoftmaxCrossEntropy", "not a runtime", ValueError, /Invalid runtime/, () => new SoftmaxCrossEntropy(JUNK)),
+  row("SoftmaxCrossEntropy.forward", "f32 labels", ShapeError, /SoftmaxCrossEntropy expects f32 \[batch, classes\] logits and \[batch\] i32 labels/, (f) => f.loss.forward(f.m22, f.v2 as never)),
+  row("SoftmaxCrossEntropy.forward", "labels for another batch", ShapeError, /\[batch\] i32 labels/, (f) => f.loss.forward(f.m32, f.labels)),
+  row("SoftmaxCrossEntropy.forward", "f64 logits", ShapeError, /f32 \[batch, classes\] logits/, (f) => f.loss.forward(f.m23d as never, f.labels)),
+  row("SoftmaxCrossEntropy.forward", "disposed logits", DisposedError, /used after dispose/, (f) => f.loss.forward(f.disposed, f.labels)),
+  row("SoftmaxCrossEntropy.forward", "logits of another runtime", ValueError, /belongs to another runtime/, (f) => f.loss.forward(f.foreign, f.labels)),
+];
+
+const OPTIMIZER_ROWS = OPTIMIZERS.flatMap(optimizerRows);
+const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS];
+
+// ---------------------------------------------------------------------------------------------
+
+describe("the snapshot helper", () => {
+  it("names the first byte that changed, and a change in the statistics", () => {
+    const rt = initSync({ backend: "js" });
+    const t = rt.tensor([64]);
+    const before = snapshot(rt);
+    new Uint8Array(rt.memory.buffer)[t.ptr + 37] = 1;
+    expect(() => expectUnchanged(rt, before)).toThrow(new RegExp(`memory changed at byte ${t.ptr + 37} `));
+    new Uint8Array(rt.memory.buffer)[t.ptr + 37] = 0;
+    expectUnchanged(rt, before);
+    const extra = rt.tensor([1]);
+    expect(() => expectUnchanged(rt, before)).toThrow(/memoryStats\(\) changed/);
+    extra.dispose();
+    t.dispose();
+  });
+
+  it("fails a call that throws another class, or nothing", () => {
+    const rt = initSync({ backend: "js" });
+    expect(() => expectThrowsUnchanged(rt, () => rt.tensor([-1]), ValueError, /shape/)).toThrow(/expected ValueError.*got ShapeError/);
+    expect(() => expectThrowsUnchanged(rt, () => 1, ValueError, /x/)).toThrow(/nothing was thrown/);
+  });
+});
+
+describeBackends("error contract", (rt) => {
+  let f: Fixture;
+  beforeAll(() => {
+    f = buildFixture(rt);
+  });
+  afterAll(() => f.dispose());
+
+  for (const c of ROWS) {
+    const name = `${c.entry}: ${c.bad} -> ${c.error.name}`;
+    if (c.async) {
+      it(name, async () => {
+        const prepared = c.prepare?.(f);
+        try {
+          const state = jsState(f);
+          await expectRejectsUnchanged([f.rt, f.other], () => c.call(f, prepared) as Promise<unknown>, c.error, c.message);
+          expect(jsState(f), "state held in JavaScript objects").toEqual(state);
+        } finally {
+          c.undo?.(f, prepared);
+        }
+      });
+      continue;
+    }
+    it(name, () => {
+      // Tensors the row prepares are freed when the scope ends, after the checks.
+      rt.scope(() => {
+        const prepared = c.prepare?.(f);
+        try {
+          const state = jsState(f);
+          expectThrowsUnchanged([f.rt, f.other], () => c.call(f, prepared), c.error, c.message);
+          expect(jsState(f), "state held in JavaScript objects").toEqual(state);
+        } finally {
+          c.undo?.(f, prepared);
+        }
+      });
+    });
+  }
+});
+
+/** Exports that cannot throw, with the reason. Error classes are recognized by their prototype. */
+const CANNOT_THROW: Record<string, string> = {
+  Runtime: "internal", // made by init() / initSync()
+  Tensor: "internal", // made by rt.tensor() / rt.fromArray()
+  Param: "internal", // made by rt.param()
+  Optimizer: "abstract",
+  NormModule: "abstract",
+  RowNorm: "abstract",
+  clipCoefficient: "arithmetic",
+  groupNormStatsLength: "arithmetic",
+  threadCount: "total", // 1 for anything that is not a threaded runtime
+};
+
+/** Entries that name something other than an export: what exported factories return. */
+const RETURNED = new Set(["Schedule", "Initializer"]);
+
+describe("the error table covers the public API", () => {
+  const covered = new Set(ROWS.map((r) => r.entry));
+
+  it("has a row for every exported function and class constructor, or says why it cannot throw", () => {
+    const missing: string[] = [];
+    for (const [name, value] of Object.entries(api)) {
+      if (typeof value !== "function") continue;
+      if (value.prototype instanceof Error || value === Error) continue;
+      const isClass = /^class\b/.test(Function.prototype.toString.call(value));
+      const key = isClass ? `new ${name}` : name;
+      if (name in CANNOT_THROW) {
+        expect(covered.has(key), `${key} is listed as unable to throw but has rows`).toBe(false);
+        continue;
+      }
+      if (!covered.has(key)) missing.push(key);
+    }
+    expect(missing, "exports with no row in the error table").toEqual([]);
+    for (const name of Object.keys(CANNOT_THROW)) expect(api, `CANNOT_THROW lists ${name}, which is not exported`).toHaveProperty(name);
+  });
+
+  it("names only methods and setters that exist", () => {
+    for (const entry of covered) {
+      const match = /^(\w+)\.(\w+)(=?)$/.exec(entry);
+      if (!match) {
+        const name = entry.replace(/^new /, "");
+        if (!RETURNED.has(name)) expect(api, `${entry} is not an export`).toHaveProperty(name);
+        continue;
+      }
+      const [, owner, member, setter] = match as unknown as [string, string, string, string];
+      const cls = (api as Record<string, unknown>)[owner] as { prototype: object } & Record<string, unknown>;
+      expect(cls, `${entry}: ${owner} is not exported`).toBeTypeOf("function");
+      if (member in cls) continue; // a static method
+      let descriptor: PropertyDescriptor | undefined;
+      for (let p: object | null = cls.prototype; p && !descriptor; p = Object.getPrototypeOf(p)) descriptor = Object.getOwnPropertyDescriptor(p, member);
+      expect(descriptor, `${entry}: no such member`).toBeDefined();
+      if (setter) expect(descriptor!.set, `${entry}: not a setter`).toBeTypeOf("function");
+      else expect(typeof descriptor!.value === "function" || typeof descriptor!.get === "function", `${entry}: not a method or getter`).toBe(true);
+    }
+  });
+});
