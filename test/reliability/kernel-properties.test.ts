@@ -3,6 +3,7 @@ import { twinRuntimes } from "../helpers/backends";
 import { kernelNames } from "../../src/runtime/kernels";
 import { checkKernelProperty, type KernelProperty } from "./kernels/harness";
 import { AVERAGING } from "./kernels/averaging";
+import { MINIMIZE } from "./kernels/minimize";
 
 /**
  * Every kernel, wasm against its reference twin, on random shapes and values: odd lengths,
@@ -11,6 +12,7 @@ import { AVERAGING } from "./kernels/averaging";
  */
 const AREAS: Record<string, KernelProperty<any>[]> = {
   averaging: AVERAGING,
+  minimize: MINIMIZE,
 };
 
 const runtimes = twinRuntimes();
