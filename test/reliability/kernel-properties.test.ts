@@ -4,6 +4,7 @@ import { kernelNames } from "../../src/runtime/kernels";
 import { checkKernelProperty, type KernelProperty } from "./kernels/harness";
 import { AVERAGING } from "./kernels/averaging";
 import { MINIMIZE } from "./kernels/minimize";
+import { RANDOM } from "./kernels/random";
 
 /**
  * Every kernel, wasm against its reference twin, on random shapes and values: odd lengths,
@@ -13,6 +14,7 @@ import { MINIMIZE } from "./kernels/minimize";
 const AREAS: Record<string, KernelProperty<any>[]> = {
   averaging: AVERAGING,
   minimize: MINIMIZE,
+  random: RANDOM,
 };
 
 const runtimes = twinRuntimes();
