@@ -3,6 +3,7 @@ import { twinRuntimes } from "../helpers/backends";
 import { kernelNames } from "../../src/runtime/kernels";
 import { checkKernelProperty, type KernelProperty } from "./kernels/harness";
 import { AVERAGING } from "./kernels/averaging";
+import { LINALG } from "./kernels/linalg";
 import { MINIMIZE } from "./kernels/minimize";
 import { RANDOM } from "./kernels/random";
 
@@ -13,6 +14,7 @@ import { RANDOM } from "./kernels/random";
  */
 const AREAS: Record<string, KernelProperty<any>[]> = {
   averaging: AVERAGING,
+  linalg: LINALG,
   minimize: MINIMIZE,
   random: RANDOM,
 };
