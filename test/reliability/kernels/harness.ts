@@ -61,6 +61,11 @@ export function kernelProperty<S extends object>(property: KernelProperty<S>): K
   return property;
 }
 
+/** The properties with `numRuns` as their default (a property's own numRuns wins). */
+export function withRuns(properties: KernelProperty<any>[], numRuns: number): KernelProperty<any>[] {
+  return properties.map((property) => ({ numRuns, ...property }));
+}
+
 const BYTES: Record<BufferType, number> = { f32: 4, f64: 8, i32: 4, u32: 4 };
 const GUARD_BYTES = 16;
 const GUARD = 0xa5;

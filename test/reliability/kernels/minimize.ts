@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { LS, LS_SLOTS } from "../../../src/reference/minimize/linesearch-layout";
-import { buffer, floats, kernelProperty, lengths, type BufferCase, type FloatRange, type KernelCase, type KernelProperty } from "./harness";
+import { buffer, floats, kernelProperty, lengths, withRuns, type BufferCase, type FloatRange, type KernelCase, type KernelProperty } from "./harness";
 import {
   Bounded, U, abs, add, agreement, div, dot, exp, lit, lits, log1p, max0, mayOverflow, mul, neg, polynomial, sqrt, sub, sum,
 } from "./rounding";
@@ -102,7 +102,7 @@ interface CholeskyScalars {
  * `ambiguous` when a pivot's sign is within its error bound: the two may then fail at
  * different pivots, a legitimate difference; such cases are not drawn.
  */
-function choleskyShadow(c: KernelCase<CholeskyScalars>): { L: Bounded[]; code: number; ambiguous: boolean } {
+function choleskyShadow(c: KernelCase<CholeskyScalars>): { L: Bounded[]; ambiguous: boolean } {
   const { n } = c.scalars;
   const H = matrix(c, "H", n, n);
   const L = c.scalars.inPlace ? input(c, "H") : input(c, "L");
@@ -113,11 +113,11 @@ function choleskyShadow(c: KernelCase<CholeskyScalars>): { L: Bounded[]; code: n
       L[i * n + j] = div(sum(terms), at(j, j));
     }
     const pivot = sum([add(H[i]![i]!, lit(c.scalars.alpha)), ...Array.from({ length: i }, (_, k) => neg(mul(at(i, k), at(i, k))))]);
-    if (!(Math.abs(pivot.v) > 2 * pivot.e) || mayOverflow([pivot])) return { L, code: i + 1, ambiguous: true };
-    if (!(pivot.v > 0)) return { L, code: i + 1, ambiguous: false };
+    if (!(Math.abs(pivot.v) > 2 * pivot.e) || mayOverflow([pivot])) return { L, ambiguous: true };
+    if (!(pivot.v > 0)) return { L, ambiguous: false }; // both fail here: code i + 1
     L[i * n + i] = sqrt(pivot);
   }
-  return { L, code: 0, ambiguous: mayOverflow(L.filter((_, k) => k % n <= Math.floor(k / n))) };
+  return { L, ambiguous: mayOverflow(L.filter((_, k) => k % n <= Math.floor(k / n))) };
 }
 
 interface SolveScalars {
@@ -232,7 +232,7 @@ const phi = (l: Line, t: number): [number, number] =>
 
 // ---------------------------------------------------------------------------------------------
 
-export const MINIMIZE: KernelProperty[] = [
+export const MINIMIZE: KernelProperty[] = withRuns([
   kernelProperty({
     name: "f64 dot: x'y, the same products summed in another order",
     kernels: ["f64_dot"],
@@ -510,7 +510,7 @@ export const MINIMIZE: KernelProperty[] = [
       });
     },
   }),
-];
+], 100);
 
 /**
  * A lower-triangular factor like those of cholesky_damped: a diagonal within [1/2, 2] of a

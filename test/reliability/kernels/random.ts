@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { buffer, floats, kernelProperty, lengths, type KernelProperty } from "./harness";
+import { buffer, floats, kernelProperty, lengths, withRuns, type KernelProperty } from "./harness";
 
 /**
  * The counter-based random kernels (assembly/random/) against their twins. Philox words and
@@ -29,7 +29,7 @@ const position = (wordsPerValue: number) =>
 const stream = { k0: u32, k1: u32, s0: u32, s1: u32 };
 const size = lengths(300);
 
-export const RANDOM: KernelProperty[] = [
+export const RANDOM: KernelProperty[] = withRuns([
   kernelProperty({
     name: "u32 philox_bits: raw Philox4x32-10 words from any counter (the 64-bit block counter wraps)",
     kernels: ["u32_philox_bits"],
@@ -121,4 +121,4 @@ export const RANDOM: KernelProperty[] = [
       }),
     ];
   }),
-];
+], 100);
