@@ -4,7 +4,10 @@ import { supportsVariant } from "../../src/runtime/backend-wasm";
 import { kernelNames } from "../../src/runtime/kernels";
 import { checkKernelProperty, type KernelProperty } from "./kernels/harness";
 import { AVERAGING } from "./kernels/averaging";
+import { LINALG } from "./kernels/linalg";
+import { MINIMIZE } from "./kernels/minimize";
 import { OPTIM } from "./kernels/optim";
+import { RANDOM } from "./kernels/random";
 
 /**
  * Every kernel, wasm against its reference twin, on random shapes and values: odd lengths,
@@ -14,7 +17,10 @@ import { OPTIM } from "./kernels/optim";
  */
 const AREAS: Record<string, KernelProperty<any>[]> = {
   averaging: AVERAGING,
+  linalg: LINALG,
+  minimize: MINIMIZE,
   optim: OPTIM,
+  random: RANDOM,
 };
 
 const js = initSync({ backend: "js" });

@@ -34,10 +34,12 @@ export interface KernelCase<S extends object = Record<string, number>> {
  * How closely the wasm output must match the twin's:
  *   "exact": same bits (any NaN equals any NaN, -0 differs from +0);
  *   { rtol, atol }: |a - b| <= max(atol, rtol |b|) elementwise;
- *   { normwise }: max |a - b| <= normwise * max |b| over the buffer (for sums with cancellation).
- * Non-finite values must match exactly under every tolerance.
+ *   { normwise }: max |a - b| <= normwise * max |b| over the buffer (for sums with cancellation);
+ *   { elementwise }: |a_i - b_i| <= elementwise[i], a bound per element computed from the case's
+ *     inputs (by error analysis of the operation, e.g. ./rounding.ts).
+ * Non-finite values must match exactly under every tolerance; the inexact ones accept -0 for +0.
  */
-export type Tolerance = "exact" | { rtol: number; atol?: number } | { normwise: number };
+export type Tolerance = "exact" | { rtol: number; atol?: number } | { normwise: number } | { elementwise: ArrayLike<number> };
 
 export interface KernelProperty<S extends object = Record<string, number>> {
   /** What the property checks; the test's name. */
@@ -57,6 +59,11 @@ export interface KernelProperty<S extends object = Record<string, number>> {
 /** Declares a property, inferring the scalar record's type from `cases`. */
 export function kernelProperty<S extends object>(property: KernelProperty<S>): KernelProperty<any> {
   return property;
+}
+
+/** The properties with `numRuns` as their default (a property's own numRuns wins). */
+export function withRuns(properties: KernelProperty<any>[], numRuns: number): KernelProperty<any>[] {
+  return properties.map((property) => ({ numRuns, ...property }));
 }
 
 const BYTES: Record<BufferType, number> = { f32: 4, f64: 8, i32: 4, u32: 4 };
@@ -174,10 +181,11 @@ function run<S extends object>(rt: Runtime, property: KernelProperty<S>, c: Kern
 // ---------------------------------------------------------------------------------------------
 // Comparing
 
-function agree(a: number, b: number, tolerance: Tolerance, scale: number): boolean {
+function agree(a: number, b: number, tolerance: Tolerance, scale: number, index: number): boolean {
   if (Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b))) return true;
   if (tolerance === "exact" || !Number.isFinite(a) || !Number.isFinite(b)) return false;
   if ("normwise" in tolerance) return Math.abs(a - b) <= tolerance.normwise * scale;
+  if ("elementwise" in tolerance) return Math.abs(a - b) <= tolerance.elementwise[index]!;
   return Math.abs(a - b) <= Math.max(tolerance.atol ?? 0, tolerance.rtol * Math.abs(b));
 }
 
@@ -185,8 +193,9 @@ function expectAgree(name: string, wasm: number[], js: number[], tolerance: Tole
   let scale = 0;
   for (const x of js) if (Number.isFinite(x)) scale = Math.max(scale, Math.abs(x));
   for (let i = 0; i < js.length; i++) {
-    if (!agree(wasm[i]!, js[i]!, tolerance, scale)) {
-      expect.fail(`${name}[${i}]: wasm ${wasm[i]} vs reference ${js[i]} (tolerance ${JSON.stringify(tolerance)}, scale ${scale})`);
+    if (!agree(wasm[i]!, js[i]!, tolerance, scale, i)) {
+      const allowed = typeof tolerance === "object" && "elementwise" in tolerance ? `bound ${tolerance.elementwise[i]}` : JSON.stringify(tolerance);
+      expect.fail(`${name}[${i}]: wasm ${wasm[i]} vs reference ${js[i]} (tolerance ${allowed}, scale ${scale})`);
     }
   }
 }
