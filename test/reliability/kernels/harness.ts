@@ -34,10 +34,13 @@ export interface KernelCase<S extends object = Record<string, number>> {
  * How closely the wasm output must match the twin's:
  *   "exact": same bits (any NaN equals any NaN, -0 differs from +0);
  *   { rtol, atol }: |a - b| <= max(atol, rtol |b|) elementwise;
- *   { normwise }: max |a - b| <= normwise * max |b| over the buffer (for sums with cancellation).
- * Non-finite values must match exactly under every tolerance.
+ *   { normwise }: max |a - b| <= normwise * max |b| over the buffer (for sums with cancellation);
+ *   { bounds }: |a_i - b_i| <= bounds[i], an error bound per element (derived from the inputs,
+ *     when one scale for the whole buffer would be too loose); an infinite bound leaves the
+ *     element unchecked (kernel scratch the twin leaves alone).
+ * Non-finite values must match exactly under every tolerance (except under an infinite bound).
  */
-export type Tolerance = "exact" | { rtol: number; atol?: number } | { normwise: number };
+export type Tolerance = "exact" | { rtol: number; atol?: number } | { normwise: number } | { bounds: ArrayLike<number> };
 
 export interface KernelProperty<S extends object = Record<string, number>> {
   /** What the property checks; the test's name. */
@@ -167,10 +170,12 @@ function run<S extends object>(rt: Runtime, property: KernelProperty<S>, c: Kern
 // ---------------------------------------------------------------------------------------------
 // Comparing
 
-function agree(a: number, b: number, tolerance: Tolerance, scale: number): boolean {
+function agree(a: number, b: number, tolerance: Tolerance, scale: number, i: number): boolean {
   if (Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b))) return true;
+  if (tolerance !== "exact" && "bounds" in tolerance && tolerance.bounds[i] === Infinity) return true;
   if (tolerance === "exact" || !Number.isFinite(a) || !Number.isFinite(b)) return false;
   if ("normwise" in tolerance) return Math.abs(a - b) <= tolerance.normwise * scale;
+  if ("bounds" in tolerance) return Math.abs(a - b) <= tolerance.bounds[i]!;
   return Math.abs(a - b) <= Math.max(tolerance.atol ?? 0, tolerance.rtol * Math.abs(b));
 }
 
@@ -178,8 +183,9 @@ function expectAgree(name: string, wasm: number[], js: number[], tolerance: Tole
   let scale = 0;
   for (const x of js) if (Number.isFinite(x)) scale = Math.max(scale, Math.abs(x));
   for (let i = 0; i < js.length; i++) {
-    if (!agree(wasm[i]!, js[i]!, tolerance, scale)) {
-      expect.fail(`${name}[${i}]: wasm ${wasm[i]} vs reference ${js[i]} (tolerance ${JSON.stringify(tolerance)}, scale ${scale})`);
+    if (!agree(wasm[i]!, js[i]!, tolerance, scale, i)) {
+      const allowed = tolerance !== "exact" && "bounds" in tolerance ? `bound ${tolerance.bounds[i]}` : `tolerance ${JSON.stringify(tolerance)}, scale ${scale}`;
+      expect.fail(`${name}[${i}]: wasm ${wasm[i]} vs reference ${js[i]} (${allowed})`);
     }
   }
 }
