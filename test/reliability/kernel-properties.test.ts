@@ -3,6 +3,8 @@ import { twinRuntimes } from "../helpers/backends";
 import { kernelNames } from "../../src/runtime/kernels";
 import { checkKernelProperty, type KernelProperty } from "./kernels/harness";
 import { AVERAGING } from "./kernels/averaging";
+import { INIT } from "./kernels/init";
+import { NN } from "./kernels/nn";
 
 /**
  * Every kernel, wasm against its reference twin, on random shapes and values: odd lengths,
@@ -11,6 +13,8 @@ import { AVERAGING } from "./kernels/averaging";
  */
 const AREAS: Record<string, KernelProperty<any>[]> = {
   averaging: AVERAGING,
+  nn: NN,
+  init: INIT,
 };
 
 const runtimes = twinRuntimes();
