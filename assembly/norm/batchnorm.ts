@@ -300,7 +300,9 @@ function finishGrads<T>(stats: usize, gamma: usize, dgamma: usize, dbeta: usize,
     store<T>(at<T>(dgamma, c), load<T>(at<T>(dgamma, c)) + <T>gradGamma);
     store<T>(at<T>(dbeta, c), load<T>(at<T>(dbeta, c)) + <T>sumDy);
     const A = <f64>load<T>(at<T>(gamma, c)) * invstd;
-    store<f64>(statsAt(stats, C, ACC0, c), batchStats ? (-A * invstd * gradGamma) / M : 0);
+    // B = -A invstd dgamma / M, with A dgamma / M (the size of dx's terms) formed first:
+    // A invstd = gamma invstd^2 alone can be subnormal in f64 when B is not.
+    store<f64>(statsAt(stats, C, ACC0, c), batchStats ? ((-A * gradGamma) / M) * invstd : 0);
     store<f64>(statsAt(stats, C, ACC1, c), batchStats ? (-A * sumDy) / M : 0);
   }
 }

@@ -226,3 +226,27 @@ describe("kernels at the ends of the range: wasm vs reference", () => {
     expectFiniteTwins(run(wasm, "f32", family, dims, inputs), run(js, "f32", family, dims, inputs), TOL.f32);
   });
 });
+
+it("f64 batch norm backward keeps full accuracy when gamma invstd^2 is subnormal (B = -gamma invstd^2 dgamma / M)", () => {
+  // gamma = 1e-260, invstd ~ 2e-30 (x ~ 1e30), dy ~ 1e30: gamma invstd^2 ~ 4e-320 is a
+  // subnormal with a dozen significant bits, though B = -gamma invstd^2 dgamma / M ~ 1e-290
+  // and every dx ~ 1e-260 are normal numbers. Forming gamma invstd^2 first had cost dx
+  // about four digits.
+  const outputs = (rt: Runtime) =>
+    rt.scope(() => {
+      const [N, C, S] = [4, 1, 9];
+      const t = (values: ArrayLike<number>) => rt.fromArray(values, [values.length], { dtype: "f64" });
+      const x = t(Array.from(uniformArray(N * S, 11), (v) => v * 1e30));
+      const dy = t(Array.from(uniformArray(N * S, 12), (v) => v * 1e30));
+      const [gamma, beta, dgamma, dbeta] = [t([1e-260]), t([0]), t([0]), t([0])];
+      const [y, dx] = [rt.tensor([N * S], { dtype: "f64" }), rt.tensor([N * S], { dtype: "f64" })];
+      const stats = rt.tensor([BATCH_NORM_STATS_ROWS * C], { dtype: "f64" });
+      rt.kernels.f64_batchnorm_forward(x.ptr, y.ptr, gamma.ptr, beta.ptr, stats.ptr, N, C, S, 1e-5);
+      rt.kernels.f64_batchnorm_backward(x.ptr, dy.ptr, dx.ptr, gamma.ptr, stats.ptr, dgamma.ptr, dbeta.ptr, N, C, S, 1);
+      return dx.toArray();
+    });
+  const [got, want] = [outputs(wasm), outputs(js)];
+  const scale = Math.max(...want.map(Math.abs));
+  expect(scale).toBeGreaterThan(1e-300);
+  expect(Math.max(...got.map((v, i) => Math.abs(v - want[i]!))) / scale).toBeLessThanOrEqual(TOL.f64);
+});
