@@ -1,6 +1,9 @@
 import fc from "fast-check";
 import { buffer, floats, kernelProperty, lengths, type KernelProperty } from "./harness";
 
+/** Cases per property: a few hundred ms each at most. */
+const RUNS = 300;
+
 const u32 = fc.integer({ min: 0, max: 2 ** 32 - 1 });
 const i32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
 
@@ -14,6 +17,7 @@ export const INIT: KernelProperty[] = [
   kernelProperty({
     name: "f32 gather_rows copies the bits of 4-byte rows (f32 data, i32 labels, NaN payloads)",
     kernels: ["f32_gather_rows"],
+    numRuns: RUNS,
     cases: fc.tuple(lengths(20, 1), lengths(30), lengths(40)).chain(([srcRows, count, cols]) =>
       fc.record({
         buffers: fc.record({
@@ -29,6 +33,7 @@ export const INIT: KernelProperty[] = [
   kernelProperty({
     name: "f64 gather_rows copies the bits of 8-byte rows (NaN payloads too)",
     kernels: ["f64_gather_rows"],
+    numRuns: RUNS,
     // f64 elements as pairs of u32 words, so any bit pattern is drawn and compared; an even
     // word offset keeps the f64 alignment the allocator guarantees.
     cases: fc.tuple(lengths(20, 1), lengths(30), lengths(40)).chain(([srcRows, count, cols]) => {
@@ -43,6 +48,7 @@ export const INIT: KernelProperty[] = [
   kernelProperty({
     name: "u32 range out_i = start + i (wrapping past 2^32)",
     kernels: ["u32_range"],
+    numRuns: RUNS,
     cases: lengths().chain((n) =>
       fc.record({
         buffers: fc.record({ out: buffer("u32", n, u32) }),
@@ -55,6 +61,7 @@ export const INIT: KernelProperty[] = [
     kernelProperty({
       name: `${type} orthogonal: sign-fixed Householder Q of any m x n (m >= n) matrix, times gain`,
       kernels: [`${type}_orthogonal`],
+      numRuns: RUNS,
       cases: fc
         .tuple(lengths(24, 1), fc.integer({ min: 1, max: 24 }))
         .map(([m, n]) => [Math.max(m, n), Math.min(m, n)] as const)
@@ -79,6 +86,7 @@ export const INIT: KernelProperty[] = [
     kernelProperty({
       name: `${type} sparse: k N(0, std^2) non-zeros per column at Philox-chosen rows`,
       kernels: [`${type}_sparse`],
+      numRuns: RUNS,
       cases: fc.tuple(lengths(40, 1), lengths(12, 1)).chain(([rows, cols]) =>
         fc.record({
           buffers: fc.record({ out: buffer(type, rows * cols, floats(type)), rowsScratch: buffer("u32", rows, u32) }),

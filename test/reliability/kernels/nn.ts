@@ -1,6 +1,9 @@
 import fc from "fast-check";
 import { buffer, floats, kernelProperty, lengths, type BufferCase, type KernelProperty } from "./harness";
 
+/** Cases per property: a few hundred ms each at most. */
+const RUNS = 300;
+
 /** Unit roundoff of f32 (half an ulp of 1) and its smallest subnormal. */
 const U = 2 ** -24;
 const TINY = 2 ** -149;
@@ -32,6 +35,7 @@ export const NN: KernelProperty[] = [
   kernelProperty({
     name: "f32 relu y = max(x, 0), NaN to +0, in place or not",
     kernels: ["f32_relu"],
+    numRuns: RUNS,
     cases: lengths().chain((n) =>
       fc.record({
         buffers: fc.record({ x: buffer("f32", n, withSpecials), y: buffer("f32", n, withSpecials) }),
@@ -43,6 +47,7 @@ export const NN: KernelProperty[] = [
   kernelProperty({
     name: "f32 relu backward dy <- dy [y > 0]",
     kernels: ["f32_relu_backward"],
+    numRuns: RUNS,
     cases: lengths().chain((n) =>
       fc.record({
         buffers: fc.record({ dy: buffer("f32", n, withSpecials), y: buffer("f32", n, withSpecials) }),
@@ -54,6 +59,7 @@ export const NN: KernelProperty[] = [
   kernelProperty({
     name: "f32 softmax cross-entropy: loss and dz = s (p - onehot), dz aliasing z or not",
     kernels: ["f32_softmax_cross_entropy"],
+    numRuns: RUNS,
     cases: logitCases(floats("f32")).chain(({ z, labels, rows, classes }) =>
       fc.record({
         buffers: fc.record({ z: fc.constant(z), labels: fc.constant(labels), dz: buffer("f32", rows * classes, floats("f32")) }),
@@ -85,6 +91,7 @@ export const NN: KernelProperty[] = [
   kernelProperty({
     name: "f32 count of rows whose first largest logit is the label",
     kernels: ["f32_count_correct"],
+    numRuns: RUNS,
     // Few distinct values, so ties (first maximum wins) and -0 == +0 are common.
     cases: logitCases(fc.oneof(floats("f32"), fc.constantFrom(0, -0, 1, -1, 1e30))).map(({ z, labels, rows, classes }) => ({
       buffers: { z, labels },
@@ -95,6 +102,7 @@ export const NN: KernelProperty[] = [
   kernelProperty({
     name: "f32 out_j += sum_i x_ij (column sums into a row)",
     kernels: ["f32_add_column_sums"],
+    numRuns: RUNS,
     cases: fc.tuple(lengths(70), lengths(40, 1)).chain(([rows, cols]) =>
       fc.record({
         buffers: fc.record({ out: buffer("f32", cols, floats("f32")), x: buffer("f32", rows * cols, floats("f32")) }),
