@@ -5,6 +5,7 @@ import { checkKernelProperty, type KernelProperty } from "./kernels/harness";
 import { AVERAGING } from "./kernels/averaging";
 import { INIT } from "./kernels/init";
 import { NN } from "./kernels/nn";
+import { NORM } from "./kernels/norm";
 
 /**
  * Every kernel, wasm against its reference twin, on random shapes and values: odd lengths,
@@ -13,6 +14,7 @@ import { NN } from "./kernels/nn";
  */
 const AREAS: Record<string, KernelProperty<any>[]> = {
   averaging: AVERAGING,
+  norm: NORM,
   nn: NN,
   init: INIT,
 };
