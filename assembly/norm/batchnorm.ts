@@ -16,8 +16,9 @@
 //  - S = 1: rows of C channels, v128 across channels; per-channel partial sums live in T
 //    arrays (scratch slots), a chunk of up to CHUNK rows at a time, four rows per sweep.
 //  - S > 1: each (sample, channel) plane is a contiguous segment, v128 along S.
-// Statistics: blocked shifted sums merged in f64 (segments.ts). The f64 mean enters the T
-// passes split as hi + lo (hi = T(mean)), so x - mean keeps its accuracy far from zero.
+// Statistics: blocked shifted sums merged in f64 (segments.ts; f32 sums that overflow are
+// redone in f64). The f64 mean enters the T passes split as hi + lo (hi = T(mean)), so
+// x - mean keeps its accuracy far from zero.
 //
 // stats: 9 rows of C f64: [mean | var | invstd | acc0 | acc1 | 4 scratch slots].
 // The forward writes the first three (what the backward needs); the backward reads them and
@@ -117,6 +118,31 @@ function columnSums<T>(a: usize, b: usize, kA: usize, kB: usize, r0: i32, r1: i3
   }
 }
 
+/**
+ * columnSums for one channel c in f64 (scalar): f64x2(sum (a - kA), sum (a - kA) (b - kB))
+ * over rows r0..r1-1. The fallback for f32 channels whose sums overflowed (segments.ts).
+ */
+function columnSumsInF64<T>(a: usize, b: usize, kA: T, kB: T, r0: i32, r1: i32, C: i32, c: i32): v128 {
+  let su: f64 = 0;
+  let suv: f64 = 0;
+  for (let r = r0; r < r1; r++) {
+    const u = <f64>load<T>(at<T>(a, <i64>r * C + c)) - <f64>kA;
+    su += u;
+    suv += u * (<f64>load<T>(at<T>(b, <i64>r * C + c)) - <f64>kB);
+  }
+  return f64x2.replace_lane(f64x2.splat(su), 1, suv);
+}
+
+/** Channel c's two sums of a columnSums chunk, as f64x2, summed again in f64 when they overflowed in f32. */
+// @ts-ignore: decorator
+@inline
+function channelSums<T>(accU: usize, accUV: usize, a: usize, b: usize, kA: T, kB: T, r0: i32, r1: i32, C: i32, c: i32): v128 {
+  const su = <f64>load<T>(at<T>(accU, c));
+  const suv = <f64>load<T>(at<T>(accUV, c));
+  if (sizeof<T>() == 4 && !isFinite(su + suv)) return columnSumsInF64<T>(a, b, kA, kB, r0, r1, C, c);
+  return f64x2.replace_lane(f64x2.splat(su), 1, suv);
+}
+
 /** out = (a - k) * m + d over the rows of (N, C) matrices, with k, m, d arrays of C (T). */
 function columnAffine<T>(a: usize, out: usize, k: usize, m: usize, d: usize, N: i32, C: i32): void {
   const W = lanesOf<T>();
@@ -172,9 +198,11 @@ function columnMoments<T>(x: usize, stats: usize, N: i32, C: i32): void {
     columnSums<T>(x, x, shift, shift, r0 + 1, r1, C, accU, accUV);
     const nb = <f64>(r1 - r0);
     for (let c = 0; c < C; c++) {
-      const s = <f64>load<T>(at<T>(accU, c));
-      const chunkM2 = max<f64>(0, <f64>load<T>(at<T>(accUV, c)) - (s * s) / nb);
-      mergeMoments(statsAt(stats, C, MEAN, c), statsAt(stats, C, VAR, c), <f64>r0, <f64>load<T>(at<T>(shift, c)) + s / nb, chunkM2, nb);
+      const k = load<T>(at<T>(shift, c));
+      const sums = channelSums<T>(accU, accUV, x, x, k, k, r0 + 1, r1, C, c);
+      const s = f64x2.extract_lane(sums, 0);
+      const chunkM2 = max<f64>(0, f64x2.extract_lane(sums, 1) - (s * s) / nb);
+      mergeMoments(statsAt(stats, C, MEAN, c), statsAt(stats, C, VAR, c), <f64>r0, <f64>k + s / nb, chunkM2, nb);
     }
   }
 }
@@ -272,7 +300,9 @@ function finishGrads<T>(stats: usize, gamma: usize, dgamma: usize, dbeta: usize,
     store<T>(at<T>(dgamma, c), load<T>(at<T>(dgamma, c)) + <T>gradGamma);
     store<T>(at<T>(dbeta, c), load<T>(at<T>(dbeta, c)) + <T>sumDy);
     const A = <f64>load<T>(at<T>(gamma, c)) * invstd;
-    store<f64>(statsAt(stats, C, ACC0, c), batchStats ? (-A * invstd * gradGamma) / M : 0);
+    // B = -A invstd dgamma / M, with A dgamma / M (the size of dx's terms) formed first:
+    // A invstd = gamma invstd^2 alone can be subnormal in f64 when B is not.
+    store<f64>(statsAt(stats, C, ACC0, c), batchStats ? ((-A * gradGamma) / M) * invstd : 0);
     store<f64>(statsAt(stats, C, ACC1, c), batchStats ? (-A * sumDy) / M : 0);
   }
 }
@@ -297,10 +327,11 @@ function columnBackward<T>(
     fillZero<T>(accUV, C);
     columnSums<T>(dy, x, zero, hi, r0, r1, C, accU, accUV);
     for (let c = 0; c < C; c++) {
+      const sums = channelSums<T>(accU, accUV, dy, x, <T>0, load<T>(at<T>(hi, c)), r0, r1, C, c);
       const p0 = statsAt(stats, C, ACC0, c);
       const p1 = statsAt(stats, C, ACC1, c);
-      store<f64>(p0, load<f64>(p0) + <f64>load<T>(at<T>(accU, c)));
-      store<f64>(p1, load<f64>(p1) + <f64>load<T>(at<T>(accUV, c)));
+      store<f64>(p0, load<f64>(p0) + f64x2.extract_lane(sums, 0));
+      store<f64>(p1, load<f64>(p1) + f64x2.extract_lane(sums, 1));
     }
   }
   // The sums were of dy (x - hi); sum dy (x - mean) = sum dy (x - hi) - lo sum dy.

@@ -33,8 +33,9 @@ const INVSTD = 2;
 
 /**
  * f64x2(sum dy gamma, sum dy gamma xc) over len elements with gamma elementwise, chunked
- * like segments.ts; on the way the T partial sums dgamma += dy xc invstd and dbeta += dy,
- * elementwise.
+ * like segments.ts (a chunk whose f32 sums overflow is summed again in f64); on the way the
+ * T partial sums dgamma += dy (xc invstd) and dbeta += dy, elementwise (xc invstd = xhat
+ * first: dy xc can overflow f32 where dy xhat does not).
  */
 function elementwiseGradSums<T>(
   x: usize, dy: usize, gamma: usize, dgamma: usize, dbeta: usize, len: i32, hi: T, lo: T, invstd: T,
@@ -62,7 +63,7 @@ function elementwiseGradSums<T>(
       a2 = vadd<T>(a2, vmul<T>(gg, xc));
       const pg = at<T>(dgamma, i);
       const pb = at<T>(dbeta, i);
-      v128.store(pg, vadd<T>(v128.load(pg), vmul<T>(vmul<T>(g, xc), invstdV)));
+      v128.store(pg, vadd<T>(v128.load(pg), vmul<T>(g, vmul<T>(xc, invstdV))));
       v128.store(pb, vadd<T>(v128.load(pb), g));
     }
     for (; i < i1; i++) {
@@ -71,11 +72,31 @@ function elementwiseGradSums<T>(
       const gg = g * load<T>(at<T>(gamma, i));
       t1 += gg;
       t2 += gg * xc;
-      store<T>(at<T>(dgamma, i), load<T>(at<T>(dgamma, i)) + g * xc * invstd);
+      store<T>(at<T>(dgamma, i), load<T>(at<T>(dgamma, i)) + g * (xc * invstd));
       store<T>(at<T>(dbeta, i), load<T>(at<T>(dbeta, i)) + g);
     }
-    s1 += vsumF64<T>(a1) + <f64>t1;
-    s2 += vsumF64<T>(a2) + <f64>t2;
+    const c1 = vsumF64<T>(a1) + <f64>t1;
+    const c2 = vsumF64<T>(a2) + <f64>t2;
+    if (sizeof<T>() == 4 && !isFinite(c1 + c2)) {
+      const sums = weightedSumsInF64<T>(at<T>(x, i0), at<T>(dy, i0), at<T>(gamma, i0), i1 - i0, hi, lo);
+      s1 += f64x2.extract_lane(sums, 0);
+      s2 += f64x2.extract_lane(sums, 1);
+    } else {
+      s1 += c1;
+      s2 += c2;
+    }
+  }
+  return f64x2.replace_lane(f64x2.splat(s1), 1, s2);
+}
+
+/** f64x2(sum dy gamma, sum dy gamma xc) over n elements in f64 (scalar): the fallback for f32 chunks that overflowed. */
+function weightedSumsInF64<T>(x: usize, dy: usize, gamma: usize, n: i32, hi: T, lo: T): v128 {
+  let s1: f64 = 0;
+  let s2: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const gg = <f64>load<T>(at<T>(dy, i)) * <f64>load<T>(at<T>(gamma, i));
+    s1 += gg;
+    s2 += gg * (<f64>load<T>(at<T>(x, i)) - <f64>hi - <f64>lo);
   }
   return f64x2.replace_lane(f64x2.splat(s1), 1, s2);
 }

@@ -9,6 +9,9 @@
 // centered square sum S2 - S1^2/n are formed in f64 and merged into the running (count,
 // mean, M2) by Chan, Golub & LeVeque's pairwise update (mergeMoments). So rounding in T
 // grows with the chunk size, not with N*H*W, and the merges are exact up to f64 rounding.
+// Range: in f32, squares and products overflow once deviations pass about 1.8e19 (data
+// around 1e30 are finite, their variance is not an f32); a chunk whose f32 sums come out
+// non-finite is summed again in f64 (sumsInF64), so finite data give finite statistics.
 
 import { at, lanesOf, vadd, vmul, vsplat, vsub, vsumF64 } from "./lanes";
 
@@ -91,7 +94,23 @@ function chunkSums<T>(a: usize, b: usize, n: i32, shiftA: T, shiftB: T, loB: T):
   }
   const sumU = vsumF64<T>(vadd<T>(su0, su1)) + <f64>su;
   const sumUV = vsumF64<T>(vadd<T>(suv0, suv1)) + <f64>suv;
+  if (sizeof<T>() == 4 && !isFinite(sumU + sumUV)) return sumsInF64<T>(a, b, n, shiftA, shiftB, loB);
   return f64x2.replace_lane(f64x2.splat(sumU), 1, sumUV);
+}
+
+/**
+ * chunkSums in f64 (scalar): f64x2(sum u, sum u * v) with u = a - shiftA, v = (b - shiftB) - loB.
+ * The fallback for f32 chunks whose sums overflowed; values past f32 range are exact in f64.
+ */
+export function sumsInF64<T>(a: usize, b: usize, n: i32, shiftA: T, shiftB: T, loB: T): v128 {
+  let su: f64 = 0;
+  let suv: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const u = <f64>load<T>(at<T>(a, i)) - <f64>shiftA;
+    su += u;
+    suv += u * (<f64>load<T>(at<T>(b, i)) - <f64>shiftB - <f64>loB);
+  }
+  return f64x2.replace_lane(f64x2.splat(su), 1, suv);
 }
 
 /**

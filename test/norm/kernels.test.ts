@@ -176,3 +176,77 @@ describe.each(["f32", "f64"] as const)("%s kernels in place (y aliasing x, dx al
     });
   }
 });
+
+describe("kernels at the ends of the range: wasm vs reference", () => {
+  /** Forward then backward (batch statistics) on given x, dy, gamma; every output, statistics rows included. */
+  function run(rt: Runtime, dtype: FloatDType, family: "batchnorm" | "groupnorm", dims: number[], inputs: { x: number[]; dy: number[]; gamma: number[] }): Outputs {
+    return rt.scope(() => {
+      const C = inputs.gamma.length;
+      const t = (values: ArrayLike<number>) => rt.fromArray(values, [values.length], { dtype });
+      const [x, dy, gamma] = [t(inputs.x), t(inputs.dy), t(inputs.gamma)];
+      const [beta, dgamma, dbeta] = [t(new Array(C).fill(0.5)), t(new Array(C).fill(0)), t(new Array(C).fill(0))];
+      const [y, dx] = [rt.tensor([inputs.x.length], { dtype }), rt.tensor([inputs.x.length], { dtype })];
+      const statRows = family === "batchnorm" ? C : dims[0]! * dims[1]!;
+      const stats = rt.tensor([family === "batchnorm" ? BATCH_NORM_STATS_ROWS * C : groupNormStatsLength(dims[0]!, dims[1]!, dims[2]!)], { dtype: "f64" });
+      kernel(rt, `${dtype}_${family}_forward`)(x.ptr, y.ptr, gamma.ptr, beta.ptr, stats.ptr, ...dims, 1e-5);
+      const kept = stats.toArray().slice(0, 3 * statRows);
+      const tail = family === "batchnorm" ? [1] : [];
+      kernel(rt, `${dtype}_${family}_backward`)(x.ptr, dy.ptr, dx.ptr, gamma.ptr, stats.ptr, dgamma.ptr, dbeta.ptr, ...dims, ...tail);
+      return { y: y.toArray(), stats: kept, dx: dx.toArray(), dgamma: dgamma.toArray(), dbeta: dbeta.toArray() };
+    });
+  }
+
+  /** Every output finite, and within `tol` of the twin's relative to the twin's largest magnitude. */
+  function expectFiniteTwins(got: Outputs, want: Outputs, tol: number): void {
+    for (const name of Object.keys(want)) {
+      const [a, b] = [got[name]!, want[name]!];
+      expect(a.every(Number.isFinite) && b.every(Number.isFinite), `${name} finite: ${a.slice(0, 4)}`).toBe(true);
+      const scale = Math.max(...b.map(Math.abs));
+      const diff = Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
+      expect(diff / scale, name).toBeLessThanOrEqual(tol);
+    }
+  }
+
+  // In f32, squares and products of deviations near 1e30 pass f32's 3.4e38 although every
+  // result (mean ~1e30, invstd ~1e-30, y, dx, dgamma ~ dy xhat) is an ordinary f32: the sums
+  // must not overflow (they had: var = Infinity, invstd = 0, y = beta, dgamma = Infinity).
+  const cases: Array<["batchnorm" | "groupnorm", number[], number]> = [
+    ["batchnorm", [37, 5, 1], 5], // (N, C) rows
+    ["batchnorm", [3, 2, 13], 2], // NCHW planes
+    ["groupnorm", [3, 1, 9, 1], 9], // layer norm: gamma per element
+    ["groupnorm", [2, 2, 3, 5], 6], // group norm: runs of S
+  ];
+  it.each(cases)("f32 %s %j on inputs and gradients around 1e30 stays finite", (family, dims, C) => {
+    const n = dims.reduce((a, b) => a * b, 1);
+    const inputs = {
+      x: Array.from(uniformArray(n, 1), (v) => v * 1e30),
+      dy: Array.from(uniformArray(n, 2), (v) => v * 1e30),
+      gamma: Array.from(uniformArray(C, 3, 0.5, 1.5)),
+    };
+    expectFiniteTwins(run(wasm, "f32", family, dims, inputs), run(js, "f32", family, dims, inputs), TOL.f32);
+  });
+});
+
+it("f64 batch norm backward keeps full accuracy when gamma invstd^2 is subnormal (B = -gamma invstd^2 dgamma / M)", () => {
+  // gamma = 1e-260, invstd ~ 2e-30 (x ~ 1e30), dy ~ 1e30: gamma invstd^2 ~ 4e-320 is a
+  // subnormal with a dozen significant bits, though B = -gamma invstd^2 dgamma / M ~ 1e-290
+  // and every dx ~ 1e-260 are normal numbers. Forming gamma invstd^2 first had cost dx
+  // about four digits.
+  const outputs = (rt: Runtime) =>
+    rt.scope(() => {
+      const [N, C, S] = [4, 1, 9];
+      const t = (values: ArrayLike<number>) => rt.fromArray(values, [values.length], { dtype: "f64" });
+      const x = t(Array.from(uniformArray(N * S, 11), (v) => v * 1e30));
+      const dy = t(Array.from(uniformArray(N * S, 12), (v) => v * 1e30));
+      const [gamma, beta, dgamma, dbeta] = [t([1e-260]), t([0]), t([0]), t([0])];
+      const [y, dx] = [rt.tensor([N * S], { dtype: "f64" }), rt.tensor([N * S], { dtype: "f64" })];
+      const stats = rt.tensor([BATCH_NORM_STATS_ROWS * C], { dtype: "f64" });
+      rt.kernels.f64_batchnorm_forward(x.ptr, y.ptr, gamma.ptr, beta.ptr, stats.ptr, N, C, S, 1e-5);
+      rt.kernels.f64_batchnorm_backward(x.ptr, dy.ptr, dx.ptr, gamma.ptr, stats.ptr, dgamma.ptr, dbeta.ptr, N, C, S, 1);
+      return dx.toArray();
+    });
+  const [got, want] = [outputs(wasm), outputs(js)];
+  const scale = Math.max(...want.map(Math.abs));
+  expect(scale).toBeGreaterThan(1e-300);
+  expect(Math.max(...got.map((v, i) => Math.abs(v - want[i]!))) / scale).toBeLessThanOrEqual(TOL.f64);
+});

@@ -4,8 +4,11 @@ import { supportsVariant } from "../../src/runtime/backend-wasm";
 import { kernelNames } from "../../src/runtime/kernels";
 import { checkKernelProperty, type KernelProperty } from "./kernels/harness";
 import { AVERAGING } from "./kernels/averaging";
+import { INIT } from "./kernels/init";
 import { LINALG } from "./kernels/linalg";
 import { MINIMIZE } from "./kernels/minimize";
+import { NN } from "./kernels/nn";
+import { NORM } from "./kernels/norm";
 import { OPTIM } from "./kernels/optim";
 import { RANDOM } from "./kernels/random";
 
@@ -17,8 +20,11 @@ import { RANDOM } from "./kernels/random";
  */
 const AREAS: Record<string, KernelProperty<any>[]> = {
   averaging: AVERAGING,
+  init: INIT,
   linalg: LINALG,
   minimize: MINIMIZE,
+  nn: NN,
+  norm: NORM,
   optim: OPTIM,
   random: RANDOM,
 };

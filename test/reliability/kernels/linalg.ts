@@ -173,7 +173,7 @@ export const LINALG: KernelProperty[] = withRuns([
           s.transA, s.transB, s.m, s.n, s.k, s.alpha, p.A!, s.lda, p.B!, s.ldb, s.beta, p.C!, s.ldc, s.bias ? p.bias! : 0, s.relu, p.work!,
         );
       },
-      tolerance: (c) => ({ C: { elementwise: gemmBounds(type, c) } }),
+      tolerance: (c) => ({ C: { bounds: gemmBounds(type, c) } }),
       ignore: ["work"], // scratch (the twin needs none)
       numRuns: 150,
     }),
@@ -187,6 +187,6 @@ export const LINALG: KernelProperty[] = withRuns([
       scalars: fc.record({ iterations: fc.integer({ min: 0, max: 40 }), a: floats("f32", { max: 1.5 }), b: floats("f32", { max: 1e25 }) }),
     }),
     call: (k, p, s) => k.f32_madd_peak(p.out!, s.iterations, s.a, s.b),
-    tolerance: (c) => ({ out: { elementwise: peakBounds(c) } }),
+    tolerance: (c) => ({ out: { bounds: peakBounds(c) } }),
   }),
 ], 100);

@@ -159,7 +159,7 @@ export function log1p(a: Bounded): Bounded {
 
 /** The tolerance of an output: the two implementations agree within 2 e per element. */
 export function agreement(values: Bounded[]): Tolerance {
-  return { elementwise: values.map((b) => 2 * b.e) };
+  return { bounds: values.map((b) => 2 * b.e) };
 }
 
 /**

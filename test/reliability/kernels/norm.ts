@@ -1,0 +1,452 @@
+import fc from "fast-check";
+import type { Kernels } from "../../../src/runtime/kernels";
+import { BATCH_NORM_STATS_ROWS } from "../../../src/norm/batchnorm";
+import { groupNormStatsLength } from "../../../src/norm/groupnorm";
+import { buffer, floats, kernelProperty, type BufferCase, type KernelCase, type KernelProperty } from "./harness";
+
+/** Cases per property: under a second each on the development machine. */
+const RUNS = 300;
+
+/**
+ * Batch and group normalization, wasm against the twins. The kernels sum in T (f32 or f64)
+ * over blocks of at most CHUNK elements, each block shifted by its first element, and merge
+ * the blocks in f64; the twins run two-pass f64 sums. So outputs agree within error bounds
+ * derived per element from the inputs (`model` below), not bit for bit; only the running-
+ * statistics update, which is the same f64 expression on both sides, must be exact.
+ *
+ * Domain: x, dy, beta anywhere up to 1e30 (normalization is scale-free: statistics of
+ * 1e30-sized f32 data must not overflow); eps in [1e-12, 1] (the facade takes any eps > 0;
+ * from 1e-12 up, gamma invstd stays inside f32 for |gamma| <= 1e30); where a product of
+ * gamma, dy or x - runningMean, and 1 / sqrt(eps) could leave f32 although the result need
+ * not (backward, evaluation with unrelated running statistics), |gamma| <= 1.
+ */
+
+type Float = "f32" | "f64";
+type Family = "batchnorm" | "groupnorm";
+
+const CHUNK = 1024; // assembly/norm/segments.ts
+const U = { f32: 2 ** -24, f64: 2 ** -53 } as const; // unit roundoff
+const TINY = { f32: 2 ** -149, f64: 2 ** -1074 } as const; // smallest subnormal
+const U64 = U.f64;
+const TINY64 = TINY.f64;
+
+/**
+ * Rounding model for sums of `terms` values: the kernel sums at most CHUNK of them in T
+ * (inT: relative to the sum of their magnitudes, a few roundings per term included), then in
+ * f64, like the twin (inF64; inF64Tiny where those f64 results are subnormal, half a
+ * subnormal each); op covers a short chain of about ten roundings in T or f64.
+ */
+function model(type: Float, terms: number) {
+  const u = U[type];
+  return {
+    u,
+    tiny: TINY[type],
+    inT: (Math.min(terms, CHUNK) + 6) * u,
+    inF64: (terms + 8) * U64,
+    inF64Tiny: (terms + 8) * TINY64,
+    op: 10 * u + 10 * U64,
+  };
+}
+type Model = ReturnType<typeof model>;
+
+// ---------------------------------------------------------------------------------------------
+// Layouts: which statistics group and which channel each element of x belongs to
+
+interface Layout {
+  /** The elements of each statistics group: a channel (batch norm) or a row (group norm). */
+  groups: number[][];
+  /** The channel of each element: its gamma, beta, dgamma and dbeta entry. */
+  channel: number[];
+  channels: number;
+  /** Values per sum, for the rounding model: per group, and per channel across groups. */
+  terms: number;
+}
+
+/** (N, C, S): channel c holds elements (n, c, s) for all n, s. */
+function batchLayout([N, C, S]: number[]): Layout {
+  const groups = Array.from({ length: C! }, () => [] as number[]);
+  const channel: number[] = [];
+  for (let n = 0; n < N!; n++) {
+    for (let c = 0; c < C!; c++) {
+      for (let s = 0; s < S!; s++) {
+        groups[c]!.push((n * C! + c) * S! + s);
+        channel.push(c);
+      }
+    }
+  }
+  return { groups, channel, channels: C!, terms: N! * S! };
+}
+
+/** (N, G, Cg, S): row r = (n, g) holds L = Cg S contiguous elements, element k in channel g Cg + floor(k / S). */
+function groupLayout([N, G, Cg, S]: number[]): Layout {
+  const L = Cg! * S!;
+  const groups: number[][] = [];
+  const channel: number[] = [];
+  for (let r = 0; r < N! * G!; r++) {
+    groups.push(Array.from({ length: L }, (_, k) => r * L + k));
+    for (let k = 0; k < L; k++) channel.push((r % G!) * Cg! + Math.floor(k / S!));
+  }
+  return { groups, channel, channels: G! * Cg!, terms: Math.max(L, N! * S!) };
+}
+
+const FAMILIES: Record<Family, { layout: (dims: number[]) => Layout; statsLength: (dims: number[]) => number }> = {
+  batchnorm: { layout: batchLayout, statsLength: ([, C]) => BATCH_NORM_STATS_ROWS * C! },
+  groupnorm: { layout: groupLayout, statsLength: ([N, G, Cg]) => groupNormStatsLength(N!, G!, Cg!) },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and their error bounds
+
+interface Moments {
+  mean: number;
+  variance: number;
+  invstd: number;
+  /** max x - min x: bounds every |x - shift| the kernel's shifted sums see. */
+  range: number;
+  /** max |x| */
+  level: number;
+}
+
+/** Two-pass f64 statistics of each group, as the twins compute them. */
+function groupMoments(x: number[], layout: Layout, eps: number): Moments[] {
+  return layout.groups.map((idx) => {
+    const values = idx.map((i) => x[i]!);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length;
+    const [lo, hi] = [Math.min(...values), Math.max(...values)];
+    return { mean, variance, invstd: 1 / Math.sqrt(variance + eps), range: hi - lo, level: Math.max(-lo, hi) };
+  });
+}
+
+interface MomentErrors {
+  mean: number;
+  variance: number;
+  invstd: number;
+}
+
+/**
+ * |kernel - twin| bounds for a group's statistics:
+ *   mean: the shifted T sums round relative to the range (inT range), the f64 parts (block
+ *     means, merges, the twin's sum) relative to the level (inF64 level, or inF64Tiny);
+ *   var: the sum of squares, the squared sum and their difference each round by inT range^2;
+ *     the kernel's block means round at the level in f64, which each block's deviation from
+ *     the mean (at most the range) carries into the merged sum of squares (2 inF64 range
+ *     level: f64 data whose spread is near the resolution of their offset lose relative
+ *     accuracy in their variance); a variance around a mean off by d is off by d^2 (constant
+ *     data: the twin's mean is inexact); squares that underflow lose a subnormal;
+ *   invstd: 1 / sqrt(var + eps) at the ends of the variance's interval, plus a few roundings.
+ */
+function momentErrors(e: Model, m: Moments, eps: number): MomentErrors {
+  const mean = e.inT * m.range + e.inF64 * m.level + e.inF64Tiny;
+  const variance = 3 * (e.inT + e.inF64) * m.range ** 2 + 2 * e.inF64 * m.range * m.level + mean ** 2 + e.tiny + e.inF64Tiny;
+  const at = (v: number) => 1 / Math.sqrt(Math.max(v, 0) + eps);
+  const invstd = Math.max(at(m.variance - variance) - m.invstd, m.invstd - at(m.variance + variance)) + 4 * U64 * m.invstd;
+  return { mean, variance, invstd };
+}
+
+/** Bounds for the stats buffer: rows mean, var, invstd of `groups` entries each, then scratch (unchecked). */
+function statsBounds(length: number, errors: MomentErrors[]): number[] {
+  const bounds = new Array<number>(length).fill(Infinity);
+  errors.forEach((err, g) => {
+    bounds[g] = err.mean;
+    bounds[errors.length + g] = err.variance;
+    bounds[2 * errors.length + g] = err.invstd;
+  });
+  return bounds;
+}
+
+/**
+ * y = gamma xhat + beta per element: the statistics' errors through gamma (x - mean) invstd,
+ * plus op roundings of |gamma| invstd (|x - mean| + u |mean|) (the f64 mean enters T as
+ * hi + lo) and of |beta|, plus subnormal intermediates losing half a subnormal each: in the
+ * kernel a = gamma invstd (times |x - mean|), x - mean (times a), y; in the twin (f64 data
+ * only) gamma (x - mean) (times invstd).
+ */
+function outputBounds(e: Model, c: KernelCase<any>, layout: Layout, moments: Moments[], errors: MomentErrors[]): number[] {
+  const [x, gamma, beta] = [c.buffers.x!.values, c.buffers.gamma!.values, c.buffers.beta!.values];
+  const bounds = new Array<number>(x.length);
+  layout.groups.forEach((idx, g) => {
+    const { mean, invstd } = moments[g]!;
+    const err = errors[g]!;
+    for (const i of idx) {
+      const [gm, bt] = [Math.abs(gamma[layout.channel[i]!]!), Math.abs(beta[layout.channel[i]!]!)];
+      const xc = Math.abs(x[i]! - mean);
+      const fromStats = gm * (invstd * err.mean + xc * err.invstd);
+      const rounding = e.op * (gm * invstd * (xc + e.u * Math.abs(mean)) + bt);
+      const subnormal = 2 * e.tiny * (3 + xc + gm * invstd) + 2 * TINY64 * (1 + invstd);
+      bounds[i] = fromStats + rounding + subnormal;
+    }
+  });
+  return bounds;
+}
+
+/**
+ * The backward's bounds, from the exact statistics it is given. With dxhat = gamma dy,
+ *   dx = invstd (dxhat - sum dxhat / M - xhat sum dxhat xhat / M)   (batch statistics)
+ *   dx = invstd dxhat                                                (frozen statistics)
+ * so dx errs by invstd (inT + inF64) (sum |dxhat| + |xhat| sum |dxhat xhat|) / M from the
+ * sums, op roundings of each of its three terms, and subnormal products in the sums (half a
+ * subnormal each, scaled by invstd^2 |xhat| through B). dgamma and dbeta err by the sums'
+ * rounding relative to sum |dy xhat|, sum |dy|, plus op of their old value and of the sum.
+ * Magnitudes of xhat use |x - mean| + u |mean|, and x is centered on the split hi + lo in T,
+ * which holds the mean to u |lo| <= u^2 |mean| and to T's smallest subnormal (a mean of
+ * 1e-47 is 0 in f32, though dy (x - mean) with dy ~ 1e27 is not): that centering error
+ * times invstd shifts every xhat, so dgamma by it times sum |dy|, dx through B and xhat.
+ * The twin's f64 intermediates (xhat, dy (x - mean), gamma dy, ...) are subnormal only for
+ * f64 data that are: half a subnormal each, scaled by at most invstd^2 max|dy| max|xhat| M.
+ */
+function gradientBounds(e: Model, c: KernelCase<any>, layout: Layout, moments: Moments[], batchStats: boolean): Record<string, number[]> {
+  const [x, dy, gamma] = [c.buffers.x!.values, c.buffers.dy!.values, c.buffers.gamma!.values];
+  const dxBounds = new Array<number>(x.length);
+  const channelSums = Array.from({ length: layout.channels }, () => ({ dyXhat: 0, absDyXhat: 0, dy: 0, absDy: 0, centering: 0, subnormal: 0 }));
+  const sum = e.inT + e.inF64;
+  layout.groups.forEach((idx, g) => {
+    const { mean, invstd } = moments[g]!;
+    const M = idx.length;
+    const xhatMag = (i: number) => (Math.abs(x[i]! - mean) + e.u * Math.abs(mean)) * invstd;
+    const centering = (e.u * e.u * Math.abs(mean) + e.tiny) * invstd;
+    let [sW, sWX, absW, absWX, meanXhat] = [0, 0, 0, 0, 0];
+    let [maxDy, maxXhat] = [0, 0];
+    for (const i of idx) [maxDy, maxXhat] = [Math.max(maxDy, Math.abs(dy[i]!)), Math.max(maxXhat, xhatMag(i))];
+    const twinFloor = 4 * TINY64 * (1 + invstd) ** 2 * (1 + maxDy) * (1 + maxXhat) * M;
+    for (const i of idx) {
+      const w = gamma[layout.channel[i]!]! * dy[i]!;
+      const xhat = (x[i]! - mean) * invstd;
+      [sW, sWX, absW, absWX] = [sW + w, sWX + w * xhat, absW + Math.abs(w), absWX + Math.abs(w) * xhatMag(i)];
+      meanXhat += xhatMag(i) / M;
+      const ch = channelSums[layout.channel[i]!]!;
+      ch.dy += dy[i]!;
+      ch.absDy += Math.abs(dy[i]!);
+      ch.dyXhat += dy[i]! * xhat;
+      ch.absDyXhat += Math.abs(dy[i]!) * xhatMag(i);
+      ch.centering += Math.abs(dy[i]!) * centering;
+      ch.subnormal += e.tiny * (1 + invstd) + twinFloor / M;
+    }
+    for (const i of idx) {
+      const [w, xh] = [Math.abs(gamma[layout.channel[i]!]! * dy[i]!), xhatMag(i)];
+      const subnormal = 2 * e.tiny * (2 + Math.abs(dy[i]!) + xh / invstd + invstd * (1 + xh * (invstd + meanXhat))) + twinFloor;
+      if (!batchStats) {
+        dxBounds[i] = invstd * e.op * w + subnormal;
+        continue;
+      }
+      const sums = (sum * (absW + xh * absWX) + centering * (xh * absW + Math.abs(sWX))) / M;
+      const rounding = e.op * (w + Math.abs(sW) / M + (xh * Math.abs(sWX)) / M);
+      dxBounds[i] = invstd * (sums + rounding) + subnormal;
+    }
+  });
+  const dgamma = c.buffers.dgamma!.values.map((old, p) => {
+    const s = channelSums[p]!;
+    return sum * s.absDyXhat + s.centering + e.op * (Math.abs(old) + Math.abs(s.dyXhat)) + s.subnormal;
+  });
+  const dbeta = c.buffers.dbeta!.values.map((old, p) => {
+    const s = channelSums[p]!;
+    return sum * s.absDy + e.op * (Math.abs(old) + Math.abs(s.dy)) + s.subnormal;
+  });
+  return { dx: dxBounds, dgamma, dbeta };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arbitraries
+
+const int = (min: number, max: number) => fc.integer({ min, max });
+
+/** (N, C, S): mostly small (lane blocks and leftover channels, vector bodies and tails along S), sometimes past a CHUNK of rows or of a plane. */
+const batchShapes = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(int(1, 9), int(1, 9), fc.constantFrom(1, 1, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33)) },
+  { weight: 1, arbitrary: fc.tuple(int(CHUNK + 1, CHUNK + 80), int(1, 3), fc.constant(1)) },
+  { weight: 1, arbitrary: fc.tuple(int(1, 2), int(1, 2), int(CHUNK + 1, CHUNK + 80)) },
+);
+
+/** (N, G, Cg, S): layer norm (G = 1, S = 1), instance norm (Cg = 1), group norm; rows past a CHUNK; more than CHUNK rows (T partial sums of dgamma flushed). */
+const groupShapes = fc.oneof(
+  { weight: 8, arbitrary: fc.tuple(int(1, 5), int(1, 4), int(1, 9), fc.constantFrom(1, 1, 1, 2, 3, 4, 5, 7, 9, 16, 17)) },
+  { weight: 1, arbitrary: fc.tuple(int(1, 2), int(1, 2), int(1, 3), int(350, 600)) },
+  { weight: 1, arbitrary: fc.tuple(int(CHUNK + 1, CHUNK + 40), fc.constant(1), int(1, 2), fc.constant(1)) },
+);
+
+const round = (type: Float) => (type === "f32" ? Math.fround : (v: number) => v);
+
+/**
+ * Values of x: the harness's mix (ordinary, log-uniform down to subnormals, -0, 1e30), or
+ * data around an offset with a spread (each drawn from that mix), the case the shifted sums
+ * are for (1e4 +- 1e-2 sums its deviations, not its offset).
+ */
+function inputs(type: Float, n: number): fc.Arbitrary<BufferCase> {
+  const offsetData = fc
+    .tuple(floats(type), floats(type, { nonNegative: true }))
+    .map(([offset, spread]) => fc.double({ min: -2, max: 2, noNaN: true }).map((z) => round(type)(offset + spread * z)));
+  return fc.oneof(fc.constant(floats(type)), offsetData).chain((values) => buffer(type, n, values));
+}
+
+/** eps > 0: the conventions' defaults, or log-uniform in [1e-12, 1]. */
+const epsilons = fc.oneof(fc.constantFrom(1e-5, 1e-3), fc.double({ min: Math.log2(1e-12), max: 0, noNaN: true }).map((e) => 2 ** e));
+
+const kernel = (k: Kernels, name: string) => (k as unknown as Record<string, (...args: number[]) => void>)[name]!;
+
+/** The stats buffer a backward reads: mean, var, invstd of x's groups (as the forward writes them), then scratch. */
+function withStats<C extends KernelCase<{ dims: number[]; eps: number }>>(c: C, family: Family): C {
+  const layout = FAMILIES[family].layout(c.scalars.dims);
+  const moments = groupMoments(c.buffers.x!.values, layout, c.scalars.eps);
+  const values = [...c.buffers.stats!.values];
+  moments.forEach((m, g) => {
+    values[g] = m.mean;
+    values[moments.length + g] = m.variance;
+    values[2 * moments.length + g] = m.invstd;
+  });
+  return { ...c, buffers: { ...c.buffers, stats: { ...c.buffers.stats!, values } } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The properties
+
+const shapesOf: Record<Family, fc.Arbitrary<number[]>> = { batchnorm: batchShapes, groupnorm: groupShapes };
+
+/** Training forward (batch statistics) and backward of both families; dims are (N, C, S) or (N, G, Cg, S). */
+function familyProperties(type: Float, family: Family): KernelProperty[] {
+  const { layout: layoutOf, statsLength } = FAMILIES[family];
+  const sized = shapesOf[family].map((dims) => ({ dims, n: dims.reduce((a, b) => a * b, 1), channels: layoutOf(dims).channels }));
+  return [
+    kernelProperty({
+      name: `${type} ${family} forward: statistics and y = gamma xhat + beta (y aliasing x or not)`,
+      kernels: [`${type}_${family}_forward`],
+      numRuns: RUNS,
+      cases: sized.chain(({ dims, n, channels }) =>
+        fc.record({
+          buffers: fc.record({
+            x: inputs(type, n),
+            y: buffer(type, n, floats(type)),
+            gamma: buffer(type, channels, floats(type)),
+            beta: buffer(type, channels, floats(type)),
+            stats: buffer("f64", statsLength(dims), floats("f64")),
+          }),
+          scalars: fc.record({ dims: fc.constant(dims), eps: epsilons, inPlace: fc.boolean() }),
+        }),
+      ),
+      call: (k, ptr, s) => kernel(k, `${type}_${family}_forward`)(ptr.x!, s.inPlace ? ptr.x! : ptr.y!, ptr.gamma!, ptr.beta!, ptr.stats!, ...s.dims, s.eps),
+      tolerance: (c) => {
+        const layout = layoutOf(c.scalars.dims);
+        const e = model(type, layout.terms);
+        const moments = groupMoments(c.buffers.x!.values, layout, c.scalars.eps);
+        const errors = moments.map((m) => momentErrors(e, m, c.scalars.eps));
+        return {
+          [c.scalars.inPlace ? "x" : "y"]: { bounds: outputBounds(e, c, layout, moments, errors) },
+          stats: { bounds: statsBounds(c.buffers.stats!.values.length, errors) },
+        };
+      },
+    }),
+    kernelProperty({
+      name: `${type} ${family} backward: dx, dgamma +=, dbeta += (dx aliasing dy or not)`,
+      kernels: [`${type}_${family}_backward`],
+      numRuns: RUNS,
+      cases: sized
+        .chain(({ dims, n, channels }) =>
+          fc.record({
+            buffers: fc.record({
+              x: inputs(type, n),
+              dy: buffer(type, n, floats(type)),
+              dx: buffer(type, n, floats(type)),
+              gamma: buffer(type, channels, floats(type, { max: 1 })),
+              stats: buffer("f64", statsLength(dims), floats("f64")),
+              dgamma: buffer(type, channels, floats(type)),
+              dbeta: buffer(type, channels, floats(type)),
+            }),
+            scalars: fc.record({
+              dims: fc.constant(dims),
+              eps: epsilons,
+              inPlace: fc.boolean(),
+              // Batch norm: batch statistics (training) or frozen ones (evaluation).
+              batchStats: family === "batchnorm" ? fc.boolean() : fc.constant(true),
+            }),
+          }),
+        )
+        .map((c) => withStats(c, family)),
+      call: (k, ptr, s) =>
+        kernel(k, `${type}_${family}_backward`)(
+          ptr.x!, ptr.dy!, s.inPlace ? ptr.dy! : ptr.dx!, ptr.gamma!, ptr.stats!, ptr.dgamma!, ptr.dbeta!, ...s.dims,
+          ...(family === "batchnorm" ? [s.batchStats ? 1 : 0] : []),
+        ),
+      tolerance: (c) => {
+        const layout = layoutOf(c.scalars.dims);
+        const e = model(type, layout.terms);
+        const moments = groupMoments(c.buffers.x!.values, layout, c.scalars.eps);
+        const { dx, dgamma, dbeta } = gradientBounds(e, c, layout, moments, c.scalars.batchStats);
+        // The statistics rows are read, never written; the rest is scratch.
+        const stats = statsBounds(c.buffers.stats!.values.length, moments.map(() => ({ mean: 0, variance: 0, invstd: 0 })));
+        return { [c.scalars.inPlace ? "dy" : "dx"]: { bounds: dx! }, dgamma: { bounds: dgamma! }, dbeta: { bounds: dbeta! }, stats: { bounds: stats } };
+      },
+    }),
+  ];
+}
+
+/** Batch norm's evaluation forward and running-statistics update. */
+function batchNormExtras(type: Float): KernelProperty[] {
+  return [
+    kernelProperty({
+      name: `${type} batchnorm forward with running statistics (evaluation)`,
+      kernels: [`${type}_batchnorm_forward_eval`],
+      numRuns: RUNS,
+      cases: batchShapes.chain((dims) => {
+        const [n, C] = [dims.reduce((a, b) => a * b, 1), dims[1]!];
+        return fc.record({
+          buffers: fc.record({
+            x: inputs(type, n),
+            y: buffer(type, n, floats(type)),
+            gamma: buffer(type, C, floats(type, { max: 1 })),
+            beta: buffer(type, C, floats(type)),
+            runMean: buffer(type, C, floats(type)),
+            runVar: buffer(type, C, floats(type, { nonNegative: true })),
+            stats: buffer("f64", BATCH_NORM_STATS_ROWS * C, floats("f64")),
+          }),
+          scalars: fc.record({ dims: fc.constant(dims), eps: epsilons }),
+        });
+      }),
+      call: (k, ptr, s) => kernel(k, `${type}_batchnorm_forward_eval`)(ptr.x!, ptr.y!, ptr.gamma!, ptr.beta!, ptr.runMean!, ptr.runVar!, ptr.stats!, ...s.dims, s.eps),
+      tolerance: (c) => {
+        // The statistics are the running ones, copied and 1 / sqrt(var + eps) taken in f64 by
+        // both: exact. y then errs by its own roundings only.
+        const layout = batchLayout(c.scalars.dims);
+        const e = model(type, layout.terms);
+        const moments = c.buffers.runMean!.values.map((mean, ch) => {
+          const variance = c.buffers.runVar!.values[ch]!;
+          return { mean, variance, invstd: 1 / Math.sqrt(variance + c.scalars.eps), range: 0, level: 0 };
+        });
+        const exact = moments.map(() => ({ mean: 0, variance: 0, invstd: 0 }));
+        return {
+          y: { bounds: outputBounds(e, c, layout, moments, exact) },
+          stats: { bounds: statsBounds(c.buffers.stats!.values.length, exact) },
+        };
+      },
+    }),
+    kernelProperty({
+      name: `${type} batchnorm running statistics <- keep running + take batch (in f64, rounded once)`,
+      kernels: [`${type}_batchnorm_update_running`],
+      numRuns: RUNS,
+      cases: int(1, 33).chain((C) =>
+        fc.record({
+          buffers: fc.record({
+            runMean: buffer(type, C, floats(type)),
+            runVar: buffer(type, C, floats(type, { nonNegative: true })),
+            // Rows mean and (biased, so >= 0) var of a forward; the rest is never read.
+            stats: buffer("f64", BATCH_NORM_STATS_ROWS * C, floats("f64")).map((b) => ({
+              ...b,
+              values: b.values.map((v, i) => (i >= C && i < 2 * C ? Math.abs(v) : v)),
+            })),
+          }),
+          scalars: fc.record({
+            C: fc.constant(C),
+            // PyTorch: keep = 1 - momentum (or 1 - 1/t); Keras: keep = momentum; varScale = M / (M - 1) or 1.
+            momentum: fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(0, 0.1, 0.99, 1)),
+            varScale: fc.oneof(fc.constant(1), int(2, 1e5).map((M) => M / (M - 1))),
+          }),
+        }),
+      ),
+      call: (k, ptr, s) => kernel(k, `${type}_batchnorm_update_running`)(ptr.runMean!, ptr.runVar!, ptr.stats!, s.C, 1 - s.momentum, s.momentum, s.varScale),
+    }),
+  ];
+}
+
+export const NORM: KernelProperty[] = (["f32", "f64"] as const).flatMap((type) => [
+  ...familyProperties(type, "batchnorm"),
+  ...batchNormExtras(type),
+  ...familyProperties(type, "groupnorm"),
+]);
