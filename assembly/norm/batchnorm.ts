@@ -5,8 +5,9 @@
 //   invstd = 1 / sqrt(var + eps),   xhat = (x - mean) invstd,   y = gamma xhat + beta
 // Backward (the compact closed form):
 //   dbeta = sum dy,   dgamma = sum dy xhat
-//   dx = gamma invstd (dy - dbeta / M - xhat dgamma / M) = A dy + B (x - mean) + D
-//   with A = gamma invstd, B = -A invstd dgamma / M, D = -A dbeta / M.
+//   dx = gamma invstd (dy - dbeta / M - xhat dgamma / M) = A (dy + B (x - mean) + D)
+//   with A = gamma invstd, B = -invstd dgamma / M, D = -dbeta / M (A factored out so that
+//   B (x - mean) stays in range in T where A invstd would not; see segments.ts, gradSegment).
 // With frozen statistics (evaluation mode) mean and invstd are constants: dx = A dy (B = D = 0).
 //
 // Passes: the forward reads x twice (statistics, then normalize), the backward reads x and
@@ -27,7 +28,8 @@
 
 import { at, lanesOf, vadd, vmul, vsub } from "./lanes";
 import {
-  CHUNK, PerRun, affineSegment, gradSegment, mergeMoments, segmentGradSums, segmentMoments, splitHi, splitLo, statsAt,
+  CHUNK, PerRun, affineSegment, gradSegment, mergeMoments, segmentGradSums, segmentMoments, splitHi, splitLo,
+  squaresMayUnderflow, statsAt,
 } from "./segments";
 
 // Rows of the stats buffer.
@@ -56,8 +58,13 @@ function fillZero<T>(p: usize, n: i32): void {
  * For rows r0..r1-1 of (N, C) matrices a and b, and every channel c:
  *   accU[c] += sum (a - kA[c]),   accUV[c] += sum (a - kA[c]) (b - kB[c])
  * in T, four rows per sweep over the channels (v128 across channels, scalar leftovers).
+ * With SQUARES, bits[c] becomes nonzero once any a - kA[c] is nonzero (see channelSums).
  */
-function columnSums<T>(a: usize, b: usize, kA: usize, kB: usize, r0: i32, r1: i32, C: i32, accU: usize, accUV: usize): void {
+// @ts-ignore: decorator
+@inline
+function columnSums<T>(
+  a: usize, b: usize, kA: usize, kB: usize, r0: i32, r1: i32, C: i32, accU: usize, accUV: usize, bits: usize, SQUARES: bool,
+): void {
   const W = lanesOf<T>();
   const Cv = C & ~(W - 1);
   let r = r0;
@@ -82,6 +89,7 @@ function columnSums<T>(a: usize, b: usize, kA: usize, kB: usize, r0: i32, r1: i3
       const suv = vadd<T>(vadd<T>(vmul<T>(u0, v0), vmul<T>(u1, v1)), vadd<T>(vmul<T>(u2, v2), vmul<T>(u3, v3)));
       v128.store(accU + o, vadd<T>(v128.load(accU + o), su));
       v128.store(accUV + o, vadd<T>(v128.load(accUV + o), suv));
+      if (SQUARES) v128.store(bits + o, v128.or(v128.load(bits + o), v128.or(v128.or(u0, u1), v128.or(u2, u3))));
     }
     for (; c < C; c++) {
       const o = at<T>(0, c);
@@ -93,6 +101,7 @@ function columnSums<T>(a: usize, b: usize, kA: usize, kB: usize, r0: i32, r1: i3
         const u = load<T>(a0 + <usize>k * step + o) - ka;
         su += u;
         suv += u * (load<T>(b0 + <usize>k * step + o) - kb);
+        if (SQUARES && u != 0) store<u8>(bits + o, 1);
       }
       store<T>(accU + o, load<T>(accU + o) + su);
       store<T>(accUV + o, load<T>(accUV + o) + suv);
@@ -108,10 +117,12 @@ function columnSums<T>(a: usize, b: usize, kA: usize, kB: usize, r0: i32, r1: i3
       const v = vsub<T>(v128.load(b0 + o), v128.load(kB + o));
       v128.store(accU + o, vadd<T>(v128.load(accU + o), u));
       v128.store(accUV + o, vadd<T>(v128.load(accUV + o), vmul<T>(u, v)));
+      if (SQUARES) v128.store(bits + o, v128.or(v128.load(bits + o), u));
     }
     for (; c < C; c++) {
       const o = at<T>(0, c);
       const u = load<T>(a0 + o) - load<T>(kA + o);
+      if (SQUARES && u != 0) store<u8>(bits + o, 1);
       store<T>(accU + o, load<T>(accU + o) + u);
       store<T>(accUV + o, load<T>(accUV + o) + u * (load<T>(b0 + o) - load<T>(kB + o)));
     }
@@ -162,7 +173,7 @@ function columnAffine<T>(a: usize, out: usize, k: usize, m: usize, d: usize, N: 
   }
 }
 
-/** dx = A dy + B (x - hi) + D over the rows of (N, C) matrices, with hi, A, B, D arrays of C (T). */
+/** dx = A (dy + B (x - hi) + D) over the rows of (N, C) matrices, with hi, A, B, D arrays of C (T). */
 function columnGrad<T>(x: usize, dy: usize, dx: usize, hi: usize, A: usize, B: usize, D: usize, N: i32, C: i32): void {
   const W = lanesOf<T>();
   const Cv = C & ~(W - 1);
@@ -175,13 +186,13 @@ function columnGrad<T>(x: usize, dy: usize, dx: usize, hi: usize, A: usize, B: u
     for (; c < Cv; c += W) {
       const o = at<T>(0, c);
       const xc = vsub<T>(v128.load(px + o), v128.load(hi + o));
-      const g = vadd<T>(vmul<T>(v128.load(A + o), v128.load(pdy + o)), vadd<T>(vmul<T>(v128.load(B + o), xc), v128.load(D + o)));
+      const g = vmul<T>(v128.load(A + o), vadd<T>(v128.load(pdy + o), vadd<T>(vmul<T>(v128.load(B + o), xc), v128.load(D + o))));
       v128.store(pdx + o, g);
     }
     for (; c < C; c++) {
       const o = at<T>(0, c);
       const xc = load<T>(px + o) - load<T>(hi + o);
-      store<T>(pdx + o, load<T>(A + o) * load<T>(pdy + o) + (load<T>(B + o) * xc + load<T>(D + o)));
+      store<T>(pdx + o, load<T>(A + o) * (load<T>(pdy + o) + (load<T>(B + o) * xc + load<T>(D + o))));
     }
   }
 }
@@ -190,16 +201,20 @@ function columnGrad<T>(x: usize, dy: usize, dx: usize, hi: usize, A: usize, B: u
 function columnMoments<T>(x: usize, stats: usize, N: i32, C: i32): void {
   const accU = slot(stats, C, 0);
   const accUV = slot(stats, C, 1);
+  const bits = slot(stats, C, 2);
   for (let r0 = 0; r0 < N; r0 += CHUNK) {
     const r1 = min(N, r0 + CHUNK);
     const shift = at<T>(x, <i64>r0 * C); // the chunk's first row: it contributes zeros
     fillZero<T>(accU, C);
     fillZero<T>(accUV, C);
-    columnSums<T>(x, x, shift, shift, r0 + 1, r1, C, accU, accUV);
+    fillZero<T>(bits, C);
+    columnSums<T>(x, x, shift, shift, r0 + 1, r1, C, accU, accUV, bits, sizeof<T>() == 4);
     const nb = <f64>(r1 - r0);
     for (let c = 0; c < C; c++) {
       const k = load<T>(at<T>(shift, c));
-      const sums = channelSums<T>(accU, accUV, x, x, k, k, r0 + 1, r1, C, c);
+      let sums = channelSums<T>(accU, accUV, x, x, k, k, r0 + 1, r1, C, c);
+      const varies = sizeof<T>() == 4 && load<u32>(at<T>(bits, c)) != 0;
+      if (varies && squaresMayUnderflow<T>(f64x2.extract_lane(sums, 1), nb)) sums = columnSumsInF64<T>(x, x, k, k, r0 + 1, r1, C, c);
       const s = f64x2.extract_lane(sums, 0);
       const chunkM2 = max<f64>(0, f64x2.extract_lane(sums, 1) - (s * s) / nb);
       mergeMoments(statsAt(stats, C, MEAN, c), statsAt(stats, C, VAR, c), <f64>r0, <f64>k + s / nb, chunkM2, nb);
@@ -290,7 +305,7 @@ function batchnormUpdateRunning<T>(runMean: usize, runVar: usize, stats: usize, 
 
 /**
  * From rows ACC0 = sum dy and ACC1 = sum dy (x - mean) of every channel: adds dgamma and
- * dbeta into the gradients, then overwrites ACC0, ACC1 with B and D of dx = A dy + B xc + D.
+ * dbeta into the gradients, then overwrites ACC0, ACC1 with B and D of dx = A (dy + B xc + D).
  */
 function finishGrads<T>(stats: usize, gamma: usize, dgamma: usize, dbeta: usize, C: i32, M: f64, batchStats: i32): void {
   for (let c = 0; c < C; c++) {
@@ -299,11 +314,8 @@ function finishGrads<T>(stats: usize, gamma: usize, dgamma: usize, dbeta: usize,
     const gradGamma = load<f64>(statsAt(stats, C, ACC1, c)) * invstd;
     store<T>(at<T>(dgamma, c), load<T>(at<T>(dgamma, c)) + <T>gradGamma);
     store<T>(at<T>(dbeta, c), load<T>(at<T>(dbeta, c)) + <T>sumDy);
-    const A = <f64>load<T>(at<T>(gamma, c)) * invstd;
-    // B = -A invstd dgamma / M, with A dgamma / M (the size of dx's terms) formed first:
-    // A invstd = gamma invstd^2 alone can be subnormal in f64 when B is not.
-    store<f64>(statsAt(stats, C, ACC0, c), batchStats ? ((-A * gradGamma) / M) * invstd : 0);
-    store<f64>(statsAt(stats, C, ACC1, c), batchStats ? (-A * sumDy) / M : 0);
+    store<f64>(statsAt(stats, C, ACC0, c), batchStats ? (-gradGamma / M) * invstd : 0);
+    store<f64>(statsAt(stats, C, ACC1, c), batchStats ? -sumDy / M : 0);
   }
 }
 
@@ -325,7 +337,7 @@ function columnBackward<T>(
     const r1 = min(N, r0 + CHUNK);
     fillZero<T>(accU, C);
     fillZero<T>(accUV, C);
-    columnSums<T>(dy, x, zero, hi, r0, r1, C, accU, accUV);
+    columnSums<T>(dy, x, zero, hi, r0, r1, C, accU, accUV, 0, false);
     for (let c = 0; c < C; c++) {
       const sums = channelSums<T>(accU, accUV, dy, x, <T>0, load<T>(at<T>(hi, c)), r0, r1, C, c);
       const p0 = statsAt(stats, C, ACC0, c);
@@ -340,7 +352,7 @@ function columnBackward<T>(
     store<f64>(statsAt(stats, C, ACC1, c), load<f64>(statsAt(stats, C, ACC1, c)) - lo * load<f64>(statsAt(stats, C, ACC0, c)));
   }
   finishGrads<T>(stats, gamma, dgamma, dbeta, C, M, batchStats);
-  // dx = A dy + B (x - hi) + (D - B lo): slots 0 = A, 1 = hi, 2 = B, 3 = D - B lo
+  // dx = A (dy + B (x - hi) + (D - B lo)): slots 0 = A, 1 = hi, 2 = B, 3 = D - B lo
   const A = zero;
   const B = accU;
   const D = accUV;
@@ -387,7 +399,7 @@ function batchnormBackward<T>(
       const B = <T>load<f64>(statsAt(stats, C, ACC0, c));
       const D = <T>load<f64>(statsAt(stats, C, ACC1, c));
       const off = (<i64>n * C + c) * S;
-      gradSegment<T, PerRun>(at<T>(x, off), at<T>(dy, off), at<T>(dx, off), S, splitHi<T>(mean), splitLo<T>(mean), 0, A, B, D);
+      gradSegment<T, PerRun>(at<T>(x, off), at<T>(dy, off), at<T>(dx, off), S, splitHi<T>(mean), splitLo<T>(mean), 0, <T>1, A, B, D);
     }
   }
 }

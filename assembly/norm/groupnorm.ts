@@ -8,8 +8,9 @@
 // Backward, with dxhat = gamma[ch] dy:
 //   dbeta[ch] += sum over its elements of dy,  dgamma[ch] += sum dy xhat
 //   dx = invstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat))      (means over the row)
-// written as dx = A dy + B xc + D with A = gamma[ch] invstd, xc = x - mean,
-//   B = -invstd^3 sum(dxhat xc) / L,  D = -invstd sum(dxhat) / L.
+// written as dx = invstd (gamma[ch] dy + B xc + D) with xc = x - mean,
+//   B = -invstd^2 sum(dxhat xc) / L,  D = -sum(dxhat) / L
+// (invstd factored out: B xc stays in range where invstd^3 alone would not; segments.ts).
 //
 // Passes: forward reads each row twice (statistics, then normalize), backward reads x and
 // dy of each row twice (sums, then dx); a row is finished before the next starts, so the
@@ -186,15 +187,15 @@ function groupnormBackward<T>(
         sumGX += g * sumDyX;
       }
     }
-    const B = <T>((-invstd * invstd * invstd * sumGX) / <f64>L);
-    const D = <T>((-invstd * sumG) / <f64>L);
+    const B = <T>(((-invstd * sumGX) / <f64>L) * invstd);
+    const D = <T>(-sumG / <f64>L);
     if (S == 1) {
-      gradSegment<T, PerElement>(at<T>(x, base), at<T>(dy, base), at<T>(dx, base), L, hi, lo, at<T>(gamma, ch0), <T>invstd, B, D);
+      gradSegment<T, PerElement>(at<T>(x, base), at<T>(dy, base), at<T>(dx, base), L, hi, lo, at<T>(gamma, ch0), <T>0, <T>invstd, B, D);
     } else {
       for (let j = 0; j < Cg; j++) {
         const off = base + <i64>j * S;
-        const A = load<T>(at<T>(gamma, ch0 + j)) * <T>invstd;
-        gradSegment<T, PerRun>(at<T>(x, off), at<T>(dy, off), at<T>(dx, off), S, hi, lo, 0, A, B, D);
+        const g = load<T>(at<T>(gamma, ch0 + j));
+        gradSegment<T, PerRun>(at<T>(x, off), at<T>(dy, off), at<T>(dx, off), S, hi, lo, 0, g, <T>invstd, B, D);
       }
     }
   }

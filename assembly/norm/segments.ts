@@ -50,11 +50,12 @@ export function mergeMoments(pMean: usize, pM2: usize, count: f64, chunkMean: f6
 
 /**
  * f64x2(sum u, sum u * v) over n elements at a (u) and b (v), u = a - shiftA and
- * v = (b - shiftB) - loB, summed in T with two accumulators per sum.
+ * v = (b - shiftB) - loB, summed in T with two accumulators per sum. f32 sums that overflowed,
+ * and with SQUARES (u = v) f32 sums of squares that may have underflowed, are redone in f64.
  */
 // @ts-ignore: decorator
 @inline
-function chunkSums<T>(a: usize, b: usize, n: i32, shiftA: T, shiftB: T, loB: T): v128 {
+function chunkSums<T>(a: usize, b: usize, n: i32, shiftA: T, shiftB: T, loB: T, SQUARES: bool): v128 {
   const W = lanesOf<T>();
   const shiftAV = vsplat<T>(shiftA);
   const shiftBV = vsplat<T>(shiftB);
@@ -65,6 +66,7 @@ function chunkSums<T>(a: usize, b: usize, n: i32, shiftA: T, shiftB: T, loB: T):
   let suv1 = su0;
   let su: T = <T>0;
   let suv: T = <T>0;
+  let bits = v128.splat<i32>(0); // OR of every u's bits: zero iff each u is +0 (a constant chunk)
   const pairs = n & ~(2 * W - 1);
   const blocked = n & ~(W - 1);
   let i = 0;
@@ -79,28 +81,32 @@ function chunkSums<T>(a: usize, b: usize, n: i32, shiftA: T, shiftB: T, loB: T):
     su1 = vadd<T>(su1, u1);
     suv0 = vadd<T>(suv0, vmul<T>(u0, v0));
     suv1 = vadd<T>(suv1, vmul<T>(u1, v1));
+    if (SQUARES) bits = v128.or(bits, v128.or(u0, u1));
   }
   for (; i < blocked; i += W) {
     const u0 = vsub<T>(v128.load(at<T>(a, i)), shiftAV);
     const v0 = vsub<T>(vsub<T>(v128.load(at<T>(b, i)), shiftBV), loBV);
     su0 = vadd<T>(su0, u0);
     suv0 = vadd<T>(suv0, vmul<T>(u0, v0));
+    if (SQUARES) bits = v128.or(bits, u0);
   }
   for (; i < n; i++) {
     const u = load<T>(at<T>(a, i)) - shiftA;
     const v = load<T>(at<T>(b, i)) - shiftB - loB;
     su += u;
     suv += u * v;
+    if (SQUARES) bits = v128.or(bits, vsplat<T>(u));
   }
   const sumU = vsumF64<T>(vadd<T>(su0, su1)) + <f64>su;
   const sumUV = vsumF64<T>(vadd<T>(suv0, suv1)) + <f64>suv;
-  if (sizeof<T>() == 4 && !isFinite(sumU + sumUV)) return sumsInF64<T>(a, b, n, shiftA, shiftB, loB);
+  const underflow = SQUARES && squaresMayUnderflow<T>(sumUV, <f64>n) && v128.any_true(bits);
+  if (sizeof<T>() == 4 && (!isFinite(sumU + sumUV) || underflow)) return sumsInF64<T>(a, b, n, shiftA, shiftB, loB);
   return f64x2.replace_lane(f64x2.splat(sumU), 1, sumUV);
 }
 
 /**
  * chunkSums in f64 (scalar): f64x2(sum u, sum u * v) with u = a - shiftA, v = (b - shiftB) - loB.
- * The fallback for f32 chunks whose sums overflowed; values past f32 range are exact in f64.
+ * The fallback for f32 chunks whose sums overflowed or underflowed; f32 products are exact in f64.
  */
 export function sumsInF64<T>(a: usize, b: usize, n: i32, shiftA: T, shiftB: T, loB: T): v128 {
   let su: f64 = 0;
@@ -114,6 +120,18 @@ export function sumsInF64<T>(a: usize, b: usize, n: i32, shiftA: T, shiftB: T, l
 }
 
 /**
+ * Whether an f32 sum of n squared deviations may have lost accuracy to underflow: squares below
+ * 2^-126 are subnormal or 0 in f32 (data around 1e-30 square to 1e-60), so a sum under
+ * n 2^-100 is redone in f64, unless every deviation is exactly 0 (a constant chunk), which the
+ * callers check.
+ */
+// @ts-ignore: decorator
+@inline
+export function squaresMayUnderflow<T>(sumSquares: f64, n: f64): bool {
+  return sizeof<T>() == 4 && sumSquares < n * 7.888609052210118e-31; // 2^-100
+}
+
+/**
  * Merges the len elements at x into the (mean, M2) at pMean, pM2 that summarize `count`
  * values, chunk by chunk (see the file head).
  */
@@ -122,8 +140,8 @@ export function segmentMoments<T>(x: usize, len: i32, pMean: usize, pM2: usize, 
     const n = min(len - s0, CHUNK);
     const p = at<T>(x, s0);
     const shift = load<T>(p);
-    const sums = chunkSums<T>(p, p, n, shift, shift, <T>0);
     const nb = <f64>n;
+    const sums = chunkSums<T>(p, p, n, shift, shift, <T>0, true);
     const s = f64x2.extract_lane(sums, 0);
     const chunkM2 = max<f64>(0, f64x2.extract_lane(sums, 1) - (s * s) / nb);
     mergeMoments(pMean, pM2, count, <f64>shift + s / nb, chunkM2, nb);
@@ -138,15 +156,16 @@ export function segmentMoments<T>(x: usize, len: i32, pMean: usize, pM2: usize, 
 export function segmentGradSums<T>(x: usize, dy: usize, len: i32, hi: T, lo: T): v128 {
   let sums = f64x2.splat(0);
   for (let s0 = 0; s0 < len; s0 += CHUNK) {
-    sums = f64x2.add(sums, chunkSums<T>(at<T>(dy, s0), at<T>(x, s0), min(len - s0, CHUNK), <T>0, hi, lo));
+    sums = f64x2.add(sums, chunkSums<T>(at<T>(dy, s0), at<T>(x, s0), min(len - s0, CHUNK), <T>0, hi, lo, false));
   }
   return sums;
 }
 
 /**
- * Where the scale and shift of the elementwise passes come from. PerRun: one value for the
- * whole segment (a channel's gamma invstd in batch and group norm). PerElement: the value
- * times an array entry per element (layer norm's gamma[k] invstd; its beta[k]). Passed as a
+ * Where the scale, weight and shift of the elementwise passes come from. PerRun: one value
+ * for the whole segment (a channel's gamma invstd in batch and group norm). PerElement: an
+ * array entry per element (layer norm's gamma[k] invstd as the scale, gamma[k] as the weight,
+ * beta[k] as the shift). Passed as a
  * type argument and called on a null reference of a final class with inline methods, so the
  * choice costs nothing at run time.
  */
@@ -159,6 +178,14 @@ export class PerRun {
   // @ts-ignore: decorator
   @inline scaleAt<T>(p: usize, i: i32, s: T): T {
     return s;
+  }
+  // @ts-ignore: decorator
+  @inline weight<T>(p: usize, i: i32, w: v128): v128 {
+    return w;
+  }
+  // @ts-ignore: decorator
+  @inline weightAt<T>(p: usize, i: i32, w: T): T {
+    return w;
   }
   // @ts-ignore: decorator
   @inline shift<T>(p: usize, i: i32, b: v128): v128 {
@@ -179,6 +206,14 @@ export class PerElement {
   // @ts-ignore: decorator
   @inline scaleAt<T>(p: usize, i: i32, s: T): T {
     return load<T>(at<T>(p, i)) * s;
+  }
+  // @ts-ignore: decorator
+  @inline weight<T>(p: usize, i: i32, w: v128): v128 {
+    return v128.load(at<T>(p, i));
+  }
+  // @ts-ignore: decorator
+  @inline weightAt<T>(p: usize, i: i32, w: T): T {
+    return load<T>(at<T>(p, i));
   }
   // @ts-ignore: decorator
   @inline shift<T>(p: usize, i: i32, b: v128): v128 {
@@ -216,29 +251,33 @@ export function affineSegment<T, P>(
 }
 
 /**
- * dx = scale * dy + B * ((x - hi) - lo) + D over len elements: the input-gradient pass.
- * P = PerRun: scale = A. P = PerElement: scale = scales[i] * A.
+ * dx = K (w dy + B ((x - hi) - lo) + D) over len elements: the input-gradient pass.
+ * P = PerRun: w is the run's scalar. P = PerElement: w = weights[i].
+ * K (a multiple of invstd) is factored out so that B, of the size of invstd mean(dy xhat),
+ * stays in range in T: the unfactored coefficient of xc is of order invstd^2, which underflows
+ * f32 for data around 1e30 (and overflows it around 1e-30) while dx itself is an ordinary number.
  */
 export function gradSegment<T, P>(
-  x: usize, dy: usize, dx: usize, len: i32, hi: T, lo: T, scales: usize, A: T, B: T, D: T,
+  x: usize, dy: usize, dx: usize, len: i32, hi: T, lo: T, weights: usize, w: T, K: T, B: T, D: T,
 ): void {
   const policy = changetype<P>(0);
   const W = lanesOf<T>();
   const hiV = vsplat<T>(hi);
   const loV = vsplat<T>(lo);
-  const AV = vsplat<T>(A);
+  const wV = vsplat<T>(w);
+  const KV = vsplat<T>(K);
   const BV = vsplat<T>(B);
   const DV = vsplat<T>(D);
   const blocked = len & ~(W - 1);
   let i = 0;
   for (; i < blocked; i += W) {
     const xc = vsub<T>(vsub<T>(v128.load(at<T>(x, i)), hiV), loV);
-    const scale = policy.scale<T>(scales, i, AV);
-    v128.store(at<T>(dx, i), vadd<T>(vmul<T>(scale, v128.load(at<T>(dy, i))), vadd<T>(vmul<T>(BV, xc), DV)));
+    const wdy = vmul<T>(policy.weight<T>(weights, i, wV), v128.load(at<T>(dy, i)));
+    v128.store(at<T>(dx, i), vmul<T>(KV, vadd<T>(wdy, vadd<T>(vmul<T>(BV, xc), DV))));
   }
   for (; i < len; i++) {
     const xc = load<T>(at<T>(x, i)) - hi - lo;
-    store<T>(at<T>(dx, i), policy.scaleAt<T>(scales, i, A) * load<T>(at<T>(dy, i)) + (B * xc + D));
+    store<T>(at<T>(dx, i), K * (policy.weightAt<T>(weights, i, w) * load<T>(at<T>(dy, i)) + (B * xc + D)));
   }
 }
 

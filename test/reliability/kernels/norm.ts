@@ -206,8 +206,11 @@ function gradientBounds(e: Model, c: KernelCase<any>, layout: Layout, moments: M
     const xhatMag = (i: number) => (Math.abs(x[i]! - mean) + e.u * Math.abs(mean)) * invstd;
     const centering = (e.u * e.u * Math.abs(mean) + e.tiny) * invstd;
     let [sW, sWX, absW, absWX, meanXhat] = [0, 0, 0, 0, 0];
-    let [maxDy, maxXhat] = [0, 0];
-    for (const i of idx) [maxDy, maxXhat] = [Math.max(maxDy, Math.abs(dy[i]!)), Math.max(maxXhat, xhatMag(i))];
+    let [maxDy, maxXhat, absDy, absDyX] = [0, 0, 0, 0];
+    for (const i of idx) {
+      [maxDy, maxXhat] = [Math.max(maxDy, Math.abs(dy[i]!)), Math.max(maxXhat, xhatMag(i))];
+      [absDy, absDyX] = [absDy + Math.abs(dy[i]!), absDyX + Math.abs(dy[i]!) * xhatMag(i)];
+    }
     const twinFloor = 4 * TINY64 * (1 + invstd) ** 2 * (1 + maxDy) * (1 + maxXhat) * M;
     for (const i of idx) {
       const w = gamma[layout.channel[i]!]! * dy[i]!;
@@ -224,7 +227,10 @@ function gradientBounds(e: Model, c: KernelCase<any>, layout: Layout, moments: M
     }
     for (const i of idx) {
       const [w, xh] = [Math.abs(gamma[layout.channel[i]!]! * dy[i]!), xhatMag(i)];
-      const subnormal = 2 * e.tiny * (2 + Math.abs(dy[i]!) + xh / invstd + invstd * (1 + xh * (invstd + meanXhat))) + twinFloor;
+      // The kernel's factor (batch norm's A = gamma invstd) may be subnormal: half a subnormal
+      // times the bracket dy + B xc + D it multiplies, |dy| + (sum |dy| + |xhat| sum |dy xhat|) / M.
+      const factor = Math.abs(dy[i]!) + (batchStats ? (absDy + xh * absDyX) / M : 0);
+      const subnormal = 2 * e.tiny * (2 + factor + xh / invstd + invstd * (1 + xh * (invstd + meanXhat))) + twinFloor;
       if (!batchStats) {
         dxBounds[i] = invstd * e.op * w + subnormal;
         continue;
