@@ -1,4 +1,4 @@
-import { ShapeError } from "../runtime/errors";
+import { ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkTensor, type Tensor } from "../runtime/tensor";
 import { Workspace } from "../runtime/workspace";
@@ -23,6 +23,10 @@ export class SoftmaxCrossEntropy {
     if (logits.dtype !== "f32" || logits.shape.length !== 2 || labels.dtype !== "i32" || labels.length !== batch) {
       throw new ShapeError(`SoftmaxCrossEntropy expects f32 [batch, classes] logits and [batch] i32 labels, got ${logits.describe()} and ${labels.describe()}`);
     }
+    // The kernel reads logit [i, label_i]: a label outside [0, classes) would read another row
+    // (or past the tensor). One O(batch) pass, against the kernel's O(batch classes).
+    const bad = labels.data.findIndex((label) => !(label >= 0 && label < classes));
+    if (bad >= 0) throw new ValueError(`Invalid label ${labels.data[bad]} at row ${bad} (expected 0 <= label < ${classes})`);
     const grad = this.buffers.get("dz", [batch, classes]);
     const k = this.rt.kernels;
     const loss = k.f32_softmax_cross_entropy(logits.ptr, labels.ptr, grad.ptr, batch, classes, 1 / batch) / batch;

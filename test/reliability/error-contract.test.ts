@@ -60,6 +60,7 @@ function buildFixture(rt: Runtime) {
   const v3d = own(rt.fromArray([1, 2, 3], [3], { dtype: "f64" }));
   const i23 = own(rt.fromArray([7, 7, 7, 7, 7, 7], [2, 3], { dtype: "i32" }));
   const labels = own(rt.fromArray([0, 1], [2], { dtype: "i32" }));
+  const badLabels = own(rt.fromArray([0, 3], [2], { dtype: "i32" }));
   const empty03 = own(rt.tensor([0, 3]));
   const plain = own(rt.tensor([2, 3]));
   const disposed = rt.fromArray([9, 9, 9, 9, 9, 9], [2, 3]);
@@ -162,7 +163,7 @@ function buildFixture(rt: Runtime) {
   };
 
   return {
-    rt, other, g, m23, m32, m22, m23d, v2, v3, u3, v3d, i23, labels, empty03, plain, disposed, disposedParam, foreign,
+    rt, other, g, m23, m32, m22, m23d, v2, v3, u3, v3d, i23, labels, badLabels, empty03, plain, disposed, disposedParam, foreign,
     foreign32, foreignParam, opts, adam, sgd, adamw, rms, scheduler, plateau, average, lateAverage, nanScheduler,
     x432, dy432, x243, dy243, bn, layerNorm, groupNorm, instanceNorm, freshBn, deadBn, hidden, relu, head, net, loss,
     freshLinear, freshRelu, rows6, batches, staleBatch, batch, zeroBatches, curriculum, badCurriculum, bowl,
@@ -793,6 +794,7 @@ const NN_ROWS: Row[] = [
   row("Sequential.backward", "dy of the wrong width", ShapeError, /expects an f32 \[batch, 2\] input/, (f) => f.net.backward(f.m23)),
   row("new SoftmaxCrossEntropy", "not a runtime", ValueError, /Invalid runtime/, () => new SoftmaxCrossEntropy(JUNK)),
   row("SoftmaxCrossEntropy.forward", "f32 labels", ShapeError, /SoftmaxCrossEntropy expects f32 \[batch, classes\] logits and \[batch\] i32 labels/, (f) => f.loss.forward(f.m22, f.v2 as never)),
+  row("SoftmaxCrossEntropy.forward", "a label outside [0, classes)", ValueError, /Invalid label 3 at row 1 \(expected 0 <= label < 3\)/, (f) => f.loss.forward(f.m23, f.badLabels)),
   row("SoftmaxCrossEntropy.forward", "labels for another batch", ShapeError, /\[batch\] i32 labels/, (f) => f.loss.forward(f.m32, f.labels)),
   row("SoftmaxCrossEntropy.forward", "f64 logits", ShapeError, /f32 \[batch, classes\] logits/, (f) => f.loss.forward(f.m23d as never, f.labels)),
   row("SoftmaxCrossEntropy.forward", "disposed logits", DisposedError, /used after dispose/, (f) => f.loss.forward(f.disposed, f.labels)),
