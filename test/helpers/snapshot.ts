@@ -54,15 +54,24 @@ function runtimesOf(runtimes: Runtime | readonly Runtime[]): readonly Runtime[] 
   return Array.isArray(runtimes) ? runtimes : [runtimes as Runtime];
 }
 
-/** Checks that `threw` and that `thrown` is exactly an `errorClass` (not a subclass or a parent) matching `message`. */
-function expectError(threw: boolean, thrown: unknown, errorClass: ErrorClass, message: RegExp): Error {
-  if (!threw) expect.fail(`expected ${errorClass.name} matching ${message}, but nothing was thrown`);
-  const error = thrown as Error;
+/** What a call did: returned, or threw `error`. */
+type Outcome = { threw: false } | { threw: true; error: unknown };
+
+/**
+ * Asserts the call threw exactly an `errorClass` (not a subclass or a parent) matching
+ * `message`, and that every runtime is bit-identical to its snapshot `before`.
+ */
+function expectThrownUnchanged(
+  outcome: Outcome, all: readonly Runtime[], before: MemorySnapshot[], errorClass: ErrorClass, message: RegExp,
+): Error {
+  if (!outcome.threw) expect.fail(`expected ${errorClass.name} matching ${message}, but nothing was thrown`);
+  const error = outcome.error as Error;
   if (error?.constructor !== errorClass) {
     const got = (error as { constructor?: { name?: string } })?.constructor?.name ?? typeof error;
     expect.fail(`expected ${errorClass.name} matching ${message}, got ${got}: ${String(error?.message ?? error)}`);
   }
   expect(error.message, `${errorClass.name} message`).toMatch(message);
+  all.forEach((rt, i) => expectUnchanged(rt, before[i]!, all.length > 1 ? `runtime ${i}` : ""));
   return error;
 }
 
@@ -79,17 +88,13 @@ export function expectThrowsUnchanged(
 ): Error {
   const all = runtimesOf(runtimes);
   const before = all.map(snapshot);
-  let threw = false;
-  let thrown: unknown;
+  let outcome: Outcome = { threw: false };
   try {
     fn();
   } catch (error) {
-    threw = true;
-    thrown = error;
+    outcome = { threw: true, error };
   }
-  const error = expectError(threw, thrown, errorClass, message);
-  all.forEach((rt, i) => expectUnchanged(rt, before[i]!, all.length > 1 ? `runtime ${i}` : ""));
-  return error;
+  return expectThrownUnchanged(outcome, all, before, errorClass, message);
 }
 
 /** As {@link expectThrowsUnchanged}, for a call that returns a promise which must reject. */
@@ -101,15 +106,11 @@ export async function expectRejectsUnchanged(
 ): Promise<Error> {
   const all = runtimesOf(runtimes);
   const before = all.map(snapshot);
-  let threw = false;
-  let thrown: unknown;
+  let outcome: Outcome = { threw: false };
   try {
     await fn();
   } catch (error) {
-    threw = true;
-    thrown = error;
+    outcome = { threw: true, error };
   }
-  const error = expectError(threw, thrown, errorClass, message);
-  all.forEach((rt, i) => expectUnchanged(rt, before[i]!, all.length > 1 ? `runtime ${i}` : ""));
-  return error;
+  return expectThrownUnchanged(outcome, all, before, errorClass, message);
 }
