@@ -55,10 +55,11 @@ export function checkFinite(name: string, values: Values): void {
 }
 
 /**
- * Copies each (name, values, length) into a new f64 tensor, after checking every length and
- * that every value is finite (ValueError), so a rejected input allocates nothing.
+ * An objective's tensors: each (name, values, length) copied into a new f64 tensor, then f64
+ * scratch buffers of the given lengths. Every length and value is checked first (ShapeError,
+ * ValueError), so a rejected input allocates nothing; out of memory part-way frees what was made.
  */
-function copyIn(rt: Runtime, inputs: Array<[string, Values, number]>): Tensor<"f64">[] {
+function allocate(rt: Runtime, inputs: Array<[string, Values, number]>, scratch: number[] = []): Tensor<"f64">[] {
   for (const [name, values, length] of inputs) {
     const n = valuesOf(name, values).length;
     if (n !== length) throw new ShapeError(`${name} has ${n} values (expected ${length})`);
@@ -67,6 +68,7 @@ function copyIn(rt: Runtime, inputs: Array<[string, Values, number]>): Tensor<"f
   const copies: Tensor<"f64">[] = [];
   try {
     for (const [name, values, length] of inputs) copies.push(rt.fromArray(valuesOf(name, values), [length], { dtype: "f64" }));
+    for (const length of scratch) copies.push(rt.tensor([Math.max(length, 1)], { dtype: "f64" }));
   } catch (error) {
     disposeAll(copies);
     throw error;
@@ -87,8 +89,7 @@ function disposeAll(tensors: Tensor[]): void {
 export function quadratic(rt: Runtime, A: Values, b: Values): Objective {
   checkRuntime(rt);
   const n = valuesOf("b", b).length;
-  const [a, bb] = copyIn(rt, [["A", A, n * n], ["b", b, n]]) as [Tensor<"f64">, Tensor<"f64">];
-  const scratch = rt.tensor([Math.max(n, 1)], { dtype: "f64" });
+  const [a, bb, scratch] = allocate(rt, [["A", A, n * n], ["b", b, n]], [n]) as [Tensor<"f64">, Tensor<"f64">, Tensor<"f64">];
   const k = rt.kernels;
   return {
     runtime: rt,
@@ -108,7 +109,7 @@ export function quadratic(rt: Runtime, A: Values, b: Values): Objective {
 export function diagonalQuadratic(rt: Runtime, a: Values, b: Values): Objective {
   checkRuntime(rt);
   const n = valuesOf("b", b).length;
-  const [aa, bb] = copyIn(rt, [["a", a, n], ["b", b, n]]) as [Tensor<"f64">, Tensor<"f64">];
+  const [aa, bb] = allocate(rt, [["a", a, n], ["b", b, n]]) as [Tensor<"f64">, Tensor<"f64">];
   const k = rt.kernels;
   return {
     runtime: rt,
@@ -124,9 +125,8 @@ export function leastSquares(rt: Runtime, A: Values, b: Values, n: number): Obje
   checkRuntime(rt);
   checkNumber("n", n, { min: 1, integer: true });
   const m = valuesOf("b", b).length;
-  const [a, bb] = copyIn(rt, [["A", A, m * n], ["b", b, m]]) as [Tensor<"f64">, Tensor<"f64">];
-  const r = rt.tensor([Math.max(m, 1)], { dtype: "f64" });
-  const ones = rt.tensor([Math.max(m, 1)], { dtype: "f64" }).fill(1);
+  const [a, bb, r, ones] = allocate(rt, [["A", A, m * n], ["b", b, m]], [m, m]) as [Tensor<"f64">, Tensor<"f64">, Tensor<"f64">, Tensor<"f64">];
+  ones.fill(1);
   const k = rt.kernels;
   return {
     runtime: rt,
@@ -156,8 +156,7 @@ export function logisticRegression(rt: Runtime, A: Values, y: Values, n: number,
   for (let i = 0; i < m; i++) {
     if (labels[i] !== 0 && labels[i] !== 1) throw new ValueError(`Invalid y[${i}]: ${labels[i]} (expected 0 or 1)`);
   }
-  const [a, yy] = copyIn(rt, [["A", A, m * n], ["y", y, m]]) as [Tensor<"f64">, Tensor<"f64">];
-  const z = rt.tensor([Math.max(m, 1)], { dtype: "f64" });
+  const [a, yy, z] = allocate(rt, [["A", A, m * n], ["y", y, m]], [m]) as [Tensor<"f64">, Tensor<"f64">, Tensor<"f64">];
   const k = rt.kernels;
   return {
     runtime: rt,

@@ -97,9 +97,17 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
     this.convention = convention;
     this.momentum = momentum;
     // The module owns its statistics: they outlive any scope it is made in; dispose() frees them.
-    this.runningMean = track ? runtime.keep(runtime.tensor([numChannels], { dtype: this.dtype })) : null;
-    this.runningVar = track ? runtime.keep(runtime.fromArray(new Array<number>(numChannels).fill(1), [numChannels], { dtype: this.dtype })) : null;
-    this.stats = runtime.keep(runtime.tensor([BATCH_NORM_STATS_ROWS, numChannels], { dtype: "f64" }));
+    // Out of memory part-way, the constructor frees what it made (the parameters too) and throws.
+    try {
+      [this.runningMean, this.runningVar, this.stats] = runtime.allocateOwned(() => [
+        track ? runtime.tensor([numChannels], { dtype: this.dtype }) : null,
+        track ? runtime.fromArray(new Array<number>(numChannels).fill(1), [numChannels], { dtype: this.dtype }) : null,
+        runtime.tensor([BATCH_NORM_STATS_ROWS, numChannels], { dtype: "f64" }),
+      ] as const);
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
   }
 
   /**
@@ -166,7 +174,8 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
   }
 
   protected override ownedExtras(): Tensor[] {
-    return [this.stats, ...(this.runningMean ? [this.runningMean] : []), ...(this.runningVar ? [this.runningVar] : [])];
+    // Any may be unset when the constructor failed part-way and disposes what it made.
+    return [this.stats, this.runningMean, this.runningVar].filter((t) => t != null) as Tensor[];
   }
 
   private updateRunning(M: number): void {

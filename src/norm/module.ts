@@ -73,16 +73,18 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
     const affine = checkBoolean("affine", options.affine ?? true);
     const count = paramShape.reduce((a, b) => a * b, 1);
     const ones = new Array<number>(count).fill(1);
-    // The module owns its parameters and buffers (rt.keep): they outlive any scope it is made
-    // or run in, and dispose() frees them.
+    // The module owns its parameters and buffers: they outlive any scope it is made or run in,
+    // and dispose() frees them. Allocated all or nothing (a failure part-way frees the rest).
     if (affine) {
-      this.gamma = runtime.keep(runtime.param(paramShape, { dtype: this.dtype, values: ones }));
-      this.beta = runtime.keep(runtime.param(paramShape, { dtype: this.dtype }));
+      [this.gamma, this.beta] = runtime.allocateOwned(() => [
+        runtime.param(paramShape, { dtype: this.dtype, values: ones }),
+        runtime.param(paramShape, { dtype: this.dtype }),
+      ]);
       [this.scale, this.shift, this.scaleGrad, this.shiftGrad] = [this.gamma, this.beta, this.gamma.grad, this.beta.grad];
     } else {
       this.gamma = null;
       this.beta = null;
-      [this.scale, this.shift, this.scaleGrad, this.shiftGrad] = runtime.keep([
+      [this.scale, this.shift, this.scaleGrad, this.shiftGrad] = runtime.allocateOwned(() => [
         runtime.fromArray(ones, paramShape, { dtype: this.dtype }),
         runtime.tensor(paramShape, { dtype: this.dtype }),
         runtime.tensor(paramShape, { dtype: this.dtype }),

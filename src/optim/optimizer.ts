@@ -270,6 +270,11 @@ export abstract class Optimizer<H extends BaseHyper> {
     this.attached.set(key, stateful);
   }
 
+  /** Undoes attachState(key): the optimizer's state no longer carries that object's. */
+  detachState(key: string): void {
+    this.attached.delete(key);
+  }
+
   /**
    * The whole state as a plain, versioned, JSON-safe object: hyperparameters per group,
    * per-parameter step counts, buffers and scalars (parameters by position, as torch), and

@@ -144,6 +144,15 @@ export class Runtime {
     return value;
   }
 
+  /**
+   * Allocates the tensors an object will own all or nothing: runs `fn` in a scope and keeps
+   * (see keep()) what it returns. When an allocation fails part-way (OutOfMemoryError), the
+   * tensors already made are freed with the scope, so a failed constructor leaves nothing.
+   */
+  allocateOwned<T>(fn: () => T): T {
+    return this.keep(this.scope(fn));
+  }
+
   memoryStats(): MemoryStats {
     const { liveBytes, peakBytes, capacityBytes } = this.allocator.stats();
     return { liveBytes, liveTensors: this.liveTensors, peakBytes, capacityBytes };

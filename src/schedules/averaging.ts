@@ -80,7 +80,14 @@ export class PolyakAverager implements Stateful {
     this.params = params;
     attachTo(optimizer, key, this);
     // The averager owns its buffers: they outlive any scope it was made in; dispose() frees them.
-    this.averages = params.map((p) => p.runtime.keep(p.runtime.tensor(p.shape, { dtype: p.dtype })));
+    // All or nothing: out of memory part-way frees them and undoes the attachment.
+    const rt = params[0]!.runtime;
+    try {
+      this.averages = rt.allocateOwned(() => params.map((p) => rt.tensor(p.shape, { dtype: p.dtype })));
+    } catch (error) {
+      optimizer.detachState?.(key);
+      throw error;
+    }
   }
 
   /** update() calls so far (the optimizer steps seen). */

@@ -19,6 +19,7 @@ export interface Stateful {
 export interface Attachable<G> {
   readonly paramGroups: readonly G[];
   attachState?(key: string, stateful: Stateful): void;
+  detachState?(key: string): void;
 }
 
 /** The keys of G whose values are numbers: the hyperparameters a schedule may drive. */
