@@ -1,0 +1,248 @@
+import { expect, it } from "vitest";
+import { describeBackends } from "../helpers/backends";
+import { OPTIMIZERS } from "../helpers/optim-db";
+import { uniformArray } from "../helpers/random";
+import {
+  BatchNorm, GaussianBlur, GroupNorm, InstanceNorm, LayerNorm, Linear, Minibatches, OutOfMemoryError, PolyakAverager,
+  ReLU, SGD, Sequential, SoftmaxCrossEntropy, Workspace, gemm, minimize, orthogonal, quadratic,
+} from "../../src/index";
+import { initSync } from "../../src/runtime/init";
+import type { Backend, Runtime } from "../../src/runtime/runtime";
+
+/**
+ * Running out of memory part-way through any call that allocates more than one tensor (a
+ * constructor with several buffers, an optimizer's first step, a forward pass) leaves no
+ * tensor behind: each operation below runs with the memory capped so that only `room` bytes
+ * are left, for every room from 0 up to what it needs in 16-byte steps, so the cap falls
+ * between each pair of its allocations. Whatever throws OutOfMemoryError must leave
+ * memoryStats() as before; what succeeds must free everything on dispose().
+ */
+const MAX_MEMORY = 40 * 65536;
+
+interface Operation {
+  name: string;
+  /** Builds what the operation needs before the cap (inputs), returns the operation and a cleanup. */
+  setup(rt: Runtime): { run(): { dispose(): void }; teardown(): void };
+}
+
+const disposer = (...owners: Array<{ dispose(): void }>) => ({ dispose: () => owners.forEach((o) => o.dispose()) });
+
+const OPERATIONS: Operation[] = [
+  ...OPTIMIZERS.map((info) => ({
+    name: `${info.name}: construct and first step`,
+    setup(rt: Runtime) {
+      const params = [rt.param([5], { values: uniformArray(5, 1) }), rt.param([3], { dtype: "f64" as const })];
+      params.forEach((p) => p.grad.fill(0.5));
+      return {
+        run() {
+          const opt = info.make(rt, params, info.configs[info.configs.length - 1]!.options);
+          try {
+            opt.step();
+          } catch (error) {
+            opt.dispose();
+            throw error;
+          }
+          return opt;
+        },
+        teardown: () => params.forEach((p) => p.dispose()),
+      };
+    },
+  })),
+  ...([
+    ["BatchNorm", (rt: Runtime) => new BatchNorm(rt, 3), [4, 3, 5]],
+    ["LayerNorm", (rt: Runtime) => new LayerNorm(rt, 6), [4, 6]],
+    ["GroupNorm", (rt: Runtime) => new GroupNorm(rt, 2, 4, { affine: true }), [3, 4, 5]],
+    ["InstanceNorm", (rt: Runtime) => new InstanceNorm(rt, 4, { affine: true }), [3, 4, 5]],
+  ] as const).map(([name, make, shape]) => ({
+    name: `${name}: construct, forward, backward`,
+    setup(rt: Runtime) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = rt.fromArray(uniformArray(n, 2), [...shape]);
+      const dy = rt.fromArray(uniformArray(n, 3), [...shape]);
+      return {
+        run() {
+          const norm = make(rt);
+          try {
+            norm.forward(x, { training: true });
+            norm.backward(dy);
+          } catch (error) {
+            norm.dispose();
+            throw error;
+          }
+          return norm;
+        },
+        teardown: () => [x, dy].forEach((t) => t.dispose()),
+      };
+    },
+  })),
+  {
+    name: "PolyakAverager: construct and update",
+    setup(rt) {
+      const w = rt.param([7], { values: uniformArray(7, 4) });
+      return {
+        run() {
+          const opt = new SGD(rt, [w]);
+          try {
+            const averager = new PolyakAverager(opt, { mode: "ema", decay: 0.9 });
+            averager.update();
+            return disposer(averager, opt);
+          } catch (error) {
+            opt.dispose();
+            throw error;
+          }
+        },
+        teardown: () => w.dispose(),
+      };
+    },
+  },
+  {
+    name: "Sequential MLP with loss: construct, forward, backward",
+    setup(rt) {
+      const x = rt.fromArray(uniformArray(12, 5), [4, 3]);
+      const labels = rt.fromArray([0, 1, 1, 0], [4], { dtype: "i32" });
+      return {
+        run() {
+          const made: Array<{ dispose(): void }> = [];
+          const make = <T extends { dispose(): void }>(layer: T): T => (made.push(layer), layer);
+          try {
+            const net = new Sequential([
+              make(new Linear(rt, 3, 5, { seed: 1 })), make(new BatchNorm(rt, 5)), make(new ReLU(rt)), make(new Linear(rt, 5, 2, { seed: 2 })),
+            ]);
+            const loss = make(new SoftmaxCrossEntropy(rt));
+            net.backward(loss.forward(net.forward(x, { training: true }), labels).grad);
+          } catch (error) {
+            made.forEach((layer) => layer.dispose());
+            throw error;
+          }
+          return disposer(...made);
+        },
+        teardown: () => [x, labels].forEach((t) => t.dispose()),
+      };
+    },
+  },
+  {
+    name: "Minibatches: construct and gather",
+    setup(rt) {
+      const data = rt.fromArray(uniformArray(20, 6), [10, 2]);
+      return {
+        run() {
+          const batches = new Minibatches(rt, 10, { batchSize: 4, rng: 3 });
+          try {
+            batches.gather(data, batches.epoch().next().value!).dispose();
+          } catch (error) {
+            batches.dispose();
+            throw error;
+          }
+          return batches;
+        },
+        teardown: () => data.dispose(),
+      };
+    },
+  },
+  {
+    name: "minimize: L-BFGS on a quadratic",
+    setup(rt) {
+      return {
+        run() {
+          const objective = quadratic(rt, [2, 0, 0, 1], [1, 1]);
+          try {
+            expect(minimize(objective, [3, -2], { method: "lbfgs" }).x.length).toBe(2);
+          } catch (error) {
+            objective.dispose();
+            throw error;
+          }
+          return objective;
+        },
+        teardown: () => undefined,
+      };
+    },
+  },
+  {
+    name: "Workspace.get, then a different shape",
+    setup(rt) {
+      return {
+        run() {
+          const workspace = new Workspace(rt);
+          try {
+            workspace.get("a", [6]);
+            workspace.get("a", [9]);
+            workspace.get("b", [2, 2], "f64");
+          } catch (error) {
+            workspace.dispose();
+            throw error;
+          }
+          return workspace;
+        },
+        teardown: () => undefined,
+      };
+    },
+  },
+  {
+    name: "gemm, orthogonal init, Gaussian blur",
+    setup(rt) {
+      const [a, b, c] = [rt.fromArray(uniformArray(6, 7), [2, 3]), rt.fromArray(uniformArray(12, 8), [3, 4]), rt.tensor([2, 4])];
+      const w = rt.tensor([4, 3]);
+      return {
+        run() {
+          gemm(a, b, c);
+          orthogonal()(w, 5);
+          new GaussianBlur(rt, (x) => x.data[0]!, { sigma: 0.1, samples: 3, rng: 1 }).value(w);
+          return { dispose: () => undefined };
+        },
+        teardown: () => [a, b, c, w].forEach((t) => t.dispose()),
+      };
+    },
+  },
+];
+
+/** The largest single allocation the runtime can make now, to 16 bytes. */
+function largestAllocation(rt: Runtime): number {
+  let [lo, hi] = [0, MAX_MEMORY];
+  while (hi - lo > 16) {
+    const mid = Math.floor((lo + hi) / 32) * 16;
+    try {
+      rt.tensor([mid / 4], { dtype: "i32" }).dispose();
+      lo = mid;
+    } catch (error) {
+      if (!(error instanceof OutOfMemoryError)) throw error;
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+const stats = (rt: Runtime) => {
+  const { liveTensors, liveBytes } = rt.memoryStats();
+  return { liveTensors, liveBytes };
+};
+
+for (const backend of ["wasm", "js"] as Backend[]) {
+  for (const operation of OPERATIONS) {
+    it(`[${backend}] ${operation.name}: out of memory at any allocation leaves nothing behind`, () => {
+      const rt = initSync({ backend, maxMemoryBytes: MAX_MEMORY });
+      const { run, teardown } = operation.setup(rt);
+      const baseline = stats(rt);
+      // What the operation needs: its peak above the baseline, with all the memory there is.
+      run().dispose();
+      expect(stats(rt), "a successful run frees everything on dispose()").toEqual(baseline);
+      const needed = rt.memoryStats().peakBytes - baseline.liveBytes;
+      const free = largestAllocation(rt);
+      let failures = 0;
+      for (let room = 0; room <= needed + 16; room += 16) {
+        const ballast = free - room > 0 ? rt.tensor([(free - room) / 4], { dtype: "i32" }) : null;
+        const before = stats(rt);
+        try {
+          run().dispose();
+        } catch (error) {
+          if (!(error instanceof OutOfMemoryError)) throw error;
+          failures++;
+        }
+        expect(stats(rt), `room ${room} bytes`).toEqual(before);
+        ballast?.dispose();
+      }
+      expect(failures, "the cap made the operation run out of memory").toBeGreaterThan(0);
+      teardown();
+      expect(stats(rt)).toEqual({ liveTensors: 0, liveBytes: 0 });
+    });
+  }
+}
