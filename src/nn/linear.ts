@@ -46,14 +46,10 @@ export class Linear implements Layer {
     const { init = uniformFanIn(), seed = 0, bias = true, relu = false } = checkOptions(options);
     checkBoolean("bias", bias);
     this.relu = checkBoolean("relu", relu);
-    // The layer owns its parameters: they outlive scopes and go with dispose().
-    this.weight = rt.keep(rt.param([inFeatures, outFeatures], { init, seed }));
-    try {
-      this.bias = bias ? rt.keep(rt.param([outFeatures])) : null;
-    } catch (error) {
-      this.weight.dispose();
-      throw error;
-    }
+    // The layer owns its parameters: they outlive scopes and go with dispose(); all or nothing.
+    [this.weight, this.bias] = rt.allocateOwned(
+      () => [rt.param([inFeatures, outFeatures], { init, seed }), bias ? rt.param([outFeatures]) : null] as const,
+    );
     this.buffers = new Workspace(rt);
   }
 
