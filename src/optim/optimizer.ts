@@ -4,6 +4,7 @@ import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { Param, Tensor, type FloatDType } from "../runtime/tensor";
 import { checkBoolean, checkEps, checkNumber, checkOptions, SMALLEST_POSITIVE } from "../runtime/validate";
 import { decodeState, encodeState, type SavedParamState, type Snapshot, type StateDict } from "./state";
+import { globalNorm, normFromSquares, squaredNorm } from "./clip";
 
 /** What to do when a gradient holds NaN or an infinity. */
 export type NonFinitePolicy = "error" | "skip" | "propagate";
@@ -214,19 +215,17 @@ export abstract class Optimizer<H extends BaseHyper> {
     let gradNorm: number | null = null;
     if (this.needsNorms()) {
       sums = [];
-      let total = 0;
       for (const group of groups) {
         for (const param of group.params) {
-          const s = this.kernel(param.dtype, "sumsq")(param.grad.ptr, param.length);
+          const s = squaredNorm(param.grad);
           if (Number.isNaN(s) && this.nonFinite !== "propagate") {
             if (this.nonFinite === "skip") return { skipped: true, gradNorm: Number.NaN };
             throw new NonFiniteError(`The gradient of ${param.describe()} holds NaN or Infinity (nonFinite: 'error')`);
           }
           sums.push(s);
-          total += s;
         }
       }
-      gradNorm = Math.sqrt(total);
+      gradNorm = globalNorm(this.params().map((param) => param.grad), sums);
     }
     const globalScale = gradNorm === null ? 1 : clipCoefficient(gradNorm, this.clipGlobalNorm);
 
@@ -237,7 +236,7 @@ export abstract class Optimizer<H extends BaseHyper> {
       const sign = group.maximize ? -globalScale : globalScale;
       const [l2, l1, pScale] = [mode === "l2" ? wd : 0, mode === "l1" ? wd : 0, mode === "decoupled" ? 1 - group.lr * wd : 1];
       for (const param of group.params) {
-        const scale = clipNorm === Number.POSITIVE_INFINITY ? sign : sign * clipCoefficient(Math.sqrt(sums![index]!), clipNorm);
+        const scale = clipNorm === Number.POSITIVE_INFINITY ? sign : sign * clipCoefficient(normFromSquares(param.grad, sums![index]!), clipNorm);
         index += 1;
         this.update(param, group, this.state.get(param)!, [scale, group.clipValue, l2, l1, pScale], fresh.get(param) ?? NONE);
       }

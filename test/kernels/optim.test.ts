@@ -115,21 +115,21 @@ describe.each(["f32", "f64"] as const)("%s optimizer kernels: wasm vs reference,
         rt.scope(() => {
           const values = uniformArray(n, n, -3, 3);
           const x = rt.fromArray(values, [n], { dtype });
-          const sum = rt.kernels[`${dtype}_sumsq`](x.ptr, n);
+          const sum = rt.kernels[`${dtype}_sumsq`](x.ptr, n, 1);
           const exact = Array.from(x.data).reduce((acc, v) => acc + v * v, 0);
           expect(Math.abs(sum - exact), `n=${n}`).toBeLessThanOrEqual(1e-12 * Math.max(1, exact));
           if (n > 0) {
             x.data[n - 1] = Number.POSITIVE_INFINITY;
-            expect(rt.kernels[`${dtype}_sumsq`](x.ptr, n)).toBeNaN();
+            expect(rt.kernels[`${dtype}_sumsq`](x.ptr, n, 1)).toBeNaN();
             x.data[n >> 1] = Number.NaN;
-            expect(rt.kernels[`${dtype}_sumsq`](x.ptr, n)).toBeNaN();
+            expect(rt.kernels[`${dtype}_sumsq`](x.ptr, n, 1)).toBeNaN();
           }
         });
       }
       const bits = [wasm, js].map((rt) =>
         rt.scope(() => {
           const x = rt.fromArray(uniformArray(n, n + 5, -1e3, 1e3), [n], { dtype });
-          return rt.kernels[`${dtype}_sumsq`](x.ptr, n);
+          return rt.kernels[`${dtype}_sumsq`](x.ptr, n, 1);
         }),
       );
       expect(Object.is(bits[0], bits[1]), `n=${n}: ${bits[0]} vs ${bits[1]}`).toBe(true);
@@ -154,15 +154,18 @@ describe.each(["f32", "f64"] as const)("%s optimizer kernels: wasm vs reference,
     }
   });
 
-  it("sumsq: +Infinity (not NaN) when finite values overflow the f64 sum", () => {
+  it("sumsq: +Infinity (not NaN) when finite values overflow the f64 sum, in range again when scaled", () => {
     for (const rt of [wasm, js]) {
       rt.scope(() => {
         const big = dtype === "f64" ? 1e200 : 3e38;
         const x = rt.fromArray([big, big, 1], [3], { dtype });
-        const sum = rt.kernels[`${dtype}_sumsq`](x.ptr, 3);
+        const sum = rt.kernels[`${dtype}_sumsq`](x.ptr, 3, 1);
         // f32: (3e38)^2 = 9e76 is far inside the f64 range, so the sum stays finite.
         if (dtype === "f64") expect(sum).toBe(Number.POSITIVE_INFINITY);
         else expect(sum / (2 * Math.fround(3e38) ** 2)).toBeCloseTo(1, 12);
+        // Scaled by 2^-600 (what clipping does on +Infinity), the f64 sum is back in range.
+        const down = 2 ** -600;
+        if (dtype === "f64") expect(rt.kernels.f64_sumsq(x.ptr, 3, down) / (2 * (big * down) ** 2)).toBeCloseTo(1, 12);
       });
     }
   });

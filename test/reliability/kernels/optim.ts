@@ -314,10 +314,11 @@ function sumsqProperty(type: Float, { about, finite, values }: (typeof SUMSQ_VAL
     name: `${type} sum of squares in f64, ${about}`,
     kernels: [`${type}_sumsq`],
     cases: lengths().chain((n) =>
-      fc.record({ buffers: fc.record({ x: buffer(type, n, values(type)) }), scalars: fc.constant({ n }) }),
+      // scale: 1, or the power of two that clipping rescales an overflowing f64 sum by.
+      fc.record({ buffers: fc.record({ x: buffer(type, n, values(type)) }), scalars: fc.record({ n: fc.constant(n), scale: fc.constantFrom(1, 2 ** -600) }) }),
     ),
     call: (k, p, s) => {
-      const sum = k[`${type}_sumsq`](p.x!, s.n);
+      const sum = k[`${type}_sumsq`](p.x!, s.n, s.scale);
       // What the kernel promises beyond agreeing with its twin: NaN only for a non-finite
       // element, and no f32 input overflows the f64 sum.
       if (finite) expect(sum, "sumsq of finite values").not.toBeNaN();
