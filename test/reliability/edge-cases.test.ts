@@ -16,8 +16,9 @@ import { SMALLEST_POSITIVE } from "../../src/runtime/validate";
  *     state finite, for every optimizer configuration;
  *   - eps at its smallest legal value (the dtype's least subnormal) gives finite results; an eps
  *     that rounds to 0 in the tensors' dtype is rejected;
- *   - values of magnitude 1e30 in f32 normalize and clip without overflow: normalization is
- *     scale-invariant, clipping returns a gradient of the requested norm.
+ *   - values of magnitude 1e30 in f32 (and 1e-30) normalize and clip without overflow:
+ *     normalization is scale-invariant, clipping returns a gradient of the requested norm, also
+ *     for f64 gradients of 1e200 whose squares overflow f64.
  * (A constant batch in BatchNorm: test/norm/batchnorm.test.ts.)
  */
 const DTYPES: FloatDType[] = ["f32", "f64"];
@@ -140,6 +141,27 @@ describeBackends("numerical edge cases", (rt) => {
 
       step({ clipValue: 1e29 });
       expect(Array.from(a.data).every((x) => Math.abs(x) <= Math.fround(1e29))).toBe(true);
+    });
+  });
+
+  it("clips f64 gradients of magnitude 1e200, whose squares overflow f64, to the requested norm", () => {
+    rt.scope(() => {
+      const values = uniformArray(33, 12, -1e200, 1e200);
+      const [a, b] = [rt.param([33], { dtype: "f64" }), rt.param([4])];
+      const exact = Math.hypot(...values);
+      for (const options of [{ clipNorm: 2 }, { clipGlobalNorm: 2 }]) {
+        a.data.fill(0);
+        b.data.fill(0);
+        a.grad.set(values);
+        b.grad.set([3, 4, 0, 0]);
+        const opt = new SGD(rt, [a, b], { lr: 1, nonFinite: "error", ...options });
+        const { gradNorm: reported } = opt.step();
+        opt.dispose();
+        expect(relativeError([gradNorm([a, b])], [exact])).toBeLessThan(1e-14);
+        if ("clipGlobalNorm" in options) expect(relativeError([reported!], [exact])).toBeLessThan(1e-14);
+        expect(Math.hypot(...a.data)).toBeCloseTo(2, 12);
+        expectClose(a.data, Array.from(values, (v) => (-2 * v) / exact), { rtol: 1e-12 });
+      }
     });
   });
 
