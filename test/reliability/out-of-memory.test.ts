@@ -25,7 +25,20 @@ interface Operation {
   setup(rt: Runtime): { run(): { dispose(): void }; teardown(): void };
 }
 
-const disposer = (...owners: Array<{ dispose(): void }>) => ({ dispose: () => owners.forEach((o) => o.dispose()) });
+type Owner = { dispose(): void };
+
+const disposer = (...owners: Owner[]): Owner => ({ dispose: () => owners.forEach((o) => o.dispose()) });
+
+/** Runs `use` on a new owner and returns the owner; when `use` throws, disposes the owner first. */
+function disposeOnThrow<T extends Owner>(owner: T, use: (owner: T) => unknown): T {
+  try {
+    use(owner);
+  } catch (error) {
+    owner.dispose();
+    throw error;
+  }
+  return owner;
+}
 
 const OPERATIONS: Operation[] = [
   ...OPTIMIZERS.map((info) => ({
@@ -35,14 +48,7 @@ const OPERATIONS: Operation[] = [
       params.forEach((p) => p.grad.fill(0.5));
       return {
         run() {
-          const opt = info.make(rt, params, info.configs[info.configs.length - 1]!.options);
-          try {
-            opt.step();
-          } catch (error) {
-            opt.dispose();
-            throw error;
-          }
-          return opt;
+          return disposeOnThrow(info.make(rt, params, info.configs[info.configs.length - 1]!.options), (opt) => opt.step());
         },
         teardown: () => params.forEach((p) => p.dispose()),
       };
@@ -61,15 +67,10 @@ const OPERATIONS: Operation[] = [
       const dy = rt.fromArray(uniformArray(n, 3), [...shape]);
       return {
         run() {
-          const norm = make(rt);
-          try {
+          return disposeOnThrow(make(rt), (norm) => {
             norm.forward(x, { training: true });
             norm.backward(dy);
-          } catch (error) {
-            norm.dispose();
-            throw error;
-          }
-          return norm;
+          });
         },
         teardown: () => [x, dy].forEach((t) => t.dispose()),
       };
@@ -83,9 +84,7 @@ const OPERATIONS: Operation[] = [
         run() {
           const opt = new SGD(rt, [w]);
           try {
-            const averager = new PolyakAverager(opt, { mode: "ema", decay: 0.9 });
-            averager.update();
-            return disposer(averager, opt);
+            return disposer(disposeOnThrow(new PolyakAverager(opt, { mode: "ema", decay: 0.9 }), (a) => a.update()), opt);
           } catch (error) {
             opt.dispose();
             throw error;
@@ -126,14 +125,7 @@ const OPERATIONS: Operation[] = [
       const data = rt.fromArray(uniformArray(20, 6), [10, 2]);
       return {
         run() {
-          const batches = new Minibatches(rt, 10, { batchSize: 4, rng: 3 });
-          try {
-            batches.gather(data, batches.epoch().next().value!).dispose();
-          } catch (error) {
-            batches.dispose();
-            throw error;
-          }
-          return batches;
+          return disposeOnThrow(new Minibatches(rt, 10, { batchSize: 4, rng: 3 }), (b) => b.gather(data, b.epoch().next().value!).dispose());
         },
         teardown: () => data.dispose(),
       };
@@ -144,14 +136,9 @@ const OPERATIONS: Operation[] = [
     setup(rt) {
       return {
         run() {
-          const objective = quadratic(rt, [2, 0, 0, 1], [1, 1]);
-          try {
+          return disposeOnThrow(quadratic(rt, [2, 0, 0, 1], [1, 1]), (objective) => {
             expect(minimize(objective, [3, -2], { method: "lbfgs" }).x.length).toBe(2);
-          } catch (error) {
-            objective.dispose();
-            throw error;
-          }
-          return objective;
+          });
         },
         teardown: () => undefined,
       };
@@ -162,16 +149,11 @@ const OPERATIONS: Operation[] = [
     setup(rt) {
       return {
         run() {
-          const workspace = new Workspace(rt);
-          try {
+          return disposeOnThrow(new Workspace(rt), (workspace) => {
             workspace.get("a", [6]);
             workspace.get("a", [9]);
             workspace.get("b", [2, 2], "f64");
-          } catch (error) {
-            workspace.dispose();
-            throw error;
-          }
-          return workspace;
+          });
         },
         teardown: () => undefined,
       };
