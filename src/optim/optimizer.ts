@@ -214,18 +214,14 @@ export abstract class Optimizer<H extends BaseHyper> {
     let sums: number[] | null = null;
     let gradNorm: number | null = null;
     if (this.needsNorms()) {
-      sums = [];
-      for (const group of groups) {
-        for (const param of group.params) {
-          const s = squaredNorm(param.grad);
-          if (Number.isNaN(s) && this.nonFinite !== "propagate") {
-            if (this.nonFinite === "skip") return { skipped: true, gradNorm: Number.NaN };
-            throw new NonFiniteError(`The gradient of ${param.describe()} holds NaN or Infinity (nonFinite: 'error')`);
-          }
-          sums.push(s);
-        }
+      const grads = this.params().map((param) => param.grad);
+      sums = grads.map(squaredNorm);
+      const bad = sums.findIndex(Number.isNaN);
+      if (bad >= 0 && this.nonFinite !== "propagate") {
+        if (this.nonFinite === "skip") return { skipped: true, gradNorm: Number.NaN };
+        throw new NonFiniteError(`The gradient of ${this.params()[bad]!.describe()} holds NaN or Infinity (nonFinite: 'error')`);
       }
-      gradNorm = globalNorm(this.params().map((param) => param.grad), sums);
+      gradNorm = globalNorm(grads, sums);
     }
     const globalScale = gradNorm === null ? 1 : clipCoefficient(gradNorm, this.clipGlobalNorm);
 
