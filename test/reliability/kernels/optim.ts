@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { expect } from "vitest";
 import { momentumCoefficients } from "../../../src/optim/sgd";
 import type { Kernels } from "../../../src/runtime/kernels";
+import { LARGEST_FINITE } from "../../../src/runtime/validate";
 import { buffer, floats, kernelProperty, lengths, uniform, type KernelProperty } from "./harness";
 
 /**
@@ -298,14 +299,12 @@ function updateProperty(type: Float, kernel: OptimKernel<any>): KernelProperty {
 // ---------------------------------------------------------------------------------------------
 // sumsq: the f64 sum of squares behind norm clipping and the non-finite check
 
-/** Largest finite value of each dtype. */
-const MAX = { f32: 3.4028234663852886e38, f64: Number.MAX_VALUE } as const;
 
 const SUMSQ_VALUES = [
   { about: "magnitudes up to 1e30", finite: true, values: (type: Float) => floats(type) },
   // f32: (2^128)^2 n < 2^267 for n < 2^11, far below f64's 2^1024, so the sum stays finite;
   // f64: an element above ~1.3e154 overflows the sum, which the kernel promises as +Infinity, not NaN.
-  { about: "the dtype's whole finite range", finite: true, values: (type: Float) => floats(type, { max: MAX[type] }) },
+  { about: "the dtype's whole finite range", finite: true, values: (type: Float) => floats(type, { max: LARGEST_FINITE[type] }) },
   { about: "NaN and infinities among finite values", finite: false, values: (type: Float) => withNonFinite(floats(type)) },
 ];
 
