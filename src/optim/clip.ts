@@ -13,7 +13,7 @@ function sumsqKernel(grad: Tensor) {
  * The f64 sum of squares of a gradient, in one fused pass: NaN when it holds NaN or an
  * infinity, +Infinity when finite f64 values overflow the sum (elements above ~1e154).
  */
-export function squaredNorm(grad: Tensor): number {
+function squaredNorm(grad: Tensor): number {
   return sumsqKernel(grad)(grad.ptr, grad.length, 1);
 }
 
@@ -21,16 +21,21 @@ export function squaredNorm(grad: Tensor): number {
  * A gradient's L2 norm from its squaredNorm(). Past the f64 range (+Infinity), it is read
  * again with the values scaled by 2^-600, so every finite gradient has its finite norm.
  */
-export function normFromSquares(grad: Tensor, squared: number): number {
+function normFromSquares(grad: Tensor, squared: number): number {
   if (squared !== Number.POSITIVE_INFINITY) return Math.sqrt(squared);
   return Math.sqrt(sumsqKernel(grad)(grad.ptr, grad.length, DOWN)) / DOWN;
 }
 
-/** The global norm of gradients from their squaredNorm()s: sqrt of the total, or hypot of their norms when that overflows. */
-export function globalNorm(grads: readonly Tensor[], squares: readonly number[]): number {
+/**
+ * Each gradient's L2 norm and their global norm: one sum-of-squares pass per gradient (and a
+ * rescaled second one only where f64 squares overflow). The global norm is sqrt of the total,
+ * or hypot of the norms when that total overflows. NaN for a gradient holding NaN or Infinity.
+ */
+export function gradientNorms(grads: readonly Tensor[]): { norms: number[]; global: number } {
+  const squares = grads.map(squaredNorm);
+  const norms = grads.map((grad, i) => normFromSquares(grad, squares[i]!));
   const total = squares.reduce((sum, s) => sum + s, 0);
-  if (total !== Number.POSITIVE_INFINITY) return Math.sqrt(total);
-  return Math.hypot(...grads.map((grad, i) => normFromSquares(grad, squares[i]!)));
+  return { norms, global: total !== Number.POSITIVE_INFINITY ? Math.sqrt(total) : Math.hypot(...norms) };
 }
 
 /**
@@ -48,6 +53,5 @@ export function gradNorm(params: readonly Param[]): number {
     if (!(param instanceof Param)) throw new ValueError(`Invalid param: ${String(param)} (expected a Param from rt.param())`);
     param.grad.assertLive();
   }
-  const grads = params.map((param) => param.grad);
-  return globalNorm(grads, grads.map(squaredNorm));
+  return gradientNorms(params.map((param) => param.grad)).global;
 }

@@ -4,7 +4,7 @@ import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { Param, Tensor, type FloatDType } from "../runtime/tensor";
 import { checkBoolean, checkEps, checkNumber, checkOptions, SMALLEST_POSITIVE } from "../runtime/validate";
 import { decodeState, encodeState, type SavedParamState, type Snapshot, type StateDict } from "./state";
-import { globalNorm, normFromSquares, squaredNorm } from "./clip";
+import { gradientNorms } from "./clip";
 
 /** What to do when a gradient holds NaN or an infinity. */
 export type NonFinitePolicy = "error" | "skip" | "propagate";
@@ -211,17 +211,15 @@ export abstract class Optimizer<H extends BaseHyper> {
     for (const group of groups) this.checkGroup(group, group.params);
 
     // The one extra read of the gradients: f64 sums of squares, which also reveal NaN/Inf.
-    let sums: number[] | null = null;
+    let norms: number[] | null = null;
     let gradNorm: number | null = null;
     if (this.needsNorms()) {
-      const grads = this.params().map((param) => param.grad);
-      sums = grads.map(squaredNorm);
-      const bad = sums.findIndex(Number.isNaN);
+      ({ norms, global: gradNorm } = gradientNorms(this.params().map((param) => param.grad)));
+      const bad = norms.findIndex(Number.isNaN);
       if (bad >= 0 && this.nonFinite !== "propagate") {
         if (this.nonFinite === "skip") return { skipped: true, gradNorm: Number.NaN };
         throw new NonFiniteError(`The gradient of ${this.params()[bad]!.describe()} holds NaN or Infinity (nonFinite: 'error')`);
       }
-      gradNorm = globalNorm(grads, sums);
     }
     const globalScale = gradNorm === null ? 1 : clipCoefficient(gradNorm, this.clipGlobalNorm);
 
@@ -232,7 +230,7 @@ export abstract class Optimizer<H extends BaseHyper> {
       const sign = group.maximize ? -globalScale : globalScale;
       const [l2, l1, pScale] = [mode === "l2" ? wd : 0, mode === "l1" ? wd : 0, mode === "decoupled" ? 1 - group.lr * wd : 1];
       for (const param of group.params) {
-        const scale = clipNorm === Number.POSITIVE_INFINITY ? sign : sign * clipCoefficient(normFromSquares(param.grad, sums![index]!), clipNorm);
+        const scale = clipNorm === Number.POSITIVE_INFINITY ? sign : sign * clipCoefficient(norms![index]!, clipNorm);
         index += 1;
         this.update(param, group, this.state.get(param)!, [scale, group.clipValue, l2, l1, pScale], fresh.get(param) ?? NONE);
       }
