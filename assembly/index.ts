@@ -10,6 +10,8 @@ export * from "./minimize/index";
 export * from "./random/index";
 export * from "./nn/index";
 export * from "./init/index";
+export * from "./data/index";
+export * from "./continuation/index";
 
 /** First byte past the module's static data: the facade's allocator must start at or above it. */
 export function heap_base(): usize {

@@ -10,5 +10,8 @@ export * from "./schedules/index";
 export * from "./linalg/index";
 export * from "./norm/index";
 export * from "./minimize/index";
+export * from "./random/index";
 export * from "./init/index";
+export * from "./data/index";
+export * from "./continuation/index";
 export * from "./nn/index";

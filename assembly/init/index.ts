@@ -1,4 +1,3 @@
 // Initializer kernels that are more than a random fill; twins in src/reference/init/.
 export * from "./orthogonal";
 export * from "./sparse";
-export * from "./gather";

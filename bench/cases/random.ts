@@ -1,7 +1,7 @@
 // Philox fills: descend wasm (four blocks per v128 pass) vs the reference twin, in ns per value.
 // Both produce the same bits; Math.random() is shown as the floor of what a JS loop costs.
 import { initSync } from "../../src/runtime/init";
-import { Philox } from "../../src/init/philox";
+import { Philox } from "../../src/random/philox";
 import type { Backend } from "../../src/runtime/runtime";
 import type { DType } from "../../src/runtime/tensor";
 import type { Contender } from "../harness";

@@ -1,4 +1,4 @@
-import { Philox } from "../init/philox";
+import { Philox } from "../random/philox";
 
 /** A labelled classification dataset held in plain arrays (copied into tensors per batch). */
 export interface Dataset {

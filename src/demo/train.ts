@@ -16,7 +16,7 @@ import {
 import type { Runtime } from "../runtime/runtime";
 import type { Param, Tensor } from "../runtime/tensor";
 import { glorotUniform, heUniform } from "../init/initializers";
-import { Minibatches } from "../init/minibatch";
+import { Minibatches } from "../data/minibatch";
 import { BatchNorm } from "../norm/batchnorm";
 import { LayerNorm } from "../norm/groupnorm";
 

@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import { checkFloatTensor, checkTensor, type Tensor } from "../runtime/tensor";
 import { checkNumber, checkOptions } from "../runtime/validate";
-import { Philox, toGenerator } from "./philox";
+import { Philox, toGenerator } from "../random/philox";
 
 /**
  * Fills `target` in place and returns it. `rng` is a {@link Philox} generator (advanced by

@@ -9,3 +9,5 @@ export * from "./minimize/index";
 export * from "./random/index";
 export * from "./nn/index";
 export * from "./init/index";
+export * from "./data/index";
+export * from "./continuation/index";

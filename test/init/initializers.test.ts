@@ -22,7 +22,7 @@ import {
   zeros,
   type Initializer,
 } from "../../src/init/initializers";
-import { Philox } from "../../src/init/philox";
+import { Philox } from "../../src/random/philox";
 import { ShapeError, ValueError } from "../../src/runtime/errors";
 import type { Runtime } from "../../src/runtime/runtime";
 import type { DType, Tensor } from "../../src/runtime/tensor";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { describeBackends, twinRuntimes } from "../helpers/backends";
 import { sizesFor } from "../helpers/sizes";
-import { Philox } from "../../src/init/philox";
+import { Philox } from "../../src/random/philox";
 import { ln, normalQuantile } from "../../src/reference/random/core";
 import { DisposedError, ShapeError, ValueError } from "../../src/runtime/errors";
 import type { Runtime } from "../../src/runtime/runtime";

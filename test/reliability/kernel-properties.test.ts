@@ -4,6 +4,8 @@ import { supportsVariant } from "../../src/runtime/backend-wasm";
 import { kernelNames } from "../../src/runtime/kernels";
 import { checkKernelProperty, type KernelProperty } from "./kernels/harness";
 import { AVERAGING } from "./kernels/averaging";
+import { CONTINUATION } from "./kernels/continuation";
+import { DATA } from "./kernels/data";
 import { INIT } from "./kernels/init";
 import { LINALG } from "./kernels/linalg";
 import { MINIMIZE } from "./kernels/minimize";
@@ -20,6 +22,8 @@ import { RANDOM } from "./kernels/random";
  */
 const AREAS: Record<string, KernelProperty<any>[]> = {
   averaging: AVERAGING,
+  continuation: CONTINUATION,
+  data: DATA,
   init: INIT,
   linalg: LINALG,
   minimize: MINIMIZE,

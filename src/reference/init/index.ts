@@ -1,4 +1,3 @@
 // Twins of assembly/init/: same names, same arguments after a leading Heap.
 export * from "./orthogonal";
 export * from "./sparse";
-export * from "./gather";

@@ -1,3 +1,2 @@
 // Twins of assembly/random/: same names, same arguments after a leading Heap.
 export * from "./philox";
-export * from "./perturb";

@@ -16,7 +16,7 @@ const u32 = fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(0,
  * A stream position in words, a multiple of `wordsPerValue`: near the start, around word 2^34
  * (where the block counter carries into its high word), or anywhere below 2^53 (room left).
  */
-const position = (wordsPerValue: number) =>
+export const position = (wordsPerValue: number) =>
   fc
     .oneof(
       fc.integer({ min: 0, max: 64 }),
@@ -26,7 +26,7 @@ const position = (wordsPerValue: number) =>
     .map((pos) => pos - (pos % wordsPerValue));
 
 /** Key and stream of a fill. */
-const stream = { k0: u32, k1: u32, s0: u32, s1: u32 };
+export const stream = { k0: u32, k1: u32, s0: u32, s1: u32 };
 const size = lengths(300);
 
 export const RANDOM: KernelProperty[] = withRuns([
@@ -85,39 +85,6 @@ export const RANDOM: KernelProperty[] = withRuns([
           range: fc.oneof(fc.integer({ min: 1, max: 2 ** 32 }), fc.constantFrom(1, 2, 2 ** 31, 2 ** 32 - 1, 2 ** 32)),
         }),
         call: (k, p, s) => k[`${type}_philox_integer`](p.out!, s.n, s.k0, s.k1, s.s0, s.s1, s.pos, s.low, s.range),
-      }),
-      kernelProperty({
-        name: `${type} philox_perturb: theta + sigma z, out separate or theta itself`,
-        kernels: [`${type}_philox_perturb`],
-        cases: size.chain((n) =>
-          fc.record({
-            buffers: fc.record({ out: buffer(type, n, values), theta: buffer(type, n, values) }),
-            scalars: fc.record({ n: fc.constant(n), ...stream, pos: position(2), sigma: floats("f64"), inPlace: fc.boolean() }),
-          }),
-        ),
-        call: (k, p, s) => k[`${type}_philox_perturb`](s.inPlace ? p.theta! : p.out!, p.theta!, s.n, s.k0, s.k1, s.s0, s.s1, s.pos, s.sigma),
-      }),
-      kernelProperty({
-        name: `${type} philox_normal_axpy: acc + alpha z, rounded once`,
-        kernels: [`${type}_philox_normal_axpy`],
-        cases: size.chain((n) =>
-          fc.record({
-            buffers: fc.record({ acc: buffer(type, n, values) }),
-            scalars: fc.record({ n: fc.constant(n), ...stream, pos: position(2), alpha: floats("f64") }),
-          }),
-        ),
-        call: (k, p, s) => k[`${type}_philox_normal_axpy`](p.acc!, s.n, s.k0, s.k1, s.s0, s.s1, s.pos, s.alpha),
-      }),
-      kernelProperty({
-        name: `${type} scaled_add: acc + alpha x, elementwise`,
-        kernels: [`${type}_scaled_add`],
-        cases: lengths().chain((n) =>
-          fc.record({
-            buffers: fc.record({ acc: buffer(type, n, values), x: buffer(type, n, values) }),
-            scalars: fc.record({ n: fc.constant(n), alpha: values }),
-          }),
-        ),
-        call: (k, p, s) => k[`${type}_scaled_add`](p.acc!, p.x!, s.n, s.alpha),
       }),
     ];
   }),

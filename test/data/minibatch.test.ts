@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { describeBackends, twinRuntimes } from "../helpers/backends";
 import { uniformArray } from "../helpers/random";
-import { CurriculumSampler, linearHardFraction } from "../../src/init/curriculum";
-import { Minibatches, growingBatchSize, sampleWithoutReplacement } from "../../src/init/minibatch";
-import { Philox } from "../../src/init/philox";
+import { CurriculumSampler, linearHardFraction } from "../../src/data/curriculum";
+import { Minibatches, growingBatchSize, sampleWithoutReplacement } from "../../src/data/minibatch";
+import { Philox } from "../../src/random/philox";
 import { DisposedError, ShapeError, ValueError } from "../../src/runtime/errors";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);

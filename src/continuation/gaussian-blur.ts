@@ -2,7 +2,7 @@ import { ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkFloatTensor, type Tensor } from "../runtime/tensor";
 import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
-import { Philox, toGenerator } from "./philox";
+import { Philox, toGenerator } from "../random/philox";
 
 /**
  * An objective J: returns J(x); when `grad` is a tensor, also writes the gradient of J at x

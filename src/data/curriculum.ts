@@ -1,6 +1,6 @@
 import { ValueError } from "../runtime/errors";
 import { checkNumber, checkOptions } from "../runtime/validate";
-import { Philox, toGenerator } from "./philox";
+import { Philox, toGenerator } from "../random/philox";
 
 /** The probability that a slot of batch `step` (0-based) holds a hard example. */
 export type HardFraction = number | ((step: number) => number);

@@ -1,5 +1,5 @@
 import type { Heap } from "../../runtime/heap";
-import { normalFill } from "./core";
+import { normalFill } from "../random/core";
 
 // Reference twins of assembly/random/perturb.ts: Gaussian perturbations regenerated from their
 // Philox position, and a scaled add.

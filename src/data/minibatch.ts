@@ -2,7 +2,7 @@ import { ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { BYTES_PER_ELEMENT, checkTensor, type Tensor } from "../runtime/tensor";
 import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
-import { Philox, toGenerator } from "./philox";
+import { Philox, toGenerator } from "../random/philox";
 
 /**
  * How the examples are ordered:

@@ -8,7 +8,7 @@
 // Memory contract: n elements each; out may alias theta; pos is even.
 
 import { F32, F64, blockedLength } from "../simd";
-import { normalFill } from "./core";
+import { normalFill } from "../random/core";
 
 /** out[i] = fl32(theta[i] + sigma z_i). */
 export function f32_philox_perturb(out: usize, theta: usize, n: i32, k0: u32, k1: u32, s0: u32, s1: u32, pos: f64, sigma: f64): void {

@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { describeBackends } from "../helpers/backends";
 import { expectClose } from "../helpers/close";
-import { GaussianBlur, blurSchedule, type ContinuationObjective } from "../../src/init/continuation";
+import { GaussianBlur, blurSchedule, type ContinuationObjective } from "../../src/continuation/gaussian-blur";
 import { ShapeError, ValueError } from "../../src/runtime/errors";
 import { SGD } from "../../src/optim/sgd";
 
