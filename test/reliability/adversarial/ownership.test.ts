@@ -204,6 +204,40 @@ describeBackends("ownership: optimizers", (rt) => {
   });
 });
 
+describeBackends("ownership: tensors kept out of scopes", (rt) => {
+  describe("Optimizer.step / PolyakAverager.update / Workspace.get", () => {
+    it("owners made and used inside rt.scope keep their tensors after it ends", () => {
+      const w = rt.param([2], { values: [1, 2] });
+      w.grad.fill(1);
+      const [opt, avg, ws] = rt.scope(() => {
+        const opt = new Adam(rt, [w], { lr: 0.1 });
+        opt.step();
+        const avg = new PolyakAverager(opt);
+        avg.update();
+        const ws = new Workspace(rt);
+        ws.get("a", [2]).fill(3);
+        return [opt, avg, ws] as const;
+      });
+      opt.step();
+      avg.update();
+      expect(opt.stateDict().state["0"]!.step).toBe(2);
+      expect(Array.from(ws.find("a")!.data)).toEqual([3, 3]);
+      for (const x of [avg, opt, ws, w]) x.dispose();
+    });
+  });
+
+  describe("new Scheduler / new ReduceOnPlateau / new PolyakAverager", () => {
+    it("on a disposed optimizer: DisposedError, nothing allocated", () => {
+      const { w, opt } = sgdWithParam(rt);
+      opt.dispose();
+      expectThrowsUnchanged(rt, () => new Scheduler(opt, { lr: constantSchedule(1) }), DisposedError, /attachState\(\) after dispose/);
+      expectThrowsUnchanged(rt, () => new ReduceOnPlateau(opt), DisposedError, /attachState\(\) after dispose/);
+      expectThrowsUnchanged(rt, () => new PolyakAverager(opt), DisposedError, /attachState\(\) after dispose/);
+      w.dispose();
+    });
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Every public member of every owner after dispose(). A member not in `calls`, `harmless` or
 // INTERNAL fails the suite: classify it (and make it throw DisposedError if it is a call).
