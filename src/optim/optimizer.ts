@@ -191,7 +191,7 @@ export abstract class Optimizer<H extends BaseHyper> {
 
   /** Sets the learning rate of every group. */
   set lr(value: number) {
-    this.assertLive("lr =");
+    this.assertLive("lr = value");
     checkNumber("lr", value, { min: 0 });
     for (const group of this.paramGroups) group.lr = value;
   }
