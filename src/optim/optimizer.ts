@@ -5,6 +5,7 @@ import { Param, Tensor, type FloatDType } from "../runtime/tensor";
 import { checkBoolean, checkEps, checkNumber, checkOptions, SMALLEST_POSITIVE } from "../runtime/validate";
 import { decodeState, encodeState, type SavedParamState, type Snapshot, type StateDict } from "./state";
 import { gradientNorms } from "./clip";
+import type { Stateful } from "../schedules/state";
 
 /** What to do when a gradient holds NaN or an infinity. */
 export type NonFinitePolicy = "error" | "skip" | "propagate";
@@ -78,11 +79,7 @@ export interface StepResult {
   gradNorm: number | null;
 }
 
-/** Something whose state rides along in the optimizer's state (an LR scheduler, an average). */
-export interface Stateful {
-  stateDict(): unknown;
-  loadStateDict(state: unknown): void;
-}
+export type { Stateful } from "../schedules/state";
 
 /** The gradient prologue every fused kernel takes last: gradScale, clip, l2, l1, pScale. */
 export type Prologue = [gradScale: number, clip: number, l2: number, l1: number, pScale: number];
@@ -148,6 +145,7 @@ export abstract class Optimizer<H extends BaseHyper> {
   protected readonly state = new Map<Param, ParamState>();
   protected readonly runtime: Runtime;
   private readonly attached = new Map<string, Stateful>();
+  private isDisposed = false;
   /** The runtime's kernels by dtype and operation, looked up once. */
   private readonly kernels: Record<FloatDType, Record<string, unknown>>;
 
@@ -193,6 +191,7 @@ export abstract class Optimizer<H extends BaseHyper> {
 
   /** Sets the learning rate of every group. */
   set lr(value: number) {
+    this.assertLive("lr = value");
     checkNumber("lr", value, { min: 0 });
     for (const group of this.paramGroups) group.lr = value;
   }
@@ -204,11 +203,16 @@ export abstract class Optimizer<H extends BaseHyper> {
    * the update kernels run.
    */
   step(): StepResult {
+    this.assertLive("step()");
     this.checkOptions();
     const groups = this.paramGroups;
     // Groups are mutable between steps: their params are checked again as in the constructor.
     this.checkParams();
-    for (const group of groups) this.checkGroup(group, group.params);
+    for (const [g, group] of groups.entries()) {
+      const missing = Object.keys(this.defaults).filter((key) => !(key in group));
+      if (missing.length) throw new ValueError(`Invalid group ${g}: it lacks ${missing.join(", ")} (add groups with addParamGroup(), which fills in the defaults)`);
+      this.checkGroup(group, group.params);
+    }
 
     // The one extra read of the gradients: f64 sums of squares, which also reveal NaN/Inf.
     let norms: number[] | null = null;
@@ -240,14 +244,42 @@ export abstract class Optimizer<H extends BaseHyper> {
 
   /** Sets every parameter's gradient to zero (none, when one of them was disposed: DisposedError). */
   zeroGrad(): void {
+    this.assertLive("zeroGrad()");
     this.checkParams();
     for (const param of this.params()) param.zeroGrad();
   }
 
-  /** Frees the optimizer's state tensors. The parameters stay the caller's. */
+  /**
+   * Frees the optimizer's state tensors and forgets the attached states; afterwards every
+   * method throws DisposedError. The parameters stay the caller's. Idempotent.
+   */
   dispose(): void {
-    for (const state of this.state.values()) for (const buffer of Object.values(state.buffers)) buffer.dispose();
-    this.state.clear();
+    this.freeState();
+    this.attached.clear();
+    this.isDisposed = true;
+  }
+
+  /** Whether dispose() has been called. */
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
+  /**
+   * Adds a group of parameters (torch's add_param_group), e.g. layers unfrozen while
+   * fine-tuning. Hyperparameters the group leaves out take the optimizer's defaults; it is
+   * checked as at construction: known keys, valid values, live params of this runtime that
+   * are in no other group. Schedulers and averagers made before see a group count or
+   * parameter list they were not made for and throw StateError: make them after adding groups.
+   */
+  addParamGroup(group: ParamGroupInput<H>): void {
+    this.assertLive("addParamGroup()");
+    const { params, ...hyper } = checkOptions(group, { required: true, name: "group" });
+    if (!Array.isArray(params)) throw new ValueError(`Invalid group: params is ${String(params)} (expected an array of Params)`);
+    checkKeys(hyper, this.defaults, `group ${this.paramGroups.length}`);
+    const merged = { ...this.defaults, ...hyper, params: [...params] } as ParamGroup<H>;
+    this.checkParams([...this.paramGroups, merged]);
+    this.checkGroup(merged, merged.params);
+    this.paramGroups.push(merged);
   }
 
   /**
@@ -255,6 +287,7 @@ export abstract class Optimizer<H extends BaseHyper> {
    * `extras[key]` and loadStateDict() hands it back (an LR scheduler, a Polyak average).
    */
   attachState(key: string, stateful: Stateful): void {
+    this.assertLive("attachState()");
     if (typeof key !== "string" || key === "") throw new ValueError(`Invalid key: ${String(key)} (expected a non-empty string)`);
     if (this.attached.has(key)) throw new ValueError(`Invalid key: '${key}' is already attached`);
     if (typeof stateful?.stateDict !== "function" || typeof stateful?.loadStateDict !== "function") {
@@ -263,9 +296,13 @@ export abstract class Optimizer<H extends BaseHyper> {
     this.attached.set(key, stateful);
   }
 
-  /** Undoes attachState(key): the optimizer's state no longer carries that object's. */
-  detachState(key: string): void {
-    this.attached.delete(key);
+  /**
+   * Undoes attachState(key): the optimizer's state no longer carries that object's. Given
+   * `stateful`, detaches only if that object is the one attached under `key`. A no-op after
+   * dispose() (an attached object's own dispose() calls it, in either order).
+   */
+  detachState(key: string, stateful?: Stateful): void {
+    if (stateful === undefined || this.attached.get(key) === stateful) this.attached.delete(key);
   }
 
   /**
@@ -275,25 +312,31 @@ export abstract class Optimizer<H extends BaseHyper> {
    * JSON round trip restores every bit.
    */
   stateDict(): StateDict {
+    this.assertLive("stateDict()");
     return encodeState(this.snapshot(), "json");
   }
 
   /** The same state in a compact binary form: a JSON header and the raw buffer bytes. */
   stateBytes(): Uint8Array {
+    this.assertLive("stateBytes()");
     return encodeState(this.snapshot(), "binary");
   }
 
   /**
    * Restores a state saved by stateDict() of the same optimizer class, convention and
-   * param layout. Throws StateError, changing nothing, when the format, version,
-   * optimizer, groups, lengths, dtypes or hyperparameters do not fit.
+   * param layout, with the state of every attached object. All or nothing: every part
+   * (hyperparameters, each parameter's state, each attached scheduler, average or plateau
+   * rule) is validated before any is written. Throws StateError, changing nothing, when the
+   * format, version, optimizer, groups, keys, lengths, dtypes or hyperparameters do not fit.
    */
   loadStateDict(saved: unknown): void {
+    this.assertLive("loadStateDict()");
     this.restore(decodeState(saved, "json"));
   }
 
   /** Restores a state saved by stateBytes(); same checks as loadStateDict(). */
   loadStateBytes(bytes: Uint8Array): void {
+    this.assertLive("loadStateBytes()");
     this.restore(decodeState(bytes, "binary"));
   }
 
@@ -322,6 +365,15 @@ export abstract class Optimizer<H extends BaseHyper> {
   /** The kernel `op` for a parameter's dtype. */
   protected kernel<O extends KernelOp>(dtype: FloatDType, op: O): Kernels[`f32_${O}`] {
     return (dtype === "f64" ? this.kernels.f64 : this.kernels.f32)[op] as Kernels[`f32_${O}`];
+  }
+
+  private assertLive(call: string): void {
+    if (this.isDisposed) throw new DisposedError(`${this.name}.${call} after dispose()`);
+  }
+
+  private freeState(): void {
+    for (const state of this.state.values()) for (const buffer of Object.values(state.buffers)) buffer.dispose();
+    this.state.clear();
   }
 
   private checkOptions(): void {
@@ -465,7 +517,8 @@ export abstract class Optimizer<H extends BaseHyper> {
     for (const [key, s] of entries) {
       const index = Number(key);
       const param = params[index];
-      if (!Number.isInteger(index) || !param) fail(`state for param ${key}, which does not exist`);
+      // Only the canonical spelling: "00" or "" would name param 0 a second time.
+      if (String(index) !== key || !param) fail(`state for param ${JSON.stringify(key)}, which does not exist`);
       if (!Number.isInteger(s.step) || s.step < 0) fail(`param ${key} has step ${String(s.step)}`);
       if (s.dtype !== param!.dtype || s.length !== param!.length) {
         fail(`param ${key} was ${s.dtype}[${s.length}], is ${param!.dtype}[${param!.length}]`);
@@ -483,10 +536,14 @@ export abstract class Optimizer<H extends BaseHyper> {
     const extras = saved.extras ?? {};
     for (const key of this.attached.keys()) if (!(key in extras)) fail(`it lacks the attached state '${key}'`);
     for (const key of Object.keys(extras)) if (!this.attached.has(key)) fail(`it holds state '${key}', which nothing is attached to`);
+    // Every attached state is validated before anything is written.
+    const commits = [...this.attached].map(([key, stateful]) => stateful.prepareLoad?.(extras[key]));
 
     // Allocate the new state in full before touching the old.
     const made: Tensor[] = [];
     const next_ = new Map<Param, ParamState>();
+    // Attached objects without prepareLoad() load directly; their state before, to undo that.
+    const loaded: Array<[Stateful, unknown]> = [];
     try {
       for (const [key, s] of entries) {
         const param = params[Number(key)]!;
@@ -499,21 +556,29 @@ export abstract class Optimizer<H extends BaseHyper> {
         }
         next_.set(param, { step: s.step, buffers, scalars: { ...s.scalars } });
       }
-      for (const [key, stateful] of this.attached) stateful.loadStateDict(extras[key]);
+      for (const [key, stateful] of this.attached) {
+        if (stateful.prepareLoad) continue;
+        const before = stateful.stateDict();
+        stateful.loadStateDict(extras[key]);
+        loaded.push([stateful, before]);
+      }
     } catch (error) {
+      for (const [stateful, before] of loaded.reverse()) stateful.loadStateDict(before);
       for (const tensor of made) tensor.dispose();
       throw error;
     }
-    this.dispose();
+    for (const commit of commits) commit?.();
+    this.freeState();
     for (const [param, s] of next_) this.state.set(param, s);
     hypers.forEach((hyper, g) => Object.assign(this.paramGroups[g]!, hyper));
     this.clipGlobalNorm = options.clipGlobalNorm;
     this.nonFinite = options.nonFinite as NonFinitePolicy;
   }
 
-  private checkParams(): void {
+  /** Checks that every group's params are live Params of this runtime, each in one group only. */
+  private checkParams(groups: readonly ParamGroup<H>[] = this.paramGroups): void {
     const seen = new Set<Param>();
-    for (const [g, group] of this.paramGroups.entries()) {
+    for (const [g, group] of groups.entries()) {
       if (!Array.isArray(group.params)) throw new ValueError(`Invalid params of group ${g}: ${String(group.params)} (expected an array)`);
       for (const param of group.params) {
         if (!(param instanceof Param)) throw new ValueError(`Invalid param: ${String(param)} (expected a Param from rt.param())`);

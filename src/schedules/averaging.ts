@@ -1,7 +1,7 @@
-import { StateError, ValueError } from "../runtime/errors";
+import { DisposedError, StateError, ValueError } from "../runtime/errors";
 import { Param, type Tensor } from "../runtime/tensor";
 import { checkFunction, checkNumber, checkOptions } from "../runtime/validate";
-import { attachTo, decodeNumber, encodeNumber, isStep, openState, stateNumber, type Attachable, type JsonNumber, type Stateful } from "./state";
+import { attachTo, detachFrom, decodeNumber, encodeNumber, isStep, openState, stateNumber, type Attachable, type JsonNumber, type Stateful } from "./state";
 
 /** 'mean': the arithmetic mean of the iterates; 'ema': an exponential moving average. */
 export type AverageMode = "mean" | "ema";
@@ -37,7 +37,8 @@ const VERSION = 1;
  *
  * To evaluate with the averaged weights, `swapIn()` exchanges them with the parameters and
  * `swapOut()` puts the training weights back (bit for bit); `withAveraged(fn)` does both
- * around fn. To finish training with the averaged weights, `swapIn()` and then `dispose()`.
+ * around fn. To finish training with the averaged weights, `commitAverage()`. `dispose()`
+ * while swapped in puts the training weights back first, as `swapOut()` would.
  *
  * The averages live in the parameters' runtime (one buffer per parameter, allocated here).
  * The state (step count and averages) is JSON-safe; the constructor calls
@@ -54,10 +55,13 @@ export class PolyakAverager implements Stateful {
   readonly decay: number;
   readonly debias: boolean;
   readonly start: number;
+  private readonly optimizer: Attachable<{ readonly params: readonly Param[] }>;
+  private readonly key: string;
   private readonly params: Param[];
   private readonly averages: Tensor[];
   private steps = 0;
   private isSwapped = false;
+  private isDisposed = false;
 
   constructor(optimizer: Attachable<{ readonly params: readonly Param[] }>, options: PolyakAveragerOptions = {}) {
     const { mode = "mean", decay = 0.999, debias = false, start = 0, key = "average" } = checkOptions(options);
@@ -78,6 +82,8 @@ export class PolyakAverager implements Stateful {
     this.debias = debias;
     this.start = start;
     this.params = params;
+    this.optimizer = optimizer;
+    this.key = key;
     attachTo(optimizer, key, this);
     // The averager owns its buffers: they outlive any scope it was made in; dispose() frees them.
     // All or nothing: out of memory part-way frees them and undoes the attachment.
@@ -85,7 +91,7 @@ export class PolyakAverager implements Stateful {
     try {
       this.averages = rt.allocateOwned(() => params.map((p) => rt.tensor(p.shape, { dtype: p.dtype })));
     } catch (error) {
-      optimizer.detachState?.(key);
+      detachFrom(optimizer, key, this);
       throw error;
     }
   }
@@ -103,6 +109,11 @@ export class PolyakAverager implements Stateful {
   /** Whether the parameters hold the averaged weights now. */
   get swapped(): boolean {
     return this.isSwapped;
+  }
+
+  /** Whether dispose() or commitAverage() has been called. */
+  get disposed(): boolean {
+    return this.isDisposed;
   }
 
   /** Folds the parameters' current values into the average (a no-op during the first `start` steps). */
@@ -132,20 +143,38 @@ export class PolyakAverager implements Stateful {
 
   /** Puts the training weights back into the parameters (exactly as they were). */
   swapOut(): void {
+    this.assertLive("swapOut()");
     if (!this.isSwapped) throw new StateError("swapOut() without swapIn(): the parameters already hold the training weights");
     this.exchange();
     this.isSwapped = false;
   }
 
-  /** Runs fn with the averaged weights in the parameters, then restores the training weights (also when fn throws). */
+  /**
+   * Runs fn with the averaged weights in the parameters, then restores the training weights
+   * (also when fn throws). If fn disposes the averager, dispose() restores them and this
+   * throws DisposedError after fn returns.
+   */
   withAveraged<T>(fn: () => T): T {
     checkFunction("fn", fn);
     this.swapIn();
+    let result: T;
     try {
-      return fn();
+      result = fn();
     } finally {
-      this.swapOut();
+      if (!this.isDisposed) this.swapOut();
     }
+    this.assertLive("withAveraged(fn) (fn disposed it)");
+    return result;
+  }
+
+  /**
+   * Writes the averaged weights into the parameters for good, dropping the training weights,
+   * and disposes the averager: the way to finish training with the average.
+   */
+  commitAverage(): void {
+    if (!this.isSwapped) this.swapIn();
+    this.isSwapped = false;
+    this.dispose();
   }
 
   stateDict(): {
@@ -158,6 +187,7 @@ export class PolyakAverager implements Stateful {
     step: number;
     averages: JsonNumber[][];
   } {
+    this.assertLive("stateDict()");
     const holders = this.isSwapped ? this.params : this.averages;
     return {
       kind: KIND,
@@ -178,6 +208,12 @@ export class PolyakAverager implements Stateful {
    * match the parameters' number and sizes.
    */
   loadStateDict(state: unknown): void {
+    this.prepareLoad(state)();
+  }
+
+  /** Validates `state` as loadStateDict() does and returns the write, which cannot fail. */
+  prepareLoad(state: unknown): () => void {
+    this.assertLive("loadStateDict()");
     if (this.isSwapped) throw new StateError("loadStateDict() while swapped in: call swapOut() first");
     const record = openState(state, KIND, VERSION);
     for (const option of ["mode", "decay", "debias", "start"] as const) {
@@ -198,13 +234,24 @@ export class PolyakAverager implements Stateful {
       }
       return numbers as number[];
     });
-    this.averages.forEach((t, i) => t.set(decoded[i]!));
-    this.steps = step;
+    return () => {
+      this.averages.forEach((t, i) => t.set(decoded[i]!));
+      this.steps = step;
+    };
   }
 
-  /** Frees the average buffers. If swapped in, the parameters keep the averaged weights. */
+  /**
+   * Frees the average buffers and detaches from the optimizer; afterwards every method
+   * throws DisposedError. If swapped in, it first puts the training weights back into the
+   * live parameters (use commitAverage() to keep the average instead). Idempotent.
+   */
   dispose(): void {
+    if (this.isDisposed) return;
+    if (this.isSwapped) this.exchange(true);
+    this.isSwapped = false;
+    this.isDisposed = true;
     for (const t of this.averages) if (!t.disposed) t.dispose();
+    detachFrom(this.optimizer, this.key, this);
   }
 
   private weight(n: number): number {
@@ -214,17 +261,29 @@ export class PolyakAverager implements Stateful {
     return n === 1 ? 1 : 1 - a;
   }
 
-  private exchange(): void {
-    for (const p of this.params) p.assertLive();
-    this.params.forEach((p, i) => {
+  /** Exchanges the parameters with their averages; `liveOnly` skips disposed parameters instead of throwing. */
+  private exchange(liveOnly = false): void {
+    const pairs = this.params.map((p, i) => [p, this.averages[i]!] as const).filter(([p]) => !liveOnly || !p.disposed);
+    for (const [p] of pairs) p.assertLive();
+    for (const [p, average] of pairs) {
       const kernels = p.runtime.kernels;
       const swap = p.dtype === "f64" ? kernels.f64_swap : kernels.f32_swap;
-      swap(p.ptr, this.averages[i]!.ptr, p.length);
-    });
+      swap(p.ptr, average.ptr, p.length);
+    }
   }
 
-  private assertTraining(call: string): void {
-    if (this.isSwapped) throw new StateError(`${call} while the averaged weights are swapped in: call swapOut() first`);
+  private assertLive(call: string): void {
+    if (this.isDisposed) throw new DisposedError(`PolyakAverager.${call} after dispose()`);
     for (const t of this.averages) t.assertLive();
+  }
+
+  /** Checks the averager may fold in or swap in: live, swapped out, same parameters as the optimizer's. */
+  private assertTraining(call: string): void {
+    this.assertLive(call);
+    if (this.isSwapped) throw new StateError(`${call} while the averaged weights are swapped in: call swapOut() first`);
+    const now = (this.optimizer.paramGroups ?? []).flatMap((g) => [...(g?.params ?? [])]);
+    if (now.length !== this.params.length || now.some((p, i) => p !== this.params[i])) {
+      throw new StateError(`${call}: the optimizer's parameters changed since this averager was made (make it after adding param groups)`);
+    }
   }
 }

@@ -1,8 +1,9 @@
-import { StateError, ValueError } from "../runtime/errors";
+import { DisposedError, StateError, ValueError } from "../runtime/errors";
 import { checkNumber, checkOptions } from "../runtime/validate";
 import type { Schedule } from "./schedule";
 import {
   attachTo,
+  detachFrom,
   decodeNumber,
   encodeNumber,
   isStep,
@@ -40,7 +41,8 @@ const SCHEDULER_VERSION = 1;
  *
  * The state is the step count alone (schedules are pure), so resuming restores exactly the
  * values of an uninterrupted run. The constructor calls `optimizer.attachState?.(key, this)`,
- * so with optimizers that support it the count is saved inside `opt.stateDict()`.
+ * so with optimizers that support it the count is saved inside `opt.stateDict()`;
+ * `dispose()` detaches it again (to replace a scheduler mid-training).
  *
  * @example
  * const opt = new Adam(rt, [w], { lr: 1e-3 });
@@ -52,7 +54,9 @@ const SCHEDULER_VERSION = 1;
  */
 export class Scheduler<G extends object> implements Stateful {
   private readonly fields: Array<{ field: NumericKeys<G>; schedules: Schedule[] }>;
+  private readonly key: string;
   private count = 0;
+  private isDisposed = false;
 
   constructor(
     private readonly optimizer: Attachable<G>,
@@ -69,6 +73,7 @@ export class Scheduler<G extends object> implements Stateful {
     this.fields = entries.map(([field, bound]) => ({ field, schedules: perGroup(field, bound, groups) }));
     const values = this.valuesAt(0);
     attachTo(optimizer, key, this);
+    this.key = key;
     this.write(values);
   }
 
@@ -77,30 +82,53 @@ export class Scheduler<G extends object> implements Stateful {
     return this.count;
   }
 
+  /** Whether dispose() has been called. */
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
   /** The values now written, per bound field, one per group. */
   current(): Record<string, number[]> {
+    assertLive(this.isDisposed, SCHEDULER, "current()");
     const groups = this.optimizer.paramGroups;
     return Object.fromEntries(this.fields.map(({ field }) => [field, groups.map((g) => g[field] as number)]));
   }
 
   /** Advances one step and writes the new values into the groups. */
   step(): void {
+    assertLive(this.isDisposed, SCHEDULER, "step()");
     const values = this.valuesAt(this.count + 1);
     this.count += 1;
     this.write(values);
   }
 
   stateDict(): { kind: string; version: number; step: number } {
+    assertLive(this.isDisposed, SCHEDULER, "stateDict()");
     return { kind: SCHEDULER, version: SCHEDULER_VERSION, step: this.count };
   }
 
   /** Restores the step count and writes that step's values; a bad state changes nothing (StateError). */
   loadStateDict(state: unknown): void {
+    this.prepareLoad(state)();
+  }
+
+  /** Validates `state` as loadStateDict() does and returns the write, which cannot fail. */
+  prepareLoad(state: unknown): () => void {
+    assertLive(this.isDisposed, SCHEDULER, "loadStateDict()");
     const record = openState(state, SCHEDULER, SCHEDULER_VERSION);
     const step = stateNumber(record, SCHEDULER, "step", isStep, "an integer >= 0");
     const values = this.valuesAt(step);
-    this.count = step;
-    this.write(values);
+    return () => {
+      this.count = step;
+      this.write(values);
+    };
+  }
+
+  /** Detaches from the optimizer (the groups keep their current values); afterwards every method throws DisposedError. Idempotent. */
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    detachFrom(this.optimizer, this.key, this);
   }
 
   /** Every value at `step`, checked, before anything is written. */
@@ -184,7 +212,7 @@ const PLATEAU_VERSION = 1;
  *
  * A NaN metric is never better (it counts as a bad step, as in PyTorch). The state (best,
  * counters, step and the current values) is JSON-safe and restores the exact behaviour;
- * the constructor calls `optimizer.attachState?.(key, this)`.
+ * the constructor calls `optimizer.attachState?.(key, this)` and `dispose()` detaches it.
  */
 export class ReduceOnPlateau<G extends object> implements Stateful {
   readonly mode: "min" | "max";
@@ -200,6 +228,8 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
   private badSteps = 0;
   private cooldownLeft = 0;
   private count = 0;
+  private readonly key: string;
+  private isDisposed = false;
 
   constructor(
     private readonly optimizer: Attachable<G>,
@@ -245,6 +275,12 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
     this.minValues = floors.map((v, i) => checkNumber(`minLr[${i}]`, v, { min: 0 }));
     this.best = this.worst();
     attachTo(optimizer, key, this);
+    this.key = key;
+  }
+
+  /** Whether dispose() has been called. */
+  get disposed(): boolean {
+    return this.isDisposed;
   }
 
   /** Metrics seen so far. */
@@ -264,11 +300,13 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
 
   /** The current values of the field, one per group. */
   current(): number[] {
+    assertLive(this.isDisposed, PLATEAU, "current()");
     return this.optimizer.paramGroups.map((g) => g[this.field] as number);
   }
 
   /** Records one evaluation of the metric; reduces the values if it has plateaued. */
   step(metric: number): void {
+    assertLive(this.isDisposed, PLATEAU, "step()");
     if (typeof metric !== "number") throw new ValueError(`Invalid metric: ${String(metric)} (expected a number)`);
     this.checkedGroups();
     this.count += 1;
@@ -298,6 +336,7 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
     cooldownLeft: number;
     values: number[];
   } {
+    assertLive(this.isDisposed, PLATEAU, "stateDict()");
     return {
       kind: PLATEAU,
       version: PLATEAU_VERSION,
@@ -312,6 +351,12 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
 
   /** Restores counters, best metric and the groups' values; a bad state changes nothing (StateError). */
   loadStateDict(state: unknown): void {
+    this.prepareLoad(state)();
+  }
+
+  /** Validates `state` as loadStateDict() does and returns the write, which cannot fail. */
+  prepareLoad(state: unknown): () => void {
+    assertLive(this.isDisposed, PLATEAU, "loadStateDict()");
     const record = openState(state, PLATEAU, PLATEAU_VERSION);
     const step = stateNumber(record, PLATEAU, "step", isStep, "an integer >= 0");
     const best = decodeNumber(record.best);
@@ -322,13 +367,22 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
     const cooldownLeft = stateNumber(record, PLATEAU, "cooldownLeft", isStep, "an integer >= 0");
     const groups = this.checkedGroups();
     const values = stateNumbers(record, PLATEAU, "values", groups.length, (v) => Number.isFinite(v) && v >= 0, "a finite number >= 0");
-    this.count = step;
-    this.best = best;
-    this.badSteps = badSteps;
-    this.cooldownLeft = cooldownLeft;
-    groups.forEach((group, i) => {
-      (group as Record<string, unknown>)[this.field] = values[i]!;
-    });
+    return () => {
+      this.count = step;
+      this.best = best;
+      this.badSteps = badSteps;
+      this.cooldownLeft = cooldownLeft;
+      groups.forEach((group, i) => {
+        (group as Record<string, unknown>)[this.field] = values[i]!;
+      });
+    };
+  }
+
+  /** Detaches from the optimizer (the groups keep their current values); afterwards every method throws DisposedError. Idempotent. */
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    detachFrom(this.optimizer, this.key, this);
   }
 
   /** The groups, after checking none were added or removed since construction. */
@@ -356,11 +410,15 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
   }
 }
 
-/** The optimizer's groups, after checking there are still `count` of them. */
+/** The optimizer's groups, after checking there are still `count` of them (StateError: groups added or removed since). */
 function checkGroupCount<G>(optimizer: Attachable<G>, count: number): readonly G[] {
   const groups = optimizer.paramGroups;
   if (groups.length !== count) {
-    throw new ValueError(`Invalid optimizer: it now has ${groups.length} parameter groups, this scheduler was made for ${count}`);
+    throw new StateError(`The optimizer now has ${groups.length} parameter groups, this scheduler was made for ${count} (make it after adding param groups)`);
   }
   return groups;
+}
+
+function assertLive(disposed: boolean, kind: string, call: string): void {
+  if (disposed) throw new DisposedError(`${kind}.${call} after dispose()`);
 }

@@ -4,10 +4,17 @@ import { StateError, ValueError } from "../runtime/errors";
  * Something whose state is saved and restored with an optimizer's: schedulers and
  * averagers. `stateDict()` returns a JSON-safe value; `loadStateDict()` validates it fully
  * before changing anything and throws StateError on a malformed, foreign or mismatched state.
+ *
+ * `prepareLoad(state)`, when present, is the first half of `loadStateDict()`: it validates
+ * everything and returns a commit that writes the state and cannot fail. The optimizer uses
+ * it to check every attached state before writing any, so a load is all or nothing. An
+ * object without it is loaded directly and, if a later part fails, restored from the
+ * `stateDict()` taken before.
  */
 export interface Stateful {
   stateDict(): unknown;
   loadStateDict(state: unknown): void;
+  prepareLoad?(state: unknown): () => void;
 }
 
 /**
@@ -19,7 +26,7 @@ export interface Stateful {
 export interface Attachable<G> {
   readonly paramGroups: readonly G[];
   attachState?(key: string, stateful: Stateful): void;
-  detachState?(key: string): void;
+  detachState?(key: string, stateful?: Stateful): void;
 }
 
 /** The keys of G whose values are numbers: the hyperparameters a schedule may drive. */
@@ -29,6 +36,11 @@ export type NumericKeys<G> = { [K in keyof G]-?: G[K] extends number ? K : never
 export function attachTo(optimizer: Attachable<unknown>, key: string, stateful: Stateful): void {
   if (typeof key !== "string" || key === "") throw new ValueError(`Invalid key: ${String(key)} (expected a non-empty string)`);
   optimizer.attachState?.(key, stateful);
+}
+
+/** Undoes {@link attachTo}: detaches `stateful` from the optimizer if it is still attached under `key`. */
+export function detachFrom(optimizer: Attachable<unknown>, key: string, stateful: Stateful): void {
+  optimizer.detachState?.(key, stateful);
 }
 
 /** The saved state as a record, after checking its kind and version. */

@@ -265,7 +265,16 @@ const RUNTIME_ROWS: Row[] = [
   row("new Workspace", "not a runtime", ValueError, /Invalid runtime/, () => new Workspace(JUNK)),
   row("Workspace.get", "a live name asked for with a bad shape", ShapeError, /Invalid shape \[-3\]/, (f) => f.workspace.get("a", [-3])),
   row("Workspace.get", "an unknown dtype", ValueError, /Invalid dtype: f16/, (f) => f.workspace.get("a", [4], "f16" as never)),
+  row("Workspace.get", "after dispose()", DisposedError, /Workspace.get\(\) after dispose/, (_f, ws) => ws.get("a", [3]), {
+    prepare: (f) => disposed(new Workspace(f.rt)),
+  }),
 ];
+
+/** `owner`, disposed: rows call it after dispose(). */
+function disposed<T extends { dispose(): void }>(owner: T): T {
+  owner.dispose();
+  return owner;
+}
 
 /** Rows every optimizer class gets, run against its fixture instance (which has stepped twice). */
 function optimizerRows(info: OptimizerInfo, index: number): Row[] {
@@ -353,6 +362,21 @@ function optimizerRows(info: OptimizerInfo, index: number): Row[] {
     row(`${name}.lr=`, "NaN", ValueError, /Invalid lr: NaN/, (f) => (mine(f).opt.lr = Number.NaN)),
     row(`${name}.attachState`, "an empty key", ValueError, /Invalid key/, (f) => mine(f).opt.attachState("", f.scheduler)),
     row(`${name}.attachState`, "an object without stateDict()", ValueError, /Invalid stateful/, (f) => mine(f).opt.attachState("x", JUNK)),
+    row(`${name}.step`, "after dispose()", DisposedError, /step\(\) after dispose/, (_f, opt) => opt.step(), {
+      prepare: (f) => disposed(info.make(f.rt, [mine(f).w], {})),
+    }),
+    row(`${name}.loadStateDict`, "param state under an alias key ('00')", StateError, /state for param "00"/, (f, s) => mine(f).opt.loadStateDict(s), {
+      prepare: (f) => {
+        const s = saved(f);
+        s.state["00"] = s.state["0"];
+        return s;
+      },
+    }),
+    row(`${name}.addParamGroup`, "a param already in a group", ValueError, /appears more than once/, (f) => mine(f).opt.addParamGroup({ params: [mine(f).w] })),
+    row(`${name}.addParamGroup`, "a misspelt option", ValueError, /unknown option 'learningRate'/, (f) => mine(f).opt.addParamGroup({ params: [], learningRate: 1 } as never)),
+    row(`${name}.addParamGroup`, "a negative lr", ValueError, /Invalid lr: -1/, (f) => mine(f).opt.addParamGroup({ params: [], lr: -1 })),
+    row(`${name}.addParamGroup`, "a param of another runtime", ValueError, /belongs to another runtime/, (f) => mine(f).opt.addParamGroup({ params: [f.foreignParam] })),
+    row(`${name}.addParamGroup`, "no params array", ValueError, /Invalid group: params is undefined/, (f) => mine(f).opt.addParamGroup({} as never)),
   ];
 }
 
@@ -399,7 +423,7 @@ const SCHEDULE_ROWS: Row[] = [
   row("new Scheduler", "null options", ValueError, /Invalid options: null/, (f) => new Scheduler(f.adam.opt, { lr: constantSchedule(0.5) }, null as never)),
   row("new Scheduler", "an optimizer without groups", ValueError, /Invalid optimizer/, () => new Scheduler({ paramGroups: [] }, { lr: constantSchedule(1) } as never)),
   row("Scheduler.step", "a schedule turning NaN", ValueError, /Invalid lr: NaN from the schedule of group 0 at step 2/, (f) => f.nanScheduler.step()),
-  row("Scheduler.step", "a group added since construction", ValueError, /it now has 2 parameter groups/, (f) => f.scheduler.step(), {
+  row("Scheduler.step", "a group added since construction", StateError, /now has 2 parameter groups/, (f) => f.scheduler.step(), {
     prepare: (f) => f.adam.opt.paramGroups.push({ ...f.adam.opt.paramGroups[0]!, params: [] }),
     undo: (f) => f.adam.opt.paramGroups.pop(),
   }),
@@ -412,7 +436,7 @@ const SCHEDULE_ROWS: Row[] = [
   row("new ReduceOnPlateau", "a boolean field", ValueError, /Invalid field: 'amsgrad'/, (f) => new ReduceOnPlateau(f.adam.opt, { field: "amsgrad" as never, key: "p" })),
   row("new ReduceOnPlateau", "null options", ValueError, /Invalid options: null/, (f) => new ReduceOnPlateau(f.adam.opt, null as never)),
   row("ReduceOnPlateau.step", "a string metric", ValueError, /Invalid metric: x/, (f) => f.plateau.step("x" as never)),
-  row("ReduceOnPlateau.step", "a group added since construction", ValueError, /it now has 2 parameter groups/, (f) => f.plateau.step(1), {
+  row("ReduceOnPlateau.step", "a group added since construction", StateError, /now has 2 parameter groups/, (f) => f.plateau.step(1), {
     prepare: (f) => f.sgd.opt.paramGroups.push({ ...f.sgd.opt.paramGroups[0]!, params: [] }),
     undo: (f) => f.sgd.opt.paramGroups.pop(),
   }),
@@ -448,6 +472,21 @@ const SCHEDULE_ROWS: Row[] = [
   row("PolyakAverager.loadStateDict", "while swapped in", StateError, /while swapped in/, (f) => f.average.loadStateDict(f.average.stateDict()), {
     prepare: (f) => f.average.swapIn(),
     undo: (f) => f.average.swapOut(),
+  }),
+  row("PolyakAverager.swapOut", "after dispose() while swapped in", DisposedError, /swapOut\(\) after dispose/, (_f, avg) => avg.swapOut(), {
+    prepare: (f) => {
+      const avg = new PolyakAverager({ paramGroups: [{ params: [f.rms.w] }] });
+      avg.update();
+      avg.swapIn();
+      return disposed(avg);
+    },
+  }),
+  row("PolyakAverager.commitAverage", "nothing averaged yet", StateError, /Nothing averaged yet/, (f) => f.lateAverage.commitAverage()),
+  row("Scheduler.step", "after dispose()", DisposedError, /Scheduler.step\(\) after dispose/, (_f, sched) => sched.step(), {
+    prepare: () => disposed(new Scheduler({ paramGroups: [{ lr: 1 }] }, { lr: constantSchedule(0.01) })),
+  }),
+  row("ReduceOnPlateau.step", "after dispose()", DisposedError, /ReduceOnPlateau.step\(\) after dispose/, (_f, p) => p.step(1), {
+    prepare: () => disposed(new ReduceOnPlateau({ paramGroups: [{ lr: 1 }] })),
   }),
   row("gradNorm", "a tensor that is not a Param", ValueError, /expected a Param/, (f) => gradNorm([f.m23 as never])),
   row("gradNorm", "a disposed param", DisposedError, /used after dispose/, (f) => gradNorm([f.adam.w, f.disposedParam])),
