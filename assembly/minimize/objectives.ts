@@ -164,8 +164,9 @@ export function f64_quadratic_coordinate_sweep(x: usize, g: usize, A: usize, n: 
 
 /**
  * H = sum_i w_i A_i A_i' + lambda I for row-major A (m x n): the Hessian of least squares (w = 1)
- * and of logistic regression (w_i = p_i (1 - p_i)), built from rank-one row updates.
- * Memory contract: H is n x n and disjoint from A and w.
+ * and of logistic regression (w_i = p_i (1 - p_i)), built from rank-one row updates. A row
+ * with w_i = 0 is skipped: zero weight excludes it, so even Inf or NaN in it (0 * Inf = NaN)
+ * leaves H alone. Memory contract: H is n x n and disjoint from A and w.
  */
 export function f64_weighted_gram(H: usize, A: usize, w: usize, m: i32, n: i32, lambda: f64): void {
   const rowBytes = <usize>n * F64;

@@ -2,9 +2,9 @@ import { ShapeError, ValueError } from "../runtime/errors";
 import { initSync } from "../runtime/init";
 import type { Kernels } from "../runtime/kernels";
 import type { Runtime } from "../runtime/runtime";
-import { Tensor } from "../runtime/tensor";
+import { Tensor, checkTensor, checkValues } from "../runtime/tensor";
 import { LS, LS_CODE, LS_MODE, LS_SLOTS } from "../reference/minimize/linesearch-layout";
-import { checkFinite, isObjective, type Objective } from "./objectives";
+import { checkFinite, checkObjectiveLive, isObjective, type Objective } from "./objectives";
 import { BFGS, ConjugateGradient, LBFGS, Steepest, type Direction, type DirectionHost } from "./directions";
 import { resolveOptions, type FG, type MinimizeOptions, type Resolved, type Status } from "./options";
 
@@ -49,20 +49,38 @@ const MESSAGES: Record<Status, string> = {
 
 const CONVERGED: ReadonlySet<Status> = new Set<Status>(["gtol", "ftol", "xtol"]);
 
+/** minimize()'s own runtime, for calls that name none: created on first use. */
 let sharedRuntime: Runtime | null = null;
+
+/**
+ * Memory the shared runtime may keep between calls. A run that grew it beyond this lets it go,
+ * so the garbage collector can reclaim the memory (a new one costs about 2 ms).
+ */
+const SHARED_RUNTIME_KEEP_BYTES = 64 * 2 ** 20;
+
+/** @internal The shared runtime minimize() uses when given no runtime, if it holds one now (for tests). */
+export function sharedMinimizeRuntime(): Runtime | null {
+  return sharedRuntime;
+}
 
 /**
  * Minimizes f from x0 (Goodfellow et al. 2016, Sec. 8.6; Nocedal & Wright 2006).
  *
- * `fg` is either a callback `fg(x, g)` that writes the gradient into `g` and returns f(x) (x and
- * g are Float64Array views into the runtime's memory, valid only during the call: copy to keep),
- * or an {@link Objective} whose value and gradient are computed by a wasm kernel.
+ * `fg` is either a callback `fg(x, g)` that writes the gradient into `g` and returns f(x), or an
+ * {@link Objective} whose value and gradient are computed by a wasm kernel. The callback's x and
+ * g (and those of `hess`, `hessp`, `onIteration`) are plain Float64Arrays owned by this call: they
+ * stay valid whatever the callback does (allocating, even a nested minimize()), hold their values
+ * only during the call, and every component of g must be written (a component left unwritten
+ * throws ValueError).
  *
  * The vectors live in `options.runtime`; default: the objective's runtime, else the runtime of
- * x0 when x0 is a Tensor, else one shared wasm runtime created on first use. Everything
- * minimize() allocates is freed before it returns. `x0` is copied; the result holds copies.
+ * x0 when x0 is a Tensor, else one shared wasm runtime created on first use (released after a
+ * call that grew it past 64 MiB). Everything minimize() allocates is freed before it returns.
+ * `x0` is copied before anything is allocated; the result holds copies.
  *
- * Bad options throw ValueError (ShapeError for lengths) before any evaluation.
+ * Bad options throw ValueError (ShapeError for lengths) before any evaluation; a disposed
+ * objective throws DisposedError. A signal that has already fired returns status 'aborted'
+ * without evaluating anything (nfev 0, f and grad NaN, x a copy of x0).
  *
  * @example
  * const rosen: FG = (x, g) => {
@@ -78,17 +96,33 @@ export function minimize(fg: FG | Objective, x0: ArrayLike<number> | Tensor, opt
   if (!objective && typeof fg !== "function") {
     throw new ValueError(`Invalid fg: ${String(fg)} (expected a function (x, g) => f or an Objective)`);
   }
-  const start = x0 instanceof Tensor ? x0.data : x0;
-  if (start === null || typeof start !== "object" || typeof start.length !== "number") {
+  if (objective) checkObjectiveLive(objective);
+  if (!(x0 instanceof Tensor) && (x0 === null || typeof x0 !== "object" || typeof x0.length !== "number")) {
     throw new ValueError(`Invalid x0: ${String(x0)} (expected an array of numbers or a Tensor)`);
   }
-  const n = start.length;
+  const n = x0 instanceof Tensor ? checkTensor("x0", x0).length : checkValues("x0", x0).length;
   if (n < 1) throw new ShapeError("x0 is empty (expected at least one variable)");
   if (objective && objective.n !== n) throw new ShapeError(`x0 has ${n} values but the objective has ${objective.n} variables`);
   const opts = resolveOptions(options, n, objective);
   checkFinite("x0", x0);
+  // Copied before anything is allocated: allocating may grow the memory x0's view lies in.
+  const start = Float64Array.from(x0 instanceof Tensor ? x0.data : x0);
+  if (opts.signal?.aborted) return notStarted(start, opts.method);
   const rt = pickRuntime(options.runtime, objective, x0);
-  return rt.scope(() => new Solver(rt, n, objective, objective ? null : (fg as FG), opts).run(start));
+  try {
+    return rt.scope(() => new Solver(rt, n, objective, objective ? null : (fg as FG), opts).run(start));
+  } finally {
+    if (rt === sharedRuntime && rt.memoryStats().capacityBytes > SHARED_RUNTIME_KEEP_BYTES) sharedRuntime = null;
+  }
+}
+
+/** The result of a run stopped before its first evaluation (the signal had already fired). */
+function notStarted(x: Float64Array, method: Resolved["method"]): MinimizeResult {
+  const n = x.length;
+  return {
+    x, f: NaN, grad: new Float64Array(n).fill(NaN), gradNorm: NaN, nit: 0, nfev: 0, ngev: 0, nhev: 0,
+    converged: false, status: "aborted", message: MESSAGES.aborted, method,
+  };
 }
 
 function pickRuntime(given: Runtime | undefined, objective: Objective | null, x0: unknown): Runtime {
@@ -109,6 +143,26 @@ function pickRuntime(given: Runtime | undefined, objective: Objective | null, x0
   return sharedRuntime;
 }
 
+/** A NaN whose payload no arithmetic produces: marks the outputs a callback has yet to write. */
+const UNWRITTEN = 0x7ff4dead0000beefn;
+
+const bitsOf = (a: Float64Array) => new BigUint64Array(a.buffer, a.byteOffset, a.length);
+
+/** Marks every component of `out` unwritten (before a callback fills it). */
+function markUnwritten(out: Float64Array): void {
+  bitsOf(out).fill(UNWRITTEN);
+}
+
+/**
+ * Throws ValueError naming the first component of `out` a callback left unwritten. One native
+ * pass (includes(NaN)); the bits are looked at only when some component is NaN.
+ */
+function checkWritten(out: Float64Array, what: string): void {
+  if (!out.includes(NaN)) return;
+  const i = bitsOf(out).indexOf(UNWRITTEN);
+  if (i >= 0) throw new ValueError(`${what}: component ${i} was never written (write every component into the array it is given)`);
+}
+
 type Vec = Tensor<"f64">;
 
 /** What a line search ends with: an accepted step (its point is in xt, gt), or why not. */
@@ -122,6 +176,8 @@ class Solver implements DirectionHost {
   private gt: Vec;
   readonly d: Vec;
   private readonly state: Vec;
+  /** JS-owned copies handed to callbacks (see hostVectors): allocating inside a callback cannot detach them. */
+  private host: { x: Float64Array; g: Float64Array } | null = null;
   private readonly started = performance.now();
   f = NaN;
   fPrev = NaN;
@@ -147,7 +203,7 @@ class Solver implements DirectionHost {
     this.state = rt.tensor([LS_SLOTS], { dtype: "f64" });
   }
 
-  run(x0: ArrayLike<number>): MinimizeResult {
+  run(x0: Float64Array): MinimizeResult {
     this.x.set(x0); // checked finite by minimize() before anything was allocated
     const status = this.solve();
     const x = this.x.data.slice();
@@ -191,13 +247,28 @@ class Solver implements DirectionHost {
 
   // ---- shared machinery -------------------------------------------------------------------
 
-  /** f at x (byte address), gradient into g; counted. A non-number result reads as NaN. */
+  /**
+   * f at x (byte address), gradient into g; counted. A callback gets x and g as JS-owned arrays
+   * (x copied out, g copied in after the call): they cannot detach when the callback allocates
+   * in the runtime and grows its memory. A non-number result reads as NaN.
+   */
   evaluate(x: number, g: number): number {
     this.nfev += 1;
     if (this.objective) return this.objective.evaluate(x, g);
-    const buffer = this.rt.heap.buffer as ArrayBuffer;
-    const f = this.fg!(new Float64Array(buffer, x, this.n), new Float64Array(buffer, g, this.n));
+    const host = this.hostAt(x);
+    markUnwritten(host.g);
+    const f = this.fg!(host.x, host.g);
+    // Where f is not finite the point is rejected whatever g holds, so g may be left alone there.
+    if (Number.isFinite(f)) checkWritten(host.g, "fg(x, g): g");
+    this.rt.heap.f64.set(host.g, g >>> 3); // the heap view is re-read: the call may have grown the memory
     return typeof f === "number" ? f : NaN;
+  }
+
+  /** The host vectors with x holding the n f64 at byte address `x`. */
+  private hostAt(x: number): { x: Float64Array; g: Float64Array } {
+    this.host ??= { x: new Float64Array(this.n), g: new Float64Array(this.n) };
+    this.host.x.set(this.rt.heap.f64.subarray(x >>> 3, (x >>> 3) + this.n));
+    return this.host;
   }
 
   /** The budget status that stops the run now, if any (abort, evaluations, time). */
@@ -214,7 +285,7 @@ class Solver implements DirectionHost {
     this.gnorm = this.k.f64_norm_inf(this.g.ptr, this.n);
     if (this.o.onIteration) {
       const stop = this.o.onIteration({
-        nit: this.nit, f: this.f, gradNorm: this.gnorm, x: this.x.data, nfev: this.nfev, step,
+        nit: this.nit, f: this.f, gradNorm: this.gnorm, x: this.hostAt(this.x.ptr).x, nfev: this.nfev, step,
       });
       if (stop === true) return "callback";
     }
@@ -397,23 +468,36 @@ class Solver implements DirectionHost {
     }
   }
 
+  /**
+   * The Hessian at x into H (byte address). Callbacks write into JS-owned arrays (copied in after
+   * each call, as in evaluate()); hessp is called once per row with v = e_i, H being symmetric.
+   */
   private hessianAt(H: number): void {
     const { n } = this;
-    const view = (ptr: number, length: number) => new Float64Array(this.rt.heap.buffer as ArrayBuffer, ptr, length);
     this.nhev += 1;
-    if (this.o.hess) {
-      this.o.hess(view(this.x.ptr, n), view(H, n * n));
-    } else if (this.o.hessp) {
-      // Row i of a symmetric H is H e_i; the trial buffer xt serves as e_i (it is free here).
-      const e = this.xt;
-      e.fill(0);
-      for (let i = 0; i < n; i++) {
-        e.data[i] = 1;
-        this.o.hessp(view(this.x.ptr, n), view(e.ptr, n), view(H + i * n * 8, n));
-        e.data[i] = 0;
-      }
-    } else {
+    const { hess, hessp } = this.o;
+    if (!hess && !hessp) {
       this.objective!.hessian!(this.x.ptr, H);
+      return;
+    }
+    const x = this.hostAt(this.x.ptr).x;
+    if (hess) {
+      const out = new Float64Array(n * n);
+      markUnwritten(out);
+      hess(x, out);
+      checkWritten(out, "hess(x, H): H");
+      this.rt.heap.f64.set(out, H >>> 3);
+      return;
+    }
+    const v = new Float64Array(n);
+    const row = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      v[i] = 1;
+      markUnwritten(row);
+      hessp!(x, v, row);
+      checkWritten(row, "hessp(x, v, out): out");
+      v[i] = 0;
+      this.rt.heap.f64.set(row, (H >>> 3) + i * n);
     }
   }
 

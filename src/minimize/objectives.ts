@@ -1,6 +1,6 @@
-import { ShapeError, ValueError } from "../runtime/errors";
+import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
-import { Tensor, checkTensor } from "../runtime/tensor";
+import { Tensor, checkTensor, checkValues, pinValues } from "../runtime/tensor";
 import { checkNumber } from "../runtime/validate";
 
 /**
@@ -8,12 +8,16 @@ import { checkNumber } from "../runtime/validate";
  * computed by a kernel: passed to {@link minimize} instead of a callback, a whole iteration runs in
  * wasm (on the 'wasm' backend) and crosses into JS only for `onIteration`. Pointers are byte
  * addresses of n f64 in the same runtime. Create with quadratic(), diagonalQuadratic(),
- * leastSquares(), logisticRegression() or extendedRosenbrock(); dispose() frees the copied data.
+ * leastSquares(), logisticRegression() or extendedRosenbrock(). An objective owns copies of its
+ * data: they outlive any `rt.scope` it is created in, and dispose() frees them; after dispose()
+ * every method (and minimize() with it) throws DisposedError.
  */
 export interface Objective {
   readonly runtime: Runtime;
   /** Number of variables. */
   readonly n: number;
+  /** True once dispose() has run. */
+  readonly disposed: boolean;
   /** Writes the gradient at x into g and returns f(x). */
   evaluate(x: number, g: number): number;
   /** d' Hessian d: the curvature the 'exact' line search divides by (quadratic objectives). */
@@ -22,6 +26,7 @@ export interface Objective {
   hessian?(x: number, H: number): void;
   /** One sweep of exact coordinate minimization with g current; returns the largest step (for 'coordinate'). */
   coordinateSweep?(x: number, g: number): number;
+  /** Frees the objective's data. Idempotent. */
   dispose(): void;
 }
 
@@ -30,15 +35,76 @@ export function isObjective(value: unknown): value is Objective {
   return typeof value === "object" && value !== null && typeof (value as Objective).evaluate === "function";
 }
 
+/** Throws DisposedError when `objective` has been disposed. */
+export function checkObjectiveLive(objective: Objective): void {
+  if (objective.disposed) throw new DisposedError("The objective was used after dispose()");
+}
+
+/** The kernels behind an objective; the optional ones enable methods of minimize(). */
+type Kernels = Pick<Objective, "evaluate" | "curvature" | "hessian" | "coordinateSweep">;
+
+/** An objective over kernels and the tensors they read; every method checks it is still live. */
+class KernelObjective implements Objective {
+  readonly curvature?: (d: number) => number;
+  readonly hessian?: (x: number, H: number) => void;
+  readonly coordinateSweep?: (x: number, g: number) => number;
+  private released = false;
+
+  constructor(
+    readonly runtime: Runtime,
+    readonly n: number,
+    private readonly owned: Tensor[],
+    private readonly kernels: Kernels,
+  ) {
+    const { curvature, hessian, coordinateSweep } = kernels;
+    if (curvature) this.curvature = this.guarded(curvature);
+    if (hessian) this.hessian = this.guarded(hessian);
+    if (coordinateSweep) this.coordinateSweep = this.guarded(coordinateSweep);
+  }
+
+  get disposed(): boolean {
+    return this.released;
+  }
+
+  evaluate(x: number, g: number): number {
+    checkObjectiveLive(this);
+    return this.kernels.evaluate(x, g);
+  }
+
+  dispose(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const t of this.owned) if (!t.disposed) t.dispose();
+  }
+
+  /** `kernel` behind a liveness check: after dispose() its tensors' memory belongs to others. */
+  private guarded<A extends unknown[], R>(kernel: (...args: A) => R): (...args: A) => R {
+    return (...args) => {
+      checkObjectiveLive(this);
+      return kernel(...args);
+    };
+  }
+}
+
 type Values = ArrayLike<number> | Tensor;
 
-/** The numbers of `values`: a live tensor's data, or an array-like (ValueError otherwise). */
+/** The numbers of `values`: a live tensor's data, or an array-like (ValueError otherwise, also for a stale view). */
 function valuesOf(name: string, values: Values): ArrayLike<number> {
   if (values instanceof Tensor) return checkTensor(name, values).data;
-  if (values === null || typeof values !== "object" || typeof (values as ArrayLike<number>).length !== "number") {
-    throw new ValueError(`Invalid ${name}: ${String(values)} (expected an array of numbers or a Tensor)`);
+  return checkValues(name, values);
+}
+
+/**
+ * `values` readable after allocations in `rt`: a tensor's data is re-read when asked (its view
+ * may have been detached meanwhile); an array-like is pinned (a view of rt's memory is copied now).
+ */
+function sourceOf(name: string, values: Values, rt: Runtime): () => ArrayLike<number> {
+  if (values instanceof Tensor) {
+    const tensor = checkTensor(name, values);
+    return () => tensor.data;
   }
-  return values;
+  const pinned = pinValues(name, values, rt);
+  return () => pinned;
 }
 
 /**
@@ -56,29 +122,23 @@ export function checkFinite(name: string, values: Values): void {
 
 /**
  * An objective's tensors: each (name, values, length) copied into a new f64 tensor, then f64
- * scratch buffers of the given lengths. Every length and value is checked first (ShapeError,
- * ValueError), so a rejected input allocates nothing; out of memory part-way frees what was made.
+ * scratch buffers of the given lengths. Every length and value is checked and every input read
+ * or pinned first (ShapeError, ValueError), so a rejected input allocates nothing and growing the
+ * memory cannot detach an input; the tensors are owned (kept out of scopes), and running out of
+ * memory part-way frees what was made.
  */
 function allocate(rt: Runtime, inputs: Array<[string, Values, number]>, scratch: number[] = []): Tensor<"f64">[] {
-  for (const [name, values, length] of inputs) {
-    const n = valuesOf(name, values).length;
+  const sources = inputs.map(([name, values, length]) => {
+    const source = sourceOf(name, values, rt);
+    const n = source().length;
     if (n !== length) throw new ShapeError(`${name} has ${n} values (expected ${length})`);
-  }
+    return source;
+  });
   for (const [name, values] of inputs) checkFinite(name, values);
-  const copies: Tensor<"f64">[] = [];
-  try {
-    for (const [name, values, length] of inputs) copies.push(rt.fromArray(valuesOf(name, values), [length], { dtype: "f64" }));
-    for (const length of scratch) copies.push(rt.tensor([Math.max(length, 1)], { dtype: "f64" }));
-  } catch (error) {
-    disposeAll(copies);
-    throw error;
-  }
-  return copies;
-}
-
-/** Frees tensors that are still live (an objective's data). */
-function disposeAll(tensors: Tensor[]): void {
-  for (const t of tensors) if (!t.disposed) t.dispose();
+  return rt.allocateOwned(() => [
+    ...inputs.map(([, , length], i) => rt.tensor([length], { dtype: "f64" }).set(sources[i]!())),
+    ...scratch.map((length) => rt.tensor([Math.max(length, 1)], { dtype: "f64" })),
+  ]);
 }
 
 /**
@@ -91,9 +151,7 @@ export function quadratic(rt: Runtime, A: Values, b: Values): Objective {
   const n = valuesOf("b", b).length;
   const [a, bb, scratch] = allocate(rt, [["A", A, n * n], ["b", b, n]], [n]) as [Tensor<"f64">, Tensor<"f64">, Tensor<"f64">];
   const k = rt.kernels;
-  return {
-    runtime: rt,
-    n,
+  return new KernelObjective(rt, n, [a, bb, scratch], {
     evaluate: (x, g) => k.f64_quadratic_fg(x, g, a.ptr, bb.ptr, n),
     curvature: (d) => {
       k.f64_gemv(scratch.ptr, a.ptr, d, n, n, 1);
@@ -101,8 +159,7 @@ export function quadratic(rt: Runtime, A: Values, b: Values): Objective {
     },
     hessian: (_x, H) => k.f64_axpby(H, 1, a.ptr, 0, a.ptr, n * n),
     coordinateSweep: (x, g) => k.f64_quadratic_coordinate_sweep(x, g, a.ptr, n),
-    dispose: () => disposeAll([a, bb, scratch]),
-  };
+  });
 }
 
 /** f(x) = 1/2 sum a_i x_i^2 - b'x, g = a * x - b (a separable quadratic, O(n) per evaluation). */
@@ -111,13 +168,10 @@ export function diagonalQuadratic(rt: Runtime, a: Values, b: Values): Objective 
   const n = valuesOf("b", b).length;
   const [aa, bb] = allocate(rt, [["a", a, n], ["b", b, n]]) as [Tensor<"f64">, Tensor<"f64">];
   const k = rt.kernels;
-  return {
-    runtime: rt,
-    n,
+  return new KernelObjective(rt, n, [aa, bb], {
     evaluate: (x, g) => k.f64_diag_quadratic_fg(x, g, aa.ptr, bb.ptr, n),
     curvature: (d) => k.f64_diag_dot(aa.ptr, d, d, n),
-    dispose: () => disposeAll([aa, bb]),
-  };
+  });
 }
 
 /** f(x) = 1/2 |Ax - b|^2 with A m x n (row-major), g = A'(Ax - b), Hessian A'A. */
@@ -128,9 +182,7 @@ export function leastSquares(rt: Runtime, A: Values, b: Values, n: number): Obje
   const [a, bb, r, ones] = allocate(rt, [["A", A, m * n], ["b", b, m]], [m, m]) as [Tensor<"f64">, Tensor<"f64">, Tensor<"f64">, Tensor<"f64">];
   ones.fill(1);
   const k = rt.kernels;
-  return {
-    runtime: rt,
-    n,
+  return new KernelObjective(rt, n, [a, bb, r, ones], {
     evaluate: (x, g) => k.f64_least_squares_fg(x, g, a.ptr, bb.ptr, r.ptr, m, n),
     hessian: (_x, H) => k.f64_weighted_gram(H, a.ptr, ones.ptr, m, n, 0),
     // d'A'Ad = |Ad|^2.
@@ -138,8 +190,7 @@ export function leastSquares(rt: Runtime, A: Values, b: Values, n: number): Obje
       k.f64_gemv(r.ptr, a.ptr, d, m, n, 1);
       return k.f64_dot(r.ptr, r.ptr, m);
     },
-    dispose: () => disposeAll([a, bb, r, ones]),
-  };
+  });
 }
 
 /**
@@ -158,17 +209,14 @@ export function logisticRegression(rt: Runtime, A: Values, y: Values, n: number,
   }
   const [a, yy, z] = allocate(rt, [["A", A, m * n], ["y", y, m]], [m]) as [Tensor<"f64">, Tensor<"f64">, Tensor<"f64">];
   const k = rt.kernels;
-  return {
-    runtime: rt,
-    n,
+  return new KernelObjective(rt, n, [a, yy, z], {
     evaluate: (x, g) => k.f64_logistic_fg(x, g, a.ptr, yy.ptr, z.ptr, m, n, lambda),
     // A' diag(p (1 - p)) A + lambda I; z (scratch of fg) holds the weights meanwhile.
     hessian: (x, H) => {
       k.f64_logistic_weights(z.ptr, a.ptr, x, m, n);
       k.f64_weighted_gram(H, a.ptr, z.ptr, m, n, lambda);
     },
-    dispose: () => disposeAll([a, yy, z]),
-  };
+  });
 }
 
 /** The extended Rosenbrock function (More, Garbow & Hillstrom 1981, problem 21), n even; minimum 0 at ones. */
@@ -177,5 +225,5 @@ export function extendedRosenbrock(rt: Runtime, n: number): Objective {
   checkNumber("n", n, { min: 2, integer: true });
   if (n % 2 !== 0) throw new ShapeError(`extendedRosenbrock needs an even n, got ${n}`);
   const k = rt.kernels;
-  return { runtime: rt, n, evaluate: (x, g) => k.f64_rosenbrock_fg(x, g, n), dispose: () => {} };
+  return new KernelObjective(rt, n, [], { evaluate: (x, g) => k.f64_rosenbrock_fg(x, g, n) });
 }

@@ -3,7 +3,7 @@ import { ShapeError, ValueError } from "./errors";
 import { checkFunction, checkNumber, checkOptions } from "./validate";
 import type { Heap } from "./heap";
 import type { Kernels } from "./kernels";
-import { BYTES_PER_ELEMENT, Param, Tensor, isDType, sizeOf, type DType, type FloatDType } from "./tensor";
+import { BYTES_PER_ELEMENT, Param, Tensor, isDType, pinValues, sizeOf, type DType, type FloatDType } from "./tensor";
 
 /** Which implementation runs the kernels: the WebAssembly SIMD module or the plain-TS twins. */
 export type Backend = "wasm" | "js";
@@ -66,15 +66,21 @@ export class Runtime {
     return this.track(this.allocate(shape, dtype, (ptr, length) => new Tensor(this, ptr, dtype, [...shape], length)));
   }
 
-  /** A new tensor holding a copy of `values` (the slow path); shape defaults to [values.length]. */
+  /**
+   * A new tensor holding a copy of `values` (the slow path); shape defaults to [values.length].
+   * `values` may be a view of this runtime's memory (`t.data`): it is read before anything is
+   * allocated, so the allocation growing the memory cannot detach it.
+   */
   fromArray<D extends DType = "f32">(
     values: ArrayLike<number>,
-    shape: readonly number[] = [values.length],
+    shape?: readonly number[],
     options: TensorOptions<D> = {},
   ): Tensor<D> {
     checkOptions(options);
-    checkValuesFit(values, shape);
-    return this.tensor(shape, options).set(values);
+    const source = pinValues("values", values, this);
+    const dims = shape ?? [source.length];
+    checkValuesFit(source, dims);
+    return this.filled(this.tensor(dims, options), source);
   }
 
   /** A new trainable parameter with a zeroed gradient of the same shape. */
@@ -83,9 +89,11 @@ export class Runtime {
     checkDType(dtype);
     // Typed callers cannot ask for an i32 param; plain JavaScript callers get a clear error.
     if ((dtype as DType) === "i32") throw new ValueError("Invalid dtype: i32 (a param must be 'f32' or 'f64')");
-    if (options.values) checkValuesFit(options.values, shape);
+    // Read before allocating: the values may be a view of this memory, which growing it detaches.
+    const values = options.values === undefined ? undefined : pinValues("values", options.values, this);
+    if (values) checkValuesFit(values, shape);
     const { init, seed = 0 } = options;
-    if (init !== undefined && (typeof init !== "function" || options.values)) {
+    if (init !== undefined && (typeof init !== "function" || values)) {
       throw new ValueError(`Invalid init: ${typeof init} (expected a function, and no values)`);
     }
     checkNumber("seed", seed, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
@@ -98,7 +106,7 @@ export class Runtime {
       grad.dispose();
       throw error;
     }
-    if (options.values) param.set(options.values);
+    if (values) this.filled(param, values);
     try {
       init?.(param, seed);
     } catch (error) {
@@ -176,6 +184,16 @@ export class Runtime {
     const tensor = make(ptr, length);
     tensor.data.fill(0);
     return tensor;
+  }
+
+  /** `tensor` with `values` copied in; disposed if the copy throws (a getter of a user's array-like), so nothing leaks. */
+  private filled<T extends Tensor>(tensor: T, values: ArrayLike<number>): T {
+    try {
+      return tensor.set(values);
+    } catch (error) {
+      tensor.dispose();
+      throw error;
+    }
   }
 
   private track<T extends Tensor>(tensor: T): T {

@@ -48,19 +48,75 @@ export function checkFloatTensor(name: string, value: unknown, runtime?: Runtime
   return t as Tensor<FloatDType>;
 }
 
-/** Product of the dimensions, after checking each is a non-negative integer. */
+/**
+ * Product of the dimensions, after checking that each is a non-negative safe integer (below
+ * 2^53) and that so is the product; ShapeError otherwise. Every constructor goes through here,
+ * so an absurd shape is a ShapeError before any allocation is attempted.
+ */
 export function sizeOf(shape: readonly number[]): number {
   if (!Array.isArray(shape) && !ArrayBuffer.isView(shape)) {
     throw new ShapeError(`Invalid shape ${String(shape)} (expected a list of non-negative integers)`);
   }
+  const bad = (why: string) => new ShapeError(`Invalid shape [${Array.from(shape, String).join(", ")}] (${why})`);
   let size = 1;
   for (const dim of shape) {
-    if (!Number.isInteger(dim) || dim < 0) {
-      throw new ShapeError(`Invalid shape [${shape.join(", ")}] (expected non-negative integers)`);
-    }
+    if (!Number.isSafeInteger(dim) || dim < 0) throw bad(`expected non-negative integers below 2^53`);
     size *= dim;
   }
+  // With a zero dimension the product is 0 whatever came before (Infinity * 0 would be NaN).
+  if (shape.includes(0)) return 0;
+  if (!Number.isSafeInteger(size)) throw bad("more than 2^53 - 1 elements");
   return size;
+}
+
+/** Typed arrays of 64-bit integers: their elements are BigInts, which no tensor can take. */
+const isBigIntArray = (values: unknown) => values instanceof BigInt64Array || values instanceof BigUint64Array;
+
+/**
+ * True when `view` is a typed array whose memory is gone: a view over a WebAssembly.Memory
+ * that has grown since the view was made (its buffer is detached: length 0 and unusable).
+ */
+export function isDetachedView(view: unknown): boolean {
+  if (!ArrayBuffer.isView(view) || view.buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(view.buffer);
+    return false;
+  } catch {
+    return true; // constructing a view on a detached buffer throws
+  }
+}
+
+/**
+ * Returns `values` when it is an array-like of numbers that is still readable; otherwise
+ * ValueError: null, a non-object, BigInt arrays, and a stale tensor view (one taken from
+ * `t.data` before the memory grew, now detached) with a message that says so.
+ */
+export function checkValues(name: string, values: unknown): ArrayLike<number> {
+  if (values === null || typeof values !== "object" || typeof (values as ArrayLike<number>).length !== "number" || isBigIntArray(values)) {
+    throw new ValueError(`Invalid ${name}: ${describeValue(values)} (expected an array of numbers)`);
+  }
+  if (isDetachedView(values)) {
+    throw new ValueError(
+      `Invalid ${name}: a stale view (its memory grew since it was read, which detached it); read t.data again after anything that allocates`,
+    );
+  }
+  return values as ArrayLike<number>;
+}
+
+function describeValue(value: unknown): string {
+  return isBigIntArray(value) ? (value as object).constructor.name : String(value);
+}
+
+/**
+ * `values` in a form that allocating in `runtime` cannot invalidate, for entry points that
+ * allocate before they read: a view over the runtime's own memory, which growing it would
+ * detach, is copied now (one O(n) copy); anything else is kept as it is. Checked by
+ * {@link checkValues} first.
+ */
+export function pinValues(name: string, values: unknown, runtime: Runtime): ArrayLike<number> {
+  const checked = checkValues(name, values);
+  const ownMemory = ArrayBuffer.isView(checked) && checked.buffer === runtime.memory.buffer;
+  return ownMemory ? (checked as unknown as Float64Array).slice() : checked;
 }
 
 /**
@@ -107,10 +163,12 @@ export class Tensor<D extends DType = DType> {
 
   /**
    * Copies `values` in (the slow path: O(n) copy from JS). Faster: write into `data`.
-   * Throws ShapeError, changing nothing, when the length differs.
+   * Throws ShapeError, changing nothing, when the length differs; ValueError when `values` is
+   * not an array of numbers or is a stale view (see {@link checkValues}).
    */
   set(values: ArrayLike<number>): this {
     this.assertLive();
+    checkValues("values", values);
     if (values.length !== this.length) {
       throw new ShapeError(`Cannot set ${this.describe()} from ${values.length} values`);
     }

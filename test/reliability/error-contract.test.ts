@@ -628,7 +628,35 @@ const MINIMIZE_ROWS: Row[] = [
   row("logisticRegression", "a label 2", ValueError, /Invalid y\[1\]: 2/, (f) => logisticRegression(f.rt, [1, 2, 3, 4], [0, 2], 2)),
   row("logisticRegression", "a negative lambda", ValueError, /Invalid lambda: -1/, (f) => logisticRegression(f.rt, [1, 2], [0, 1], 1, -1)),
   row("extendedRosenbrock", "an odd n", ShapeError, /needs an even n, got 3/, (f) => extendedRosenbrock(f.rt, 3)),
+  // Views that detach and objectives used after dispose() (test/reliability/adversarial/).
+  row("Runtime.tensor", "[1e300, 1e300, 0]", ShapeError, /Invalid shape \[1e\+300, 1e\+300, 0\]/, (f) => f.rt.tensor([1e300, 1e300, 0])),
+  row("Runtime.fromArray", "null values", ValueError, /Invalid values: null/, (f) => f.rt.fromArray(null as never, [2])),
+  row("Runtime.fromArray", "a stale view", ValueError, /stale view/, (f, view) => f.rt.fromArray(view, [6]), { prepare: staleView }),
+  row("Runtime.param", "a stale view as values", ValueError, /stale view/, (f, view) => f.rt.param([6], { values: view }), { prepare: staleView }),
+  row("Tensor.set", "a stale view", ValueError, /stale view/, (f, view) => f.m23.set(view), { prepare: staleView }),
+  row("Tensor.set", "a BigInt64Array", ValueError, /Invalid values: BigInt64Array/, (f) => f.m23.set(new BigInt64Array(6) as never)),
+  row("minimize", "a stale view as x0", ValueError, /Invalid x0: a stale view/, (f, view) => minimize(f.rosen, view, { runtime: f.rt }), { prepare: staleView }),
+  row("minimize", "a disposed objective", DisposedError, /objective was used after dispose/, (f, q) => minimize(q, [1, 2]), { prepare: disposedQuadratic }),
+  row("quadratic", "a stale view as A", ValueError, /Invalid A: a stale view/, (f, view) => quadratic(f.rt, view, [1, 2]), { prepare: staleView }),
+  row("Objective", "evaluate() after dispose()", DisposedError, /objective was used after dispose/, (f, q) => q.evaluate(f.v3d.ptr, f.v3d.ptr), { prepare: disposedQuadratic }),
+  row("Objective", "hessian() after dispose()", DisposedError, /objective was used after dispose/, (f, q) => q.hessian(f.v3d.ptr, f.v3d.ptr), { prepare: disposedQuadratic }),
 ];
+
+/** A view of six f64 that the memory's growth has detached (a tensor of it is disposed). */
+function staleView(f: Fixture): Float64Array {
+  const t = f.rt.tensor([6], { dtype: "f64" });
+  const view = t.data;
+  f.rt.tensor([f.rt.memoryStats().capacityBytes / 4]).dispose();
+  t.dispose();
+  return view;
+}
+
+/** A quadratic objective of two variables, already disposed. */
+function disposedQuadratic(f: Fixture) {
+  const q = quadratic(f.rt, [2, 0, 0, 1], [1, 1]);
+  q.dispose();
+  return q;
+}
 
 const INIT_ROWS: Row[] = [
   row("computeFans", "an empty shape", ShapeError, /Invalid shape \[\]/, () => computeFans([])),
@@ -919,7 +947,7 @@ const CANNOT_THROW: Record<string, string> = {
 };
 
 /** Entries that name something other than an export: what exported factories return. */
-const RETURNED = new Set(["Schedule", "Initializer"]);
+const RETURNED = new Set(["Schedule", "Initializer", "Objective"]);
 
 describe("the error table covers the public API", () => {
   const covered = new Set(ROWS.map((r) => r.entry));

@@ -111,27 +111,35 @@ export function f64_quadratic_coordinate_sweep(h: Heap, x: number, g: number, A:
   return largest;
 }
 
-/** H = sum_i w_i A_i A_i' + lambda I. */
+/**
+ * H = sum_i w_i A_i A_i' + lambda I, accumulated row by row in the kernel's order. A row with
+ * w_i = 0 is left out, as the kernel does: zero weight excludes the row, so its values (even
+ * Inf or NaN, where 0 * Inf would give NaN) do not reach H.
+ */
 export function f64_weighted_gram(h: Heap, H: number, A: number, w: number, m: number, n: number, lambda: number): void {
   const f64 = h.f64;
   const [Hp, Ap, W] = [H >>> 3, A >>> 3, w >>> 3];
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < n; c++) {
-      let sum = r === c ? lambda : 0;
-      for (let i = 0; i < m; i++) sum += f64[W + i]! * f64[Ap + i * n + r]! * f64[Ap + i * n + c]!;
-      f64[Hp + r * n + c] = sum;
+  f64.fill(0, Hp, Hp + n * n);
+  for (let j = 0; j < n; j++) f64[Hp + j * n + j] = lambda;
+  for (let i = 0; i < m; i++) {
+    const wi = f64[W + i]!;
+    if (wi === 0) continue;
+    const row = Ap + i * n;
+    for (let r = 0; r < n; r++) {
+      const scale = wi * f64[row + r]!;
+      for (let c = 0; c < n; c++) f64[Hp + r * n + c] = f64[Hp + r * n + c]! + scale * f64[row + c]!;
     }
   }
 }
 
-/** w_i = sigmoid(z_i) (1 - sigmoid(z_i)), z = Ax. */
+/** w_i = p_i (1 - p_i) with p_i = sigmoid(z_i), z = Ax, in the kernel's form (no cancellation to 0 for large |z|). */
 export function f64_logistic_weights(h: Heap, w: number, A: number, x: number, m: number, n: number): void {
   const f64 = h.f64;
   const [W, Ap, X] = [w >>> 3, A >>> 3, x >>> 3];
   for (let i = 0; i < m; i++) {
     let z = 0;
     for (let j = 0; j < n; j++) z += f64[Ap + i * n + j]! * f64[X + j]!;
-    const p = 1 / (1 + Math.exp(-z));
-    f64[W + i] = p * (1 - p);
+    const e = Math.exp(-Math.abs(z));
+    f64[W + i] = e / ((1 + e) * (1 + e));
   }
 }
