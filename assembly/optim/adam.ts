@@ -14,73 +14,48 @@
 // would carry 1e-5 relative error. delta sits outside the square root (book, PyTorch, tfjs).
 // Memory contract: every buffer holds n elements of T, 16-byte aligned, pairwise disjoint.
 
-import { bytes, gradS, gradV, isPlain, lanes, pmaxS } from "./prologue";
+import { pmaxS } from "./prologue";
+import { update } from "./stream";
 
-// @ts-ignore: decorator
-@inline
-function adamV<T>(
-  p: usize, g: usize, s: usize, r: usize, rmax: usize, at: usize,
-  stepSize: T, gCoef: T, oneMinusRho1: T, oneMinusRho2: T, delta: T, invSqrtBc2: T, maxScale: T,
-  gradScale: T, clip: T, l2: T, l1: T, pScale: T,
-  AMSGRAD: bool, NESTEROV: bool, FULL: bool,
-): void {
-  let pi = v128.load(p + at);
-  const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
-  if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
-  let si = v128.load(s + at);
-  let ri = v128.load(r + at);
-  si = v128.add<T>(si, v128.mul<T>(v128.splat<T>(oneMinusRho1), v128.sub<T>(xi, si)));
-  ri = v128.add<T>(ri, v128.mul<T>(v128.splat<T>(oneMinusRho2), v128.sub<T>(v128.mul<T>(xi, xi), ri)));
-  v128.store(s + at, si);
-  v128.store(r + at, ri);
-  let rd = ri;
-  if (AMSGRAD) {
-    rd = v128.pmax<T>(v128.mul<T>(v128.splat<T>(maxScale), ri), v128.load(rmax + at));
-    v128.store(rmax + at, rd);
+// The rule for update<T, R> (stream.ts): state s, r, rmax; coefficients stepSize, gCoef,
+// oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, maxScale; switches AMSGRAD, NESTEROV.
+@unmanaged
+class Adam<T> {
+  // @ts-ignore: decorator
+  @inline
+  lane(
+    at: usize, theta0: v128, x: v128, s: usize, r: usize, rmax: usize,
+    stepSize: T, gCoef: T, oneMinusRho1: T, oneMinusRho2: T, delta: T, invSqrtBc2: T, maxScale: T, _c7: T,
+    AMSGRAD: bool, NESTEROV: bool,
+  ): v128 {
+    let si = v128.load(s + at);
+    let ri = v128.load(r + at);
+    si = v128.add<T>(si, v128.mul<T>(v128.splat<T>(oneMinusRho1), v128.sub<T>(x, si)));
+    ri = v128.add<T>(ri, v128.mul<T>(v128.splat<T>(oneMinusRho2), v128.sub<T>(v128.mul<T>(x, x), ri)));
+    v128.store(s + at, si);
+    v128.store(r + at, ri);
+    let rd = ri;
+    if (AMSGRAD) {
+      rd = v128.pmax<T>(v128.mul<T>(v128.splat<T>(maxScale), ri), v128.load(rmax + at));
+      v128.store(rmax + at, rd);
+    }
+    const denom = v128.add<T>(v128.mul<T>(v128.sqrt<T>(rd), v128.splat<T>(invSqrtBc2)), v128.splat<T>(delta));
+    let num = v128.mul<T>(v128.splat<T>(stepSize), si);
+    if (NESTEROV) num = v128.add<T>(num, v128.mul<T>(v128.splat<T>(gCoef), x));
+    return v128.sub<T>(theta0, v128.div<T>(num, denom));
   }
-  const denom = v128.add<T>(v128.mul<T>(v128.sqrt<T>(rd), v128.splat<T>(invSqrtBc2)), v128.splat<T>(delta));
-  let num = v128.mul<T>(v128.splat<T>(stepSize), si);
-  if (NESTEROV) num = v128.add<T>(num, v128.mul<T>(v128.splat<T>(gCoef), xi));
-  v128.store(p + at, v128.sub<T>(pi, v128.div<T>(num, denom)));
-}
 
-// @ts-ignore: decorator
-@inline
-function adamLoop<T>(
-  p: usize, g: usize, s: usize, r: usize, rmax: usize, n: i32,
-  stepSize: T, gCoef: T, oneMinusRho1: T, oneMinusRho2: T, delta: T, invSqrtBc2: T, maxScale: T,
-  gradScale: T, clip: T, l2: T, l1: T, pScale: T,
-  AMSGRAD: bool, NESTEROV: bool, FULL: bool,
-): void {
-  const L = lanes<T>();
-  const blocked = n & ~(L - 1);
-  const paired = n & ~(2 * L - 1); // two v128 per iteration
-  let i = 0;
-  for (; i < paired; i += 2 * L) {
-    adamV<T>(
-      p, g, s, r, rmax, <usize>i * bytes<T>(), stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2,
-      maxScale, gradScale, clip, l2, l1, pScale, AMSGRAD, NESTEROV, FULL,
-    );
-    adamV<T>(
-      p, g, s, r, rmax, <usize>(i + L) * bytes<T>(), stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2,
-      maxScale, gradScale, clip, l2, l1, pScale, AMSGRAD, NESTEROV, FULL,
-    );
-  }
-  if (i < blocked) {
-    adamV<T>(
-      p, g, s, r, rmax, <usize>i * bytes<T>(), stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2,
-      maxScale, gradScale, clip, l2, l1, pScale, AMSGRAD, NESTEROV, FULL,
-    );
-  }
-  for (i = blocked; i < n; i++) {
-    const at = <usize>i * bytes<T>();
-    let pi = load<T>(p + at);
-    const xi = gradS<T>(load<T>(g + at), pi, gradScale, clip, l2, l1, FULL);
-    if (FULL) pi = pScale * pi;
+  // @ts-ignore: decorator
+  @inline
+  scalar(
+    at: usize, theta0: T, x: T, s: usize, r: usize, rmax: usize,
+    stepSize: T, gCoef: T, oneMinusRho1: T, oneMinusRho2: T, delta: T, invSqrtBc2: T, maxScale: T, _c7: T,
+    AMSGRAD: bool, NESTEROV: bool,
+  ): T {
     let si = load<T>(s + at);
     let ri = load<T>(r + at);
-    si = si + oneMinusRho1 * (xi - si);
-    ri = ri + oneMinusRho2 * (xi * xi - ri);
+    si = si + oneMinusRho1 * (x - si);
+    ri = ri + oneMinusRho2 * (x * x - ri);
     store<T>(s + at, si);
     store<T>(r + at, ri);
     let rd = ri;
@@ -90,24 +65,8 @@ function adamLoop<T>(
     }
     const denom: T = sqrt<T>(rd) * invSqrtBc2 + delta;
     let num: T = stepSize * si;
-    if (NESTEROV) num = num + gCoef * xi;
-    store<T>(p + at, pi - num / denom);
-  }
-}
-
-// @ts-ignore: decorator
-@inline
-function adam<T>(
-  p: usize, g: usize, s: usize, r: usize, rmax: usize, n: i32,
-  stepSize: T, gCoef: T, oneMinusRho1: T, oneMinusRho2: T, delta: T, invSqrtBc2: T, maxScale: T,
-  gradScale: T, clip: T, l2: T, l1: T, pScale: T, AMSGRAD: bool, NESTEROV: bool,
-): void {
-  if (isPlain<T>(clip, l2, l1, pScale)) {
-    adamLoop<T>(p, g, s, r, rmax, n, stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, maxScale,
-      gradScale, clip, l2, l1, pScale, AMSGRAD, NESTEROV, false);
-  } else {
-    adamLoop<T>(p, g, s, r, rmax, n, stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, maxScale,
-      gradScale, clip, l2, l1, pScale, AMSGRAD, NESTEROV, true);
+    if (NESTEROV) num = num + gCoef * x;
+    return theta0 - num / denom;
   }
 }
 
@@ -116,7 +75,7 @@ export function f32_adam_step(
   stepSize: f32, oneMinusRho1: f32, oneMinusRho2: f32, delta: f32, invSqrtBc2: f32,
   gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32,
 ): void {
-  adam<f32>(p, g, s, r, 0, n, stepSize, 0, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, 1,
+  update<f32, Adam<f32>>(p, g, s, r, 0, n, stepSize, 0, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, 1, 0,
     gradScale, clip, l2, l1, pScale, false, false);
 }
 
@@ -125,7 +84,7 @@ export function f64_adam_step(
   stepSize: f64, oneMinusRho1: f64, oneMinusRho2: f64, delta: f64, invSqrtBc2: f64,
   gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64,
 ): void {
-  adam<f64>(p, g, s, r, 0, n, stepSize, 0, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, 1,
+  update<f64, Adam<f64>>(p, g, s, r, 0, n, stepSize, 0, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, 1, 0,
     gradScale, clip, l2, l1, pScale, false, false);
 }
 
@@ -134,7 +93,7 @@ export function f32_adam_step_amsgrad(
   stepSize: f32, oneMinusRho1: f32, oneMinusRho2: f32, delta: f32, invSqrtBc2: f32, maxScale: f32,
   gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32,
 ): void {
-  adam<f32>(p, g, s, r, rmax, n, stepSize, 0, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, maxScale,
+  update<f32, Adam<f32>>(p, g, s, r, rmax, n, stepSize, 0, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, maxScale, 0,
     gradScale, clip, l2, l1, pScale, true, false);
 }
 
@@ -143,7 +102,7 @@ export function f64_adam_step_amsgrad(
   stepSize: f64, oneMinusRho1: f64, oneMinusRho2: f64, delta: f64, invSqrtBc2: f64, maxScale: f64,
   gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64,
 ): void {
-  adam<f64>(p, g, s, r, rmax, n, stepSize, 0, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, maxScale,
+  update<f64, Adam<f64>>(p, g, s, r, rmax, n, stepSize, 0, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, maxScale, 0,
     gradScale, clip, l2, l1, pScale, true, false);
 }
 
@@ -152,7 +111,7 @@ export function f32_nadam_step(
   stepSize: f32, gCoef: f32, oneMinusRho1: f32, oneMinusRho2: f32, delta: f32, invSqrtBc2: f32,
   gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32,
 ): void {
-  adam<f32>(p, g, s, r, 0, n, stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, 1,
+  update<f32, Adam<f32>>(p, g, s, r, 0, n, stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, 1, 0,
     gradScale, clip, l2, l1, pScale, false, true);
 }
 
@@ -161,6 +120,6 @@ export function f64_nadam_step(
   stepSize: f64, gCoef: f64, oneMinusRho1: f64, oneMinusRho2: f64, delta: f64, invSqrtBc2: f64,
   gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64,
 ): void {
-  adam<f64>(p, g, s, r, 0, n, stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, 1,
+  update<f64, Adam<f64>>(p, g, s, r, 0, n, stepSize, gCoef, oneMinusRho1, oneMinusRho2, delta, invSqrtBc2, 1, 0,
     gradScale, clip, l2, l1, pScale, false, true);
 }

@@ -8,4 +8,4 @@ export * from "./adadelta";
 export * from "./rmsprop";
 export * from "./delta_bar_delta";
 export * from "./clip";
-export * from "./stream";
+export { f32_stream, f64_stream } from "./stream";

@@ -11,76 +11,51 @@
 // and PyTorch's first step b = g is mu = 0, k = 1.
 // Memory contract: every buffer holds n elements of T, 16-byte aligned, pairwise disjoint.
 
-import { bytes, gradS, gradV, isPlain, lanes, momentumS, momentumV } from "./prologue";
+import { momentumS, momentumV } from "./prologue";
+import { update } from "./stream";
 
-// @ts-ignore: decorator
-@inline
-function sgdV<T>(
-  p: usize, g: usize, b: usize, at: usize, mu: T, k: T, a: T, c: T,
-  gradScale: T, clip: T, l2: T, l1: T, pScale: T, MOMENTUM: bool, FULL: bool,
-): void {
-  let pi = v128.load(p + at);
-  const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
-  if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
-  if (MOMENTUM) pi = momentumV<T>(b + at, pi, xi, mu, k, a);
-  v128.store(p + at, v128.add<T>(pi, v128.mul<T>(v128.splat<T>(c), xi)));
-}
+// The rule for update<T, R> (stream.ts): state b; coefficients mu, k, a, c; switch MOMENTUM.
+@unmanaged
+class Sgd<T> {
+  // @ts-ignore: decorator
+  @inline
+  lane(
+    at: usize, theta: v128, x: v128, b: usize, _s1: usize, _s2: usize,
+    mu: T, k: T, a: T, c: T, _c4: T, _c5: T, _c6: T, _c7: T, MOMENTUM: bool, _B: bool,
+  ): v128 {
+    if (MOMENTUM) theta = momentumV<T>(b + at, theta, x, mu, k, a);
+    return v128.add<T>(theta, v128.mul<T>(v128.splat<T>(c), x));
+  }
 
-// @ts-ignore: decorator
-@inline
-function sgdLoop<T>(
-  p: usize, g: usize, b: usize, n: i32, mu: T, k: T, a: T, c: T,
-  gradScale: T, clip: T, l2: T, l1: T, pScale: T, MOMENTUM: bool, FULL: bool,
-): void {
-  const L = lanes<T>();
-  const blocked = n & ~(L - 1);
-  const paired = n & ~(2 * L - 1); // two v128 per iteration
-  let i = 0;
-  for (; i < paired; i += 2 * L) {
-    sgdV<T>(p, g, b, <usize>i * bytes<T>(), mu, k, a, c, gradScale, clip, l2, l1, pScale, MOMENTUM, FULL);
-    sgdV<T>(p, g, b, <usize>(i + L) * bytes<T>(), mu, k, a, c, gradScale, clip, l2, l1, pScale, MOMENTUM, FULL);
+  // @ts-ignore: decorator
+  @inline
+  scalar(
+    at: usize, theta: T, x: T, b: usize, _s1: usize, _s2: usize,
+    mu: T, k: T, a: T, c: T, _c4: T, _c5: T, _c6: T, _c7: T, MOMENTUM: bool, _B: bool,
+  ): T {
+    if (MOMENTUM) theta = momentumS<T>(b + at, theta, x, mu, k, a);
+    return theta + c * x;
   }
-  if (i < blocked) {
-    sgdV<T>(p, g, b, <usize>i * bytes<T>(), mu, k, a, c, gradScale, clip, l2, l1, pScale, MOMENTUM, FULL);
-  }
-  for (i = blocked; i < n; i++) {
-    const at = <usize>i * bytes<T>();
-    let pi = load<T>(p + at);
-    const xi = gradS<T>(load<T>(g + at), pi, gradScale, clip, l2, l1, FULL);
-    if (FULL) pi = pScale * pi;
-    if (MOMENTUM) pi = momentumS<T>(b + at, pi, xi, mu, k, a);
-    store<T>(p + at, pi + c * xi);
-  }
-}
-
-// @ts-ignore: decorator
-@inline
-function sgd<T>(
-  p: usize, g: usize, b: usize, n: i32, mu: T, k: T, a: T, c: T,
-  gradScale: T, clip: T, l2: T, l1: T, pScale: T, MOMENTUM: bool,
-): void {
-  if (isPlain<T>(clip, l2, l1, pScale)) sgdLoop<T>(p, g, b, n, mu, k, a, c, gradScale, clip, l2, l1, pScale, MOMENTUM, false);
-  else sgdLoop<T>(p, g, b, n, mu, k, a, c, gradScale, clip, l2, l1, pScale, MOMENTUM, true);
 }
 
 export function f32_sgd_step(p: usize, g: usize, n: i32, c: f32, gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32): void {
-  sgd<f32>(p, g, 0, n, 0, 0, 0, c, gradScale, clip, l2, l1, pScale, false);
+  update<f32, Sgd<f32>>(p, g, 0, 0, 0, n, 0, 0, 0, c, 0, 0, 0, 0, gradScale, clip, l2, l1, pScale, false, false);
 }
 
 export function f64_sgd_step(p: usize, g: usize, n: i32, c: f64, gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64): void {
-  sgd<f64>(p, g, 0, n, 0, 0, 0, c, gradScale, clip, l2, l1, pScale, false);
+  update<f64, Sgd<f64>>(p, g, 0, 0, 0, n, 0, 0, 0, c, 0, 0, 0, 0, gradScale, clip, l2, l1, pScale, false, false);
 }
 
 export function f32_momentum_step(
   p: usize, g: usize, b: usize, n: i32, mu: f32, k: f32, a: f32, c: f32,
   gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32,
 ): void {
-  sgd<f32>(p, g, b, n, mu, k, a, c, gradScale, clip, l2, l1, pScale, true);
+  update<f32, Sgd<f32>>(p, g, b, 0, 0, n, mu, k, a, c, 0, 0, 0, 0, gradScale, clip, l2, l1, pScale, true, false);
 }
 
 export function f64_momentum_step(
   p: usize, g: usize, b: usize, n: i32, mu: f64, k: f64, a: f64, c: f64,
   gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64,
 ): void {
-  sgd<f64>(p, g, b, n, mu, k, a, c, gradScale, clip, l2, l1, pScale, true);
+  update<f64, Sgd<f64>>(p, g, b, 0, 0, n, mu, k, a, c, 0, 0, 0, 0, gradScale, clip, l2, l1, pScale, true, false);
 }
