@@ -12,3 +12,4 @@ export * from "./norm/index";
 export * from "./minimize/index";
 export * from "./init/index";
 export * from "./nn/index";
+export * from "./diagnostics/index";
