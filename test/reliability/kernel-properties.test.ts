@@ -11,6 +11,7 @@ import { NN } from "./kernels/nn";
 import { NORM } from "./kernels/norm";
 import { OPTIM } from "./kernels/optim";
 import { RANDOM } from "./kernels/random";
+import { SYMEIG } from "./kernels/symeig";
 
 /**
  * Every kernel, wasm against its reference twin, on random shapes and values: odd lengths,
@@ -21,7 +22,7 @@ import { RANDOM } from "./kernels/random";
 const AREAS: Record<string, KernelProperty<any>[]> = {
   averaging: AVERAGING,
   init: INIT,
-  linalg: LINALG,
+  linalg: [...LINALG, ...SYMEIG],
   minimize: MINIMIZE,
   nn: NN,
   norm: NORM,
