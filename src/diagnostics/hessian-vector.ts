@@ -91,8 +91,8 @@ export class HessianVectorProduct {
    */
   apply(x: Values, v: Values, out?: Float64Array): Float64Array {
     this.assertLive();
-    this.checkVector("x", x);
-    this.checkVector("v", v);
+    this.checkPoint("x", x);
+    this.checkPoint("v", v);
     if (out !== undefined && !(out instanceof Float64Array && out.length === this.n)) {
       throw new ShapeError(`out must be a Float64Array of length ${this.n}`);
     }
@@ -164,8 +164,8 @@ export class HessianVectorProduct {
     if (this.released) throw new DisposedError("HessianVectorProduct was used after dispose()");
   }
 
-  /** Length n and finite values (ValueError, ShapeError; a tensor must be live and of this runtime). */
-  private checkVector(name: string, values: Values): void {
+  /** @internal Length n and finite values (ValueError, ShapeError; a tensor must be live and of this runtime). */
+  checkPoint(name: string, values: Values): void {
     if (values instanceof Tensor) checkTensor(name, values, this.runtime);
     checkFinite(name, values);
     const length = valuesOf(values).length;
@@ -173,6 +173,7 @@ export class HessianVectorProduct {
   }
 }
 
-function valuesOf(values: Values): ArrayLike<number> {
+/** @internal The numbers of an array or tensor. */
+export function valuesOf(values: Values): ArrayLike<number> {
   return values instanceof Tensor ? values.data : values;
 }

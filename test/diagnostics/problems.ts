@@ -44,7 +44,7 @@ export function symmetricWithSpectrum(spectrum: readonly number[], random: () =>
   // Q = I - 2 u u' / u'u.
   const Q = (i: number, j: number) => (i === j ? 1 : 0) - (2 * u[i]! * u[j]!) / uu;
   const A = new Array<number>(n * n).fill(0);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) A[i * n + j] += Q(i, k) * spectrum[k]! * Q(j, k);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) A[i * n + j]! += Q(i, k) * spectrum[k]! * Q(j, k);
   return A;
 }
 
