@@ -20,6 +20,7 @@ import {
   sample, sampleWithoutReplacement, sgdr, sparse, stepDecay, uniformFanIn, varianceScaling, warmupCosine, zeros,
   type FG, type Param, type Tensor,
 } from "../../src/index";
+import { HessianVectorProduct, classifyCriticalPoint, hessianEigenvalues } from "../../src/index";
 import { describeBackends } from "../helpers/backends";
 import { OPTIMIZERS, type AnyOptimizer, type OptimizerInfo } from "../helpers/optim-db";
 import { expectRejectsUnchanged, expectThrowsUnchanged, expectUnchanged, snapshot } from "../helpers/snapshot";
@@ -801,8 +802,54 @@ const NN_ROWS: Row[] = [
   row("SoftmaxCrossEntropy.forward", "logits of another runtime", ValueError, /belongs to another runtime/, (f) => f.loss.forward(f.foreign, f.labels)),
 ];
 
+// Curvature diagnostics: rows that need a live product get one from `withHvp` (freed after the row).
+const withHvp: Partial<Row> = {
+  prepare: (f) => new HessianVectorProduct(f.rt, f.rosen, 2),
+  undo: (_f, hvp) => hvp.dispose(),
+};
+const withDisposedHvp: Partial<Row> = {
+  prepare: (f) => {
+    const hvp = new HessianVectorProduct(f.rt, f.rosen, 2);
+    hvp.dispose();
+    return hvp;
+  },
+};
+const DIAGNOSTICS_ROWS: Row[] = [
+  row("new HessianVectorProduct", "a grad that is not a function", ValueError, /Invalid grad: g/, (f) => new HessianVectorProduct(f.rt, "g" as never, 2)),
+  row("new HessianVectorProduct", "n = 0", ValueError, /Invalid n: 0/, (f) => new HessianVectorProduct(f.rt, f.rosen, 0)),
+  row("new HessianVectorProduct", "an objective of another size", ShapeError, /n is 3 but the objective has 2 variables/, (f) => new HessianVectorProduct(f.rt, f.quad, 3)),
+  row("new HessianVectorProduct", "an objective of another runtime", ValueError, /the objective lives in another runtime/, (f) => new HessianVectorProduct(f.other, f.quad, 2)),
+  row("new HessianVectorProduct", "an unknown option", ValueError, /Invalid option: step/, (f) => new HessianVectorProduct(f.rt, f.rosen, 2, { step: 1 } as never)),
+  row("new HessianVectorProduct", "relativeStep 0", ValueError, /Invalid relativeStep: 0/, (f) => new HessianVectorProduct(f.rt, f.rosen, 2, { relativeStep: 0 })),
+  row("new HessianVectorProduct", "null options", ValueError, /Invalid options: null/, (f) => new HessianVectorProduct(f.rt, f.rosen, 2, null as never)),
+  row("new HessianVectorProduct", "not a runtime", ValueError, /Invalid runtime/, (f) => new HessianVectorProduct(JUNK, f.rosen, 2)),
+  row("HessianVectorProduct.apply", "x of the wrong length", ShapeError, /x has 3 values \(expected 2\)/, (_f, hvp) => hvp.apply([1, 2, 3], [1, 0]), withHvp),
+  row("HessianVectorProduct.apply", "v holding NaN", ValueError, /Invalid v\[1\]: NaN/, (_f, hvp) => hvp.apply([1, 2], [1, Number.NaN]), withHvp),
+  row("HessianVectorProduct.apply", "v that is not an array", ValueError, /Invalid v: 3/, (_f, hvp) => hvp.apply([1, 2], 3 as never), withHvp),
+  row("HessianVectorProduct.apply", "an out of the wrong length", ShapeError, /out must be a Float64Array of length 2/, (_f, hvp) => hvp.apply([1, 2], [1, 0], new Float64Array(3)), withHvp),
+  row("HessianVectorProduct.apply", "a disposed tensor x", DisposedError, /used after dispose/, (f, hvp) => hvp.apply(f.disposed, [1, 0]), withHvp),
+  row("HessianVectorProduct.apply", "a tensor of another runtime", ValueError, /belongs to another runtime/, (f, hvp) => hvp.apply(f.foreign, [1, 0]), withHvp),
+  row("HessianVectorProduct.apply", "a disposed product", DisposedError, /HessianVectorProduct was used after dispose/, (_f, hvp) => hvp.apply([1, 2], [1, 0]), withDisposedHvp),
+  row("HessianVectorProduct.dispose", "a second dispose", DisposedError, /HessianVectorProduct was used after dispose/, (_f, hvp) => hvp.dispose(), withDisposedHvp),
+  ...each("not a HessianVectorProduct", ValueError, /Invalid hvp: \[object Object\]/, {
+    hessianEigenvalues: () => hessianEigenvalues(JUNK, [1, 2]),
+    classifyCriticalPoint: () => classifyCriticalPoint(JUNK, [1, 2]),
+  }),
+  row("hessianEigenvalues", "more steps than variables", ValueError, /Invalid steps: 3 \(expected an integer >= 1 and <= 2\)/, (_f, hvp) => hessianEigenvalues(hvp, [1, 1], { steps: 3 }), withHvp),
+  row("hessianEigenvalues", "a negative seed", ValueError, /Invalid seed: -1/, (_f, hvp) => hessianEigenvalues(hvp, [1, 1], { seed: -1 }), withHvp),
+  row("hessianEigenvalues", "an unknown option", ValueError, /Invalid option: k/, (_f, hvp) => hessianEigenvalues(hvp, [1, 1], { k: 2 } as never), withHvp),
+  row("hessianEigenvalues", "x of the wrong length", ShapeError, /x has 1 values \(expected 2\)/, (_f, hvp) => hessianEigenvalues(hvp, [1]), withHvp),
+  row("hessianEigenvalues", "a disposed product", DisposedError, /used after dispose/, (_f, hvp) => hessianEigenvalues(hvp, [1, 1]), withDisposedHvp),
+  row("classifyCriticalPoint", "tol 1", ValueError, /Invalid tol: 1/, (_f, hvp) => classifyCriticalPoint(hvp, [1, 1], { tol: 1 }), withHvp),
+  row("classifyCriticalPoint", "a negative atol", ValueError, /Invalid atol: -1/, (_f, hvp) => classifyCriticalPoint(hvp, [1, 1], { atol: -1 }), withHvp),
+  row("classifyCriticalPoint", "a NaN gtol", ValueError, /Invalid gtol: NaN/, (_f, hvp) => classifyCriticalPoint(hvp, [1, 1], { gtol: Number.NaN }), withHvp),
+  row("classifyCriticalPoint", "an unknown option", ValueError, /Invalid option: rtol/, (_f, hvp) => classifyCriticalPoint(hvp, [1, 1], { rtol: 1 } as never), withHvp),
+  row("classifyCriticalPoint", "x holding Infinity", ValueError, /Invalid x\[0\]: Infinity/, (_f, hvp) => classifyCriticalPoint(hvp, [Infinity, 1]), withHvp),
+  row("classifyCriticalPoint", "null options", ValueError, /Invalid options: null/, (_f, hvp) => classifyCriticalPoint(hvp, [1, 1], null as never), withHvp),
+];
+
 const OPTIMIZER_ROWS = OPTIMIZERS.flatMap(optimizerRows);
-const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS];
+const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS];
 
 // ---------------------------------------------------------------------------------------------
 
