@@ -13,3 +13,4 @@ export * from "./minimize/index";
 export * from "./init/index";
 export * from "./nn/index";
 export * from "./diagnostics/index";
+export { Whitening, type WhiteningMethod, type WhiteningOptions } from "./data/whitening";
