@@ -20,7 +20,7 @@ import {
   sample, sampleWithoutReplacement, sgdr, sparse, stepDecay, uniformFanIn, varianceScaling, warmupCosine, zeros,
   type FG, type Param, type Tensor,
 } from "../../src/index";
-import { HessianVectorProduct, classifyCriticalPoint, hessianEigenvalues } from "../../src/index";
+import { HessianVectorProduct, Whitening, classifyCriticalPoint, hessianEigenvalues } from "../../src/index";
 import { describeBackends } from "../helpers/backends";
 import { OPTIMIZERS, type AnyOptimizer, type OptimizerInfo } from "../helpers/optim-db";
 import { expectRejectsUnchanged, expectThrowsUnchanged, expectUnchanged, snapshot } from "../helpers/snapshot";
@@ -848,8 +848,45 @@ const DIAGNOSTICS_ROWS: Row[] = [
   row("classifyCriticalPoint", "null options", ValueError, /Invalid options: null/, (_f, hvp) => classifyCriticalPoint(hvp, [1, 1], null as never), withHvp),
 ];
 
+// Whitening: rows that need a fitted one get it from `withWhitening` (fitted on m23d, freed after the row).
+const withWhitening: Partial<Row> = {
+  prepare: (f) => new Whitening(f.m23d),
+  undo: (_f, white) => white.dispose(),
+};
+const WHITENING_ROWS: Row[] = [
+  row("new Whitening", "an f32 dataset", ShapeError, /expected dtype 'f64'/, (f) => new Whitening(f.m23 as never)),
+  row("new Whitening", "a vector", ShapeError, /expected a non-empty matrix/, (f) => new Whitening(f.v3d as never)),
+  row("new Whitening", "a disposed dataset", DisposedError, /used after dispose/, (f) => new Whitening(f.disposed as never)),
+  row("new Whitening", "not a tensor", ValueError, /Invalid x/, () => new Whitening(JUNK)),
+  row("new Whitening", "an unknown method", ValueError, /Invalid method: pcaa/, (f) => new Whitening(f.m23d, { method: "pcaa" as never })),
+  row("new Whitening", "a negative epsilon", ValueError, /Invalid epsilon: -1/, (f) => new Whitening(f.m23d, { epsilon: -1 })),
+  row("new Whitening", "fewer ZCA components than features", ValueError, /Invalid components: 2 \(ZCA keeps all 3/, (f) => new Whitening(f.m23d, { components: 2 })),
+  row("new Whitening", "more PCA components than features", ValueError, /Invalid components: 4/, (f) => new Whitening(f.m23d, { method: "pca", components: 4 })),
+  row("new Whitening", "an unknown option", ValueError, /Invalid option: eps/, (f) => new Whitening(f.m23d, { eps: 1 } as never)),
+  row("new Whitening", "null options", ValueError, /Invalid options: null/, (f) => new Whitening(f.m23d, null as never)),
+  row("Whitening.transform", "columns that do not fit", ShapeError, /x has 2 columns \(expected 3\)/, (_f, p) => p.white.transform(p.m22), {
+    prepare: (f) => ({ white: new Whitening(f.m23d), m22: f.rt.tensor([2, 2], { dtype: "f64" }) }),
+    undo: (_f, p) => p.white.dispose(),
+  }),
+  row("Whitening.transform", "an out of the wrong shape", ShapeError, /out has shape \[2, 2\] \(expected \[2, 3\]\)/, (f, p) => p.white.transform(f.m23d, p.m22), {
+    prepare: (f) => ({ white: new Whitening(f.m23d), m22: f.rt.tensor([2, 2], { dtype: "f64" }) }),
+    undo: (_f, p) => p.white.dispose(),
+  }),
+  row("Whitening.transform", "a vector out", ShapeError, /Invalid out: .* \(expected a non-empty matrix/, (f, white) => white.transform(f.m23d, f.v3d), withWhitening),
+  row("Whitening.transform", "a dataset of another runtime", ValueError, /belongs to another runtime/, (f, white) => white.transform(f.foreign as never), withWhitening),
+  row("Whitening.inverseTransform", "out aliasing y", ValueError, /out overlaps y/, (f, white) => white.inverseTransform(f.m23d, f.m23d), withWhitening),
+  row("Whitening.inverseTransform", "an f32 y", ShapeError, /expected dtype 'f64'/, (f, white) => white.inverseTransform(f.m23 as never), withWhitening),
+  row("Whitening.dispose", "a second dispose", DisposedError, /Whitening was used after dispose/, (_f, white) => white.dispose(), {
+    prepare: (f) => {
+      const white = new Whitening(f.m23d);
+      white.dispose();
+      return white;
+    },
+  }),
+];
+
 const OPTIMIZER_ROWS = OPTIMIZERS.flatMap(optimizerRows);
-const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS];
+const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS];
 
 // ---------------------------------------------------------------------------------------------
 
