@@ -15,3 +15,5 @@ export * from "./init/index";
 export * from "./data/index";
 export * from "./continuation/index";
 export * from "./nn/index";
+export * from "./diagnostics/index";
+export { Whitening, type WhiteningMethod, type WhiteningOptions } from "./data/whitening";

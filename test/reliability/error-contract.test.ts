@@ -20,6 +20,7 @@ import {
   sample, sampleWithoutReplacement, sgdr, sparse, stepDecay, uniformFanIn, varianceScaling, warmupCosine, zeros,
   type FG, type Param, type Tensor,
 } from "../../src/index";
+import { HessianVectorProduct, Whitening, classifyCriticalPoint, hessianEigenvalues } from "../../src/index";
 import { describeBackends } from "../helpers/backends";
 import { OPTIMIZERS, type AnyOptimizer, type OptimizerInfo } from "../helpers/optim-db";
 import { expectRejectsUnchanged, expectThrowsUnchanged, expectUnchanged, snapshot } from "../helpers/snapshot";
@@ -868,8 +869,91 @@ const NN_ROWS: Row[] = [
   row("SoftmaxCrossEntropy.forward", "logits of another runtime", ValueError, /belongs to another runtime/, (f) => f.loss.forward(f.foreign, f.labels)),
 ];
 
+// Curvature diagnostics: rows that need a live product get one from `withHvp` (freed after the row).
+const withHvp: Partial<Row> = {
+  prepare: (f) => new HessianVectorProduct(f.rt, f.rosen, 2),
+  undo: (_f, hvp) => hvp.dispose(),
+};
+const withDisposedHvp: Partial<Row> = {
+  prepare: (f) => {
+    const hvp = new HessianVectorProduct(f.rt, f.rosen, 2);
+    hvp.dispose();
+    return hvp;
+  },
+};
+const DIAGNOSTICS_ROWS: Row[] = [
+  row("new HessianVectorProduct", "a grad that is not a function", ValueError, /Invalid grad: g/, (f) => new HessianVectorProduct(f.rt, "g" as never, 2)),
+  row("new HessianVectorProduct", "n = 0", ValueError, /Invalid n: 0/, (f) => new HessianVectorProduct(f.rt, f.rosen, 0)),
+  row("new HessianVectorProduct", "an objective of another size", ShapeError, /n is 3 but the objective has 2 variables/, (f) => new HessianVectorProduct(f.rt, f.quad, 3)),
+  row("new HessianVectorProduct", "an objective of another runtime", ValueError, /the objective lives in another runtime/, (f) => new HessianVectorProduct(f.other, f.quad, 2)),
+  row("new HessianVectorProduct", "an unknown option", ValueError, /Invalid option: step/, (f) => new HessianVectorProduct(f.rt, f.rosen, 2, { step: 1 } as never)),
+  row("new HessianVectorProduct", "relativeStep 0", ValueError, /Invalid relativeStep: 0/, (f) => new HessianVectorProduct(f.rt, f.rosen, 2, { relativeStep: 0 })),
+  row("new HessianVectorProduct", "null options", ValueError, /Invalid options: null/, (f) => new HessianVectorProduct(f.rt, f.rosen, 2, null as never)),
+  row("new HessianVectorProduct", "not a runtime", ValueError, /Invalid runtime/, (f) => new HessianVectorProduct(JUNK, f.rosen, 2)),
+  row("HessianVectorProduct.apply", "x of the wrong length", ShapeError, /x has 3 values \(expected 2\)/, (_f, hvp) => hvp.apply([1, 2, 3], [1, 0]), withHvp),
+  row("HessianVectorProduct.apply", "v holding NaN", ValueError, /Invalid v\[1\]: NaN/, (_f, hvp) => hvp.apply([1, 2], [1, Number.NaN]), withHvp),
+  row("HessianVectorProduct.apply", "v that is not an array", ValueError, /Invalid v: 3/, (_f, hvp) => hvp.apply([1, 2], 3 as never), withHvp),
+  row("HessianVectorProduct.apply", "an out of the wrong length", ShapeError, /out must be a Float64Array of length 2/, (_f, hvp) => hvp.apply([1, 2], [1, 0], new Float64Array(3)), withHvp),
+  row("HessianVectorProduct.apply", "a disposed tensor x", DisposedError, /used after dispose/, (f, hvp) => hvp.apply(f.disposed, [1, 0]), withHvp),
+  row("HessianVectorProduct.apply", "a tensor of another runtime", ValueError, /belongs to another runtime/, (f, hvp) => hvp.apply(f.foreign, [1, 0]), withHvp),
+  row("HessianVectorProduct.apply", "a disposed product", DisposedError, /HessianVectorProduct was used after dispose/, (_f, hvp) => hvp.apply([1, 2], [1, 0]), withDisposedHvp),
+  row("HessianVectorProduct.dispose", "a second dispose", DisposedError, /HessianVectorProduct was used after dispose/, (_f, hvp) => hvp.dispose(), withDisposedHvp),
+  ...each("not a HessianVectorProduct", ValueError, /Invalid hvp: \[object Object\]/, {
+    hessianEigenvalues: () => hessianEigenvalues(JUNK, [1, 2]),
+    classifyCriticalPoint: () => classifyCriticalPoint(JUNK, [1, 2]),
+  }),
+  row("hessianEigenvalues", "more steps than variables", ValueError, /Invalid steps: 3 \(expected an integer >= 1 and <= 2\)/, (_f, hvp) => hessianEigenvalues(hvp, [1, 1], { steps: 3 }), withHvp),
+  row("hessianEigenvalues", "a negative seed", ValueError, /Invalid seed: -1/, (_f, hvp) => hessianEigenvalues(hvp, [1, 1], { seed: -1 }), withHvp),
+  row("hessianEigenvalues", "an unknown option", ValueError, /Invalid option: k/, (_f, hvp) => hessianEigenvalues(hvp, [1, 1], { k: 2 } as never), withHvp),
+  row("hessianEigenvalues", "x of the wrong length", ShapeError, /x has 1 values \(expected 2\)/, (_f, hvp) => hessianEigenvalues(hvp, [1]), withHvp),
+  row("hessianEigenvalues", "a disposed product", DisposedError, /used after dispose/, (_f, hvp) => hessianEigenvalues(hvp, [1, 1]), withDisposedHvp),
+  row("classifyCriticalPoint", "tol 1", ValueError, /Invalid tol: 1/, (_f, hvp) => classifyCriticalPoint(hvp, [1, 1], { tol: 1 }), withHvp),
+  row("classifyCriticalPoint", "a negative atol", ValueError, /Invalid atol: -1/, (_f, hvp) => classifyCriticalPoint(hvp, [1, 1], { atol: -1 }), withHvp),
+  row("classifyCriticalPoint", "a NaN gtol", ValueError, /Invalid gtol: NaN/, (_f, hvp) => classifyCriticalPoint(hvp, [1, 1], { gtol: Number.NaN }), withHvp),
+  row("classifyCriticalPoint", "an unknown option", ValueError, /Invalid option: rtol/, (_f, hvp) => classifyCriticalPoint(hvp, [1, 1], { rtol: 1 } as never), withHvp),
+  row("classifyCriticalPoint", "x holding Infinity", ValueError, /Invalid x\[0\]: Infinity/, (_f, hvp) => classifyCriticalPoint(hvp, [Infinity, 1]), withHvp),
+  row("classifyCriticalPoint", "null options", ValueError, /Invalid options: null/, (_f, hvp) => classifyCriticalPoint(hvp, [1, 1], null as never), withHvp),
+];
+
+// Whitening: rows that need a fitted one get it from `withWhitening` (fitted on m23d, freed after the row).
+const withWhitening: Partial<Row> = {
+  prepare: (f) => new Whitening(f.m23d),
+  undo: (_f, white) => white.dispose(),
+};
+const WHITENING_ROWS: Row[] = [
+  row("new Whitening", "an f32 dataset", ShapeError, /expected dtype 'f64'/, (f) => new Whitening(f.m23 as never)),
+  row("new Whitening", "a vector", ShapeError, /expected a non-empty matrix/, (f) => new Whitening(f.v3d as never)),
+  row("new Whitening", "a disposed dataset", DisposedError, /used after dispose/, (f) => new Whitening(f.disposed as never)),
+  row("new Whitening", "not a tensor", ValueError, /Invalid x/, () => new Whitening(JUNK)),
+  row("new Whitening", "an unknown method", ValueError, /Invalid method: pcaa/, (f) => new Whitening(f.m23d, { method: "pcaa" as never })),
+  row("new Whitening", "a negative epsilon", ValueError, /Invalid epsilon: -1/, (f) => new Whitening(f.m23d, { epsilon: -1 })),
+  row("new Whitening", "fewer ZCA components than features", ValueError, /Invalid components: 2 \(ZCA keeps all 3/, (f) => new Whitening(f.m23d, { components: 2 })),
+  row("new Whitening", "more PCA components than features", ValueError, /Invalid components: 4/, (f) => new Whitening(f.m23d, { method: "pca", components: 4 })),
+  row("new Whitening", "an unknown option", ValueError, /Invalid option: eps/, (f) => new Whitening(f.m23d, { eps: 1 } as never)),
+  row("new Whitening", "null options", ValueError, /Invalid options: null/, (f) => new Whitening(f.m23d, null as never)),
+  row("Whitening.transform", "columns that do not fit", ShapeError, /x has 2 columns \(expected 3\)/, (_f, p) => p.white.transform(p.m22), {
+    prepare: (f) => ({ white: new Whitening(f.m23d), m22: f.rt.tensor([2, 2], { dtype: "f64" }) }),
+    undo: (_f, p) => p.white.dispose(),
+  }),
+  row("Whitening.transform", "an out of the wrong shape", ShapeError, /out has shape \[2, 2\] \(expected \[2, 3\]\)/, (f, p) => p.white.transform(f.m23d, p.m22), {
+    prepare: (f) => ({ white: new Whitening(f.m23d), m22: f.rt.tensor([2, 2], { dtype: "f64" }) }),
+    undo: (_f, p) => p.white.dispose(),
+  }),
+  row("Whitening.transform", "a vector out", ShapeError, /Invalid out: .* \(expected a non-empty matrix/, (f, white) => white.transform(f.m23d, f.v3d), withWhitening),
+  row("Whitening.transform", "a dataset of another runtime", ValueError, /belongs to another runtime/, (f, white) => white.transform(f.foreign as never), withWhitening),
+  row("Whitening.inverseTransform", "out aliasing y", ValueError, /out overlaps y/, (f, white) => white.inverseTransform(f.m23d, f.m23d), withWhitening),
+  row("Whitening.inverseTransform", "an f32 y", ShapeError, /expected dtype 'f64'/, (f, white) => white.inverseTransform(f.m23 as never), withWhitening),
+  row("Whitening.dispose", "a second dispose", DisposedError, /Whitening was used after dispose/, (_f, white) => white.dispose(), {
+    prepare: (f) => {
+      const white = new Whitening(f.m23d);
+      white.dispose();
+      return white;
+    },
+  }),
+];
+
 const OPTIMIZER_ROWS = OPTIMIZERS.flatMap(optimizerRows);
-const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS];
+const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS];
 
 // ---------------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import { NN } from "./kernels/nn";
 import { NORM } from "./kernels/norm";
 import { OPTIM } from "./kernels/optim";
 import { RANDOM } from "./kernels/random";
+import { SYMEIG } from "./kernels/symeig";
 
 /**
  * Every kernel, wasm against its reference twin, on random shapes and values: odd lengths,
@@ -25,7 +26,7 @@ const AREAS: Record<string, KernelProperty<any>[]> = {
   continuation: CONTINUATION,
   data: DATA,
   init: INIT,
-  linalg: LINALG,
+  linalg: [...LINALG, ...SYMEIG],
   minimize: MINIMIZE,
   nn: NN,
   norm: NORM,
