@@ -1,7 +1,7 @@
 import { ValueError } from "../runtime/errors";
 import type { Tensor } from "../runtime/tensor";
 import { checkNumber, checkOptions } from "../runtime/validate";
-import { Philox } from "../init/philox";
+import { Philox } from "../random/philox";
 import { HessianVectorProduct, valuesOf } from "./hessian-vector";
 
 /** Options of {@link hessianEigenvalues}. */
