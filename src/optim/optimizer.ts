@@ -498,6 +498,8 @@ export abstract class Optimizer<H extends BaseHyper> {
       // Every hyperparameter must be there; extra fields (a scheduler's initialLr) ride along.
       const missing = Object.keys(this.defaults).filter((key) => !(key in hyper) || hyper[key] === undefined);
       if (missing.length) fail(`group ${g} lacks ${missing.join(", ")}`);
+      // JSON.parse makes "__proto__" an own key; assigning it would replace the group's prototype.
+      if (Object.hasOwn(hyper, "__proto__")) fail(`group ${g} has a field '__proto__'`);
       try {
         this.checkGroup(hyper as unknown as H, group.params);
       } catch (error) {

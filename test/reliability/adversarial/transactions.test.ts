@@ -54,6 +54,7 @@ function jsState(x: ReturnType<typeof training>): unknown {
 const CORRUPTIONS: Array<[part: string, corrupt: (s: Json) => void, message: RegExp]> = [
   ["a group's lr", (s) => (s.paramGroups[0].lr = -1), /group 0: Invalid lr: -1/],
   ["a group's missing hyperparameter", (s) => delete s.paramGroups[0].weightDecay, /group 0 lacks weightDecay/],
+  ["a group's '__proto__' field", (s) => Object.defineProperty(s.paramGroups[0], "__proto__", { value: { lr: 1 }, enumerable: true }), /group 0 has a field '__proto__'/],
   ["the options", (s) => (s.options.nonFinite = "ignore"), /Invalid nonFinite: ignore/],
   ["param 1's step", (s) => (s.state["1"].step = -1), /param 1 has step -1/],
   ["param 1's dtype", (s) => (s.state["1"].dtype = "f32"), /param 1 was f32\[3\], is f64\[3\]/],
