@@ -97,9 +97,6 @@ export function minimize(fg: FG | Objective, x0: ArrayLike<number> | Tensor, opt
     throw new ValueError(`Invalid fg: ${String(fg)} (expected a function (x, g) => f or an Objective)`);
   }
   if (objective) checkObjectiveLive(objective);
-  if (!(x0 instanceof Tensor) && (x0 === null || typeof x0 !== "object" || typeof x0.length !== "number")) {
-    throw new ValueError(`Invalid x0: ${String(x0)} (expected an array of numbers or a Tensor)`);
-  }
   const n = x0 instanceof Tensor ? checkTensor("x0", x0).length : checkValues("x0", x0).length;
   if (n < 1) throw new ShapeError("x0 is empty (expected at least one variable)");
   if (objective && objective.n !== n) throw new ShapeError(`x0 has ${n} values but the objective has ${objective.n} variables`);
@@ -112,6 +109,7 @@ export function minimize(fg: FG | Objective, x0: ArrayLike<number> | Tensor, opt
   try {
     return rt.scope(() => new Solver(rt, n, objective, objective ? null : (fg as FG), opts).run(start));
   } finally {
+    // Freed memory stays with its runtime: let a shared runtime that grew large go, so it can be collected.
     if (rt === sharedRuntime && rt.memoryStats().capacityBytes > SHARED_RUNTIME_KEEP_BYTES) sharedRuntime = null;
   }
 }

@@ -76,7 +76,7 @@ const isBigIntArray = (values: unknown) => values instanceof BigInt64Array || va
  * True when `view` is a typed array whose memory is gone: a view over a WebAssembly.Memory
  * that has grown since the view was made (its buffer is detached: length 0 and unusable).
  */
-export function isDetachedView(view: unknown): boolean {
+function isDetachedView(view: unknown): boolean {
   if (!ArrayBuffer.isView(view) || view.buffer.byteLength !== 0) return false;
   try {
     new Uint8Array(view.buffer);

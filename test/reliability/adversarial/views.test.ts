@@ -68,6 +68,16 @@ for (const backend of BACKENDS) {
         expectThrowsUnchanged(rt, () => rt.fromArray(view), ValueError, /stale view/);
       });
 
+      it("an array-like whose reading throws leaves no tensor behind (fromArray, param)", () => {
+        const { rt } = crowded(backend);
+        const before = rt.memoryStats();
+        const exploding = { length: 2, 0: 1, get 1(): number { throw new Error("boom"); } };
+        expect(() => rt.fromArray(exploding, [2])).toThrow("boom");
+        expect(() => rt.param([2], { values: exploding })).toThrow("boom");
+        expect(rt.memoryStats().liveTensors).toBe(before.liveTensors);
+        expect(rt.memoryStats().liveBytes).toBe(before.liveBytes);
+      });
+
       it("null, numbers and BigInt arrays are ValueErrors, not TypeErrors", () => {
         const { rt } = crowded(backend);
         for (const bad of [null, 5, new BigInt64Array(2)]) {
