@@ -27,7 +27,7 @@ function problem(rt: Runtime) {
     const g = new Float64Array(5);
     for (const { phi, y } of train) {
       const r = predict(phi) - y;
-      phi.forEach((p, j) => (g[j] += (2 * r * p) / train.length));
+      phi.forEach((p, j) => (g[j]! += (2 * r * p) / train.length));
     }
     w.grad.set(g);
     opt.step();
