@@ -17,3 +17,4 @@ export * from "./continuation/index";
 export * from "./nn/index";
 export * from "./diagnostics/index";
 export { Whitening, type WhiteningMethod, type WhiteningOptions } from "./data/whitening";
+export { EarlyStopping, type EarlyStoppable, type EarlyStoppingOptions, type EarlyStoppingState } from "./training/early-stopping";

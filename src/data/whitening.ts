@@ -143,8 +143,8 @@ export class Whitening {
         throw new ValueError(`out overlaps ${name} (the transform cannot run in place)`);
       }
     }
-    const result = out ?? this.runtime.tensor([rows, outputColumns], { dtype: "f64" });
-    return gemm(source, matrix, result, { transB, bias });
+    // In a scope, so that a new result is freed if the product runs out of memory for its workspace.
+    return this.runtime.scope(() => gemm(source, matrix, out ?? this.runtime.tensor([rows, outputColumns], { dtype: "f64" }), { transB, bias }));
   }
 }
 

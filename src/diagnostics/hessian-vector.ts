@@ -29,7 +29,8 @@ type Values = ArrayLike<number> | Tensor;
  *
  * (Nocedal & Wright 2006, Sec. 8.1: central differences have error O(h^2) from truncation and
  * O(eps / h) from rounding, balanced at h ~ eps^(1/3); the factor (1 + |x|) / |v| makes the
- * perturbation h v relative to the size of x, as in their Hessian-free Newton-CG, Sec. 7.1).
+ * perturbation h v small relative to x whatever the scale of v, the usual scaling for
+ * difference-of-gradient products in Hessian-free Newton methods, their Sec. 7.1).
  * Two gradient evaluations per product, no Hessian ever formed; the error is O(h^2 |f'''|) where
  * the gradient is smooth (zero for a quadratic, up to rounding).
  *

@@ -93,6 +93,20 @@ describeBackends("HessianVectorProduct", (rt) => {
     hvp.dispose();
   });
 
+  it("keeps no view across the gradient callback: a callback that grows the memory still gives H v", () => {
+    const growing: FG = (x, g) => {
+      g[0] = 6 * x[0]!;
+      g[1] = 2 * x[1]!;
+      rt.tensor([rt.memoryStats().capacityBytes / 8], { dtype: "f64" }).dispose(); // the memory grows: older views detach
+      return 0;
+    };
+    const hvp = new HessianVectorProduct(rt, growing, 2);
+    const capacity = rt.memoryStats().capacityBytes;
+    expect(relativeError(hvp.apply([1, 2], [1, 1]), [6, 2])).toBeLessThan(1e-9);
+    expect(rt.memoryStats().capacityBytes).toBeGreaterThan(capacity);
+    hvp.dispose();
+  });
+
   it("serves as minimize's hessp: Newton reaches Rosenbrock's minimum", () => {
     const hvp = new HessianVectorProduct(rt, rosen, 2);
     const result = minimize(rosen, [-1.2, 1], { method: "newton", hessp: hvp.hessp, runtime: rt });

@@ -20,7 +20,7 @@ import {
   sample, sampleWithoutReplacement, sgdr, sparse, stepDecay, uniformFanIn, varianceScaling, warmupCosine, zeros,
   type FG, type Param, type Tensor,
 } from "../../src/index";
-import { HessianVectorProduct, Whitening, classifyCriticalPoint, hessianEigenvalues } from "../../src/index";
+import { EarlyStopping, HessianVectorProduct, Whitening, classifyCriticalPoint, hessianEigenvalues } from "../../src/index";
 import { describeBackends } from "../helpers/backends";
 import { OPTIMIZERS, type AnyOptimizer, type OptimizerInfo } from "../helpers/optim-db";
 import { expectRejectsUnchanged, expectThrowsUnchanged, expectUnchanged, snapshot } from "../helpers/snapshot";
@@ -952,8 +952,44 @@ const WHITENING_ROWS: Row[] = [
   }),
 ];
 
+// EarlyStopping on the fixture's SGD (which has stepped): `withStopper` makes one with two evaluations recorded.
+const withStopper: Partial<Row> = {
+  prepare: (f) => {
+    const stopper = new EarlyStopping(f.sgd.opt, { patience: 3 });
+    stopper.step(2);
+    stopper.step(3);
+    return stopper;
+  },
+  undo: (_f, stopper) => stopper.dispose(),
+};
+const disposedStopper: Partial<Row> = {
+  prepare: (f) => {
+    const stopper = new EarlyStopping(f.sgd.opt);
+    stopper.dispose();
+    return stopper;
+  },
+};
+const EARLY_STOPPING_ROWS: Row[] = [
+  row("new EarlyStopping", "not an optimizer", ValueError, /Invalid optimizer/, () => new EarlyStopping(JUNK)),
+  row("new EarlyStopping", "patience 0", ValueError, /Invalid patience: 0/, (f) => new EarlyStopping(f.sgd.opt, { patience: 0 })),
+  row("new EarlyStopping", "a negative minDelta", ValueError, /Invalid minDelta: -1/, (f) => new EarlyStopping(f.sgd.opt, { minDelta: -1 })),
+  row("new EarlyStopping", "an unknown mode", ValueError, /Invalid mode: down/, (f) => new EarlyStopping(f.sgd.opt, { mode: "down" as never })),
+  row("new EarlyStopping", "a non-boolean restoreBest", ValueError, /Invalid restoreBest: 1/, (f) => new EarlyStopping(f.sgd.opt, { restoreBest: 1 as never })),
+  row("new EarlyStopping", "an unknown option", ValueError, /Invalid option: restore/, (f) => new EarlyStopping(f.sgd.opt, { restore: true } as never)),
+  row("new EarlyStopping", "null options", ValueError, /Invalid options: null/, (f) => new EarlyStopping(f.sgd.opt, null as never)),
+  row("EarlyStopping.step", "a string metric", ValueError, /Invalid metric: 0.5/, (_f, stopper) => stopper.step("0.5"), withStopper),
+  row("EarlyStopping.step", "after dispose", DisposedError, /EarlyStopping was used after dispose/, (_f, stopper) => stopper.step(1), disposedStopper),
+  row("EarlyStopping.restore", "after dispose", DisposedError, /EarlyStopping was used after dispose/, (_f, stopper) => stopper.restore(), disposedStopper),
+  row("EarlyStopping.stateDict", "after dispose", DisposedError, /EarlyStopping was used after dispose/, (_f, stopper) => stopper.stateDict(), disposedStopper),
+  row("EarlyStopping.dispose", "a second dispose", DisposedError, /EarlyStopping was used after dispose/, (_f, stopper) => stopper.dispose(), disposedStopper),
+  row("EarlyStopping.loadStateDict", "not a state", StateError, /expected an object from stateDict/, (_f, stopper) => stopper.loadStateDict(3), withStopper),
+  row("EarlyStopping.loadStateDict", "another version", StateError, /Unsupported EarlyStopping state version: 9/, (_f, stopper) => stopper.loadStateDict({ ...stopper.stateDict(), version: 9 }), withStopper),
+  row("EarlyStopping.loadStateDict", "params of the wrong count", StateError, /params must hold 2 arrays/, (_f, stopper) => stopper.loadStateDict({ ...stopper.stateDict(), params: [] }), withStopper),
+  row("EarlyStopping.loadStateDict", "another optimizer's state", StateError, /Invalid EarlyStopping state: optimizer:/, (f, stopper) => stopper.loadStateDict({ ...stopper.stateDict(), optimizer: f.adam.opt.stateDict() }), withStopper),
+];
+
 const OPTIMIZER_ROWS = OPTIMIZERS.flatMap(optimizerRows);
-const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS];
+const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS];
 
 // ---------------------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import {
   BatchNorm, GaussianBlur, GroupNorm, InstanceNorm, LayerNorm, Linear, Minibatches, OutOfMemoryError, PolyakAverager,
   ReLU, SGD, Sequential, SoftmaxCrossEntropy, Workspace, gemm, minimize, orthogonal, quadratic,
 } from "../../src/index";
+import { EarlyStopping, HessianVectorProduct, Whitening, classifyCriticalPoint } from "../../src/index";
 import { initSync } from "../../src/runtime/init";
 import type { Backend, Runtime } from "../../src/runtime/runtime";
 
@@ -172,6 +173,55 @@ const OPERATIONS: Operation[] = [
           return { dispose: () => undefined };
         },
         teardown: () => [a, b, c, w].forEach((t) => t.dispose()),
+      };
+    },
+  },
+  {
+    name: "HessianVectorProduct and classifyCriticalPoint (Lanczos)",
+    setup(rt) {
+      const grad = (x: Float64Array, g: Float64Array) => ((g[0] = 2 * x[0]!), (g[1] = -6 * x[1]!), (g[2] = x[2]!), 0);
+      return {
+        run() {
+          return disposeOnThrow(new HessianVectorProduct(rt, grad, 3), (hvp) => expect(classifyCriticalPoint(hvp, [0, 0, 0]).kind).toBe("saddle"));
+        },
+        teardown: () => undefined,
+      };
+    },
+  },
+  {
+    name: "Whitening: fit (ZCA), transform, inverse",
+    setup(rt) {
+      const x = rt.fromArray(uniformArray(24, 9), [8, 3], { dtype: "f64" });
+      return {
+        run() {
+          return disposeOnThrow(new Whitening(x), (white) => {
+            const y = white.transform(x);
+            try {
+              white.inverseTransform(y).dispose();
+            } finally {
+              y.dispose();
+            }
+          });
+        },
+        teardown: () => x.dispose(),
+      };
+    },
+  },
+  {
+    name: "EarlyStopping: construct and record",
+    setup(rt) {
+      const w = rt.param([7], { values: uniformArray(7, 10) });
+      const opt = new SGD(rt, [w], { momentum: 0.9 });
+      w.grad.fill(1);
+      opt.step();
+      return {
+        run() {
+          return disposeOnThrow(new EarlyStopping(opt), (stopper) => stopper.step(1));
+        },
+        teardown: () => {
+          opt.dispose();
+          w.dispose();
+        },
       };
     },
   },
