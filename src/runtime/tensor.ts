@@ -1,4 +1,5 @@
 import { DisposedError, ShapeError, ValueError } from "./errors";
+import { checkValues } from "./validate";
 import type { Runtime } from "./runtime";
 
 /** Element types a tensor can hold: floats for values, i32 for labels and indices. */
@@ -96,13 +97,15 @@ export class Tensor<D extends DType = DType> {
     return this.length * BYTES_PER_ELEMENT[this.dtype];
   }
 
+  /** Whether this tensor, or its runtime, has been disposed. */
   get disposed(): boolean {
-    return this.released;
+    return this.released || this.runtime.disposed;
   }
 
-  /** Throws DisposedError if this tensor has been disposed. */
+  /** Throws DisposedError if this tensor, or its runtime, has been disposed. */
   assertLive(): void {
     if (this.released) throw new DisposedError(`${this.describe()} was used after dispose()`);
+    if (this.runtime.disposed) throw new DisposedError(`${this.describe()} was used after its runtime's dispose()`);
   }
 
   /**
@@ -111,6 +114,7 @@ export class Tensor<D extends DType = DType> {
    */
   set(values: ArrayLike<number>): this {
     this.assertLive();
+    checkValues("values", values);
     if (values.length !== this.length) {
       throw new ShapeError(`Cannot set ${this.describe()} from ${values.length} values`);
     }
