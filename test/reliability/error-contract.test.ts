@@ -801,8 +801,41 @@ const NN_ROWS: Row[] = [
   row("SoftmaxCrossEntropy.forward", "logits of another runtime", ValueError, /belongs to another runtime/, (f) => f.loss.forward(f.foreign, f.labels)),
 ];
 
+/** Junk where the types say otherwise, misspelt option keys, and a disposed runtime. */
+const API_SAFETY_ROWS: Row[] = [
+  row("Runtime.fromArray", "null values", ValueError, /Invalid values: null/, (f) => f.rt.fromArray(null as never)),
+  row("Tensor.set", "null", ValueError, /Invalid values: null/, (f) => f.m23.set(null as never)),
+  row("Tensor.set", "a BigInt64Array", ValueError, /Invalid values: BigInt64Array/, (f) => f.v2.set(new BigInt64Array(2) as never)),
+  row("gradNorm", "null", ValueError, /Invalid params: null/, () => gradNorm(null as never)),
+  row("new Scheduler", "a null optimizer", ValueError, /Invalid optimizer/, () => new Scheduler(null as never, { lr: constantSchedule(1) })),
+  row("new ReduceOnPlateau", "a null optimizer", ValueError, /Invalid optimizer/, () => new ReduceOnPlateau(null as never)),
+  row("computeFans", "null", ShapeError, /Invalid shape null/, () => computeFans(null as never)),
+  row("joinSchedules", "null boundaries", ValueError, /Invalid boundaries: null/, () => joinSchedules([constantSchedule(1), constantSchedule(2)], null as never)),
+  row("gemm", "a null C", ValueError, /Invalid C: null/, (f) => gemm(f.m22, f.m22, null as never)),
+  row("Runtime.scope", "an async function", ValueError, /synchronous functions only/, (f) => f.rt.scope((async () => 1) as never)),
+  row("Runtime.scope", "a returned promise", ValueError, /synchronous functions only/, (f) => f.rt.scope(() => Promise.resolve(1))),
+  row("initSync", "a misspelt option", ValueError, /unknown option 'backnd' \(did you mean 'backend'\?\)/, () => initSync({ backnd: "js" } as never)),
+  row("Runtime.tensor", "a misspelt option", ValueError, /unknown option 'dtpye' \(did you mean 'dtype'\?\)/, (f) => f.rt.tensor([2], { dtpye: "f64" } as never)),
+  row("new BatchNorm", "a misspelt option", ValueError, /Invalid options for BatchNorm: unknown option 'momentun' \(did you mean 'momentum'\?\)/, (f) => new BatchNorm(f.rt, 2, { momentun: 0.1 } as never)),
+  row("gemm", "a misspelt option", ValueError, /unknown option 'transa' \(did you mean 'transA'\?\)/, (f) => gemm(f.m22, f.m22, f.plain, { transa: true } as never)),
+  row("Adam", "PyTorch's betas", ValueError, /unknown option 'betas' \(did you mean beta1\/beta2 \(PyTorch's betas\)\?\)/, (f) => new api.Adam(f.rt, [f.adam.w], { betas: [0.9, 0.99] } as never)),
+  row("Runtime.tensor", "a disposed runtime", DisposedError, /Runtime\(\w+\) was used after dispose/, (f) => disposedRuntime(f.rt).tensor([2])),
+  row("Tensor.data", "a tensor of a disposed runtime", DisposedError, /used after its runtime's dispose/, (f) => {
+    const rt = initSync({ backend: f.rt.backend });
+    const t = rt.tensor([2]);
+    rt.dispose();
+    return t.data;
+  }),
+];
+
+function disposedRuntime(like: Runtime): Runtime {
+  const rt = initSync({ backend: like.backend });
+  rt.dispose();
+  return rt;
+}
+
 const OPTIMIZER_ROWS = OPTIMIZERS.flatMap(optimizerRows);
-const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS];
+const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...API_SAFETY_ROWS];
 
 // ---------------------------------------------------------------------------------------------
 
