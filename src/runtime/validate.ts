@@ -186,15 +186,28 @@ export function optionNames<T extends object>(all: Record<keyof Required<T>, tru
 }
 
 /**
- * Returns `values` when it is an array or a typed array of numbers (not BigInt64Array or
- * BigUint64Array, whose bigints a float view cannot take); otherwise ValueError.
+ * Returns `values` when it is a typed array of numbers (not BigInt64Array or BigUint64Array,
+ * whose bigints a float view cannot take) or an array(-like) whose every element is a number;
+ * otherwise ValueError. Checked whole before any copy: a typed array's set() would write the
+ * elements before a bigint and then throw.
  */
 export function checkValues(name: string, values: unknown): ArrayLike<number> {
-  const ok =
-    Array.isArray(values) ||
-    (ArrayBuffer.isView(values) && !(values instanceof DataView) && !(values instanceof BigInt64Array) && !(values instanceof BigUint64Array));
-  if (!ok) throw new ValueError(`Invalid ${name}: ${describeValue(values)} (expected an array or typed array of numbers)`);
-  return values as ArrayLike<number>;
+  const expected = "(expected an array or typed array of numbers)";
+  if (ArrayBuffer.isView(values)) {
+    if (values instanceof DataView || values instanceof BigInt64Array || values instanceof BigUint64Array) {
+      throw new ValueError(`Invalid ${name}: ${describeValue(values)} ${expected}`);
+    }
+    return values as unknown as ArrayLike<number>;
+  }
+  const length = (values as { length?: unknown } | null)?.length;
+  if (values === null || typeof values !== "object" || !Number.isSafeInteger(length) || (length as number) < 0) {
+    throw new ValueError(`Invalid ${name}: ${describeValue(values)} ${expected}`);
+  }
+  const items = values as ArrayLike<unknown>;
+  for (let i = 0; i < items.length; i++) {
+    if (typeof items[i] !== "number") throw new ValueError(`Invalid ${name}[${i}]: ${describeValue(items[i])} (expected a number)`);
+  }
+  return items as ArrayLike<number>;
 }
 
 /** A short description of a bad argument for messages: its type and, for plain values, the value. */

@@ -1,7 +1,7 @@
 // The shared options checker (src/runtime/validate.ts): which hint a misspelt key gets.
 import { describe, expect, it } from "vitest";
 import { ValueError } from "../../src/runtime/errors";
-import { checkKeys, checkOptions, optionNames } from "../../src/runtime/validate";
+import { checkKeys, checkOptions, checkValues, optionNames } from "../../src/runtime/validate";
 
 const KNOWN = ["lr", "beta1", "beta2", "eps", "weightDecay", "amsgrad", "momentumDecay", "training"];
 
@@ -58,5 +58,27 @@ describe("checkOptions", () => {
 
   it("optionNames lists an interface's keys", () => {
     expect(optionNames<{ a?: number; b: string }>({ a: true, b: true })).toEqual(["a", "b"]);
+  });
+});
+
+describe("checkValues", () => {
+  it("takes arrays, typed arrays and array-likes of numbers", () => {
+    expect(checkValues("values", [1, 2])).toEqual([1, 2]);
+    expect(checkValues("values", new Float64Array(2))).toEqual(new Float64Array(2));
+    const arrayLike = { 0: 1, 1: 2, length: 2 };
+    expect(checkValues("values", arrayLike)).toBe(arrayLike);
+  });
+
+  it.each([
+    ["null", null, /Invalid values: null/],
+    ["a string", "12", /Invalid values: 12/],
+    ["a BigUint64Array", new BigUint64Array(1), /Invalid values: BigUint64Array/],
+    ["a DataView", new DataView(new ArrayBuffer(8)), /Invalid values: DataView/],
+    ["a length that is not a count", { length: -1 }, /Invalid values: Object/],
+    ["a hole", [1, , 3], /Invalid values\[1\]: undefined/],
+    ["a numeric string", [1, "2"], /Invalid values\[1\]: 2 \(expected a number\)/],
+  ])("rejects %s", (_, values, message) => {
+    expect(() => checkValues("values", values)).toThrow(ValueError);
+    expect(() => checkValues("values", values)).toThrow(message);
   });
 });
