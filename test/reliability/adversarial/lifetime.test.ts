@@ -78,6 +78,17 @@ describe("rt.dispose", () => {
         for (const owner of [opt, layer, bn]) expect(() => owner.dispose()).not.toThrow();
       });
 
+      it("rt.dispose() inside rt.scope: the scope ends without freeing twice", () => {
+        const rt = initSync({ backend });
+        expect(() =>
+          rt.scope(() => {
+            rt.tensor([4]);
+            rt.dispose();
+          }),
+        ).not.toThrow();
+        expect(rt.disposed).toBe(true);
+      });
+
       it("a disposed runtime does not affect another one", () => {
         const other = initSync({ backend });
         const kept = other.fromArray([1, 2, 3]);
