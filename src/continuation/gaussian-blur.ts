@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkFloatTensor, type Tensor } from "../runtime/tensor";
-import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
+import { checkBoolean, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { Philox, toGenerator } from "../random/philox";
 
 /**
@@ -65,7 +65,8 @@ export class GaussianBlur {
   ) {
     checkRuntime(runtime);
     if (typeof objective !== "function") throw new ValueError(`Invalid objective: ${typeof objective} (expected a function)`);
-    this.sigma = options?.sigma;
+    checkOptions(options, { required: true, of: "GaussianBlur", known: optionNames<GaussianBlurOptions>({ sigma: true, samples: true, antithetic: true, gradient: true, rng: true }) });
+    this.sigma = options.sigma;
     this.samples = checkNumber("samples", options.samples ?? 8, { integer: true, min: 1 });
     this.antithetic = checkBoolean("antithetic", options.antithetic ?? true);
     const gradient = options.gradient ?? "pathwise";
@@ -145,7 +146,7 @@ export class GaussianBlur {
  * values), then 0, the original objective, unless `endAtZero` is false.
  */
 export function blurSchedule(options: { initial: number; ratio?: number; stages?: number; endAtZero?: boolean }): number[] {
-  checkOptions(options, { required: true });
+  checkOptions(options, { required: true, of: "blurSchedule", known: ["initial", "ratio", "stages", "endAtZero"] });
   const initial = checkNumber("initial", options.initial, { above: 0 });
   const ratio = checkNumber("ratio", options.ratio ?? 0.5, { above: 0, below: 1 });
   const stages = checkNumber("stages", options.stages ?? 5, { integer: true, min: 1 });

@@ -1,5 +1,5 @@
 import { ValueError } from "../runtime/errors";
-import { checkNumber, checkOptions } from "../runtime/validate";
+import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { Philox, toGenerator } from "../random/philox";
 
 /** The probability that a slot of batch `step` (0-based) holds a hard example. */
@@ -21,7 +21,7 @@ export interface CurriculumOptions {
 
 /** A hard fraction rising linearly from `start` to `end` over `steps` batches, then flat. */
 export function linearHardFraction(options: { start?: number; end?: number; steps: number }): (step: number) => number {
-  checkOptions(options, { required: true });
+  checkOptions(options, { required: true, of: "linearHardFraction", known: ["start", "end", "steps"] });
   const start = checkNumber("start", options.start ?? 0.1, { min: 0, max: 1 });
   const end = checkNumber("end", options.end ?? 1, { min: 0, max: 1 });
   const steps = checkNumber("steps", options.steps, { integer: true, min: 1 });
@@ -48,7 +48,8 @@ export class CurriculumSampler {
 
   constructor(difficulty: ArrayLike<number>, options: CurriculumOptions) {
     const scores = Array.from(difficulty ?? [], (d, i) => checkNumber(`difficulty[${i}]`, d));
-    this.batchSize = checkNumber("batchSize", options?.batchSize, { integer: true, min: 1 });
+    checkOptions(options, { required: true, of: "CurriculumSampler", known: optionNames<CurriculumOptions>({ batchSize: true, hardFraction: true, easyShare: true, rng: true }) });
+    this.batchSize = checkNumber("batchSize", options.batchSize, { integer: true, min: 1 });
     const easyShare = checkNumber("easyShare", options.easyShare ?? 0.5, { above: 0, below: 1 });
     const easyCount = Math.round(easyShare * scores.length);
     if (easyCount < 1 || easyCount >= scores.length) {

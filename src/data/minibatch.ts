@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { BYTES_PER_ELEMENT, checkTensor, type Tensor } from "../runtime/tensor";
-import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
+import { checkBoolean, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { Philox, toGenerator } from "../random/philox";
 
 /**
@@ -44,7 +44,7 @@ export interface Batch {
  * size"; Goodfellow et al. sec. 8.1.3 on batch size and gradient variance).
  */
 export function growingBatchSize(options: { initial: number; factor?: number; every?: number; max?: number }): (epoch: number) => number {
-  checkOptions(options, { required: true });
+  checkOptions(options, { required: true, of: "growingBatchSize", known: ["initial", "factor", "every", "max"] });
   const initial = checkNumber("initial", options.initial, { integer: true, min: 1 });
   const factor = checkNumber("factor", options.factor ?? 2, { min: 1 });
   const every = checkNumber("every", options.every ?? 1, { integer: true, min: 1 });
@@ -82,7 +82,8 @@ export class Minibatches {
   ) {
     checkRuntime(runtime);
     this.n = checkNumber("n", n, { integer: true, min: 1, max: 2 ** 30 });
-    const batchSize = options?.batchSize;
+    checkOptions(options, { required: true, of: "Minibatches", known: optionNames<MinibatchOptions>({ batchSize: true, shuffle: true, rng: true, dropLast: true }) });
+    const batchSize = options.batchSize;
     if (typeof batchSize !== "function") checkNumber("batchSize", batchSize, { integer: true, min: 1 });
     this.batchSize = batchSize;
     const shuffle = options.shuffle ?? "once";

@@ -1,6 +1,6 @@
 import { ShapeError, ValueError } from "../runtime/errors";
-import { checkFloatTensor, checkTensor, type Tensor } from "../runtime/tensor";
-import { checkNumber, checkOptions } from "../runtime/validate";
+import { checkFloatTensor, checkTensor, sizeOf, type Tensor } from "../runtime/tensor";
+import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { Philox, toGenerator } from "../random/philox";
 
 /**
@@ -23,6 +23,7 @@ export interface Fans {
  * r the product of the leading dimensions. PyTorch stores [out, in]: pass `fans` to override.
  */
 export function computeFans(shape: readonly number[]): Fans {
+  sizeOf(shape); // a list of non-negative integers, else ShapeError
   if (shape.length === 0) throw new ShapeError("Invalid shape []: fans need at least one dimension");
   if (shape.length === 1) return { fanIn: shape[0]!, fanOut: shape[0]! };
   const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
@@ -64,6 +65,8 @@ interface FanOptions {
   fans?: Fans;
 }
 
+const FAN_OPTIONS = optionNames<FanOptions>({ fans: true });
+
 /** Which fan a He/variance-scaling initializer preserves: forward (fanIn) or backward (fanOut). */
 export type FanMode = "fanIn" | "fanOut" | "fanAvg";
 
@@ -82,7 +85,7 @@ export interface VarianceScalingOptions extends FanOptions {
  * initializer below is one of these.
  */
 export function varianceScaling(options: VarianceScalingOptions = {}): Initializer {
-  checkOptions(options);
+  checkOptions(options, { of: "varianceScaling", known: optionNames<VarianceScalingOptions>({ fans: true, scale: true, mode: true, distribution: true }) });
   const scale = checkNumber("scale", options.scale ?? 1, { above: 0 });
   const mode = options.mode ?? "fanIn";
   if (mode !== "fanIn" && mode !== "fanOut" && mode !== "fanAvg") {
@@ -109,7 +112,8 @@ export function varianceScaling(options: VarianceScalingOptions = {}): Initializ
  * W ~ U(-1/sqrt(m), 1/sqrt(m)) for m inputs. Variance 1 / (3 m).
  */
 export function uniformFanIn(options: FanOptions = {}): Initializer {
-  return varianceScaling({ ...checkOptions(options), scale: 1 / 3, mode: "fanIn", distribution: "uniform" });
+  const { fans } = checkOptions(options, { of: "uniformFanIn", known: FAN_OPTIONS });
+  return varianceScaling({ fans, scale: 1 / 3, mode: "fanIn", distribution: "uniform" });
 }
 
 export interface GainOptions extends FanOptions {
@@ -117,21 +121,23 @@ export interface GainOptions extends FanOptions {
   gain?: number;
 }
 
+const GAIN_OPTIONS = optionNames<GainOptions>({ fans: true, gain: true });
+
 /**
  * Glorot & Bengio (2010), "normalized initialization": W ~ U(-b, b) with
  * b = gain sqrt(6 / (m + n)) for m inputs and n outputs; variance gain^2 2 / (m + n).
  */
 export function glorotUniform(options: GainOptions = {}): Initializer {
-  checkOptions(options);
+  checkOptions(options, { of: "glorotUniform", known: GAIN_OPTIONS });
   const gain = checkNumber("gain", options.gain ?? 1, { above: 0 });
-  return varianceScaling({ ...options, scale: gain * gain, mode: "fanAvg", distribution: "uniform" });
+  return varianceScaling({ fans: options.fans, scale: gain * gain, mode: "fanAvg", distribution: "uniform" });
 }
 
 /** Glorot & Bengio (2010) with a normal law: W ~ N(0, gain^2 2 / (m + n)). */
 export function glorotNormal(options: GainOptions = {}): Initializer {
-  checkOptions(options);
+  checkOptions(options, { of: "glorotNormal", known: GAIN_OPTIONS });
   const gain = checkNumber("gain", options.gain ?? 1, { above: 0 });
-  return varianceScaling({ ...options, scale: gain * gain, mode: "fanAvg", distribution: "normal" });
+  return varianceScaling({ fans: options.fans, scale: gain * gain, mode: "fanAvg", distribution: "normal" });
 }
 
 export interface HeOptions extends FanOptions {
@@ -143,30 +149,32 @@ export interface HeOptions extends FanOptions {
   mode?: "fanIn" | "fanOut";
 }
 
-function heScale(options: HeOptions): number {
-  checkOptions(options);
+function heScale(options: HeOptions, of: string): number {
+  checkOptions(options, { of, known: optionNames<HeOptions>({ fans: true, nonlinearity: true, slope: true, mode: true }) });
   const gain = calculateGain(options.nonlinearity ?? "relu", options.slope);
   return gain * gain;
 }
 
 /** He et al. (2015): W ~ N(0, gain^2 / fan), gain = sqrt(2) for ReLU; fan = fanIn by default. */
 export function heNormal(options: HeOptions = {}): Initializer {
-  return varianceScaling({ ...options, scale: heScale(options), mode: options.mode ?? "fanIn", distribution: "normal" });
+  return varianceScaling({ scale: heScale(options, "heNormal"), fans: options.fans, mode: options.mode ?? "fanIn", distribution: "normal" });
 }
 
 /** He et al. (2015) with a uniform law: W ~ U(-b, b), b = gain sqrt(3 / fan). */
 export function heUniform(options: HeOptions = {}): Initializer {
-  return varianceScaling({ ...options, scale: heScale(options), mode: options.mode ?? "fanIn", distribution: "uniform" });
+  return varianceScaling({ scale: heScale(options, "heUniform"), fans: options.fans, mode: options.mode ?? "fanIn", distribution: "uniform" });
 }
 
 /** LeCun et al. (1998), "Efficient BackProp": W ~ N(0, 1 / m) for m inputs. */
 export function lecunNormal(options: FanOptions = {}): Initializer {
-  return varianceScaling({ ...checkOptions(options), scale: 1, mode: "fanIn", distribution: "normal" });
+  const { fans } = checkOptions(options, { of: "lecunNormal", known: FAN_OPTIONS });
+  return varianceScaling({ fans, scale: 1, mode: "fanIn", distribution: "normal" });
 }
 
 /** LeCun et al. (1998) with a uniform law: W ~ U(-sqrt(3 / m), sqrt(3 / m)). */
 export function lecunUniform(options: FanOptions = {}): Initializer {
-  return varianceScaling({ ...checkOptions(options), scale: 1, mode: "fanIn", distribution: "uniform" });
+  const { fans } = checkOptions(options, { of: "lecunUniform", known: FAN_OPTIONS });
+  return varianceScaling({ fans, scale: 1, mode: "fanIn", distribution: "uniform" });
 }
 
 /**
@@ -177,7 +185,7 @@ export function lecunUniform(options: FanOptions = {}): Initializer {
  * rows < cols orthonormal rows (W W' = gain^2 I). Runs in wasm in f64, then rounds.
  */
 export function orthogonal(options: { gain?: number } = {}): Initializer {
-  checkOptions(options);
+  checkOptions(options, { of: "orthogonal", known: ["gain"] });
   const gain = checkNumber("gain", options.gain ?? 1, { above: 0 });
   return (target, rng) => {
     const shape = floatShapeOf(target);
@@ -206,7 +214,7 @@ export function orthogonal(options: { gain?: number } = {}): Initializer {
  * PyTorch's `sparse_` instead zeroes a fraction of each column.
  */
 export function sparse(options: { k?: number; std?: number } = {}): Initializer {
-  checkOptions(options);
+  checkOptions(options, { of: "sparse", known: ["k", "std"] });
   const k = checkNumber("k", options.k ?? 15, { integer: true, min: 1 });
   const std = checkNumber("std", options.std ?? 1, { above: 0 });
   return (target, rng) => {
@@ -261,7 +269,7 @@ export function reluBias(value = 0.1): Initializer {
  * Keras (i, f, c, o), the default.
  */
 export function lstmForgetBias(options: { value?: number; gate?: number } = {}): Initializer {
-  checkOptions(options);
+  checkOptions(options, { of: "lstmForgetBias", known: ["value", "gate"] });
   const value = checkNumber("value", options.value ?? 1);
   const gate = checkNumber("gate", options.gate ?? 1, { integer: true, min: 0, max: 3 });
   return (target) => {
@@ -280,7 +288,7 @@ export function lstmForgetBias(options: { value?: number; gate?: number } = {}):
  * for independent sigmoid outputs, b_i = log(c_i / (1 - c_i)).
  */
 export function marginalBias(frequencies: ArrayLike<number>, options: { activation?: "softmax" | "sigmoid" } = {}): Initializer {
-  checkOptions(options);
+  checkOptions(options, { of: "marginalBias", known: ["activation"] });
   const activation = options.activation ?? "softmax";
   if (activation !== "softmax" && activation !== "sigmoid") {
     throw new ValueError(`Invalid activation: ${String(activation)} (expected 'softmax' or 'sigmoid')`);

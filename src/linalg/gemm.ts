@@ -1,7 +1,7 @@
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import { checkFloatTensor, type FloatDType, type Tensor } from "../runtime/tensor";
 import type { Runtime } from "../runtime/runtime";
-import { checkNumber } from "../runtime/validate";
+import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { poolOf } from "../runtime/pool";
 
 /** Options of {@link gemm}; every one is optional. */
@@ -22,6 +22,9 @@ export interface GemmOptions {
 
 /** Options of {@link matmul}: those of {@link gemm} that make sense for a fresh C. */
 export type MatmulOptions = Omit<GemmOptions, "beta">;
+
+const MATMUL_OPTIONS = optionNames<MatmulOptions>({ transA: true, transB: true, alpha: true, bias: true, relu: true });
+const GEMM_OPTIONS = [...MATMUL_OPTIONS, "beta"];
 
 /** The validated shape of one product. */
 interface GemmPlan {
@@ -59,7 +62,7 @@ function opShape(name: string, t: Tensor, trans: boolean): string {
 
 /** Checks operands and options of C <- alpha op(A) op(B) + beta C; C is null for matmul. */
 function plan(A: unknown, B: unknown, C: unknown, options: GemmOptions): GemmPlan {
-  if (options === null || typeof options !== "object") throw new ValueError(`Invalid options: ${String(options)} (expected an object)`);
+  checkOptions(options, { of: "gemm", known: GEMM_OPTIONS });
   const a = checkMatrix("A", A);
   const b = checkMatrix("B", B);
   const rt = a.runtime;
@@ -198,6 +201,7 @@ function run(p: GemmPlan, A: Tensor, B: Tensor, C: Tensor): void {
  * gemm(A, B, C, { alpha: 2, beta: -1 }); // C = [[4, 5], [10, 11]] again: 2AB - C
  */
 export function gemm<T extends Tensor>(A: T, B: T, C: T, options: GemmOptions = {}): T {
+  if (C === null) throw new ValueError("Invalid C: null (expected a Tensor)"); // null means "allocate" to plan()
   const p = plan(A, B, C, options);
   run(p, A, B, C);
   return C;
@@ -211,7 +215,7 @@ export function gemm<T extends Tensor>(A: T, B: T, C: T, options: GemmOptions = 
  * const y = matmul(x, w, { bias: b, relu: true }); // a Linear + ReLU layer, x [batch, in], w [in, out]
  */
 export function matmul<T extends Tensor>(A: T, B: T, options: MatmulOptions = {}): T {
-  const p = plan(A, B, null, options === null || typeof options !== "object" ? options : { ...options, beta: 0 });
+  const p = plan(A, B, null, { ...checkOptions(options, { of: "matmul", known: MATMUL_OPTIONS }), beta: 0 });
   const C = p.rt.tensor([p.m, p.n], { dtype: p.dtype }) as T;
   try {
     run(p, A, B, C);

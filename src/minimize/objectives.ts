@@ -1,7 +1,7 @@
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
-import { Tensor, checkTensor, checkValues, pinValues } from "../runtime/tensor";
-import { checkNumber } from "../runtime/validate";
+import { Tensor, checkTensor, pinValues } from "../runtime/tensor";
+import { checkNumber, checkValues } from "../runtime/validate";
 
 /**
  * An objective whose data lives in a runtime's linear memory and whose value and gradient are

@@ -1,6 +1,6 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
-import { checkNumber } from "../runtime/validate";
+import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import type { Objective } from "./objectives";
 
 /** The methods of {@link minimize}. */
@@ -145,10 +145,11 @@ const BETAS: readonly CGBeta[] = [
   "dai-yuan",
   "hager-zhang",
 ];
-const KNOWN = new Set([
-  "method", "lineSearch", "c1", "c2", "maxLineSearch", "gtol", "ftol", "xtol", "maxIter", "maxEval",
-  "maxTime", "signal", "onIteration", "beta", "restart", "memory", "hess", "hessp", "runtime",
-]);
+const KNOWN = optionNames<MinimizeOptions>({
+  method: true, lineSearch: true, c1: true, c2: true, maxLineSearch: true, gtol: true, ftol: true, xtol: true, maxIter: true,
+  maxEval: true, maxTime: true, signal: true, onIteration: true, beta: true, restart: true, memory: true, hess: true,
+  hessp: true, runtime: true,
+});
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (!allowed.includes(value as T)) {
@@ -159,10 +160,7 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
 
 /** Validates every option (throwing ValueError before anything runs) and fills in defaults. */
 export function resolveOptions(options: MinimizeOptions, n: number, objective: Objective | null): Resolved {
-  if (options === null || typeof options !== "object") throw new ValueError(`Invalid options: ${String(options)} (expected an object)`);
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new ValueError(`Invalid option: ${key} (expected one of ${[...KNOWN].join(", ")})`);
-  }
+  checkOptions(options, { required: true, of: "minimize", known: KNOWN });
   const method = oneOf("method", options.method ?? "lbfgs", METHODS);
   const lineSearch = oneOf("lineSearch", options.lineSearch ?? "strong-wolfe", LINE_SEARCHES);
   if (lineSearch === "exact" && !objective?.curvature && method !== "newton") {

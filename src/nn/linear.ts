@@ -2,7 +2,7 @@ import { gemm } from "../linalg/gemm";
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import type { Param, Tensor } from "../runtime/tensor";
-import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
+import { checkBoolean, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { uniformFanIn, type Initializer } from "../init/initializers";
 import { checkBatch, type Layer } from "./layer";
 import { Workspace } from "../runtime/workspace";
@@ -43,7 +43,7 @@ export class Linear implements Layer {
     checkRuntime(rt);
     checkNumber("inFeatures", inFeatures, { min: 1, integer: true });
     checkNumber("outFeatures", outFeatures, { min: 1, integer: true });
-    const { init = uniformFanIn(), seed = 0, bias = true, relu = false } = checkOptions(options);
+    const { init = uniformFanIn(), seed = 0, bias = true, relu = false } = checkOptions(options, { of: "Linear", known: optionNames<LinearOptions>({ init: true, seed: true, bias: true, relu: true }) });
     checkBoolean("bias", bias);
     this.relu = checkBoolean("relu", relu);
     // The layer owns its parameters: they outlive scopes and go with dispose(); all or nothing.

@@ -1,6 +1,7 @@
 import { ValueError } from "../runtime/errors";
 import type { Param, Tensor } from "../runtime/tensor";
 import type { Layer } from "./layer";
+import { checkTraining } from "../runtime/validate";
 
 const LAYER_METHODS = ["forward", "backward", "parameters", "dispose"] as const;
 
@@ -20,6 +21,7 @@ export class Sequential implements Layer {
   }
 
   forward(x: Tensor<"f32">, options: { training: boolean }): Tensor<"f32">{
+    checkTraining(options, "Sequential.forward");
     return this.layers.reduce((h, layer) => layer.forward(h, options), x);
   }
 

@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
 import type { DType, FloatDType, Tensor } from "../runtime/tensor";
-import { checkNumber, checkOptions } from "../runtime/validate";
+import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { NormModule, checkBoolean, checkTraining, type ForwardOptions, type NormOptions } from "./module";
 
 /**
@@ -27,6 +27,10 @@ export interface BatchNormOptions<D extends FloatDType = "f32"> extends NormOpti
   /** Keep running mean and variance for evaluation; default true. Without them evaluation uses batch statistics. */
   trackRunningStats?: boolean;
 }
+
+const BATCH_NORM_OPTIONS = optionNames<BatchNormOptions<FloatDType>>({
+  eps: true, affine: true, dtype: true, convention: true, momentum: true, trackRunningStats: true,
+});
 
 /**
  * Rows of C f64 in the statistics buffer the batch-norm kernels take: mean, biased
@@ -80,7 +84,7 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
 
   constructor(runtime: Runtime, readonly numChannels: number, options: BatchNormOptions<D> = {}) {
     checkNumber("numChannels", numChannels, { integer: true, min: 1 });
-    checkOptions(options);
+    checkOptions(options, { of: "BatchNorm", known: BATCH_NORM_OPTIONS });
     const convention = options.convention ?? "pytorch";
     if (convention !== "pytorch" && convention !== "keras") {
       throw new ValueError(`Invalid convention: ${String(convention)} (expected 'pytorch' or 'keras')`);
@@ -117,7 +121,7 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
    */
   forward(x: Tensor<D>, options: ForwardOptions): Tensor<D> {
     this.assertUsable();
-    const training = checkTraining(options);
+    const training = checkTraining(options, "BatchNorm.forward");
     const input = this.checkInput("x", x, 2);
     const [N, C, S] = this.dims(input);
     const useBatch = training || this.runningMean === null;

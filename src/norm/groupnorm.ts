@@ -2,7 +2,7 @@ import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
 import type { DType, FloatDType, Tensor } from "../runtime/tensor";
 import { checkNumber, checkOptions } from "../runtime/validate";
-import { NormModule, checkTraining, type ForwardOptions, type NormOptions } from "./module";
+import { NormModule, NORM_OPTIONS, checkTraining, type ForwardOptions, type NormOptions } from "./module";
 
 /** How an input splits into R = N * G rows of Cg channels of S elements each. */
 interface RowLayout {
@@ -29,7 +29,7 @@ export abstract class RowNorm<D extends FloatDType = "f32"> extends NormModule<D
   /** Normalizes x; returns a module-owned tensor shaped like x. */
   forward(x: Tensor<D>, options?: ForwardOptions): Tensor<D> {
     this.assertUsable();
-    if (options !== undefined) checkTraining(options);
+    if (options !== undefined) checkTraining(options, `${this.constructor.name}.forward`);
     const input = this.checkInput("x", x, 1);
     const { N, G, Cg, S } = this.layout(input);
     const y = this.workspace.get("output", input.shape, this.dtype);
@@ -65,6 +65,7 @@ export abstract class RowNorm<D extends FloatDType = "f32"> extends NormModule<D
  * of Cg channels: mean, biased variance and invstd per row (3 N G), then backward scratch (4 G Cg).
  */
 export function groupNormStatsLength(N: number, G: number, Cg: number): number {
+  for (const [name, value] of [["N", N], ["G", G], ["Cg", Cg]] as const) checkNumber(name, value, { integer: true, min: 0 });
   return 3 * N * G + 4 * G * Cg;
 }
 
@@ -89,11 +90,12 @@ export class LayerNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
   readonly normalizedShape: readonly number[];
 
   constructor(runtime: Runtime, normalizedShape: number | readonly number[], options: NormOptions<D> = {}) {
-    const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+    const shape = typeof normalizedShape === "number" ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : null;
     if (!Array.isArray(shape) || shape.length === 0) {
       throw new ValueError(`Invalid normalizedShape: ${String(normalizedShape)} (expected a size or a non-empty list of sizes)`);
     }
     shape.forEach((d) => checkNumber("normalizedShape", d, { integer: true, min: 1 }));
+    checkOptions(options, { of: "LayerNorm", known: NORM_OPTIONS });
     super(runtime, shape, options, 1e-5);
     this.normalizedShape = shape;
   }
@@ -121,6 +123,7 @@ export class GroupNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
     if (numChannels % numGroups !== 0) {
       throw new ValueError(`Invalid numGroups: ${numGroups} (expected a divisor of numChannels = ${numChannels})`);
     }
+    checkOptions(options, { of: "GroupNorm", known: NORM_OPTIONS });
     super(runtime, [numChannels], options, 1e-5);
   }
 
@@ -138,7 +141,7 @@ export class GroupNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
 export class InstanceNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
   constructor(runtime: Runtime, readonly numChannels: number, options: NormOptions<D> = {}) {
     checkNumber("numChannels", numChannels, { integer: true, min: 1 });
-    super(runtime, [numChannels], { ...checkOptions(options), affine: options.affine ?? false }, 1e-5);
+    super(runtime, [numChannels], { ...checkOptions(options, { of: "InstanceNorm", known: NORM_OPTIONS }), affine: options.affine ?? false }, 1e-5);
   }
 
   protected layout(x: Tensor<D>): RowLayout {

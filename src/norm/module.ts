@@ -1,8 +1,8 @@
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
-import { Param, Tensor, type DType, FloatDType } from "../runtime/tensor";
+import { Param, Tensor, sizeOf, type DType, FloatDType } from "../runtime/tensor";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { Workspace } from "../runtime/workspace";
-import { checkBoolean, checkEps, checkOptions, LARGEST_FINITE } from "../runtime/validate";
+import { checkBoolean, checkEps, checkOptions, LARGEST_FINITE, optionNames } from "../runtime/validate";
 
 /** Options every normalization module shares. */
 export interface NormOptions<D extends FloatDType = "f32"> {
@@ -16,6 +16,9 @@ export interface NormOptions<D extends FloatDType = "f32"> {
   /** Element type of the input, output and parameters; default 'f32' (the optimizers take f32). */
   dtype?: D;
 }
+
+/** The keys of NormOptions, which LayerNorm, GroupNorm and InstanceNorm check their options against. */
+export const NORM_OPTIONS = optionNames<NormOptions<FloatDType>>({ eps: true, affine: true, dtype: true });
 
 /** Per-call options of forward(). */
 export interface ForwardOptions {
@@ -62,7 +65,7 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
     defaultEps: number,
   ) {
     this.workspace = new Workspace(checkRuntime(runtime));
-    checkOptions(options);
+    options = checkOptions(options);
     this.dtype = (options.dtype ?? "f32") as D;
     if (this.dtype !== "f32" && this.dtype !== "f64") {
       throw new ValueError(`Invalid dtype: ${String(this.dtype)} (expected 'f32' or 'f64')`);
@@ -71,7 +74,7 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
     const least = LARGEST_FINITE[this.dtype] ** -2;
     this.eps = checkEps(options.eps ?? defaultEps, least, `1 / sqrt(eps) overflows ${this.dtype}`);
     const affine = checkBoolean("affine", options.affine ?? true);
-    const count = paramShape.reduce((a, b) => a * b, 1);
+    const count = sizeOf(paramShape);
     const ones = new Array<number>(count).fill(1);
     // The module owns its parameters and buffers: they outlive any scope it is made or run in,
     // and dispose() frees them. Allocated all or nothing (a failure part-way frees the rest).
@@ -154,10 +157,4 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
 
 export { checkBoolean } from "../runtime/validate";
 
-/** Reads { training } from forward()'s options. */
-export function checkTraining(options: unknown): boolean {
-  if (options === null || typeof options !== "object") {
-    throw new ValueError(`Invalid forward options: ${String(options)} (expected { training: boolean })`);
-  }
-  return checkBoolean("training", (options as { training?: unknown }).training);
-}
+export { checkTraining } from "../runtime/validate";

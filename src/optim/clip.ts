@@ -49,6 +49,7 @@ export function gradientNorms(grads: readonly Tensor[]): { norms: number[]; glob
  * const norm = gradNorm([w, b]); // as torch.nn.utils.get_total_norm
  */
 export function gradNorm(params: readonly Param[]): number {
+  if (!Array.isArray(params)) throw new ValueError(`Invalid params: ${String(params)} (expected an array of Params)`);
   for (const param of params) {
     if (!(param instanceof Param)) throw new ValueError(`Invalid param: ${String(param)} (expected a Param from rt.param())`);
     param.grad.assertLive();

@@ -2,7 +2,7 @@ import { DisposedError, NonFiniteError, StateError, ValueError } from "../runtim
 import type { Kernels } from "../runtime/kernels";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { Param, Tensor, type FloatDType } from "../runtime/tensor";
-import { checkBoolean, checkEps, checkNumber, checkOptions, SMALLEST_POSITIVE } from "../runtime/validate";
+import { checkBoolean, checkEps, checkKeys, checkNumber, checkOptions, SMALLEST_POSITIVE } from "../runtime/validate";
 import { decodeState, encodeState, type SavedParamState, type Snapshot, type StateDict } from "./state";
 import { gradientNorms } from "./clip";
 import type { Stateful } from "../schedules/state";
@@ -98,15 +98,9 @@ export interface Conventions<H> {
 /** Options accepted by an optimizer's constructor: hyperparameter defaults, optimizer options and the convention. */
 export type OptionsOf<H, C extends string> = Partial<H> & OptimizerOptions & { convention?: C };
 
-/** Throws ValueError for an option the optimizer does not know (a typo would otherwise be ignored). */
-function checkKeys(given: object, known: object, where: string): void {
-  for (const key of Object.keys(given)) {
-    if (!(key in known)) throw new ValueError(`Invalid ${where}: unknown option '${key}' (expected one of ${Object.keys(known).join(", ")})`);
-  }
-}
-
 /** Clipping coefficient of torch.nn.utils.clip_grad_norm_: min(1, max / (norm + 1e-6)). */
 export function clipCoefficient(norm: number, maxNorm: number): number {
+  if (typeof norm !== "number" || typeof maxNorm !== "number") throw new ValueError(`Invalid norms: ${String(norm)}, ${String(maxNorm)} (expected numbers)`);
   return maxNorm === Number.POSITIVE_INFINITY ? 1 : Math.min(1, maxNorm / (norm + 1e-6));
 }
 
@@ -163,6 +157,9 @@ export abstract class Optimizer<H extends BaseHyper> {
     options: OptionsOf<H, string> = {} as OptionsOf<H, string>,
   ) {
     this.runtime = checkRuntime(runtime);
+    if (typeof conventions?.defaults !== "object" || conventions.defaults === null) {
+      throw new ValueError(`Invalid conventions: ${String(conventions)} (expected { default, defaults })`);
+    }
     this.kernels = { f32: {}, f64: {} };
     for (const [name, fn] of Object.entries(runtime.kernels)) {
       const [dtype, op] = [name.slice(0, 3), name.slice(4)];
@@ -171,14 +168,15 @@ export abstract class Optimizer<H extends BaseHyper> {
     const { clipGlobalNorm, nonFinite, convention = conventions.default, ...hyper } = checkOptions(options);
     this.convention = checkOneOf("convention", convention, Object.keys(conventions.defaults));
     const base = conventions.defaults[this.convention]!;
-    checkKeys(hyper, base, "options");
+    const of = new.target.name;
+    checkKeys(hyper, [...Object.keys(base), "clipGlobalNorm", "nonFinite", "convention"], of);
     this.defaults = { ...base, ...hyper } as H;
     this.clipGlobalNorm = clipGlobalNorm ?? Number.POSITIVE_INFINITY;
     this.nonFinite = nonFinite ?? "propagate";
     this.checkOptions();
     this.checkGroup(this.defaults);
     const groups = toGroups(params);
-    for (const [g, { params: _params, ...groupHyper }] of groups.entries()) checkKeys(groupHyper, base, `group ${g}`);
+    for (const [g, { params: _params, ...groupHyper }] of groups.entries()) checkKeys(groupHyper, Object.keys(base), `${of} group ${g}`);
     this.paramGroups = groups.map((group) => ({ ...this.defaults, ...group, params: [...group.params] }) as ParamGroup<H>);
     this.checkParams();
     for (const group of this.paramGroups) this.checkGroup(group, group.params);
@@ -275,7 +273,7 @@ export abstract class Optimizer<H extends BaseHyper> {
     this.assertLive("addParamGroup()");
     const { params, ...hyper } = checkOptions(group, { required: true, name: "group" });
     if (!Array.isArray(params)) throw new ValueError(`Invalid group: params is ${String(params)} (expected an array of Params)`);
-    checkKeys(hyper, this.defaults, `group ${this.paramGroups.length}`);
+    checkKeys(hyper, Object.keys(this.defaults), `group ${this.paramGroups.length}`);
     const merged = { ...this.defaults, ...hyper, params: [...params] } as ParamGroup<H>;
     this.checkParams([...this.paramGroups, merged]);
     this.checkGroup(merged, merged.params);

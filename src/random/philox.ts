@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkFloatTensor, type DType, type Tensor } from "../runtime/tensor";
-import { checkNumber, checkOptions } from "../runtime/validate";
+import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { WordStream, uniform53 } from "../reference/random/core";
 
 /** The largest seed, stream id or position: integers are exact in a JS number up to here. */
@@ -107,7 +107,7 @@ export class Philox {
    * low + u (high - low) is rounded to the tensor's type, so a value may round to `high`.
    */
   uniform<T extends Tensor>(target: T, options: UniformOptions = {}): T {
-    const { low = 0, high = 1 } = checkOptions(options);
+    const { low = 0, high = 1 } = checkOptions(options, { of: "Philox.uniform", known: optionNames<UniformOptions>({ low: true, high: true }) });
     checkNumber("low", low);
     checkNumber("high", high);
     if (!(high > low && Number.isFinite(high - low))) {
@@ -127,7 +127,7 @@ export class Philox {
 
   /** Fills `target` with independent N(mean, std^2) values and returns it. */
   normal<T extends Tensor>(target: T, options: NormalOptions = {}): T {
-    const { mean = 0, std = 1 } = checkOptions(options);
+    const { mean = 0, std = 1 } = checkOptions(options, { of: "Philox.normal", known: optionNames<NormalOptions>({ mean: true, std: true }) });
     checkNumber("mean", mean);
     checkNumber("std", std, { min: 0 });
     checkFloatTensor("target", target);

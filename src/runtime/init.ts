@@ -3,7 +3,7 @@ import { referenceKernels, type Kernels } from "./kernels";
 import { Heap } from "./heap";
 import { MAX_MEMORY_BYTES, PAGE_BYTES } from "./memory";
 import { Runtime, type Backend } from "./runtime";
-import { checkNumber, checkOptions } from "./validate";
+import { checkNumber, checkOptions, optionNames } from "./validate";
 import { BackendError, ValueError } from "./errors";
 import { ThreadPool, attachPool, controlBytes, poolOf } from "./pool";
 import type { WasmTarget } from "./wasm-bytes.generated";
@@ -29,6 +29,8 @@ export interface InitOptions {
   wasmVariant?: WasmVariant | "auto";
 }
 
+const INIT_OPTIONS = optionNames<InitOptions>({ backend: true, maxMemoryBytes: true, threads: true, wasmVariant: true });
+
 /** Allocations start here, above the wasm module's static data (checked at load). */
 const HEAP_BASE = PAGE_BYTES;
 
@@ -40,8 +42,8 @@ interface Plan {
   variant: WasmVariant | "auto";
 }
 
-function makePlan(options: InitOptions): Plan {
-  checkOptions(options);
+function makePlan(options: InitOptions, of: "init" | "initSync"): Plan {
+  checkOptions(options, { of, known: INIT_OPTIONS });
   const backend = options.backend ?? "wasm";
   if (backend !== "wasm" && backend !== "js") {
     throw new ValueError(`Invalid backend: ${String(backend)} (expected 'wasm' or 'js')`);
@@ -84,20 +86,21 @@ function create(plan: Plan, module: WebAssembly.Module | null, target: WasmTarge
 }
 
 /**
- * Creates a runtime synchronously: Node, workers, and tests. On a browser main thread
+ * Creates a runtime synchronously. Release it with `rt.dispose()` when done (it stops the
+ * worker threads of a runtime made with `threads > 1`).: Node, workers, and tests. On a browser main thread
  * prefer `await init()`, which compiles asynchronously.
  */
 export function initSync(options: InitOptions = {}): Runtime {
-  const plan = makePlan(options);
+  const plan = makePlan(options, "initSync");
   if (plan.backend === "js") return create(plan, null, null);
   if (plan.threads > 1) checkThreadSupport(true);
   const target = selectTarget(plan.variant, plan.threads > 1);
   return create(plan, compileTargetSync(target), target);
 }
 
-/** Creates a runtime; works everywhere (Node, browsers, workers). */
+/** Creates a runtime; works everywhere (Node, browsers, workers). Release it with `rt.dispose()`. */
 export async function init(options: InitOptions = {}): Promise<Runtime> {
-  const plan = makePlan(options);
+  const plan = makePlan(options, "init");
   if (plan.backend === "js") return create(plan, null, null);
   if (plan.threads > 1) checkThreadSupport(false);
   const target = selectTarget(plan.variant, plan.threads > 1);

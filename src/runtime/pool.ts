@@ -156,8 +156,9 @@ export class ThreadPool {
     if (failed) throw new BackendError(`${kernel} failed on ${failed} worker thread(s)`);
   }
 
-  /** Stops the workers. */
+  /** Stops the workers; calling it again does nothing. */
   terminate(): void {
+    if (this.workers.length === 0) return;
     Atomics.store(this.words, STOP, 1);
     Atomics.add(this.words, GENERATION, 1);
     Atomics.notify(this.words, GENERATION);
@@ -178,9 +179,21 @@ function canAtomicsWait(): boolean {
 
 const pools = new WeakMap<Runtime, ThreadPool>();
 
-/** Associates a pool with the runtime whose memory it shares (called by init). */
+/** Stops the pool of a runtime that was dropped without dispose(): its workers would live on. */
+const stopWhenCollected = new FinalizationRegistry<ThreadPool>((pool) => pool.terminate());
+
+/**
+ * Associates a pool with the runtime whose memory it shares (called by init). The pool stops
+ * when the runtime is disposed, or collected.
+ */
 export function attachPool(rt: Runtime, pool: ThreadPool): void {
   pools.set(rt, pool);
+  stopWhenCollected.register(rt, pool, pool);
+  rt.whenDisposed(() => {
+    stopWhenCollected.unregister(pool);
+    pools.delete(rt);
+    pool.terminate();
+  });
 }
 
 /** The worker pool of a runtime created with `threads > 1`, or null. */

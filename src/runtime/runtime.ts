@@ -1,7 +1,7 @@
 import { Allocator } from "./memory";
-import { ShapeError, ValueError } from "./errors";
-import { checkFunction, checkNumber, checkOptions } from "./validate";
-import type { Heap } from "./heap";
+import { DisposedError, ShapeError, ValueError } from "./errors";
+import { checkFunction, checkNumber, checkOptions, checkValues, optionNames } from "./validate";
+import { Heap } from "./heap";
 import type { Kernels } from "./kernels";
 import { BYTES_PER_ELEMENT, Param, Tensor, isDType, pinValues, sizeOf, type DType, type FloatDType } from "./tensor";
 
@@ -34,34 +34,81 @@ export interface ParamOptions<D extends FloatDType> extends TensorOptions<D> {
   seed?: number;
 }
 
+const TENSOR_OPTIONS = optionNames<TensorOptions<DType>>({ dtype: true });
+const PARAM_OPTIONS = optionNames<ParamOptions<FloatDType>>({ dtype: true, values: true, init: true, seed: true });
+
+/** What a live runtime holds; dropped by dispose() so the memory can be collected. */
+interface Resources {
+  heap: Heap;
+  kernels: Kernels;
+  allocator: Allocator;
+}
+
 /**
  * One WebAssembly.Memory, its allocator and the kernels of one backend. Tensors made
  * here live in this memory; both backends read and write the same layout, so the same
  * program runs on either. Create with `init()` or `initSync()`.
  */
 export class Runtime {
-  private readonly allocator: Allocator;
+  private resources: Resources | null;
   private readonly scopes: Set<Tensor>[] = [];
   private liveTensors = 0;
+  private readonly onDispose: Array<() => void> = [];
 
   constructor(
     readonly backend: Backend,
-    readonly heap: Heap,
-    readonly kernels: Kernels,
+    heap: Heap,
+    kernels: Kernels,
     heapBase: number,
     maxMemoryBytes: number,
   ) {
-    this.allocator = new Allocator(heap.memory, heapBase, maxMemoryBytes);
+    if (!(heap instanceof Heap) || typeof kernels !== "object" || kernels === null) {
+      throw new ValueError("Invalid Runtime arguments (create a runtime with init() or initSync())");
+    }
+    this.resources = { heap, kernels, allocator: new Allocator(heap.memory, heapBase, maxMemoryBytes) };
   }
 
-  /** The linear memory every tensor of this runtime lives in. */
+  /** Typed views over the linear memory. Throws DisposedError after dispose(). */
+  get heap(): Heap {
+    return this.live().heap;
+  }
+
+  /** The kernels of this runtime's backend. Throws DisposedError after dispose(). */
+  get kernels(): Kernels {
+    return this.live().kernels;
+  }
+
+  /** The linear memory every tensor of this runtime lives in. Throws DisposedError after dispose(). */
   get memory(): WebAssembly.Memory {
-    return this.heap.memory;
+    return this.live().heap.memory;
+  }
+
+  /** Whether dispose() has been called. */
+  get disposed(): boolean {
+    return this.resources === null;
+  }
+
+  /**
+   * Releases the runtime: stops its worker threads (a runtime made with `threads > 1`) and drops
+   * its memory and kernels, so the memory can be collected while references to the runtime or its
+   * tensors remain. Every later use of the runtime, its tensors, or objects built on them throws
+   * DisposedError. Calling it again does nothing.
+   */
+  dispose(): void {
+    if (this.resources === null) return;
+    this.resources = null;
+    this.scopes.length = 0;
+    for (const release of this.onDispose.splice(0)) release();
+  }
+
+  /** @internal Runs `release` when the runtime is disposed (init uses it to stop the worker pool). */
+  whenDisposed(release: () => void): void {
+    this.onDispose.push(release);
   }
 
   /** A new tensor of zeros. */
   tensor<D extends DType = "f32">(shape: readonly number[], options: TensorOptions<D> = {}): Tensor<D> {
-    const dtype = (checkOptions(options).dtype ?? "f32") as D;
+    const dtype = (checkOptions(options, { of: "rt.tensor", known: TENSOR_OPTIONS }).dtype ?? "f32") as D;
     checkDType(dtype);
     return this.track(this.allocate(shape, dtype, (ptr, length) => new Tensor(this, ptr, dtype, [...shape], length)));
   }
@@ -76,7 +123,7 @@ export class Runtime {
     shape?: readonly number[],
     options: TensorOptions<D> = {},
   ): Tensor<D> {
-    checkOptions(options);
+    checkOptions(options, { of: "rt.fromArray", known: TENSOR_OPTIONS });
     const source = pinValues("values", values, this);
     const dims = shape ?? [source.length];
     checkValuesFit(source, dims);
@@ -85,7 +132,7 @@ export class Runtime {
 
   /** A new trainable parameter with a zeroed gradient of the same shape. */
   param<D extends FloatDType = "f32">(shape: readonly number[], options: ParamOptions<D> = {}): Param<D> {
-    const dtype = (checkOptions(options).dtype ?? "f32") as D;
+    const dtype = (checkOptions(options, { of: "rt.param", known: PARAM_OPTIONS }).dtype ?? "f32") as D;
     checkDType(dtype);
     // Typed callers cannot ask for an i32 param; plain JavaScript callers get a clear error.
     if ((dtype as DType) === "i32") throw new ValueError("Invalid dtype: i32 (a param must be 'f32' or 'f64')");
@@ -118,23 +165,31 @@ export class Runtime {
 
   /**
    * Runs `fn` and disposes every tensor it allocated, except those in its result (a
-   * tensor, or tensors inside arrays and plain objects), which move to the outer scope.
-   * If `fn` throws, everything it allocated is disposed.
+   * tensor, or tensors inside arrays and objects, at any depth), which move to the outer scope.
+   * If `fn` throws, everything it allocated is disposed. `fn` must be synchronous: an async
+   * function is a ValueError before it runs, and a function that returns a promise is a
+   * ValueError that frees nothing (its tensors move to the outer scope), since the work after
+   * an await would otherwise find its tensors freed.
    */
   scope<T>(fn: () => T): T {
     checkFunction("fn", fn);
+    if (isAsyncFunction(fn)) throw new ValueError(SYNC_ONLY);
+    this.live();
     const allocated = new Set<Tensor>();
     this.scopes.push(allocated);
     let result: T | undefined;
+    let keepAll = false;
     try {
       result = fn();
+      keepAll = isThenable(result);
+      if (keepAll) throw new ValueError(SYNC_ONLY);
       return result;
     } finally {
       this.scopes.pop();
       const kept = new Set<Tensor>();
       collectTensors(result, kept);
       for (const tensor of allocated) {
-        if (kept.has(tensor)) this.scopes.at(-1)?.add(tensor);
+        if (keepAll || kept.has(tensor)) this.scopes.at(-1)?.add(tensor);
         else if (!tensor.disposed) tensor.dispose();
       }
     }
@@ -162,13 +217,13 @@ export class Runtime {
   }
 
   memoryStats(): MemoryStats {
-    const { liveBytes, peakBytes, capacityBytes } = this.allocator.stats();
+    const { liveBytes, peakBytes, capacityBytes } = this.live().allocator.stats();
     return { liveBytes, liveTensors: this.liveTensors, peakBytes, capacityBytes };
   }
 
   /** @internal Called by Tensor.dispose(). */
   release(tensor: Tensor): void {
-    this.allocator.free(tensor.ptr);
+    this.live().allocator.free(tensor.ptr);
     this.liveTensors -= 1;
     for (const scope of this.scopes) scope.delete(tensor);
   }
@@ -179,7 +234,7 @@ export class Runtime {
     make: (ptr: number, length: number) => T,
   ): T {
     const length = sizeOf(shape);
-    const ptr = this.allocator.alloc(length * BYTES_PER_ELEMENT[dtype]);
+    const ptr = this.live().allocator.alloc(length * BYTES_PER_ELEMENT[dtype]);
     this.liveTensors += 1;
     const tensor = make(ptr, length);
     tensor.data.fill(0);
@@ -194,6 +249,11 @@ export class Runtime {
       tensor.dispose();
       throw error;
     }
+  }
+
+  private live(): Resources {
+    if (this.resources === null) throw new DisposedError(`Runtime(${this.backend}) was used after dispose()`);
+    return this.resources;
   }
 
   private track<T extends Tensor>(tensor: T): T {
@@ -213,17 +273,34 @@ function checkDType(dtype: unknown): asserts dtype is DType {
 }
 
 function checkValuesFit(values: ArrayLike<number>, shape: readonly number[]): void {
-  if (values.length !== sizeOf(shape)) {
+  if (checkValues("values", values).length !== sizeOf(shape)) {
     throw new ShapeError(`${values.length} values do not fill shape [${shape.join(", ")}]`);
   }
 }
 
-function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
+const SYNC_ONLY =
+  "Invalid fn: rt.scope runs synchronous functions only (after an await, the tensors it allocated would be freed); " +
+  "scope the synchronous parts inside the async function, or dispose its tensors yourself";
+
+function isAsyncFunction(fn: unknown): boolean {
+  return typeof fn === "function" && (fn.constructor?.name === "AsyncFunction" || fn.constructor?.name === "AsyncGeneratorFunction");
+}
+
+function isThenable(value: unknown): boolean {
+  return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function";
+}
+
+/**
+ * Adds the tensors in `value` to `into`: tensors nested in arrays, Maps, Sets and objects at any
+ * depth, each object visited once (cycles end). Typed arrays and runtimes hold no tensors to keep.
+ */
+function collectTensors(value: unknown, into: Set<Tensor>, seen = new Set<object>()): void {
   if (value instanceof Tensor) {
     into.add(value);
     if (value instanceof Param) into.add(value.grad);
-  } else if (depth < 4 && value !== null && typeof value === "object") {
-    const items = Array.isArray(value) ? value : Object.values(value);
-    for (const item of items) collectTensors(item, into, depth + 1);
+  } else if (value !== null && typeof value === "object" && !seen.has(value) && !ArrayBuffer.isView(value) && !(value instanceof Runtime)) {
+    seen.add(value);
+    const items = value instanceof Map ? value.values() : value instanceof Set || Array.isArray(value) ? value : Object.values(value);
+    for (const item of items) collectTensors(item, into, seen);
   }
 }

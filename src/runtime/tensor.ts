@@ -1,4 +1,5 @@
 import { DisposedError, ShapeError, ValueError } from "./errors";
+import { checkValues } from "./validate";
 import type { Runtime } from "./runtime";
 
 /** Element types a tensor can hold: floats for values, i32 for labels and indices. */
@@ -69,44 +70,6 @@ export function sizeOf(shape: readonly number[]): number {
   return size;
 }
 
-/** Typed arrays of 64-bit integers: their elements are BigInts, which no tensor can take. */
-const isBigIntArray = (values: unknown) => values instanceof BigInt64Array || values instanceof BigUint64Array;
-
-/**
- * True when `view` is a typed array whose memory is gone: a view over a WebAssembly.Memory
- * that has grown since the view was made (its buffer is detached: length 0 and unusable).
- */
-function isDetachedView(view: unknown): boolean {
-  if (!ArrayBuffer.isView(view) || view.buffer.byteLength !== 0) return false;
-  try {
-    new Uint8Array(view.buffer);
-    return false;
-  } catch {
-    return true; // constructing a view on a detached buffer throws
-  }
-}
-
-/**
- * Returns `values` when it is an array-like of numbers that is still readable; otherwise
- * ValueError: null, a non-object, BigInt arrays, and a stale tensor view (one taken from
- * `t.data` before the memory grew, now detached) with a message that says so.
- */
-export function checkValues(name: string, values: unknown): ArrayLike<number> {
-  if (values === null || typeof values !== "object" || typeof (values as ArrayLike<number>).length !== "number" || isBigIntArray(values)) {
-    throw new ValueError(`Invalid ${name}: ${describeValue(values)} (expected an array of numbers)`);
-  }
-  if (isDetachedView(values)) {
-    throw new ValueError(
-      `Invalid ${name}: a stale view (its memory grew since it was read, which detached it); read t.data again after anything that allocates`,
-    );
-  }
-  return values as ArrayLike<number>;
-}
-
-function describeValue(value: unknown): string {
-  return isBigIntArray(value) ? (value as object).constructor.name : String(value);
-}
-
 /**
  * `values` in a form that allocating in `runtime` cannot invalidate, for entry points that
  * allocate before they read: a view over the runtime's own memory, which growing it would
@@ -152,13 +115,15 @@ export class Tensor<D extends DType = DType> {
     return this.length * BYTES_PER_ELEMENT[this.dtype];
   }
 
+  /** Whether this tensor, or its runtime, has been disposed. */
   get disposed(): boolean {
-    return this.released;
+    return this.released || this.runtime.disposed;
   }
 
-  /** Throws DisposedError if this tensor has been disposed. */
+  /** Throws DisposedError if this tensor, or its runtime, has been disposed. */
   assertLive(): void {
     if (this.released) throw new DisposedError(`${this.describe()} was used after dispose()`);
+    if (this.runtime.disposed) throw new DisposedError(`${this.describe()} was used after its runtime's dispose()`);
   }
 
   /**

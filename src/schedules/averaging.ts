@@ -1,6 +1,6 @@
 import { DisposedError, StateError, ValueError } from "../runtime/errors";
 import { Param, type Tensor } from "../runtime/tensor";
-import { checkFunction, checkNumber, checkOptions } from "../runtime/validate";
+import { checkFunction, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { attachTo, detachFrom, decodeNumber, encodeNumber, isStep, openState, stateNumber, type Attachable, type JsonNumber, type Stateful } from "./state";
 
 /** 'mean': the arithmetic mean of the iterates; 'ema': an exponential moving average. */
@@ -64,7 +64,7 @@ export class PolyakAverager implements Stateful {
   private isDisposed = false;
 
   constructor(optimizer: Attachable<{ readonly params: readonly Param[] }>, options: PolyakAveragerOptions = {}) {
-    const { mode = "mean", decay = 0.999, debias = false, start = 0, key = "average" } = checkOptions(options);
+    const { mode = "mean", decay = 0.999, debias = false, start = 0, key = "average" } = checkOptions(options, { of: "PolyakAverager", known: optionNames<PolyakAveragerOptions>({ mode: true, decay: true, debias: true, start: true, key: true }) });
     if (mode !== "mean" && mode !== "ema") throw new ValueError(`Invalid mode: ${String(mode)} (expected 'mean' or 'ema')`);
     if (typeof debias !== "boolean") throw new ValueError(`Invalid debias: ${String(debias)} (expected a boolean)`);
     checkNumber("decay", decay, { min: 0, below: 1 });

@@ -1,5 +1,5 @@
 import { ValueError } from "../runtime/errors";
-import { checkNumber, checkOptions } from "../runtime/validate";
+import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 
 /**
  * A schedule: the value of a hyperparameter (learning rate, momentum, ...) to use at
@@ -73,7 +73,7 @@ export interface LinearScheduleOptions {
  * `end` may exceed `init`, which makes it a linear warm-up (or a growing momentum).
  */
 export function linearSchedule(options: LinearScheduleOptions): Schedule {
-  const { init, end, steps, begin = 0 } = checkOptions(options, { required: true });
+  const { init, end, steps, begin = 0 } = checkOptions(options, { required: true, of: "linearSchedule", known: optionNames<LinearScheduleOptions>({ init: true, end: true, steps: true, begin: true }) });
   checkValue("init", init);
   checkValue("end", end);
   checkSteps("steps", steps);
@@ -100,7 +100,7 @@ export interface LinearWarmupOptions {
  * ({@link chainSchedules}); {@link warmupCosine} is the common recipe ready-made.
  */
 export function linearWarmup(options: LinearWarmupOptions): Schedule {
-  const { init = 0, peak, steps } = checkOptions(options, { required: true });
+  const { init = 0, peak, steps } = checkOptions(options, { required: true, of: "linearWarmup", known: optionNames<LinearWarmupOptions>({ init: true, peak: true, steps: true }) });
   checkValue("peak", peak);
   return linearSchedule({ init, end: peak, steps });
 }
@@ -114,7 +114,7 @@ export interface ExponentialDecayOptions {
 
 /** Exponential decay: eta_t = eta_0 e^(-alpha t). */
 export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
-  const { init, alpha } = checkOptions(options, { required: true });
+  const { init, alpha } = checkOptions(options, { required: true, of: "exponentialDecay", known: optionNames<ExponentialDecayOptions>({ init: true, alpha: true }) });
   checkValue("init", init);
   checkNumber("alpha", alpha, { min: 0 });
   return schedule((step) => init * Math.exp(-alpha * step));
@@ -129,7 +129,7 @@ export interface InverseTimeDecayOptions {
 
 /** Inverse-time decay: eta_t = eta_0 / (1 + alpha t). */
 export function inverseTimeDecay(options: InverseTimeDecayOptions): Schedule {
-  const { init, alpha } = checkOptions(options, { required: true });
+  const { init, alpha } = checkOptions(options, { required: true, of: "inverseTimeDecay", known: optionNames<InverseTimeDecayOptions>({ init: true, alpha: true }) });
   checkValue("init", init);
   checkNumber("alpha", alpha, { min: 0 });
   return schedule((step) => init / (1 + alpha * step));
@@ -146,7 +146,7 @@ export interface StepDecayOptions {
 
 /** Step decay (PyTorch StepLR): eta_t = eta_0 gamma^floor(t / stepSize). */
 export function stepDecay(options: StepDecayOptions): Schedule {
-  const { init, stepSize, gamma = 0.1 } = checkOptions(options, { required: true });
+  const { init, stepSize, gamma = 0.1 } = checkOptions(options, { required: true, of: "stepDecay", known: optionNames<StepDecayOptions>({ init: true, stepSize: true, gamma: true }) });
   checkValue("init", init);
   checkSteps("stepSize", stepSize);
   checkFactor("gamma", gamma);
@@ -167,7 +167,7 @@ export interface MultiStepDecayOptions {
  * milestones <= t. At a milestone step the new value already applies.
  */
 export function multiStepDecay(options: MultiStepDecayOptions): Schedule {
-  const { init, milestones, gamma = 0.1 } = checkOptions(options, { required: true });
+  const { init, milestones, gamma = 0.1 } = checkOptions(options, { required: true, of: "multiStepDecay", known: optionNames<MultiStepDecayOptions>({ init: true, milestones: true, gamma: true }) });
   checkValue("init", init);
   checkFactor("gamma", gamma);
   const marks = checkIncreasing("milestones", milestones, 1);
@@ -192,7 +192,7 @@ export interface PolynomialDecayOptions {
  *   eta = end + (init - end) (1 - k/steps)^power
  */
 export function polynomialDecay(options: PolynomialDecayOptions): Schedule {
-  const { init, end = 0, steps, power = 1, begin = 0 } = checkOptions(options, { required: true });
+  const { init, end = 0, steps, power = 1, begin = 0 } = checkOptions(options, { required: true, of: "polynomialDecay", known: optionNames<PolynomialDecayOptions>({ init: true, end: true, steps: true, power: true, begin: true }) });
   checkValue("init", init);
   checkValue("end", end);
   checkSteps("steps", steps);
@@ -220,7 +220,7 @@ export interface CosineDecayOptions {
  * cosine back up instead); for restarts use {@link sgdr}.
  */
 export function cosineDecay(options: CosineDecayOptions): Schedule {
-  const { init, steps, end = 0 } = checkOptions(options, { required: true });
+  const { init, steps, end = 0 } = checkOptions(options, { required: true, of: "cosineDecay", known: optionNames<CosineDecayOptions>({ init: true, steps: true, end: true }) });
   checkValue("init", init);
   checkSteps("steps", steps);
   checkValue("end", end);
@@ -252,7 +252,7 @@ export interface SgdrOptions {
  * Cycle boundaries are found by exact integer arithmetic, never by logarithms.
  */
 export function sgdr(options: SgdrOptions): Schedule {
-  const { init, T0, Tmult = 1, end = 0, peakDecay = 1 } = checkOptions(options, { required: true });
+  const { init, T0, Tmult = 1, end = 0, peakDecay = 1 } = checkOptions(options, { required: true, of: "sgdr", known: optionNames<SgdrOptions>({ init: true, T0: true, Tmult: true, end: true, peakDecay: true }) });
   checkValue("init", init);
   checkSteps("T0", T0);
   checkNumber("Tmult", Tmult, { min: 1, integer: true });
@@ -303,7 +303,7 @@ export interface WarmupCosineOptions {
  *   w <= t <= T: end + (peak - end) (1 + cos(pi (t - w)/(T - w))) / 2;   end after T.
  */
 export function warmupCosine(options: WarmupCosineOptions): Schedule {
-  const { init = 0, peak, warmupSteps, steps, end = 0 } = checkOptions(options, { required: true });
+  const { init = 0, peak, warmupSteps, steps, end = 0 } = checkOptions(options, { required: true, of: "warmupCosine", known: optionNames<WarmupCosineOptions>({ init: true, peak: true, warmupSteps: true, steps: true, end: true }) });
   checkValue("peak", peak);
   checkSteps("warmupSteps", warmupSteps);
   checkNumber("steps", steps, { integer: true, above: warmupSteps });
@@ -354,7 +354,7 @@ export function oneCycle(options: OneCycleOptions): Schedule {
     finalDivFactor = 1e4,
     anneal = "cos",
     threePhase = false,
-  } = checkOptions(options, { required: true });
+  } = checkOptions(options, { required: true, of: "oneCycle", known: optionNames<OneCycleOptions>({ peak: true, steps: true, pctStart: true, divFactor: true, finalDivFactor: true, anneal: true, threePhase: true }) });
   checkValue("peak", peak);
   checkNumber("divFactor", divFactor, { above: 0 });
   checkNumber("finalDivFactor", finalDivFactor, { above: 0 });
@@ -391,7 +391,7 @@ export function oneCycleMomentum(options: OneCycleMomentumOptions): Schedule {
     max = 0.95,
     anneal = "cos",
     threePhase = false,
-  } = checkOptions(options, { required: true });
+  } = checkOptions(options, { required: true, of: "oneCycleMomentum", known: optionNames<OneCycleMomentumOptions>({ steps: true, pctStart: true, base: true, max: true, anneal: true, threePhase: true }) });
   checkNumber("base", base, { min: 0, below: 1 });
   checkNumber("max", max, { min: base, below: 1 });
   const values = threePhase ? [max, base, max, max] : [max, base, max];
@@ -446,12 +446,12 @@ function phased(ends: number[], values: number[], between: (from: number, to: nu
  */
 export function joinSchedules(schedules: readonly Schedule[], boundaries: readonly number[]): Schedule {
   checkSchedules(schedules);
-  if (boundaries.length !== schedules.length - 1) {
+  const marks = checkIncreasing("boundaries", boundaries, 1);
+  if (marks.length !== schedules.length - 1) {
     throw new ValueError(
-      `Invalid boundaries: ${boundaries.length} given for ${schedules.length} schedules (expected ${schedules.length - 1})`,
+      `Invalid boundaries: ${marks.length} given for ${schedules.length} schedules (expected ${schedules.length - 1})`,
     );
   }
-  const marks = checkIncreasing("boundaries", boundaries, 1);
   const parts = [...schedules];
   return schedule((step) => {
     const i = countAtOrBelow(marks, step);

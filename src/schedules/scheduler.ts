@@ -1,5 +1,5 @@
 import { DisposedError, StateError, ValueError } from "../runtime/errors";
-import { checkNumber, checkOptions } from "../runtime/validate";
+import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import type { Schedule } from "./schedule";
 import {
   attachTo,
@@ -63,8 +63,8 @@ export class Scheduler<G extends object> implements Stateful {
     bindings: ScheduleBindings<G>,
     options: SchedulerOptions = {},
   ) {
-    const { key = "scheduler" } = checkOptions(options);
-    const groups = optimizer.paramGroups;
+    const { key = "scheduler" } = checkOptions(options, { of: "Scheduler", known: optionNames<SchedulerOptions>({ key: true }) });
+    const groups = optimizer?.paramGroups;
     if (!Array.isArray(groups) || groups.length === 0) {
       throw new ValueError("Invalid optimizer: expected paramGroups with at least one group");
     }
@@ -246,7 +246,7 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
       eps = 1e-8,
       field = "lr" as NumericKeys<G>,
       key = "plateau",
-    } = checkOptions(options);
+    } = checkOptions(options, { of: "ReduceOnPlateau", known: optionNames<ReduceOnPlateauOptions<G>>({ mode: true, factor: true, patience: true, threshold: true, thresholdMode: true, cooldown: true, minLr: true, eps: true, field: true, key: true }) });
     if (mode !== "min" && mode !== "max") throw new ValueError(`Invalid mode: ${String(mode)} (expected 'min' or 'max')`);
     if (thresholdMode !== "rel" && thresholdMode !== "abs") {
       throw new ValueError(`Invalid thresholdMode: ${String(thresholdMode)} (expected 'rel' or 'abs')`);
@@ -258,7 +258,7 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
     this.threshold = checkNumber("threshold", threshold, { min: 0 });
     this.cooldown = checkNumber("cooldown", cooldown, { min: 0, integer: true });
     this.eps = checkNumber("eps", eps, { min: 0 });
-    const groups = optimizer.paramGroups;
+    const groups = optimizer?.paramGroups;
     if (!Array.isArray(groups) || groups.length === 0) {
       throw new ValueError("Invalid optimizer: expected paramGroups with at least one group");
     }

@@ -24,7 +24,7 @@ describeBackends("minimize() options", (rt) => {
     { desc: "zero memory", options: { memory: 0 }, type: ValueError, message: /Invalid memory: 0/ },
     { desc: "zero restart", options: { restart: 0 }, type: ValueError, message: /Invalid restart: 0/ },
     { desc: "newton without a Hessian", options: { method: "newton" }, type: ValueError, message: /Invalid method: newton/ },
-    { desc: "misspelled option", options: { maxiter: 10 }, type: ValueError, message: /Invalid option: maxiter/ },
+    { desc: "misspelled option", options: { maxiter: 10 }, type: ValueError, message: /Invalid options for minimize: unknown option 'maxiter' \(did you mean 'maxIter'\?\)/ },
     { desc: "signal that is not one", options: { signal: 5 }, type: ValueError, message: /Invalid signal: 5/ },
     { desc: "onIteration not a function", options: { onIteration: 1 }, type: ValueError, message: /Invalid onIteration: 1/ },
   ];

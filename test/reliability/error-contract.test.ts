@@ -587,7 +587,7 @@ const MINIMIZE_ROWS: Row[] = [
   row("minimize", "an unknown method", ValueError, /Invalid method: adam/, (f) => minimize(f.rosen, [1, 2], { method: "adam" as never, runtime: f.rt })),
   row("minimize", "c2 below c1", ValueError, /Invalid c2: 0.00001/, (f) => minimize(f.rosen, [1, 2], { c2: 1e-5, runtime: f.rt })),
   row("minimize", "an exact line search on a callback", ValueError, /expected an objective with curvature/, (f) => minimize(f.rosen, [1, 2], { lineSearch: "exact", runtime: f.rt })),
-  row("minimize", "an unknown option", ValueError, /Invalid option: tol/, (f) => minimize(f.rosen, [1, 2], { tol: 1 } as never)),
+  row("minimize", "an unknown option", ValueError, /Invalid options for minimize: unknown option .tol. \(did you mean .gtol.\?\)/, (f) => minimize(f.rosen, [1, 2], { tol: 1 } as never)),
   row("minimize", "newton without a Hessian", ValueError, /Invalid method: newton/, (f) => minimize(f.rosen, [1, 2], { method: "newton", runtime: f.rt })),
   row("minimize", "an L-BFGS memory of 0", ValueError, /Invalid memory: 0/, (f) => minimize(f.rosen, [1, 2], { memory: 0, runtime: f.rt })),
   row("minimize", "a negative maxIter", ValueError, /Invalid maxIter: -1/, (f) => minimize(f.rosen, [1, 2], { maxIter: -1, runtime: f.rt })),
@@ -751,7 +751,7 @@ const INIT_ROWS: Row[] = [
   row("new Minibatches", "an unknown shuffle", ValueError, /Invalid shuffle: random/, (f) => new Minibatches(f.rt, 4, { batchSize: 2, shuffle: "random" as never })),
   row("new Minibatches", "a negative seed", ValueError, /Invalid seed: -1/, (f) => new Minibatches(f.rt, 4, { batchSize: 2, rng: -1 })),
   row("new Minibatches", "a non-boolean dropLast", ValueError, /Invalid dropLast: yes/, (f) => new Minibatches(f.rt, 4, { batchSize: 2, dropLast: "yes" as never })),
-  row("new Minibatches", "no options", ValueError, /Invalid batchSize: undefined/, (f) => new Minibatches(f.rt, 4, undefined as never)),
+  row("new Minibatches", "no options", ValueError, /Invalid options: undefined \(expected an object\)/, (f) => new Minibatches(f.rt, 4, undefined as never)),
   row("new Minibatches", "not a runtime", ValueError, /Invalid runtime/, () => new Minibatches(JUNK, 4, { batchSize: 2 })),
   row("Minibatches.batchSizeAt", "a schedule giving 0", ValueError, /Invalid batchSize\(1\): 0/, (f) => f.zeroBatches.batchSizeAt(1)),
   row("Minibatches.epoch", "a schedule giving 0", ValueError, /Invalid batchSize\(1\): 0/, (f) => f.zeroBatches.epoch()),
@@ -787,7 +787,7 @@ const INIT_ROWS: Row[] = [
   row("linearHardFraction", "a start above 1", ValueError, /Invalid start: 2/, () => linearHardFraction({ start: 2, steps: 5 })),
   row("new GaussianBlur", "an objective that is not a function", ValueError, /Invalid objective: number/, (f) => new GaussianBlur(f.rt, 5 as never, { sigma: 1 })),
   row("new GaussianBlur", "a negative sigma", ValueError, /Invalid sigma: -1/, (f) => new GaussianBlur(f.rt, f.bowl, { sigma: -1 })),
-  row("new GaussianBlur", "no options", ValueError, /Invalid sigma: undefined/, (f) => new GaussianBlur(f.rt, f.bowl, undefined as never)),
+  row("new GaussianBlur", "no options", ValueError, /Invalid options: undefined \(expected an object\)/, (f) => new GaussianBlur(f.rt, f.bowl, undefined as never)),
   row("new GaussianBlur", "an unknown gradient", ValueError, /Invalid gradient: finite/, (f) => new GaussianBlur(f.rt, f.bowl, { sigma: 1, gradient: "finite" as never })),
   row("new GaussianBlur", "a non-boolean antithetic", ValueError, /Invalid antithetic: 1/, (f) => new GaussianBlur(f.rt, f.bowl, { sigma: 1, antithetic: 1 as never })),
   row("new GaussianBlur", "not a runtime", ValueError, /Invalid runtime/, (f) => new GaussianBlur(JUNK, f.bowl, { sigma: 1 })),
@@ -988,8 +988,43 @@ const EARLY_STOPPING_ROWS: Row[] = [
   row("EarlyStopping.loadStateDict", "another optimizer's state", StateError, /Invalid EarlyStopping state: optimizer:/, (f, stopper) => stopper.loadStateDict({ ...stopper.stateDict(), optimizer: f.adam.opt.stateDict() }), withStopper),
 ];
 
+/** Junk where the types say otherwise, misspelt option keys, and a disposed runtime. */
+const API_SAFETY_ROWS: Row[] = [
+  row("Runtime.fromArray", "null values", ValueError, /Invalid values: null/, (f) => f.rt.fromArray(null as never)),
+  row("Tensor.set", "null", ValueError, /Invalid values: null/, (f) => f.m23.set(null as never)),
+  row("Tensor.set", "a BigInt64Array", ValueError, /Invalid values: BigInt64Array/, (f) => f.v2.set(new BigInt64Array(2) as never)),
+  row("Tensor.set", "an array with a bigint last", ValueError, /Invalid values\[2\]: 3n \(expected a number\)/, (f) => f.v3.set([7, 7, 3n] as never)),
+  row("Runtime.fromArray", "a string", ValueError, /Invalid values: abc/, (f) => f.rt.fromArray("abc" as never, [3])),
+  row("gradNorm", "null", ValueError, /Invalid params: null/, () => gradNorm(null as never)),
+  row("new Scheduler", "a null optimizer", ValueError, /Invalid optimizer/, () => new Scheduler(null as never, { lr: constantSchedule(1) })),
+  row("new ReduceOnPlateau", "a null optimizer", ValueError, /Invalid optimizer/, () => new ReduceOnPlateau(null as never)),
+  row("computeFans", "null", ShapeError, /Invalid shape null/, () => computeFans(null as never)),
+  row("joinSchedules", "null boundaries", ValueError, /Invalid boundaries: null/, () => joinSchedules([constantSchedule(1), constantSchedule(2)], null as never)),
+  row("gemm", "a null C", ValueError, /Invalid C: null/, (f) => gemm(f.m22, f.m22, null as never)),
+  row("Runtime.scope", "an async function", ValueError, /synchronous functions only/, (f) => f.rt.scope((async () => 1) as never)),
+  row("Runtime.scope", "a returned promise", ValueError, /synchronous functions only/, (f) => f.rt.scope(() => Promise.resolve(1))),
+  row("initSync", "a misspelt option", ValueError, /unknown option 'backnd' \(did you mean 'backend'\?\)/, () => initSync({ backnd: "js" } as never)),
+  row("Runtime.tensor", "a misspelt option", ValueError, /unknown option 'dtpye' \(did you mean 'dtype'\?\)/, (f) => f.rt.tensor([2], { dtpye: "f64" } as never)),
+  row("new BatchNorm", "a misspelt option", ValueError, /Invalid options for BatchNorm: unknown option 'momentun' \(did you mean 'momentum'\?\)/, (f) => new BatchNorm(f.rt, 2, { momentun: 0.1 } as never)),
+  row("gemm", "a misspelt option", ValueError, /unknown option 'transa' \(did you mean 'transA'\?\)/, (f) => gemm(f.m22, f.m22, f.plain, { transa: true } as never)),
+  row("new Adam", "PyTorch's betas", ValueError, /unknown option 'betas' \(did you mean beta1\/beta2 \(PyTorch's betas\)\?\)/, (f) => new api.Adam(f.rt, [f.adam.w], { betas: [0.9, 0.99] } as never)),
+  row("Runtime.tensor", "a disposed runtime", DisposedError, /Runtime\(\w+\) was used after dispose/, (f) => disposedRuntime(f.rt).tensor([2])),
+  row("Tensor.data", "a tensor of a disposed runtime", DisposedError, /used after its runtime's dispose/, (f) => {
+    const rt = initSync({ backend: f.rt.backend });
+    const t = rt.tensor([2]);
+    rt.dispose();
+    return t.data;
+  }),
+];
+
+function disposedRuntime(like: Runtime): Runtime {
+  const rt = initSync({ backend: like.backend });
+  rt.dispose();
+  return rt;
+}
+
 const OPTIMIZER_ROWS = OPTIMIZERS.flatMap(optimizerRows);
-const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS];
+const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...API_SAFETY_ROWS];
 
 // ---------------------------------------------------------------------------------------------
 
