@@ -40,7 +40,7 @@ function overview(): string {
 }
 
 function unknownCommand(name: string): UsageError {
-  const best = closest(name, [...COMMANDS.keys(), "help"]);
+  const best = closest(name, [...COMMANDS.keys(), "help", "--help", "--version"]);
   return new UsageError(`Unknown command: ${name}${best ? ` (did you mean ${best}?)` : ""}`);
 }
 

@@ -75,6 +75,7 @@ function checkCombination(flags: Parsed<typeof TRAIN_FLAGS>): void {
 
 function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => void): TrainResult {
   checkCombination(flags);
+  mkdirSync(flags.out, { recursive: true });
   const rt = initSync({ backend: flags.backend });
   const tty = !flags.json && Boolean(process.stderr.isTTY);
   if (!flags.json) {
@@ -92,7 +93,6 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
       print(epochLine(report, flags.epochs));
     },
   );
-  mkdirSync(flags.out, { recursive: true });
   const svg = join(flags.out, `loss-${flags.dataset}-${flags.optimizer}.svg`);
   writeFileSync(svg, lossCurves(result, `${flags.dataset}: ${flags.optimizer} (lr ${flags.lr}), batch ${flags.batch}`));
   const options = Object.fromEntries(Object.keys(TRAIN_FLAGS).map((name) => [name, flags[name as keyof typeof flags]]));
