@@ -76,8 +76,7 @@ function ratio(peer: Sample, first: Sample): string {
   return `${x >= 10 ? x.toFixed(0) : x.toPrecision(2)}x`;
 }
 
-export const SUMMARY_LEGEND =
-  "one line per case: descend-wasm's figure; 'Nx name' = name takes N times descend-wasm's time; % of the bandwidth bound or SIMD peak measured in the same run";
+export const SUMMARY_LEGEND = "per case: descend-wasm's figure; Nx peer = the peer takes N times as long; % of the bound or peak";
 
 /** One terminal line for a case: descend's figure, its ratio to every peer, its share of the bound or peak. */
 export function summaryLine(r: CaseResult, nameWidth: number): string {

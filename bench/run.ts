@@ -19,6 +19,17 @@ export interface BenchOptions {
   out: string;
 }
 
+/** Parts joined by " | " in lines of at most `width` characters (a part longer stays whole). */
+function columnsOf(parts: string[], width: number): string[] {
+  const lines: string[] = [];
+  for (const part of parts) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 3 + part.length <= width) lines[lines.length - 1] = `${last} | ${part}`;
+    else lines.push(part);
+  }
+  return lines;
+}
+
 async function runCase(c: BenchCase, quick: boolean): Promise<CaseResult> {
   let contenders: Array<Contender | { name: string; skipped: string }> = [];
   try {
@@ -45,7 +56,7 @@ export async function runBench(options: BenchOptions, print: (line: string) => v
   const envLine = describeEnvironment(env);
   const selected = ALL_CASES.filter((c) => !options.only.length || options.only.includes(c.family));
   const nameWidth = Math.max(...selected.map((c) => c.name.length));
-  print(envLine);
+  for (const line of columnsOf(envLine.split(" | "), 100)) print(line);
   print(SUMMARY_LEGEND);
 
   const progress = (text: string) => process.stderr.isTTY && process.stderr.write(`\r${text.padEnd(nameWidth + 16)}\r`);
