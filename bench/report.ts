@@ -98,13 +98,14 @@ export function skippedNotes(results: CaseResult[]): string[] {
   return [...new Set(results.flatMap((r) => r.skipped.map((s) => `${s.name} skipped: ${s.skipped}`)))];
 }
 
-/** Rows per speed-up chart: a taller chart is split in pages. */
+/** Bars per speed-up chart (about 650 px of plot) and rows at most: a taller chart is split in pages. */
+const BARS_PER_CHART = 40;
 const ROWS_PER_CHART = 12;
 
 /**
  * Speed-up of descend-wasm over every other implementation (peer time / descend time), one chart
- * per family, split in pages of at most {@link ROWS_PER_CHART} cases: 'speedup-optim',
- * 'speedup-optim-2', ...
+ * per family, split in pages of at most {@link ROWS_PER_CHART} cases and about
+ * {@link BARS_PER_CHART} bars: 'speedup-optim', 'speedup-optim-2', ...
  */
 export function speedupCharts(results: CaseResult[]): Map<string, string> {
   const charts = new Map<string, string>();
@@ -116,7 +117,9 @@ export function speedupCharts(results: CaseResult[]): Map<string, string> {
         bars: r.samples.slice(1).filter((s) => !isCeiling(r, s.contender)).map((s) => ({ name: s.contender, value: s.median / r.samples[0]!.median })),
       }))
       .filter((g) => g.bars.length);
-    const pages = Math.ceil(groups.length / ROWS_PER_CHART);
+    const contenders = new Set(groups.flatMap((g) => g.bars.map((b) => b.name))).size;
+    const pages = Math.ceil(groups.length / Math.max(4, Math.min(ROWS_PER_CHART, Math.floor(BARS_PER_CHART / contenders))));
+    const rows = Math.ceil(groups.length / pages); // pages of even length
     for (let page = 0; page < pages; page++) {
       const part = pages > 1 ? ` (${page + 1} of ${pages})` : "";
       charts.set(
@@ -124,7 +127,7 @@ export function speedupCharts(results: CaseResult[]): Map<string, string> {
         barChart({
           title: `${family}: descend-wasm speed-up over each contender${part}`,
           xLabel: "speed-up (x, log scale): contender time / descend-wasm time",
-          groups: groups.slice(page * ROWS_PER_CHART, (page + 1) * ROWS_PER_CHART),
+          groups: groups.slice(page * rows, (page + 1) * rows),
           reference: 1,
           logX: true,
         }),
