@@ -82,9 +82,11 @@ export async function main(argv: readonly string[], io: Io = CONSOLE): Promise<n
       io.err(`descend${current ? ` ${current.name}` : ""}: ${error.message}\n${help}`);
       return 2;
     }
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    io.err(verbose && error instanceof Error && error.stack ? error.stack : `descend${current ? ` ${current.name}` : ""}: ${message.split("\n")[0]}`);
-    if (!verbose) io.err("(run with --verbose or DEBUG=descend for the stack trace)");
+    if (verbose && error instanceof Error && error.stack) io.err(error.stack);
+    else {
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      io.err(`descend${current ? ` ${current.name}` : ""}: ${message.split("\n")[0]} (--verbose or DEBUG=descend shows the stack)`);
+    }
     return 1;
   }
 }

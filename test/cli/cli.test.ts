@@ -111,7 +111,7 @@ describe("descend: internal errors exit 1", () => {
     const run = descend(args);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toMatch(/^descend train: Error: ENOTDIR/);
+    expect(run.stderr).toMatch(/^descend train: Error: ENOTDIR.*\(--verbose or DEBUG=descend shows the stack\)\n$/);
     expect(run.stderr).not.toMatch(STACK);
   });
 
