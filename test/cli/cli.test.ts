@@ -2,13 +2,14 @@
 // codes, that stdout carries only the result (JSON that parses) and that errors are one message
 // on stderr, never a stack trace.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { version } from "../../package.json";
 import { main } from "../../src/cli/cli";
+import { ALL_CASES } from "../../bench/registry";
 
 interface Run {
   code: number | null;
@@ -148,6 +149,22 @@ describe("descend: stdout carries only the result", () => {
     const run = descend(["race", "--surface", "saddle", "--steps", "20", "--json", "--out", out()]);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)[0].surface).toBe("saddle");
+  });
+});
+
+describe("descend bench --quick", () => {
+  it("prints one summary line per case to stdout; notes and progress go to stderr", () => {
+    const dir = out();
+    const run = descend(["bench", "--only", "random", "--quick", "--out", dir]);
+    expect(run.code, run.stderr).toBe(0);
+    const cases = ALL_CASES.filter((c) => c.family === "random");
+    const lines = run.stdout.trim().split("\n");
+    for (const c of cases) expect(lines.filter((l) => l.startsWith(`${c.name} `))).toHaveLength(1);
+    expect(lines.length).toBeLessThanOrEqual(cases.length + 8);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(120);
+    expect(run.stdout).not.toMatch(/tfjs|skipped|\(index\)/i);
+    expect(readFileSync(join(dir, "latest.md"), "utf8")).toMatch(/\| contender \|/);
+    expect(readFileSync(join(dir, "speedup-random.svg"), "utf8")).toMatch(/^<svg/);
   });
 });
 
