@@ -1,10 +1,4 @@
-// Entry of `npm run bench`: runs the harness with the command-line arguments.
-import { runBench } from "./run";
+// Entry of `npm run bench`: the same as `descend bench`, flags included.
+import { main } from "../src/cli/cli";
 
-runBench(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (error) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  },
-);
+main(["bench", ...process.argv.slice(2)]).then((code) => (process.exitCode = code));

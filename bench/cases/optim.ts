@@ -88,9 +88,9 @@ function bound(k: number, n: number): Disposable {
 }
 
 const peer = await loadTfjs();
-if (!("tf" in peer)) console.log(`tfjs peer skipped: ${peer.skipped}`);
+if (!("tf" in peer)) console.error(`tfjs peer skipped: ${peer.skipped}`);
 else {
-  for (const [backend, why] of Object.entries(peer.skipped)) console.log(`tfjs-${backend} skipped: ${why}`);
+  for (const [backend, why] of Object.entries(peer.skipped)) console.error(`tfjs-${backend} skipped: ${why}`);
   for (const backend of peer.backends) await peer.tf.setBackend(backend); // initialize both now
 }
 
@@ -101,7 +101,7 @@ let cpuSkipNoted = false;
 function tfjs(rule: Rule, backend: TfBackend, n: number): Disposable[] {
   if (!("tf" in peer) || !peer.backends.includes(backend) || !rule.tfjs) return [];
   if (backend === "cpu" && n > TFJS_CPU_MAX_N) {
-    if (!cpuSkipNoted) console.log(`tfjs-cpu skipped above N = ${TFJS_CPU_MAX_N} (seconds per step; set TFJS_CPU_MAX_N to include it)`);
+    if (!cpuSkipNoted) console.error(`tfjs-cpu skipped above N = ${TFJS_CPU_MAX_N} (seconds per step; set TFJS_CPU_MAX_N to include it)`);
     cpuSkipNoted = true;
     return [];
   }

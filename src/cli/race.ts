@@ -7,19 +7,19 @@ import { seededUniform } from "../data/dataset";
 import { contourPlot } from "../plot/contour";
 import { RACERS, run, type RaceResult } from "../race/race";
 import { SURFACES } from "../race/surfaces";
-import { describeFlags, parseFlags, type FlagSpec } from "./args";
+import type { FlagSpec, Parsed } from "./args";
+import { command } from "./command";
+import { MAX_SEED } from "./train";
 
 export const RACE_FLAGS = {
   steps: { type: "number", default: 3000, min: 1, max: 1e6, integer: true, help: "steps per optimizer" },
   noise: { type: "number", default: 0, min: 0, help: "std. dev. of Gaussian noise added to each gradient component" },
-  seed: { type: "number", default: 1, min: 0, integer: true, help: "seed of the gradient noise" },
+  seed: { type: "number", default: 1, min: 0, max: MAX_SEED, integer: true, help: "seed of the gradient noise" },
   surface: { type: "choice", choices: ["all", ...SURFACES.map((s) => s.name)] as readonly string[], default: "all", help: "which surface" },
   backend: { type: "choice", choices: ["wasm", "js"] as const, default: "wasm", help: "kernel backend" },
-  out: { type: "string", default: "descend-race", help: "folder for the SVG plots" },
+  out: { type: "string", default: "descend-race", value: "dir", help: "folder for the SVG plots" },
   json: { type: "boolean", help: "print machine-readable results instead of the table" },
 } satisfies FlagSpec;
-
-export const RACE_HELP = `descend race [flags]\n\nRaces ${RACERS.map((r) => r.name).join(", ")} on ${SURFACES.map((s) => s.name).join(", ")}.\n\n${describeFlags(RACE_FLAGS)}`;
 
 export interface RaceReport {
   surface: string;
@@ -27,8 +27,7 @@ export interface RaceReport {
   results: Array<Omit<RaceResult, "trajectory">>;
 }
 
-export function race(argv: readonly string[], print: (line: string) => void = console.log): RaceReport[] {
-  const flags = parseFlags(argv, RACE_FLAGS);
+function runRace(flags: Parsed<typeof RACE_FLAGS>, print: (line: string) => void): RaceReport[] {
   const rt = initSync({ backend: flags.backend });
   const uniform = seededUniform(flags.seed);
   mkdirSync(flags.out, { recursive: true });
@@ -54,3 +53,13 @@ export function race(argv: readonly string[], print: (line: string) => void = co
   }
   return reports;
 }
+
+export const RACE = command({
+  name: "race",
+  summary: "race every optimizer on 2-D test surfaces; SVG contour plots and steps to tolerance",
+  description:
+    `Races ${RACERS.map((r) => r.name).join(", ")} from one start on ${SURFACES.map((s) => s.name).join(", ")}; ` +
+    "writes an SVG contour plot per surface with every trajectory to --out and prints the steps each needed to reach the tolerance.",
+  flags: RACE_FLAGS,
+  run: runRace,
+});

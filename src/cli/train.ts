@@ -4,8 +4,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { initSync } from "../runtime/init";
 import { lineChart } from "../plot/svg";
-import { DATASETS, NORMS, OPTIMIZERS, SCHEDULES, train, type EpochReport, type TrainResult } from "../demo/train";
-import { describeFlags, parseFlags, type FlagSpec } from "./args";
+import { DATASETS, NORMS, OPTIMIZERS, planTraining, SCHEDULES, train, type EpochReport, type TrainResult } from "../demo/train";
+import { ValueError } from "../runtime/errors";
+import { UsageError, type FlagSpec, type Parsed } from "./args";
+import { command } from "./command";
+import { backendLabel } from "./version";
+
+/** Seeds are offset per layer and per stream; this keeps every derived seed exact. */
+export const MAX_SEED = 2 ** 32 - 1;
 
 export const TRAIN_FLAGS = {
   dataset: { type: "choice", choices: DATASETS, default: "glyphs", help: "embedded dataset: 16x16 digit glyphs or 3-class spirals" },
@@ -13,17 +19,15 @@ export const TRAIN_FLAGS = {
   schedule: { type: "choice", choices: SCHEDULES, default: "constant", help: "learning-rate schedule over the run" },
   lr: { type: "number", default: 1e-3, min: 0, help: "learning rate" },
   epochs: { type: "number", default: 10, min: 1, max: 1000, integer: true, help: "passes over the training set" },
-  batch: { type: "number", default: 128, min: 1, max: 65536, integer: true, help: "minibatch size" },
+  batch: { type: "number", default: 128, min: 1, max: 65536, integer: true, help: "minibatch size, at most the training examples (80% of --samples)" },
   hidden: { type: "number", default: 512, min: 1, max: 8192, integer: true, help: "width of the two hidden layers" },
-  norm: { type: "choice", choices: NORMS, default: "batch", help: "normalization before each hidden ReLU" },
+  norm: { type: "choice", choices: NORMS, default: "batch", help: "normalization before each hidden ReLU ('batch' needs --batch >= 2)" },
   samples: { type: "number", default: 10000, min: 100, max: 1e6, integer: true, help: "examples generated (80% train, 20% test)" },
-  seed: { type: "number", default: 1, min: 0, integer: true, help: "seed of data, initialization and shuffling" },
+  seed: { type: "number", default: 1, min: 0, max: MAX_SEED, integer: true, help: "seed of data, initialization and shuffling" },
   backend: { type: "choice", choices: ["wasm", "js"] as const, default: "wasm", help: "kernel backend" },
-  out: { type: "string", default: "descend-train", help: "folder for the loss-curve SVG" },
+  out: { type: "string", default: "descend-train", value: "dir", help: "folder for the loss-curve SVG" },
   json: { type: "boolean", help: "print one JSON object (history and summary) instead of text" },
 } satisfies FlagSpec;
-
-export const TRAIN_HELP = `descend train [flags]\n\nTrains an MLP (two hidden layers: Linear, BatchNorm, ReLU) on an embedded dataset.\n\n${describeFlags(TRAIN_FLAGS)}`;
 
 /** A one-line progress bar, redrawn in place on a terminal. */
 function progressBar(step: number, total: number, loss: number): string {
@@ -59,11 +63,27 @@ export function lossCurves(result: TrainResult, title: string): string {
   });
 }
 
-export function trainCommand(argv: readonly string[], print: (line: string) => void = console.log): TrainResult {
-  const flags = parseFlags(argv, TRAIN_FLAGS);
+/** Flags that are each valid but do not make a run together (batch vs training set, ...). */
+function checkCombination(flags: Parsed<typeof TRAIN_FLAGS>): void {
+  try {
+    planTraining(flags);
+  } catch (error) {
+    if (error instanceof ValueError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => void): TrainResult {
+  checkCombination(flags);
+  mkdirSync(flags.out, { recursive: true });
   const rt = initSync({ backend: flags.backend });
   const tty = !flags.json && Boolean(process.stderr.isTTY);
-  if (!flags.json) print(`descend train: ${flags.dataset}, ${flags.optimizer} lr ${flags.lr} (${flags.schedule}), ${flags.epochs} epochs, batch ${flags.batch}, backend ${flags.backend}, seed ${flags.seed}`);
+  if (!flags.json) {
+    print(
+      `descend train: ${flags.dataset}, ${flags.optimizer} lr ${flags.lr} (${flags.schedule}), ${flags.epochs} epochs, ` +
+        `batch ${flags.batch}, backend ${backendLabel(flags.backend)}, seed ${flags.seed}`,
+    );
+  }
   const result = train(
     rt,
     flags,
@@ -73,10 +93,20 @@ export function trainCommand(argv: readonly string[], print: (line: string) => v
       print(epochLine(report, flags.epochs));
     },
   );
-  mkdirSync(flags.out, { recursive: true });
   const svg = join(flags.out, `loss-${flags.dataset}-${flags.optimizer}.svg`);
   writeFileSync(svg, lossCurves(result, `${flags.dataset}: ${flags.optimizer} (lr ${flags.lr}), batch ${flags.batch}`));
-  if (flags.json) print(JSON.stringify({ options: flags, svg, ...result }));
+  const options = Object.fromEntries(Object.keys(TRAIN_FLAGS).map((name) => [name, flags[name as keyof typeof flags]]));
+  if (flags.json) print(JSON.stringify({ options, backend: backendLabel(flags.backend), svg, ...result }));
   else print(`final test accuracy ${(100 * result.testAccuracy).toFixed(2)}%, ${result.msPerStep.toFixed(2)} ms per training step (${result.steps} steps); loss curves: ${svg}`);
   return result;
 }
+
+export const TRAIN = command({
+  name: "train",
+  summary: "train the demo MLP on an embedded dataset; per-epoch loss, accuracy, time per step",
+  description:
+    "Trains an MLP (two hidden layers: Linear, normalization, ReLU) on an embedded dataset and prints each epoch's loss and " +
+    "accuracy, the final test accuracy and the time per step; writes an SVG of the loss curves to --out.",
+  flags: TRAIN_FLAGS,
+  run: runTrain,
+});

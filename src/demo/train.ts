@@ -19,6 +19,7 @@ import { glorotUniform, heUniform } from "../init/initializers";
 import { Minibatches } from "../data/minibatch";
 import { BatchNorm } from "../norm/batchnorm";
 import { LayerNorm } from "../norm/groupnorm";
+import { ValueError } from "../runtime/errors";
 
 export const DATASETS = ["glyphs", "spirals"] as const;
 export const NORMS = ["batch", "layer", "none"] as const;
@@ -86,10 +87,57 @@ export interface TrainResult {
   steps: number;
 }
 
+/** Share of the generated examples held out for testing. */
+const TEST_FRACTION = 0.2;
+
 export function makeDataset(options: Pick<TrainOptions, "dataset" | "seed" | "samples">): { train: Dataset; test: Dataset } {
   const uniform = seededUniform(options.seed);
   const data = options.dataset === "glyphs" ? glyphs(uniform, { count: options.samples }) : spirals(uniform, { count: options.samples });
-  return split(data, 0.2);
+  return split(data, TEST_FRACTION);
+}
+
+/** What a run will do, from its options alone. */
+export interface TrainingPlan {
+  trainExamples: number;
+  testExamples: number;
+  stepsPerEpoch: number;
+  steps: number;
+}
+
+function checkName(what: string, name: string, names: readonly string[]): void {
+  if (!names.includes(name)) throw new ValueError(`Invalid ${what}: ${String(name)} (expected one of ${names.join(", ")})`);
+}
+
+/**
+ * Checks that the options make a run of at least one step (and, for the schedule, one that the
+ * schedule accepts) before anything is generated or allocated; returns its sizes.
+ */
+export function planTraining(options: TrainOptions): TrainingPlan {
+  checkName("dataset", options.dataset, DATASETS);
+  checkName("optimizer", options.optimizer, OPTIMIZERS);
+  const schedule = options.schedule ?? "constant";
+  checkName("schedule", schedule, SCHEDULES);
+  checkName("norm", options.norm ?? "batch", NORMS);
+  const testExamples = Math.round(options.samples * TEST_FRACTION);
+  const trainExamples = options.samples - testExamples;
+  if (testExamples < 1) throw new ValueError(`samples ${options.samples} leave no test examples (${100 * TEST_FRACTION}% are held out)`);
+  const stepsPerEpoch = Math.floor(trainExamples / options.batch);
+  if (stepsPerEpoch < 1) {
+    throw new ValueError(
+      `batch ${options.batch} is larger than the ${trainExamples} training examples of samples ${options.samples}: lower batch or raise samples`,
+    );
+  }
+  if ((options.norm ?? "batch") === "batch" && options.batch < 2) {
+    throw new ValueError(`norm 'batch' needs batch >= 2 (the variance of one example is undefined): raise batch or use norm 'layer' or 'none'`);
+  }
+  const steps = stepsPerEpoch * options.epochs;
+  try {
+    SCHEDULE_FACTORIES[schedule](options.lr, steps);
+  } catch (error) {
+    if (error instanceof ValueError) throw new ValueError(`schedule '${schedule}' over ${steps} steps: ${error.message}`);
+    throw error;
+  }
+  return { trainExamples, testExamples, stepsPerEpoch, steps };
 }
 
 /**
@@ -146,7 +194,7 @@ export function evaluate(rt: Runtime, model: Layer, loss: SoftmaxCrossEntropy, d
 /**
  * Trains the demo model: minibatches reshuffled every epoch (Philox), gathered in wasm; forward,
  * softmax cross-entropy, backward and one optimizer step per batch. `onStep` and `onEpoch` report
- * progress.
+ * progress. Throws ValueError, before any work, for options that {@link planTraining} rejects.
  */
 export function train(
   rt: Runtime,
@@ -154,12 +202,12 @@ export function train(
   onStep?: (step: number, total: number, loss: number) => void,
   onEpoch?: (report: EpochReport) => void,
 ): TrainResult {
+  const total = planTraining(options).steps;
   const { train: trainSet, test } = makeDataset(options);
   const model = makeModel(rt, trainSet.features, options.hidden, trainSet.classes, options.seed, options.norm);
   const loss = new SoftmaxCrossEntropy(rt);
   const params = model.parameters();
   const optimizer: Optimizer<BaseHyper> = OPTIMIZER_FACTORIES[options.optimizer](rt, params, options.lr);
-  const total = Math.floor(trainSet.count / options.batch) * options.epochs;
   const scheduler = new Scheduler(optimizer, { lr: SCHEDULE_FACTORIES[options.schedule ?? "constant"](options.lr, total) });
   const result: TrainResult = { epochs: [], losses: [], testAccuracy: 0, msPerStep: 0, steps: 0 };
   let trainingMs = 0;
@@ -209,6 +257,6 @@ export function train(
   }
   result.steps = result.losses.length;
   result.testAccuracy = result.epochs.at(-1)?.testAccuracy ?? 0;
-  result.msPerStep = trainingMs / Math.max(1, result.steps);
+  result.msPerStep = trainingMs / result.steps;
   return result;
 }

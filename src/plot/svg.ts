@@ -130,18 +130,27 @@ export function lineChart(o: LineChartOptions): string {
   return frame(width, height, o.title, body);
 }
 
-/** Horizontal bars, one group per row label, one colour per bar name. */
+/** Approximate width in px of `text` at `size` px sans-serif (for margins that fit the labels). */
+function textWidth(text: string, size: number): number {
+  return text.length * size * 0.6;
+}
+
+/**
+ * Horizontal bars, one group per row label, one colour per bar name. The label column and the
+ * legend are as wide as their longest text, so long case names are not clipped.
+ */
 export function barChart(o: BarChartOptions): string {
-  const width = o.width ?? 760;
   const names = [...new Set(o.groups.flatMap((g) => g.bars.map((b) => b.name)))];
-  const barHeight = 12;
-  const groupHeight = names.length * barHeight + 10;
-  const left = 190;
-  const plot = { left, right: width - MARGIN.right, top: MARGIN.top };
+  const barHeight = 14;
+  const groupHeight = names.length * barHeight + 12;
+  const left = Math.ceil(Math.max(120, ...o.groups.map((g) => textWidth(g.label, 12))) + 16);
+  const legendWidth = Math.ceil(Math.max(60, ...names.map((n) => textWidth(n, 12))) + 40);
+  const width = o.width ?? left + 460 + legendWidth;
+  const plot = { left, right: width - legendWidth, top: MARGIN.top };
   const height = plot.top + o.groups.length * groupHeight + MARGIN.bottom;
   const values = o.groups.flatMap((g) => g.bars.map((b) => b.value)).filter((v) => Number.isFinite(v) && v > 0);
   const lo = o.logX ? Math.min(...values, o.reference ?? Infinity) / 1.5 : 0;
-  const hi = Math.max(...values, o.reference ?? 0) * 1.1;
+  const hi = Math.max(...values, o.reference ?? 0) * 1.3;
   const sx = scale(lo, hi, plot.left, plot.right, o.logX);
   const bottom = height - MARGIN.bottom;
   const body: string[] = [];
@@ -151,14 +160,15 @@ export function barChart(o: BarChartOptions): string {
   }
   o.groups.forEach((g, gi) => {
     const y = plot.top + gi * groupHeight;
-    body.push(`<text x="${left - 8}" y="${y + groupHeight / 2}" text-anchor="end">${escapeXml(g.label)}</text>`);
+    if (gi) body.push(`<line x1="8" x2="${plot.right}" y1="${y}" y2="${y}" stroke="#ddd"/>`);
+    body.push(`<text x="${left - 8}" y="${y + groupHeight / 2 + 4}" text-anchor="end">${escapeXml(g.label)}</text>`);
     for (const bar of g.bars) {
       if (!(Number.isFinite(bar.value) && bar.value > 0)) continue;
       const k = names.indexOf(bar.name);
-      const by = y + 4 + k * barHeight;
+      const by = y + 6 + k * barHeight;
       body.push(
         `<rect x="${plot.left}" y="${by}" width="${Math.max(1, sx(bar.value) - plot.left).toFixed(1)}" height="${barHeight - 2}" fill="${PALETTE[k % PALETTE.length]}"/>`,
-        `<text x="${(sx(bar.value) + 4).toFixed(1)}" y="${by + 9}" font-size="10">${formatTick(bar.value)}</text>`,
+        `<text x="${(sx(bar.value) + 4).toFixed(1)}" y="${by + 10}" font-size="11">${formatTick(bar.value)}</text>`,
       );
     }
   });

@@ -59,7 +59,7 @@ export interface RaceOptions {
 export function run(rt: Runtime, surface: Surface, racer: Racer, options: RaceOptions): RaceResult {
   return rt.scope(() => {
     const xy = rt.param([2], { values: surface.start });
-    const optimizer = racer.make(rt, [xy], racer.lr[surface.name] ?? racer.lr.default);
+    const optimizer = racer.make(rt, [xy], Object.hasOwn(racer.lr, surface.name) ? racer.lr[surface.name]! : racer.lr.default);
     const trajectory: Array<[number, number]> = [[surface.start[0], surface.start[1]]];
     const arrived = (f: number) => (surface.fStar === undefined ? f <= -surface.tolerance : f - surface.fStar <= surface.tolerance);
     let steps: number | null = null;

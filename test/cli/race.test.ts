@@ -2,11 +2,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { race } from "../../src/cli/race";
-import { UsageError } from "../../src/cli/args";
+import { RACE } from "../../src/cli/race";
+import { parseFlags, UsageError } from "../../src/cli/args";
 import { RACERS } from "../../src/race/race";
 import { SURFACES } from "../../src/race/surfaces";
 import { marchingSquares, quantileLevels } from "../../src/plot/contour";
+
+const race = (argv: string[], print: (line: string) => void = () => {}) => RACE.run(parseFlags(argv, RACE.flags), print);
 
 describe("descend race", () => {
   for (const backend of ["wasm", "js"]) {

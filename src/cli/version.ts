@@ -1,0 +1,26 @@
+// `descend --version` and the backend named in command headers: the package version and the
+// wasm variant this engine loads (relaxed SIMD with fused multiply-add, or plain SIMD128).
+import { version } from "../../package.json";
+import { selectTarget, supportsVariant } from "../runtime/backend-wasm";
+import type { Backend } from "../runtime/runtime";
+
+/** The kernels a runtime of `backend` runs here, e.g. "wasm (relaxed SIMD)". */
+export function backendLabel(backend: Backend): string {
+  if (backend === "js") return "js (reference twins)";
+  try {
+    return selectTarget() === "relaxed" ? "wasm (relaxed SIMD)" : "wasm (SIMD128)";
+  } catch (error) {
+    return `wasm unavailable: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+export function versionText(): string {
+  const relaxed = supportsVariant("relaxed");
+  const nodeMajor = Number(process.versions.node.split(".")[0]);
+  const hint = !relaxed && nodeMajor === 20 ? "; Node 20 enables relaxed SIMD with --experimental-wasm-relaxed-simd" : "";
+  return [
+    `descend ${version}`,
+    `kernels: ${backendLabel("wasm")}${relaxed ? "" : ` (relaxed SIMD not available${hint})`}`,
+    `engine: Node ${process.version} (V8 ${process.versions.v8}), ${process.platform} ${process.arch}`,
+  ].join("\n");
+}
