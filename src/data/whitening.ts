@@ -2,7 +2,7 @@ import { gemm } from "../linalg/gemm";
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
 import { checkTensor, type Tensor } from "../runtime/tensor";
-import { checkNumber, checkOptions } from "../runtime/validate";
+import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { checkFinite } from "../minimize/objectives";
 
 /** 'zca': W = E' D^-1/2 E (symmetric, the whitening closest to the data); 'pca': W = D^-1/2 E (decorrelated principal components). */
@@ -24,7 +24,7 @@ export interface WhiteningOptions {
   components?: number;
 }
 
-const KNOWN = new Set(["method", "epsilon", "components"]);
+const KNOWN = optionNames<WhiteningOptions>({ method: true, epsilon: true, components: true });
 const METHODS: readonly WhiteningMethod[] = ["zca", "pca"];
 /** Jacobi sweeps allowed; about 6-10 are needed for d in the hundreds. */
 const MAX_SWEEPS = 100;
@@ -77,10 +77,7 @@ export class Whitening {
     const data = checkMatrix("x", x, null);
     const [n, d] = data.shape as [number, number];
     if (n < 2) throw new ShapeError(`x has ${n} row (expected at least 2 samples for a covariance)`);
-    checkOptions(options);
-    for (const key of Object.keys(options)) {
-      if (!KNOWN.has(key)) throw new ValueError(`Invalid option: ${key} (expected one of ${[...KNOWN].join(", ")})`);
-    }
+    checkOptions(options, { of: "Whitening", known: KNOWN });
     const method = options.method ?? "zca";
     if (!METHODS.includes(method)) throw new ValueError(`Invalid method: ${String(method)} (expected 'zca' or 'pca')`);
     const epsilon = checkNumber("epsilon", options.epsilon ?? 1e-5, { min: 0 });

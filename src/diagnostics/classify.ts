@@ -1,5 +1,5 @@
 import type { Tensor } from "../runtime/tensor";
-import { checkNumber } from "../runtime/validate";
+import { checkNumber, optionNames } from "../runtime/validate";
 import type { HessianVectorProduct } from "./hessian-vector";
 import { valuesOf } from "./hessian-vector";
 import { checkHvp, lanczos, resolveLanczos, type HessianSpectrum, type LanczosOptions } from "./lanczos";
@@ -40,7 +40,7 @@ export interface CriticalPoint extends HessianSpectrum {
   gradNorm: number;
 }
 
-const KNOWN = new Set(["steps", "seed", "tol", "atol", "gtol"]);
+const KNOWN = optionNames<ClassifyOptions>({ steps: true, seed: true, tol: true, atol: true, gtol: true });
 
 /**
  * Classifies x by the second-derivative test (Goodfellow et al. 2016, Sec. 4.3.1): the signs of
@@ -56,7 +56,7 @@ const KNOWN = new Set(["steps", "seed", "tol", "atol", "gtol"]);
  */
 export function classifyCriticalPoint(hvp: HessianVectorProduct, x: ArrayLike<number> | Tensor, options: ClassifyOptions = {}): CriticalPoint {
   checkHvp(hvp);
-  const { steps, seed } = resolveLanczos(options, hvp.n, KNOWN);
+  const { steps, seed } = resolveLanczos(options, hvp.n, { of: "classifyCriticalPoint", known: KNOWN });
   const tol = checkNumber("tol", options.tol ?? 1e-6, { min: 0, below: 1 });
   const atol = checkNumber("atol", options.atol ?? 1e-8, { min: 0 });
   const gtol = checkNumber("gtol", options.gtol ?? 1e-5, { min: 0 });

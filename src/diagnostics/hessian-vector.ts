@@ -1,7 +1,7 @@
 import { DisposedError, NonFiniteError, ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { Tensor, checkTensor } from "../runtime/tensor";
-import { checkNumber, checkOptions } from "../runtime/validate";
+import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { checkFinite, isObjective, type Objective } from "../minimize/objectives";
 import type { FG } from "../minimize/options";
 
@@ -15,7 +15,7 @@ export interface HessianVectorOptions {
   relativeStep?: number;
 }
 
-const KNOWN = new Set(["relativeStep"]);
+const KNOWN = optionNames<HessianVectorOptions>({ relativeStep: true });
 
 /** cbrt(2^-52): the central-difference step that balances truncation and rounding. */
 export const CENTRAL_DIFFERENCE_STEP = Math.cbrt(Number.EPSILON);
@@ -74,10 +74,7 @@ export class HessianVectorProduct {
     checkNumber("n", n, { min: 1, integer: true });
     if (objective && objective.runtime !== runtime) throw new ValueError("Invalid grad: the objective lives in another runtime");
     if (objective && objective.n !== n) throw new ShapeError(`n is ${n} but the objective has ${objective.n} variables`);
-    checkOptions(options);
-    for (const key of Object.keys(options)) {
-      if (!KNOWN.has(key)) throw new ValueError(`Invalid option: ${key} (expected one of ${[...KNOWN].join(", ")})`);
-    }
+    checkOptions(options, { of: "HessianVectorProduct", known: KNOWN });
     this.relativeStep = checkNumber("relativeStep", options.relativeStep ?? CENTRAL_DIFFERENCE_STEP, { above: 0, max: 1 });
     this.objective = objective;
     this.fg = objective ? null : (grad as FG);

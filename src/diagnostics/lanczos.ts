@@ -1,6 +1,6 @@
 import { ValueError } from "../runtime/errors";
 import type { Tensor } from "../runtime/tensor";
-import { checkNumber, checkOptions } from "../runtime/validate";
+import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { Philox } from "../random/philox";
 import { HessianVectorProduct, valuesOf } from "./hessian-vector";
 
@@ -39,7 +39,7 @@ export interface HessianSpectrum {
   steps: number;
 }
 
-const KNOWN = new Set(["steps", "seed"]);
+const KNOWN = optionNames<LanczosOptions>({ steps: true, seed: true });
 const MAX_SWEEPS = 100;
 
 /**
@@ -75,11 +75,10 @@ export function hessianEigenvalues(hvp: HessianVectorProduct, x: ArrayLike<numbe
 }
 
 /** @internal Validated options with defaults. */
-export function resolveLanczos(options: LanczosOptions, n: number, known: ReadonlySet<string> = KNOWN): { steps: number; seed: number } {
-  checkOptions(options);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new ValueError(`Invalid option: ${key} (expected one of ${[...known].join(", ")})`);
-  }
+export function resolveLanczos(
+  options: LanczosOptions, n: number, { of = "hessianEigenvalues", known = KNOWN }: { of?: string; known?: readonly string[] } = {},
+): { steps: number; seed: number } {
+  checkOptions(options, { of, known });
   return {
     steps: checkNumber("steps", options.steps ?? Math.min(n, 30), { min: 1, max: n, integer: true }),
     seed: checkNumber("seed", options.seed ?? 0, { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true }),

@@ -2,7 +2,7 @@ import { DisposedError, StateError, ValueError } from "../runtime/errors";
 import { decodeNumber, encodeNumber, type JsonNumber } from "../runtime/json-number";
 import type { Runtime } from "../runtime/runtime";
 import { checkTensor, type Param, type Tensor } from "../runtime/tensor";
-import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
+import { checkBoolean, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { openState, stateNumber } from "../schedules/state";
 
 /** What EarlyStopping needs of an optimizer: its parameters and its state (every descend optimizer). */
@@ -41,7 +41,7 @@ export interface EarlyStoppingState {
 
 const KIND = "EarlyStopping";
 const VERSION = 1;
-const KNOWN = new Set(["patience", "minDelta", "mode", "restoreBest"]);
+const KNOWN = optionNames<EarlyStoppingOptions>({ patience: true, minDelta: true, mode: true, restoreBest: true });
 
 /**
  * Early stopping (Goodfellow et al. 2016, Sec. 7.8, Alg. 7.1): after each evaluation on
@@ -83,10 +83,7 @@ export class EarlyStopping {
     options: EarlyStoppingOptions = {},
   ) {
     const params = paramsOf(optimizer);
-    checkOptions(options);
-    for (const key of Object.keys(options)) {
-      if (!KNOWN.has(key)) throw new ValueError(`Invalid option: ${key} (expected one of ${[...KNOWN].join(", ")})`);
-    }
+    checkOptions(options, { of: "EarlyStopping", known: KNOWN });
     this.patience = checkNumber("patience", options.patience ?? 10, { min: 1, integer: true });
     this.minDelta = checkNumber("minDelta", options.minDelta ?? 0, { min: 0 });
     const mode = options.mode ?? "min";
