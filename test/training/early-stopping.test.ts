@@ -171,7 +171,7 @@ describeBackends("EarlyStopping", (rt) => {
     expectThrowsUnchanged(rt, () => new EarlyStopping(opt, { patience: 0 }), ValueError, /Invalid patience: 0/);
     expectThrowsUnchanged(rt, () => new EarlyStopping(opt, { minDelta: -1 }), ValueError, /Invalid minDelta: -1/);
     expectThrowsUnchanged(rt, () => new EarlyStopping(opt, { mode: "down" as never }), ValueError, /Invalid mode: down/);
-    expectThrowsUnchanged(rt, () => new EarlyStopping(opt, { restore: true } as never), ValueError, /Invalid option: restore/);
+    expectThrowsUnchanged(rt, () => new EarlyStopping(opt, { restore: true } as never), ValueError, /Invalid options for EarlyStopping: unknown option 'restore'/);
     const stopper = new EarlyStopping(opt);
     expectThrowsUnchanged(rt, () => stopper.step("0.5" as never), ValueError, /Invalid metric: 0.5/);
     stopper.dispose();
