@@ -119,7 +119,8 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
     this.assertUsable();
     const training = checkTraining(options);
     const input = this.checkInput("x", x, 2);
-    const [N, C, S] = this.dims(input);
+    const [N, C, S] = this.dims(input.shape);
+    this.checkForwardAliasing(input);
     const useBatch = training || this.runningMean === null;
     if (useBatch && N * S <= 1) {
       throw new ValueError(
@@ -149,7 +150,7 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
    */
   backward(dy: Tensor<D>): Tensor<D> {
     const { x, dy: grad } = this.checkGradient(dy);
-    const [N, C, S] = this.dims(x);
+    const [N, C, S] = this.dims(x.shape);
     const dx = this.workspace.get("inputGrad", x.shape, this.dtype);
     this.runtime.kernels[`${this.dtype}_batchnorm_backward`](
       x.ptr, grad.ptr, dx.ptr, this.scale.ptr, this.stats.ptr, this.scaleGrad.ptr, this.shiftGrad.ptr, N, C, S, this.batchStats ? 1 : 0,
@@ -193,13 +194,18 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
     );
   }
 
-  /** (N, C, S) of an input, after checking its channel dimension. */
-  private dims(x: Tensor<D>): [number, number, number] {
-    const [N, C] = x.shape as [number, number];
+  protected checkShape(shape: readonly number[]): void {
+    this.dims(shape);
+  }
+
+  /** (N, C, S) of an input of `shape`, after checking its rank and channel dimension. */
+  private dims(shape: readonly number[]): [number, number, number] {
+    const [N, C] = shape as [number, number];
+    if (shape.length < 2) throw new ShapeError(`Invalid x: shape [${shape.join(", ")}] (expected at least 2 dimensions)`);
     if (C !== this.numChannels) {
-      throw new ShapeError(`Invalid x: ${x.describe()} (expected ${this.numChannels} channels in dimension 1)`);
+      throw new ShapeError(`Invalid x: shape [${shape.join(", ")}] (expected ${this.numChannels} channels in dimension 1)`);
     }
-    const S = x.shape.slice(2).reduce((a, b) => a * b, 1);
+    const S = shape.slice(2).reduce((a, b) => a * b, 1);
     return [N, C, S];
   }
 }
