@@ -43,6 +43,7 @@ export class Runtime {
   private readonly allocator: Allocator;
   private readonly scopes: Set<Tensor>[] = [];
   private liveTensors = 0;
+  private seedsDrawn = 0;
 
   constructor(
     readonly backend: Backend,
@@ -50,8 +51,22 @@ export class Runtime {
     readonly kernels: Kernels,
     heapBase: number,
     maxMemoryBytes: number,
+    /** The seed of initSync/init: the default seeds of layers derive from it (nextSeed()). */
+    readonly seed = 0,
   ) {
     this.allocator = new Allocator(heap.memory, heapBase, maxMemoryBytes);
+  }
+
+  /**
+   * The k-th default seed of this runtime (k = 0, 1, ... in call order), derived from
+   * (seed, k) by a bijective integer hash, so layers made without a seed differ from each
+   * other and rebuild identically on a fresh runtime of the same seed. In [0, 2^53).
+   */
+  nextSeed(): number {
+    const k = this.seedsDrawn++;
+    const lo = this.seed % 2 ** 32;
+    const hi = Math.floor(this.seed / 2 ** 32);
+    return mix32(lo ^ mix32(k)) * 2 ** 21 + (mix32(hi ^ mix32(k + 0x9e3779b9)) >>> 11);
   }
 
   /** The linear memory every tensor of this runtime lives in. */
@@ -198,6 +213,13 @@ function checkValuesFit(values: ArrayLike<number>, shape: readonly number[]): vo
   if (values.length !== sizeOf(shape)) {
     throw new ShapeError(`${values.length} values do not fill shape [${shape.join(", ")}]`);
   }
+}
+
+/** A 32-bit finalizer (MurmurHash3's fmix32): a bijection that spreads every input bit. */
+function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
 }
 
 function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
