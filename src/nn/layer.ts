@@ -17,8 +17,8 @@ import { checkTensor, type Param, type Tensor } from "../runtime/tensor";
 export interface Layer {
   forward(x: Tensor<"f32">, options: { training: boolean }): Tensor<"f32">;
   backward(dy: Tensor<"f32">): Tensor<"f32">;
-  /** The shape forward() returns for an input of `shape`; throws (ShapeError, ...) as forward() would for that shape. */
-  outputShape(shape: readonly number[]): number[];
+  /** The shape forward() returns for an input of `shape` in that mode; throws (ShapeError, ...) as forward() would for that shape. */
+  outputShape(shape: readonly number[], options?: { training: boolean }): number[];
   parameters(): Param<"f32">[];
   dispose(): void;
 }

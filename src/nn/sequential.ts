@@ -26,14 +26,14 @@ export class Sequential implements Layer {
   }
 
   forward(x: Tensor<"f32">, options: { training: boolean }): Tensor<"f32"> {
-    this.outputShape(checkTensor("x", x).shape);
+    this.outputShape(checkTensor("x", x).shape, options);
     return this.layers.reduce((h, layer) => layer.forward(h, options), x);
   }
 
   /** The output shape of the last layer, each layer's outputShape applied in order. */
-  outputShape(shape: readonly number[]): number[] {
+  outputShape(shape: readonly number[], options?: { training: boolean }): number[] {
     this.assertUsable();
-    return this.layers.reduce<number[]>((s, layer) => layer.outputShape(s), [...shape]);
+    return this.layers.reduce<number[]>((s, layer) => layer.outputShape(s, options), [...shape]);
   }
 
   backward(dy: Tensor<"f32">): Tensor<"f32"> {

@@ -119,15 +119,10 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
     this.assertUsable();
     const training = checkTraining(options);
     const input = this.checkInput("x", x, 2);
+    this.checkShape(input.shape, training);
     const [N, C, S] = this.dims(input.shape);
     this.checkForwardAliasing(input);
     const useBatch = training || this.runningMean === null;
-    if (useBatch && N * S <= 1) {
-      throw new ValueError(
-        `BatchNorm expected more than 1 value per channel ${training ? "when training" : "(no running statistics)"}, ` +
-          `got input shape [${input.shape.join(", ")}]: the variance of one value is undefined`,
-      );
-    }
     const y = this.workspace.get("output", input.shape, this.dtype);
     const k = this.runtime.kernels;
     const eps = this.eps;
@@ -194,8 +189,14 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
     );
   }
 
-  protected checkShape(shape: readonly number[]): void {
-    this.dims(shape);
+  protected checkShape(shape: readonly number[], training: boolean): void {
+    const [N, , S] = this.dims(shape);
+    if ((training || this.runningMean === null) && N * S <= 1) {
+      throw new ValueError(
+        `BatchNorm expected more than 1 value per channel ${training ? "when training" : "(no running statistics)"}, ` +
+          `got input shape [${shape.join(", ")}]: the variance of one value is undefined`,
+      );
+    }
   }
 
   /** (N, C, S) of an input of `shape`, after checking its rank and channel dimension. */

@@ -147,15 +147,18 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
     return x as Tensor<D>;
   }
 
-  /** The shape forward() returns for an input of `shape` (the same); throws as forward() would for that shape. */
-  outputShape(shape: readonly number[]): number[] {
+  /**
+   * The shape forward() returns for an input of `shape` (the same), in the mode of `options`
+   * (default evaluation); throws as forward() would for that shape.
+   */
+  outputShape(shape: readonly number[], options?: ForwardOptions): number[] {
     this.assertUsable();
-    this.checkShape(shape);
+    this.checkShape(shape, options === undefined ? false : checkTraining(options));
     return [...shape];
   }
 
-  /** Throws ShapeError or ValueError when the module cannot normalize an input of `shape`. */
-  protected abstract checkShape(shape: readonly number[]): void;
+  /** Throws ShapeError or ValueError when the module cannot normalize an input of `shape` in that mode. */
+  protected abstract checkShape(shape: readonly number[], training: boolean): void;
 
   /** Throws ValueError when x overlaps the output forward() writes (the module's own output). */
   protected checkForwardAliasing(x: Tensor<D>): void {
