@@ -19,8 +19,8 @@ export interface LinearOptions {
    */
   init?: Initializer;
   /**
-   * Seed of the initializer's Philox stream; default `rt.nextSeed()`, a fresh seed per layer
-   * derived from the runtime's seed (so two layers differ, and a model rebuilt on a runtime of
+   * Seed of the initializer's Philox stream; default `rt.nextSeed()` (see `rt.param`), a fresh
+   * seed per layer derived from the runtime's seed (so two layers differ, and a model rebuilt on a runtime of
    * the same seed is identical).
    */
   seed?: number;
@@ -59,7 +59,7 @@ export class Linear implements Layer {
     this.relu = checkBoolean("relu", relu);
     // The layer owns its parameters: they outlive scopes and go with dispose(); all or nothing.
     [this.weight, this.bias] = rt.allocateOwned(
-      () => [rt.param([inFeatures, outFeatures], { init, seed: seed ?? rt.nextSeed() }), bias ? rt.param([outFeatures]) : null] as const,
+      () => [rt.param([inFeatures, outFeatures], { init, seed }), bias ? rt.param([outFeatures]) : null] as const,
     );
     this.buffers = new Workspace(rt);
   }

@@ -30,7 +30,10 @@ export interface ParamOptions<D extends FloatDType> extends TensorOptions<D> {
   values?: ArrayLike<number>;
   /** Fills the new parameter in place, e.g. `glorotUniform()` (descend's init area); excludes `values`. */
   init?: (param: Param<D>, seed: number) => unknown;
-  /** Seed handed to `init`: an integer in [0, 2^53); default 0. */
+  /**
+   * Seed handed to `init`: an integer in [0, 2^53); default `rt.nextSeed()`, a fresh seed per
+   * param derived from the runtime's seed (so two params made alike differ, reproducibly).
+   */
   seed?: number;
 }
 
@@ -99,10 +102,12 @@ export class Runtime {
     // Typed callers cannot ask for an i32 param; plain JavaScript callers get a clear error.
     if ((dtype as DType) === "i32") throw new ValueError("Invalid dtype: i32 (a param must be 'f32' or 'f64')");
     if (options.values) checkValuesFit(options.values, shape);
-    const { init, seed = 0 } = options;
+    const { init } = options;
     if (init !== undefined && (typeof init !== "function" || options.values)) {
       throw new ValueError(`Invalid init: ${typeof init} (expected a function, and no values)`);
     }
+    // Without a seed, each initialized param draws its own (nextSeed), so two are not alike.
+    const seed = options.seed ?? (init !== undefined ? this.nextSeed() : 0);
     checkNumber("seed", seed, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
     const grad = this.tensor(shape, { dtype });
     this.scopes.at(-1)?.delete(grad); // owned by the param from here on

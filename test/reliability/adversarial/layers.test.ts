@@ -9,6 +9,7 @@ import { SoftmaxCrossEntropy } from "../../../src/nn/loss";
 import { Sequential } from "../../../src/nn/sequential";
 import { DisposedError, ShapeError, StateError, ValueError } from "../../../src/runtime/errors";
 import { initSync } from "../../../src/runtime/init";
+import { glorotUniform } from "../../../src/init/initializers";
 import type { Runtime } from "../../../src/runtime/runtime";
 import type { Tensor } from "../../../src/runtime/tensor";
 
@@ -184,6 +185,16 @@ describeBackends("layers and modules", (rt) => {
     it("an explicit seed is taken as given, whatever the runtime's seed", () => {
       const explicit = (seed: number) => weights(new Linear(initSync({ backend: rt.backend, seed }), 4, 4, { seed: 3 }));
       expect(explicit(1)).toEqual(explicit(2));
+    });
+
+    it("two params made alike with an initializer and no seed differ, and rebuild identically", () => {
+      const make = () => {
+        const fresh = initSync({ backend: rt.backend, seed: 11 });
+        return [0, 1].map(() => Array.from(fresh.param([8, 8], { init: glorotUniform() }).data));
+      };
+      const [a, b] = make();
+      expect(a).not.toEqual(b);
+      expect(make()).toEqual([a, b]);
     });
 
     it("nextSeed gives distinct integers in [0, 2^53)", () => {
