@@ -197,6 +197,13 @@ describeBackends("layers and modules", (rt) => {
       expect(make()).toEqual([a, b]);
     });
 
+    it("an initializer called without a seed fills two tensors differently", () => {
+      rt.scope(() => {
+        const [a, b] = [0, 1].map(() => Array.from(glorotUniform()(rt.tensor([8, 8])).data));
+        expect(a).not.toEqual(b);
+      });
+    });
+
     it("nextSeed gives distinct integers in [0, 2^53)", () => {
       const fresh = initSync({ backend: rt.backend, seed: 2 ** 52 + 1 });
       const seeds = Array.from({ length: 1000 }, () => fresh.nextSeed());
