@@ -22,8 +22,8 @@
 // x - mean keeps its accuracy far from zero.
 //
 // stats: 9 rows of C f64: [mean | var | invstd | acc0 | acc1 | 4 scratch slots].
-// The forward writes the first three (what the backward needs); the backward reads them and
-// uses the rest. dgamma and dbeta are accumulated into (+=), never overwritten.
+// The forward writes the first three (what the backward needs), keeping the low part of its
+// two-part running mean in acc0; the backward reads them and uses the rest. dgamma and dbeta are accumulated into (+=), never overwritten.
 // Memory contract: buffers disjoint except y may alias x and dx may alias dy; any alignment.
 
 import { at, lanesOf, vadd, vmul, vsub } from "./lanes";
@@ -217,14 +217,15 @@ function columnMoments<T>(x: usize, stats: usize, N: i32, C: i32): void {
       if (varies && squaresMayUnderflow<T>(f64x2.extract_lane(sums, 1), nb)) sums = columnSumsInF64<T>(x, x, k, k, r0 + 1, r1, C, c);
       const s = f64x2.extract_lane(sums, 0);
       const chunkM2 = max<f64>(0, f64x2.extract_lane(sums, 1) - (s * s) / nb);
-      mergeMoments(statsAt(stats, C, MEAN, c), statsAt(stats, C, VAR, c), <f64>r0, <f64>k + s / nb, chunkM2, nb);
+      mergeMoments(statsAt(stats, C, MEAN, c), statsAt(stats, C, ACC0, c), statsAt(stats, C, VAR, c), <f64>r0, <f64>k, s / nb, chunkM2, nb);
     }
   }
 }
 
-/** var = M2 / M and invstd = 1 / sqrt(var + eps) of every channel. */
+/** mean = hi + lo (rows MEAN + ACC0), var = M2 / M and invstd = 1 / sqrt(var + eps) of every channel. */
 function finishMoments(stats: usize, C: i32, M: f64, eps: f64): void {
   for (let c = 0; c < C; c++) {
+    store<f64>(statsAt(stats, C, MEAN, c), load<f64>(statsAt(stats, C, MEAN, c)) + load<f64>(statsAt(stats, C, ACC0, c)));
     const variance = load<f64>(statsAt(stats, C, VAR, c)) / M;
     store<f64>(statsAt(stats, C, VAR, c), variance);
     store<f64>(statsAt(stats, C, INVSTD, c), 1 / Math.sqrt(variance + eps));
@@ -267,7 +268,7 @@ function batchnormForward<T>(
     for (let n = 0; n < N; n++) {
       for (let c = 0; c < C; c++) {
         const off = (<i64>n * C + c) * S;
-        segmentMoments<T>(at<T>(x, off), S, statsAt(stats, C, MEAN, c), statsAt(stats, C, VAR, c), <f64>n * <f64>S);
+        segmentMoments<T>(at<T>(x, off), S, statsAt(stats, C, MEAN, c), statsAt(stats, C, ACC0, c), statsAt(stats, C, VAR, c), <f64>n * <f64>S);
       }
     }
   }

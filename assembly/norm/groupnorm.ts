@@ -107,11 +107,17 @@ function groupnormForward<T>(
 ): void {
   const L = Cg * S;
   const R = N * G;
+  const meanLo = statsAt(stats, R, 3, 0); // the low part of a row's two-part mean (backward scratch)
   for (let r = 0; r < R; r++) {
     const base = <i64>r * L;
-    segmentMoments<T>(at<T>(x, base), L, statsAt(stats, R, MEAN, r), statsAt(stats, R, VAR, r), 0);
-    const mean = load<f64>(statsAt(stats, R, MEAN, r));
-    const variance = load<f64>(statsAt(stats, R, VAR, r)) / <f64>L;
+    // An empty row (S = 0) has mean 0 and variance 0, so its backward adds nothing (not NaN).
+    store<f64>(statsAt(stats, R, MEAN, r), 0);
+    store<f64>(meanLo, 0);
+    store<f64>(statsAt(stats, R, VAR, r), 0);
+    segmentMoments<T>(at<T>(x, base), L, statsAt(stats, R, MEAN, r), meanLo, statsAt(stats, R, VAR, r), 0);
+    const mean = load<f64>(statsAt(stats, R, MEAN, r)) + load<f64>(meanLo);
+    const variance = L > 0 ? load<f64>(statsAt(stats, R, VAR, r)) / <f64>L : 0;
+    store<f64>(statsAt(stats, R, MEAN, r), mean);
     const invstd = 1 / Math.sqrt(variance + eps);
     store<f64>(statsAt(stats, R, VAR, r), variance);
     store<f64>(statsAt(stats, R, INVSTD, r), invstd);

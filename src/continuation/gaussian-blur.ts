@@ -1,5 +1,6 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
+import { checkNoOverlap } from "../runtime/overlap";
 import { checkFloatTensor, type Tensor } from "../runtime/tensor";
 import { checkBoolean, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { Philox, toGenerator } from "../random/philox";
@@ -91,13 +92,14 @@ export class GaussianBlur {
     return this.estimate(theta, null);
   }
 
-  /** Estimates J_sigma(theta) and writes the estimate of its gradient into `grad`. */
+  /** Estimates J_sigma(theta) and writes the estimate of its gradient into `grad`, which must not overlap theta (ValueError). */
   valueAndGrad(theta: Tensor, grad: Tensor): number {
     checkFloatTensor("theta", theta, this.runtime);
     checkFloatTensor("grad", grad, this.runtime);
-    if (grad.dtype !== theta.dtype || grad.length !== theta.length || grad === theta) {
+    if (grad.dtype !== theta.dtype || grad.length !== theta.length) {
       throw new ShapeError(`${grad.describe()} cannot hold the gradient of ${theta.describe()}`);
     }
+    checkNoOverlap("GaussianBlur.valueAndGrad", [["grad", grad]], [["theta", theta]]);
     if (this.gradient === "score" && this.radius === 0) {
       throw new ValueError("Invalid sigma: 0 (the score-function gradient needs sigma > 0; use 'pathwise')");
     }

@@ -1,6 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { BYTES_PER_ELEMENT, checkTensor, type Tensor } from "../runtime/tensor";
+import { checkNoOverlap } from "../runtime/overlap";
 import { checkBoolean, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { Philox, toGenerator } from "../random/philox";
 
@@ -123,6 +124,7 @@ export class Minibatches {
   /**
    * Copies the rows of `batch` from `source` (row-major, shape [n, ...]) into `into`
    * (shape [batch size, ...], same dtype), or into a new tensor the caller disposes.
+   * `into` must not overlap `source` (ValueError: the copy would read rows it already wrote).
    */
   gather<T extends Tensor>(source: T, batch: Batch, into?: T): T {
     checkTensor("source", source, this.runtime);
@@ -142,6 +144,7 @@ export class Minibatches {
       if (into.dtype !== source.dtype || into.length !== count * cols) {
         throw new ShapeError(`${into.describe()} cannot hold ${count} rows of ${source.describe()}`);
       }
+      checkNoOverlap("Minibatches.gather", [["into", into]], [["source", source]]);
     }
     const out = into ?? (this.runtime.tensor([count, ...rowShape], { dtype: source.dtype }) as T);
     // Gathering copies bits: every 4-byte dtype (f32, i32 labels) shares the f32 kernel.

@@ -3,6 +3,7 @@ import { checkFloatTensor, type FloatDType, type Tensor } from "../runtime/tenso
 import type { Runtime } from "../runtime/runtime";
 import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { poolOf } from "../runtime/pool";
+import { overlaps } from "../runtime/overlap";
 
 /** Options of {@link gemm}; every one is optional. */
 export interface GemmOptions {
@@ -52,8 +53,6 @@ function checkFlag(name: string, value: unknown): boolean {
   if (typeof value !== "boolean") throw new ValueError(`Invalid ${name}: ${String(value)} (expected a boolean)`);
   return value;
 }
-
-const overlaps = (x: Tensor, y: Tensor) => x.ptr < y.ptr + y.byteLength && y.ptr < x.ptr + x.byteLength;
 
 /** "A^T [m, k]": an operand as it enters the product, for error messages. */
 function opShape(name: string, t: Tensor, trans: boolean): string {

@@ -9,13 +9,16 @@ import { checkTensor, type Param, type Tensor } from "../runtime/tensor";
  * Ownership: a layer owns the tensors it returns (its output and its input gradient) and reuses
  * them from step to step (a Workspace: reallocated only when the batch size changes), so training allocates
  * nothing per step. They stay valid until the layer's next forward/backward; copy what you keep.
- * `backward(dy)` may overwrite `dy`. Parameter gradients accumulate (+=): call zeroGrad() (or
+ * `backward(dy)` may overwrite `dy`. Calling backward() before forward() throws StateError; every
+ * method but dispose() throws DisposedError after dispose(). Parameter gradients accumulate (+=): call zeroGrad() (or
  * the optimizer's) between steps. A layer keeps (`rt.keep`) what it allocates, so it may be
  * built or run inside `rt.scope`; `dispose()` frees it.
  */
 export interface Layer {
   forward(x: Tensor<"f32">, options: { training: boolean }): Tensor<"f32">;
   backward(dy: Tensor<"f32">): Tensor<"f32">;
+  /** The shape forward() returns for an input of `shape` in that mode; throws (ShapeError, ...) as forward() would for that shape. */
+  outputShape(shape: readonly number[], options?: { training: boolean }): number[];
   parameters(): Param<"f32">[];
   dispose(): void;
 }

@@ -1,5 +1,6 @@
 import { gemm } from "../linalg/gemm";
-import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
+import { DisposedError, ShapeError, StateError } from "../runtime/errors";
+import { checkNoOverlap } from "../runtime/overlap";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import type { Param, Tensor } from "../runtime/tensor";
 import { checkBoolean, checkNumber, checkOptions, optionNames } from "../runtime/validate";
@@ -17,7 +18,11 @@ export interface LinearOptions {
    * with m = inFeatures (the book's heuristic, PyTorch's default). `heUniform()` suits ReLU layers.
    */
   init?: Initializer;
-  /** Seed of the initializer's Philox stream; default 0. */
+  /**
+   * Seed of the initializer's Philox stream; default `rt.nextSeed()` (see `rt.param`), a fresh
+   * seed per layer derived from the runtime's seed (so two layers differ, and a model rebuilt on a runtime of
+   * the same seed is identical).
+   */
   seed?: number;
 }
 
@@ -26,6 +31,11 @@ export interface LinearOptions {
  * one gemm with the bias-and-ReLU epilogue. Backward (x is [batch, in], dy is [batch, out]):
  *   dy <- dy * [y > 0]          (when relu)
  *   dW += x^T dy,  db += sum over the batch of dy,  dx = dy W^T
+ *
+ * Aliasing: forward's x must not overlap the layer's output (a layer cannot take its own
+ * output: copy it, or use a second layer); backward's dy may be forward's output y (it is
+ * overwritten in place) but must not overlap x, the parameters, their gradients or the
+ * layer's dx. Violations throw ValueError before anything is written.
  */
 export class Linear implements Layer {
   readonly weight: Param<"f32">;
@@ -33,6 +43,7 @@ export class Linear implements Layer {
   private readonly relu: boolean;
   private readonly buffers: Workspace;
   private input: Tensor<"f32"> | null = null;
+  private disposedLayer = false;
 
   constructor(
     private readonly rt: Runtime,
@@ -43,7 +54,7 @@ export class Linear implements Layer {
     checkRuntime(rt);
     checkNumber("inFeatures", inFeatures, { min: 1, integer: true });
     checkNumber("outFeatures", outFeatures, { min: 1, integer: true });
-    const { init = uniformFanIn(), seed = 0, bias = true, relu = false } = checkOptions(options, { of: "Linear", known: optionNames<LinearOptions>({ init: true, seed: true, bias: true, relu: true }) });
+    const { init = uniformFanIn(), seed, bias = true, relu = false } = checkOptions(options, { of: "Linear", known: optionNames<LinearOptions>({ init: true, seed: true, bias: true, relu: true }) });
     checkBoolean("bias", bias);
     this.relu = checkBoolean("relu", relu);
     // The layer owns its parameters: they outlive scopes and go with dispose(); all or nothing.
@@ -54,20 +65,30 @@ export class Linear implements Layer {
   }
 
   forward(x: Tensor<"f32">): Tensor<"f32"> {
-    const batch = checkBatch("Linear", "x", x, this.rt, this.inFeatures);
     this.assertUsable();
-    const y = this.buffers.get("y", [batch, this.outFeatures]);
+    checkBatch("Linear", "x", x, this.rt, this.inFeatures);
+    checkNoOverlap("Linear.forward", [["y", this.buffers.find("y")]], [["x", x]]);
+    const y = this.buffers.get("y", this.outputShape(x.shape));
     gemm(x, this.weight, y, { bias: this.bias, relu: this.relu });
     this.input = x;
     return y;
   }
 
+  /** The shape forward() returns for an input of `shape`; ShapeError when the layer rejects it. */
+  outputShape(shape: readonly number[]): number[] {
+    this.assertUsable();
+    if (shape.length !== 2 || shape[1] !== this.inFeatures) {
+      throw new ShapeError(`Linear expects an f32 [batch, ${this.inFeatures}] input, got shape [${shape.join(", ")}]`);
+    }
+    return [shape[0]!, this.outFeatures];
+  }
+
   backward(dy: Tensor<"f32">): Tensor<"f32"> {
     // Everything is checked before dy (overwritten by the ReLU's backward) or a gradient changes.
-    const x = this.input;
-    if (!x) throw new ValueError("Linear.backward() needs a forward() first");
-    if (x.disposed) throw new DisposedError("Linear.backward(): the input of forward() was disposed");
     this.assertUsable();
+    const x = this.input;
+    if (!x) throw new StateError("Linear.backward() needs a forward() first");
+    if (x.disposed) throw new DisposedError("Linear.backward(): the input of forward() was disposed");
     const batch = x.shape[0]!;
     checkBatch("Linear.backward", "dy", dy, this.rt, this.outFeatures);
     if (dy.shape[0] !== batch) throw new ShapeError(`Linear.backward: dy has ${dy.shape[0]} rows, the input had ${batch}`);
@@ -75,28 +96,45 @@ export class Linear implements Layer {
     if (this.relu && (y === null || y.length !== dy.length)) {
       throw new DisposedError("Linear.backward(): the output of forward() was disposed; run forward() again");
     }
+    const bias = this.bias;
+    checkNoOverlap(
+      "Linear.backward",
+      [["dy", this.relu ? dy : null], ["weight.grad", this.weight.grad], ["bias.grad", bias?.grad], ["dx", this.buffers.find("dx")]],
+      [["x", x], ["weight", this.weight], ["bias", bias], ["y", this.buffers.find("y")], ["dy", dy]],
+      [["dy", "y"]],
+    );
     const dx = this.buffers.get("dx", [batch, this.inFeatures]);
     const k = this.rt.kernels;
     if (y) k.f32_relu_backward(dy.ptr, y.ptr, dy.length);
     gemm(x, dy, this.weight.grad, { transA: true, beta: 1 });
-    if (this.bias) k.f32_add_column_sums(this.bias.grad.ptr, dy.ptr, batch, this.outFeatures);
+    if (bias) k.f32_add_column_sums(bias.grad.ptr, dy.ptr, batch, this.outFeatures);
     gemm(dy, this.weight, dx, { transB: true });
     return dx;
   }
 
-  /** Throws DisposedError once the layer's parameters (or their gradients) are freed. */
+  /** Throws DisposedError once the layer, or its parameters (or their gradients), are freed. */
   private assertUsable(): void {
-    for (const p of this.parameters()) {
-      if (p.disposed || p.grad.disposed) throw new DisposedError(`Linear: ${p.describe()} was used after dispose()`);
+    if (this.disposedLayer) throw new DisposedError("Linear was used after dispose()");
+    for (const p of [this.weight, this.bias]) {
+      if (p && (p.disposed || p.grad.disposed)) throw new DisposedError(`Linear: ${p.describe()} was used after dispose()`);
     }
   }
 
   parameters(): Param<"f32">[] {
+    this.assertUsable();
     return this.bias ? [this.weight, this.bias] : [this.weight];
   }
 
+  /** Frees the parameters and buffers; afterwards every method but dispose() throws DisposedError. Idempotent. */
   dispose(): void {
+    if (this.disposedLayer) return;
+    this.disposedLayer = true;
     this.buffers.dispose();
-    for (const p of this.parameters()) if (!p.disposed) p.dispose();
+    for (const p of [this.weight, this.bias]) if (p && !p.disposed) p.dispose();
+    this.input = null;
+  }
+
+  get disposed(): boolean {
+    return this.disposedLayer;
   }
 }

@@ -1,4 +1,5 @@
-import { ShapeError, ValueError } from "../runtime/errors";
+import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
+import { checkNoOverlap } from "../runtime/overlap";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkTensor, type Tensor } from "../runtime/tensor";
 import { Workspace } from "../runtime/workspace";
@@ -7,9 +8,11 @@ import { Workspace } from "../runtime/workspace";
  * Mean softmax cross-entropy of logits [batch, classes] against integer labels [batch]:
  *   L = -(1/B) sum_i log softmax(z_i)[y_i],   dL/dz = (softmax(z) - onehot(y)) / B
  * computed in one fused kernel (stable: shifted by each row's maximum).
+ * Aliasing: logits and labels must not overlap the gradient it returns (its own buffer).
  */
 export class SoftmaxCrossEntropy {
   private readonly buffers: Workspace;
+  private disposedLoss = false;
 
   constructor(private readonly rt: Runtime) {
     this.buffers = new Workspace(checkRuntime(rt));
@@ -17,12 +20,14 @@ export class SoftmaxCrossEntropy {
 
   /** The mean loss, the gradient of the logits (owned, reused), and the count of correct argmaxes. */
   forward(logits: Tensor<"f32">, labels: Tensor<"i32">): { loss: number; grad: Tensor<"f32">; correct: number } {
+    if (this.disposedLoss) throw new DisposedError("SoftmaxCrossEntropy was used after dispose()");
     checkTensor("logits", logits, this.rt);
     checkTensor("labels", labels, this.rt);
     const [batch, classes] = logits.shape as [number, number];
     if (logits.dtype !== "f32" || logits.shape.length !== 2 || labels.dtype !== "i32" || labels.length !== batch) {
       throw new ShapeError(`SoftmaxCrossEntropy expects f32 [batch, classes] logits and [batch] i32 labels, got ${logits.describe()} and ${labels.describe()}`);
     }
+    checkNoOverlap("SoftmaxCrossEntropy.forward", [["grad", this.buffers.find("dz")]], [["logits", logits], ["labels", labels]]);
     // The kernel reads logit [i, label_i]: a label outside [0, classes) would read another row
     // (or past the tensor). One O(batch) pass, against the kernel's O(batch classes).
     const bad = labels.data.findIndex((label) => !(label >= 0 && label < classes));
@@ -33,7 +38,13 @@ export class SoftmaxCrossEntropy {
     return { loss, grad, correct: k.f32_count_correct(logits.ptr, labels.ptr, batch, classes) };
   }
 
+  /** Frees the gradient buffer; afterwards forward() throws DisposedError. Idempotent. */
   dispose(): void {
+    this.disposedLoss = true;
     this.buffers.dispose();
+  }
+
+  get disposed(): boolean {
+    return this.disposedLoss;
   }
 }

@@ -1,30 +1,44 @@
-import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
+import { DisposedError, ShapeError, StateError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkTensor, type Param, type Tensor } from "../runtime/tensor";
 import type { Layer } from "./layer";
 import { Workspace } from "../runtime/workspace";
 
-/** y = max(x, 0) elementwise; backward dx = dy * [y > 0] (written into dy, which it returns). */
+/**
+ * y = max(x, 0) elementwise; backward dx = dy * [y > 0] (written into dy, which it returns).
+ * Aliasing: x may be this layer's own output (applied in place); dy may be the output y.
+ */
 export class ReLU implements Layer {
   private readonly buffers: Workspace;
   private output: Tensor<"f32"> | null = null;
+  private disposedLayer = false;
 
   constructor(private readonly rt: Runtime) {
     this.buffers = new Workspace(checkRuntime(rt));
   }
 
   forward(x: Tensor<"f32">): Tensor<"f32"> {
+    this.assertUsable();
     const input = checkTensor("x", x, this.rt);
-    if (input.dtype !== "f32" || input.shape.length === 0) throw new ShapeError(`ReLU expects an f32 input of rank >= 1, got ${input.describe()}`);
-    const y = this.buffers.get("y", [input.shape[0]!, input.length / input.shape[0]! || 0]);
+    if (input.dtype !== "f32") throw new ShapeError(`ReLU expects an f32 input of rank >= 1, got ${input.describe()}`);
+    const y = this.buffers.get("y", this.outputShape(input.shape));
     this.rt.kernels.f32_relu(y.ptr, input.ptr, input.length);
     this.output = y;
     return y;
   }
 
+  /** [batch, features] for an input [batch, ...] of rank >= 1. */
+  outputShape(shape: readonly number[]): number[] {
+    this.assertUsable();
+    if (shape.length === 0) throw new ShapeError("ReLU expects an f32 input of rank >= 1, got a scalar");
+    const size = shape.reduce((a, b) => a * b, 1);
+    return [shape[0]!, size / shape[0]! || 0];
+  }
+
   backward(dy: Tensor<"f32">): Tensor<"f32"> {
+    this.assertUsable();
     const y = this.output;
-    if (y === null) throw new ValueError("ReLU.backward() needs a forward() first");
+    if (y === null) throw new StateError("ReLU.backward() needs a forward() first");
     if (y.disposed) throw new DisposedError("ReLU.backward(): the output of forward() was disposed; run forward() again");
     const grad = checkTensor("dy", dy, this.rt);
     if (grad.dtype !== "f32" || grad.length !== y.length) {
@@ -35,10 +49,22 @@ export class ReLU implements Layer {
   }
 
   parameters(): Param<"f32">[] {
+    this.assertUsable();
     return [];
   }
 
+  /** Frees the buffers; afterwards every method but dispose() throws DisposedError. Idempotent. */
   dispose(): void {
+    this.disposedLayer = true;
     this.buffers.dispose();
+    this.output = null;
+  }
+
+  get disposed(): boolean {
+    return this.disposedLayer;
+  }
+
+  private assertUsable(): void {
+    if (this.disposedLayer) throw new DisposedError("ReLU was used after dispose()");
   }
 }

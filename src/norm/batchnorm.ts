@@ -123,14 +123,10 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
     this.assertUsable();
     const training = checkTraining(options, "BatchNorm.forward");
     const input = this.checkInput("x", x, 2);
-    const [N, C, S] = this.dims(input);
+    this.checkShape(input.shape, training);
+    const [N, C, S] = this.dims(input.shape);
+    this.checkForwardAliasing(input);
     const useBatch = training || this.runningMean === null;
-    if (useBatch && N * S <= 1) {
-      throw new ValueError(
-        `BatchNorm expected more than 1 value per channel ${training ? "when training" : "(no running statistics)"}, ` +
-          `got input shape [${input.shape.join(", ")}]: the variance of one value is undefined`,
-      );
-    }
     const y = this.workspace.get("output", input.shape, this.dtype);
     const k = this.runtime.kernels;
     const eps = this.eps;
@@ -153,7 +149,7 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
    */
   backward(dy: Tensor<D>): Tensor<D> {
     const { x, dy: grad } = this.checkGradient(dy);
-    const [N, C, S] = this.dims(x);
+    const [N, C, S] = this.dims(x.shape);
     const dx = this.workspace.get("inputGrad", x.shape, this.dtype);
     this.runtime.kernels[`${this.dtype}_batchnorm_backward`](
       x.ptr, grad.ptr, dx.ptr, this.scale.ptr, this.stats.ptr, this.scaleGrad.ptr, this.shiftGrad.ptr, N, C, S, this.batchStats ? 1 : 0,
@@ -197,13 +193,24 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
     );
   }
 
-  /** (N, C, S) of an input, after checking its channel dimension. */
-  private dims(x: Tensor<D>): [number, number, number] {
-    const [N, C] = x.shape as [number, number];
-    if (C !== this.numChannels) {
-      throw new ShapeError(`Invalid x: ${x.describe()} (expected ${this.numChannels} channels in dimension 1)`);
+  protected checkShape(shape: readonly number[], training: boolean): void {
+    const [N, , S] = this.dims(shape);
+    if ((training || this.runningMean === null) && N * S <= 1) {
+      throw new ValueError(
+        `BatchNorm expected more than 1 value per channel ${training ? "when training" : "(no running statistics)"}, ` +
+          `got input shape [${shape.join(", ")}]: the variance of one value is undefined`,
+      );
     }
-    const S = x.shape.slice(2).reduce((a, b) => a * b, 1);
+  }
+
+  /** (N, C, S) of an input of `shape`, after checking its rank and channel dimension. */
+  private dims(shape: readonly number[]): [number, number, number] {
+    const [N, C] = shape as [number, number];
+    if (shape.length < 2) throw new ShapeError(`Invalid x: shape [${shape.join(", ")}] (expected at least 2 dimensions)`);
+    if (C !== this.numChannels) {
+      throw new ShapeError(`Invalid x: shape [${shape.join(", ")}] (expected ${this.numChannels} channels in dimension 1)`);
+    }
+    const S = shape.slice(2).reduce((a, b) => a * b, 1);
     return [N, C, S];
   }
 }

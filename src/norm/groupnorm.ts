@@ -31,7 +31,8 @@ export abstract class RowNorm<D extends FloatDType = "f32"> extends NormModule<D
     this.assertUsable();
     if (options !== undefined) checkTraining(options, `${this.constructor.name}.forward`);
     const input = this.checkInput("x", x, 1);
-    const { N, G, Cg, S } = this.layout(input);
+    const { N, G, Cg, S } = this.layout(input.shape);
+    this.checkForwardAliasing(input);
     const y = this.workspace.get("output", input.shape, this.dtype);
     const stats = this.workspace.get("stats", [groupNormStatsLength(N, G, Cg)], "f64");
     this.runtime.kernels[`${this.dtype}_groupnorm_forward`](input.ptr, y.ptr, this.scale.ptr, this.shift.ptr, stats.ptr, N, G, Cg, S, this.eps);
@@ -42,7 +43,7 @@ export abstract class RowNorm<D extends FloatDType = "f32"> extends NormModule<D
   /** Gradient of the last forward(): returns dx (module-owned) and adds dgamma, dbeta to the Params' grads. */
   backward(dy: Tensor<D>): Tensor<D> {
     const { x, dy: grad } = this.checkGradient(dy);
-    const { N, G, Cg, S } = this.layout(x);
+    const { N, G, Cg, S } = this.layout(x.shape);
     const stats = this.workspace.find("stats");
     if (stats === null) {
       throw new DisposedError(
@@ -56,8 +57,12 @@ export abstract class RowNorm<D extends FloatDType = "f32"> extends NormModule<D
     return dx;
   }
 
-  /** The split of x into rows, after checking x's shape against the module. */
-  protected abstract layout(x: Tensor<D>): RowLayout;
+  protected checkShape(shape: readonly number[]): void {
+    this.layout(shape);
+  }
+
+  /** The split of an input of `shape` into rows, after checking the shape against the module. */
+  protected abstract layout(shape: readonly number[]): RowLayout;
 }
 
 /**
@@ -70,11 +75,11 @@ export function groupNormStatsLength(N: number, G: number, Cg: number): number {
 }
 
 /** (N, C, S) of an input [N, C, d1, ...] whose channel dimension must be C. */
-function channelsFirst(x: Tensor, C: number, owner: string): { N: number; S: number } {
-  if (x.shape.length < 2 || x.shape[1] !== C) {
-    throw new ShapeError(`Invalid x for ${owner}: ${x.describe()} (expected [N, ${C}, ...])`);
+function channelsFirst(shape: readonly number[], C: number, owner: string): { N: number; S: number } {
+  if (shape.length < 2 || shape[1] !== C) {
+    throw new ShapeError(`Invalid x for ${owner}: shape [${shape.join(", ")}] (expected [N, ${C}, ...])`);
   }
-  return { N: x.shape[0]!, S: x.shape.slice(2).reduce((a, b) => a * b, 1) };
+  return { N: shape[0]!, S: shape.slice(2).reduce((a, b) => a * b, 1) };
 }
 
 /**
@@ -100,14 +105,14 @@ export class LayerNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
     this.normalizedShape = shape;
   }
 
-  protected layout(x: Tensor<D>): RowLayout {
+  protected layout(shape: readonly number[]): RowLayout {
     const k = this.normalizedShape.length;
-    const tail = x.shape.slice(x.shape.length - k);
-    if (x.shape.length < k || tail.some((d, i) => d !== this.normalizedShape[i])) {
-      throw new ShapeError(`Invalid x for LayerNorm: ${x.describe()} (expected trailing dimensions [${this.normalizedShape.join(", ")}])`);
+    const tail = shape.slice(shape.length - k);
+    if (shape.length < k || tail.some((d, i) => d !== this.normalizedShape[i])) {
+      throw new ShapeError(`Invalid x for LayerNorm: shape [${shape.join(", ")}] (expected trailing dimensions [${this.normalizedShape.join(", ")}])`);
     }
     const D = this.scale.length;
-    return { N: x.length / D, G: 1, Cg: D, S: 1 };
+    return { N: shape.reduce((a, b) => a * b, 1) / D, G: 1, Cg: D, S: 1 };
   }
 }
 
@@ -127,8 +132,8 @@ export class GroupNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
     super(runtime, [numChannels], options, 1e-5);
   }
 
-  protected layout(x: Tensor<D>): RowLayout {
-    const { N, S } = channelsFirst(x, this.numChannels, "GroupNorm");
+  protected layout(shape: readonly number[]): RowLayout {
+    const { N, S } = channelsFirst(shape, this.numChannels, "GroupNorm");
     return { N, G: this.numGroups, Cg: this.numChannels / this.numGroups, S };
   }
 }
@@ -144,10 +149,10 @@ export class InstanceNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
     super(runtime, [numChannels], { ...checkOptions(options, { of: "InstanceNorm", known: NORM_OPTIONS }), affine: options.affine ?? false }, 1e-5);
   }
 
-  protected layout(x: Tensor<D>): RowLayout {
-    const { N, S } = channelsFirst(x, this.numChannels, "InstanceNorm");
+  protected layout(shape: readonly number[]): RowLayout {
+    const { N, S } = channelsFirst(shape, this.numChannels, "InstanceNorm");
     if (S <= 1) {
-      throw new ValueError(`InstanceNorm expected more than 1 spatial element per channel, got input shape [${x.shape.join(", ")}]`);
+      throw new ValueError(`InstanceNorm expected more than 1 spatial element per channel, got input shape [${shape.join(", ")}]`);
     }
     return { N, G: this.numChannels, Cg: 1, S };
   }

@@ -1,8 +1,9 @@
-import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
+import { DisposedError, ShapeError, StateError, ValueError } from "../runtime/errors";
+import { checkNoOverlap } from "../runtime/overlap";
 import { Param, Tensor, sizeOf, type DType, FloatDType } from "../runtime/tensor";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { Workspace } from "../runtime/workspace";
-import { checkBoolean, checkEps, checkOptions, LARGEST_FINITE, optionNames } from "../runtime/validate";
+import { checkBoolean, checkEps, checkOptions, checkTraining, LARGEST_FINITE, optionNames } from "../runtime/validate";
 
 /** Options every normalization module shares. */
 export interface NormOptions<D extends FloatDType = "f32"> {
@@ -37,6 +38,13 @@ export interface ForwardOptions {
  * ends, the module allocates new ones). dispose() frees everything the module holds,
  * including its Params. The input passed to forward() is read again by backward(): do not
  * change or dispose it in between.
+ *
+ * Aliasing: forward's x must not overlap the module's output (a module cannot normalize its
+ * own output: it keeps its input for backward; use a second module for weight sharing);
+ * backward's dy may be the module's previous dx (overwritten in place)
+ * but must not overlap x or the parameter gradients. Violations throw ValueError before
+ * anything is written. backward() before forward() throws StateError; after dispose() every
+ * method but dispose() throws DisposedError.
  */
 export abstract class NormModule<D extends FloatDType = "f32"> {
   /** Learnable scale, one per channel (feature for LayerNorm); null when not affine. */
@@ -98,6 +106,7 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
 
   /** The learnable Params ([gamma, beta], or [] when not affine), for an optimizer. */
   parameters(): Param<D>[] {
+    this.assertUsable();
     return this.gamma && this.beta ? [this.gamma, this.beta] : [];
   }
 
@@ -141,16 +150,45 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
     return x as Tensor<D>;
   }
 
+  /**
+   * The shape forward() returns for an input of `shape` (the same), in the mode of `options`
+   * (default evaluation); throws as forward() would for that shape.
+   */
+  outputShape(shape: readonly number[], options?: ForwardOptions): number[] {
+    this.assertUsable();
+    this.checkShape(shape, options === undefined ? false : checkTraining(options, `${this.constructor.name}.forward`));
+    return [...shape];
+  }
+
+  /** Throws ShapeError or ValueError when the module cannot normalize an input of `shape` in that mode. */
+  protected abstract checkShape(shape: readonly number[], training: boolean): void;
+
+  /** Throws ValueError when x overlaps the output forward() writes (the module's own output). */
+  protected checkForwardAliasing(x: Tensor<D>): void {
+    checkNoOverlap(`${this.constructor.name}.forward`, [["the module's output", this.workspace.find("output")]], [["x", x]]);
+  }
+
+  /** Throws ValueError when a buffer backward() writes overlaps an operand other than dy ~ dx. */
+  protected checkBackwardAliasing(x: Tensor<D>, dy: Tensor<D>): void {
+    checkNoOverlap(
+      `${this.constructor.name}.backward`,
+      [["dx", this.workspace.find("inputGrad")], ["gamma.grad", this.scaleGrad], ["beta.grad", this.shiftGrad]],
+      [["x", x], ["dy", dy], ["gamma", this.scale]],
+      [["dx", "dy"]],
+    );
+  }
+
   /** Checks dy against the input of the last forward() and returns that input. */
   protected checkGradient(dy: unknown): { x: Tensor<D>; dy: Tensor<D> } {
     this.assertUsable();
     const x = this.input;
-    if (x === null) throw new ValueError(`${this.constructor.name}.backward() needs a forward() first`);
+    if (x === null) throw new StateError(`${this.constructor.name}.backward() needs a forward() first`);
     if (x.disposed) throw new DisposedError(`${this.constructor.name}.backward(): the input of forward() was disposed`);
     const grad = this.checkInput("dy", dy, 1);
     if (grad.shape.length !== x.shape.length || grad.shape.some((d, i) => d !== x.shape[i])) {
       throw new ShapeError(`Invalid dy: ${grad.describe()} (expected the forward input's shape [${x.shape.join(", ")}])`);
     }
+    this.checkBackwardAliasing(x, grad);
     return { x, dy: grad };
   }
 }

@@ -7,12 +7,12 @@
  * |--------------------|-----------------------------------------------------------------------------|
  * | `ValueError`       | a hyperparameter or argument is out of range, NaN or of the wrong type (not |
  * |                    | a tensor, runtime, function or options object); a tensor of another runtime;|
- * |                    | backward() before forward()                                                 |
+ * |                    | an output overlapping an operand it may not alias                           |
  * | `ShapeError`       | lengths, shapes or dtypes of tensors do not fit together                    |
  * | `DisposedError`    | a disposed tensor, param or module is used, or a tensor disposed twice      |
  * | `OutOfMemoryError` | the linear memory cannot grow to satisfy an allocation                      |
- * | `StateError`       | a saved state is malformed, of the wrong version or shape; a PolyakAverager |
- * |                    | call out of order (swapOut() without swapIn(), ...)                         |
+ * | `StateError`       | a saved state is malformed, of the wrong version or shape; a call out of    |
+ * |                    | order (backward() before forward(), swapOut() without swapIn(), ...)        |
  * | `NonFiniteError`   | a gradient or value is NaN/Inf where the policy is 'error'                  |
  * | `BackendError`     | the engine cannot run the requested backend                                 |
  *

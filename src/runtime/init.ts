@@ -27,9 +27,15 @@ export interface InitOptions {
    * results on every engine; 'relaxed' may round differently from engine to engine.
    */
   wasmVariant?: WasmVariant | "auto";
+  /**
+   * Seed of the default seeds: a layer made without a seed (`new Linear(rt, ...)`) gets the
+   * k-th seed derived from this one, so layers differ from each other and a model built the
+   * same way on a fresh runtime with the same seed is identical. An integer in [0, 2^53); default 0.
+   */
+  seed?: number;
 }
 
-const INIT_OPTIONS = optionNames<InitOptions>({ backend: true, maxMemoryBytes: true, threads: true, wasmVariant: true });
+const INIT_OPTIONS = optionNames<InitOptions>({ backend: true, maxMemoryBytes: true, threads: true, wasmVariant: true, seed: true });
 
 /** Allocations start here, above the wasm module's static data (checked at load). */
 const HEAP_BASE = PAGE_BYTES;
@@ -40,6 +46,7 @@ interface Plan {
   maxBytes: number;
   threads: number;
   variant: WasmVariant | "auto";
+  seed: number;
 }
 
 function makePlan(options: InitOptions, of: "init" | "initSync"): Plan {
@@ -60,7 +67,8 @@ function makePlan(options: InitOptions, of: "init" | "initSync"): Plan {
   });
   const maximum = Math.floor(maxBytes / PAGE_BYTES);
   const memory = new WebAssembly.Memory({ initial: 2, maximum, ...(threads > 1 ? { shared: true } : {}) });
-  return { backend, heap: new Heap(memory), maxBytes: maximum * PAGE_BYTES, threads, variant };
+  const seed = checkNumber("seed", options.seed ?? 0, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
+  return { backend, heap: new Heap(memory), maxBytes: maximum * PAGE_BYTES, threads, variant, seed };
 }
 
 /** Threads need workers and shared memory: Node, or a cross-origin isolated browser page. */
@@ -76,11 +84,11 @@ function checkThreadSupport(sync: boolean): void {
 /** Builds the runtime; `module` is the compiled wasm target (null for the 'js' backend). */
 function create(plan: Plan, module: WebAssembly.Module | null, target: WasmTarget | null): Runtime {
   const { heap, threads } = plan;
-  if (!module || !target) return new Runtime(plan.backend, heap, referenceKernels(heap), HEAP_BASE, plan.maxBytes);
+  if (!module || !target) return new Runtime(plan.backend, heap, referenceKernels(heap), HEAP_BASE, plan.maxBytes, plan.seed);
   // With threads, the pool's control block sits at HEAP_BASE and the allocator starts above it.
   const heapBase = threads > 1 ? HEAP_BASE + Math.ceil(controlBytes(threads) / 16) * 16 : HEAP_BASE;
   const kernels: Kernels = instantiateKernels(module, heap.memory, heapBase, target);
-  const rt = new Runtime(plan.backend, heap, kernels, heapBase, plan.maxBytes);
+  const rt = new Runtime(plan.backend, heap, kernels, heapBase, plan.maxBytes, plan.seed);
   if (threads > 1) attachPool(rt, new ThreadPool(threads, module, heap.memory, HEAP_BASE, kernels));
   return rt;
 }

@@ -30,7 +30,10 @@ export interface ParamOptions<D extends FloatDType> extends TensorOptions<D> {
   values?: ArrayLike<number>;
   /** Fills the new parameter in place, e.g. `glorotUniform()` (descend's init area); excludes `values`. */
   init?: (param: Param<D>, seed: number) => unknown;
-  /** Seed handed to `init`: an integer in [0, 2^53); default 0. */
+  /**
+   * Seed handed to `init`: an integer in [0, 2^53); default `rt.nextSeed()`, a fresh seed per
+   * param derived from the runtime's seed (so two params made alike differ, reproducibly).
+   */
   seed?: number;
 }
 
@@ -54,6 +57,7 @@ export class Runtime {
   private readonly scopes: Set<Tensor>[] = [];
   private liveTensors = 0;
   private readonly onDispose: Array<() => void> = [];
+  private seedsDrawn = 0;
 
   constructor(
     readonly backend: Backend,
@@ -61,11 +65,25 @@ export class Runtime {
     kernels: Kernels,
     heapBase: number,
     maxMemoryBytes: number,
+    /** The seed of initSync/init: the default seeds of layers derive from it (nextSeed()). */
+    readonly seed = 0,
   ) {
     if (!(heap instanceof Heap) || typeof kernels !== "object" || kernels === null) {
       throw new ValueError("Invalid Runtime arguments (create a runtime with init() or initSync())");
     }
     this.resources = { heap, kernels, allocator: new Allocator(heap.memory, heapBase, maxMemoryBytes) };
+  }
+
+  /**
+   * The k-th default seed of this runtime (k = 0, 1, ... in call order), derived from
+   * (seed, k) by a bijective integer hash, so layers made without a seed differ from each
+   * other and rebuild identically on a fresh runtime of the same seed. In [0, 2^53).
+   */
+  nextSeed(): number {
+    const k = this.seedsDrawn++;
+    const lo = this.seed % 2 ** 32;
+    const hi = Math.floor(this.seed / 2 ** 32);
+    return mix32(lo ^ mix32(k)) * 2 ** 21 + (mix32(hi ^ mix32(k + 0x9e3779b9)) >>> 11);
   }
 
   /** Typed views over the linear memory. Throws DisposedError after dispose(). */
@@ -139,10 +157,12 @@ export class Runtime {
     // Read before allocating: the values may be a view of this memory, which growing it detaches.
     const values = options.values === undefined ? undefined : pinValues("values", options.values, this);
     if (values) checkValuesFit(values, shape);
-    const { init, seed = 0 } = options;
+    const { init } = options;
     if (init !== undefined && (typeof init !== "function" || values)) {
       throw new ValueError(`Invalid init: ${typeof init} (expected a function, and no values)`);
     }
+    // Without a seed, each initialized param draws its own (nextSeed), so two are not alike.
+    const seed = options.seed ?? (init !== undefined ? this.nextSeed() : 0);
     checkNumber("seed", seed, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
     const grad = this.tensor(shape, { dtype });
     this.scopes.at(-1)?.delete(grad); // owned by the param from here on
@@ -276,6 +296,13 @@ function checkValuesFit(values: ArrayLike<number>, shape: readonly number[]): vo
   if (checkValues("values", values).length !== sizeOf(shape)) {
     throw new ShapeError(`${values.length} values do not fill shape [${shape.join(", ")}]`);
   }
+}
+
+/** A 32-bit finalizer (MurmurHash3's fmix32): a bijection that spreads every input bit. */
+function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
 }
 
 const SYNC_ONLY =

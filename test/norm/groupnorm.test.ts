@@ -5,7 +5,7 @@ import { expectGradientsMatch } from "../helpers/gradcheck";
 import { uniformArray } from "../helpers/random";
 import { GroupNorm, InstanceNorm, LayerNorm, type RowNorm } from "../../src/norm/groupnorm";
 import { Adam } from "../../src/optim/adam";
-import { DisposedError, ShapeError, ValueError } from "../../src/runtime/errors";
+import { DisposedError, ShapeError, StateError, ValueError } from "../../src/runtime/errors";
 import type { Runtime } from "../../src/runtime/runtime";
 
 // LayerNorm over 4 features, x = [2, 4]: row 0 = [1, 3, 5, 7], row 1 = [2, 2, 2, 2]; eps = 4.
@@ -176,7 +176,7 @@ describeBackends("LayerNorm, GroupNorm, InstanceNorm", (rt) => {
           [() => gn.forward(rt.fromArray(uniformArray(6, 1), [2, 3])), ShapeError, /expected \[N, 4, \.\.\.\]/],
           [() => inorm.forward(rt.fromArray(uniformArray(4, 1), [2, 2])), ValueError, /more than 1 spatial element/],
           [() => inorm.forward(rt.fromArray(uniformArray(4, 1), [2, 2, 1, 1])), ValueError, /more than 1 spatial element/],
-          [() => gn.backward(rt.fromArray(uniformArray(8, 1), [2, 4])), ValueError, /needs a forward\(\) first/],
+          [() => gn.backward(rt.fromArray(uniformArray(8, 1), [2, 4])), StateError, /needs a forward\(\) first/],
           [() => gn.forward(rt.fromArray(uniformArray(8, 1), [2, 4]), { training: "yes" } as never), ValueError, /Invalid training/],
         ];
         for (const [call, type, message] of cases) {

@@ -537,7 +537,7 @@ const NORM_ROWS: Row[] = [
   row("BatchNorm.forward", "a vector", ShapeError, /expected at least 2 dimensions/, (f) => f.bn.forward(f.v3, { training: false })),
   row("BatchNorm.forward", "a disposed module", DisposedError, /BatchNorm was used after dispose/, (f) => f.deadBn.forward(f.x432, { training: true })),
   row("BatchNorm.backward", "dy of another shape", ShapeError, /expected the forward input's shape \[4, 3, 2\]/, (f) => f.bn.backward(f.x243)),
-  row("BatchNorm.backward", "no forward yet", ValueError, /needs a forward\(\) first/, (f) => f.freshBn.backward(f.dy432)),
+  row("BatchNorm.backward", "no forward yet", StateError, /needs a forward\(\) first/, (f) => f.freshBn.backward(f.dy432)),
   row("BatchNorm.backward", "a disposed dy", DisposedError, /used after dispose/, (f) => f.bn.backward(f.disposed)),
   row("BatchNorm.backward", "the forward input disposed", DisposedError, /the input of forward\(\) was disposed/, (f, bn) => bn.backward(f.dy432), {
     prepare: (f) => {
@@ -825,7 +825,7 @@ const NN_ROWS: Row[] = [
     undo: (_f, x) => x.dispose(),
   }),
   row("Linear.forward", "a string", ValueError, /Invalid x: x \(expected a Tensor\)/, (f) => f.hidden.forward("x" as never)),
-  row("Linear.backward", "no forward yet", ValueError, /Linear.backward\(\) needs a forward\(\) first/, (f) => f.freshLinear.backward(f.m22)),
+  row("Linear.backward", "no forward yet", StateError, /Linear.backward\(\) needs a forward\(\) first/, (f) => f.freshLinear.backward(f.m22)),
   row("Linear.backward", "dy of the wrong width", ShapeError, /expects an f32 \[batch, 2\] input/, (f) => f.head.backward(f.m23)),
   row("Linear.backward", "dy of another batch", ShapeError, /dy has 3 rows, the input had 2/, (f) => f.head.backward(f.m32)),
   row("Linear.backward", "a disposed dy", DisposedError, /used after dispose/, (f, dy) => f.head.backward(dy), {
@@ -853,7 +853,7 @@ const NN_ROWS: Row[] = [
   row("ReLU.forward", "an f64 input", ShapeError, /ReLU expects an f32 input/, (f) => f.relu.forward(f.m23d as never)),
   row("ReLU.forward", "a disposed input", DisposedError, /used after dispose/, (f) => f.relu.forward(f.disposed)),
   row("ReLU.forward", "an input of another runtime", ValueError, /belongs to another runtime/, (f) => f.relu.forward(f.foreign)),
-  row("ReLU.backward", "no forward yet", ValueError, /ReLU.backward\(\) needs a forward\(\) first/, (f) => f.freshRelu.backward(f.m23)),
+  row("ReLU.backward", "no forward yet", StateError, /ReLU.backward\(\) needs a forward\(\) first/, (f) => f.freshRelu.backward(f.m23)),
   row("ReLU.backward", "dy of another shape", ShapeError, /expected the forward output's shape \[2, 4\]/, (f) => f.relu.backward(f.m23)),
   row("ReLU.backward", "a disposed dy", DisposedError, /used after dispose/, (f) => f.relu.backward(f.disposed)),
   row("new Sequential", "not a list", ValueError, /Invalid layers/, () => new Sequential(JUNK)),
@@ -867,6 +867,86 @@ const NN_ROWS: Row[] = [
   row("SoftmaxCrossEntropy.forward", "f64 logits", ShapeError, /f32 \[batch, classes\] logits/, (f) => f.loss.forward(f.m23d as never, f.labels)),
   row("SoftmaxCrossEntropy.forward", "disposed logits", DisposedError, /used after dispose/, (f) => f.loss.forward(f.disposed, f.labels)),
   row("SoftmaxCrossEntropy.forward", "logits of another runtime", ValueError, /belongs to another runtime/, (f) => f.loss.forward(f.foreign, f.labels)),
+  // Aliasing, call order, use after dispose and seeds of the layers and modules (adversarial/aliasing, layers).
+  row("initSync", "a fractional seed", ValueError, /Invalid seed: 1.5/, () => initSync({ backend: "js", seed: 1.5 })),
+  row("Linear.forward", "its own output", ValueError, /Linear.forward: y overlaps x/, (_f, { layer, y }) => layer.forward(y), {
+    prepare: (f) => {
+      const layer = new Linear(f.rt, 2, 2, { seed: 3 });
+      return { layer, y: layer.forward(f.m22) };
+    },
+    undo: (_f, { layer }) => layer.dispose(),
+  }),
+  ...(["its own dx", "its weight.grad"] as const).map((bad) =>
+    row("Linear.backward", `dy = ${bad}`, ValueError, bad === "its own dx" ? /Linear.backward: dx overlaps dy/ : /weight.grad overlaps dy/, (_f, { layer, dy }) => layer.backward(dy), {
+      prepare: (f) => {
+        const layer = new Linear(f.rt, 2, 2, { seed: 3 });
+        layer.forward(f.m22);
+        const dx = layer.backward(f.rt.fromArray([1, 2, 3, 4], [2, 2]));
+        return { layer, dy: bad === "its own dx" ? dx : layer.weight.grad };
+      },
+      undo: (_f, { layer }) => layer.dispose(),
+    }),
+  ),
+  row("Linear.forward", "a disposed layer", DisposedError, /Linear was used after dispose/, (_f, layer) => layer.forward(_f.m23), {
+    prepare: (f) => {
+      const layer = new Linear(f.rt, 3, 2, { seed: 3 });
+      layer.dispose();
+      return layer;
+    },
+  }),
+  row("LayerNorm.forward", "its own output", ValueError, /LayerNorm.forward: the module's output overlaps x/, (f, y) => f.layerNorm.forward(y), {
+    prepare: (f) => f.layerNorm.forward(f.x432),
+  }),
+  row("LayerNorm.backward", "dy = gamma.grad", ValueError, /gamma.grad overlaps dy/, (_f, ln) => ln.backward(ln.gamma.grad), {
+    prepare: (f) => {
+      const ln = new LayerNorm(f.rt, 2);
+      ln.forward(f.v2);
+      return ln;
+    },
+    undo: (_f, ln) => ln.dispose(),
+  }),
+  row("BatchNorm.parameters", "a disposed module", DisposedError, /BatchNorm was used after dispose/, (f) => f.deadBn.parameters()),
+  row("ReLU.forward", "a disposed layer", DisposedError, /ReLU was used after dispose/, (f, relu) => relu.forward(f.m23), {
+    prepare: (f) => {
+      const relu = new ReLU(f.rt);
+      relu.dispose();
+      return relu;
+    },
+  }),
+  row("new Sequential", "the same layer twice", ValueError, /Invalid layer at index 1: the same layer as at index 0/, (f) => new Sequential([f.relu, f.relu])),
+  row("Sequential.forward", "an input a later layer rejects", ShapeError, /Linear expects an f32 \[batch, 3\] input, got shape \[2, 4\]/, (f, net) => net.forward(f.m23, { training: true }), {
+    prepare: (f) => new Sequential([new Linear(f.rt, 3, 4, { seed: 3 }), new Linear(f.rt, 3, 2, { seed: 4 })]),
+    undo: (_f, net) => net.dispose(),
+  }),
+  row("Sequential.forward", "a disposed model", DisposedError, /Sequential was used after dispose/, (f, net) => net.forward(f.m23, { training: true }), {
+    prepare: (f) => {
+      const net = new Sequential([new ReLU(f.rt)]);
+      net.dispose();
+      return net;
+    },
+  }),
+  row("SoftmaxCrossEntropy.forward", "logits = its own gradient", ValueError, /grad overlaps logits/, (f, { loss, grad }) => loss.forward(grad, f.labels), {
+    prepare: (f) => {
+      const loss = new SoftmaxCrossEntropy(f.rt);
+      return { loss, grad: loss.forward(f.m23, f.labels).grad };
+    },
+    undo: (_f, { loss }) => loss.dispose(),
+  }),
+  row("SoftmaxCrossEntropy.forward", "a disposed loss", DisposedError, /SoftmaxCrossEntropy was used after dispose/, (f, loss) => loss.forward(f.m23, f.labels), {
+    prepare: (f) => {
+      const loss = new SoftmaxCrossEntropy(f.rt);
+      loss.dispose();
+      return loss;
+    },
+  }),
+  row("Minibatches.gather", "into = source", ValueError, /Minibatches.gather: into overlaps source/, (f, { sampler, batch }) => sampler.gather(f.rows6, batch, f.rows6), {
+    prepare: (f) => {
+      const sampler = new Minibatches(f.rt, 6, { batchSize: 6, rng: 3 });
+      return { sampler, batch: sampler.epoch().next().value! };
+    },
+    undo: (_f, { sampler }) => sampler.dispose(),
+  }),
+  row("GaussianBlur.valueAndGrad", "grad = theta", ValueError, /grad overlaps theta/, (f) => f.blur.valueAndGrad(f.v3, f.v3)),
 ];
 
 // Curvature diagnostics: rows that need a live product get one from `withHvp` (freed after the row).

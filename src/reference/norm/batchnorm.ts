@@ -1,9 +1,9 @@
-import { f32Elements, f64Elements, twin, type Elements } from "./elements";
+import { f32Elements, f64Elements, shiftedMoments, twin, type Elements } from "./elements";
 
 /**
  * Reference twins of assembly/norm/batchnorm.ts: batch normalization over x of shape
  * (N, C, S), per channel over its M = N * S elements, written for clarity in f64 with a
- * two-pass mean and biased variance:
+ * two-pass mean and biased variance, shifted by the channel's first value (shiftedMoments):
  *   y = gamma (x - mean) / sqrt(var + eps) + beta
  *   dgamma += sum dy xhat,  dbeta += sum dy,
  *   dx = gamma invstd (dy - dbeta/M - xhat dgamma/M)   (batch statistics; else gamma invstd dy)
@@ -33,14 +33,10 @@ function forward(e: Elements, x: number, y: number, gamma: number, beta: number,
   const { data, stats: st } = e;
   const X = e.at(x);
   const St = stats >>> 3;
-  const M = N * S;
   for (let c = 0; c < C; c++) {
-    let sum = 0;
-    for (let n = 0; n < N; n++) for (let s = 0; s < S; s++) sum += data[index(X, C, S, n, c, s)]!;
-    const mean = sum / M;
-    let squares = 0;
-    for (let n = 0; n < N; n++) for (let s = 0; s < S; s++) squares += (data[index(X, C, S, n, c, s)]! - mean) ** 2;
-    const variance = squares / M;
+    const values: number[] = [];
+    for (let n = 0; n < N; n++) for (let s = 0; s < S; s++) values.push(data[index(X, C, S, n, c, s)]!);
+    const { mean, variance } = shiftedMoments(values);
     st[St + c] = mean;
     st[St + C + c] = variance;
     st[St + 2 * C + c] = 1 / Math.sqrt(variance + eps);

@@ -29,3 +29,23 @@ export function twin<A extends number[]>(
 ): (h: Heap, ...args: A) => void {
   return (h, ...args) => fn(elements(h), ...args);
 }
+
+/**
+ * Mean and biased variance of `values` in f64, two-pass, with the mean in two parts as the
+ * kernels keep it: shift K (the first value) + offset sum (x - K) / n, and deviations taken as
+ * (x - K) - offset. So a constant batch, even of 1e30, gives its value and variance 0 exactly
+ * (sum x / n would round the mean off the data and report a variance of its rounding error),
+ * and nearly constant data (spread 1e-11 of the offset) keep the variance's digits that a
+ * mean rounded to one f64 would lose. Empty: mean 0, variance 0.
+ */
+export function shiftedMoments(values: ArrayLike<number>): { mean: number; variance: number } {
+  const n = values.length;
+  if (n === 0) return { mean: 0, variance: 0 };
+  const shift = values[0]!;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i]! - shift;
+  const offset = sum / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (values[i]! - shift - offset) ** 2;
+  return { mean: shift + offset, variance: squares / n };
+}

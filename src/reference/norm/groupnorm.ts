@@ -1,9 +1,9 @@
-import { f32Elements, f64Elements, twin, type Elements } from "./elements";
+import { f32Elements, f64Elements, shiftedMoments, twin, type Elements } from "./elements";
 
 /**
  * Reference twins of assembly/norm/groupnorm.ts: x of shape (N, G * Cg, S) as R = N * G
  * rows of L = Cg * S elements, each normalized by its own two-pass f64 mean and biased
- * variance; element k of row r = (n, g) belongs to channel g * Cg + floor(k / S).
+ * variance (shiftedMoments; an empty row has mean 0 and variance 0); element k of row r = (n, g) belongs to channel g * Cg + floor(k / S).
  *   y = gamma[ch] xhat + beta[ch];  dgamma[ch] += sum dy xhat;  dbeta[ch] += sum dy
  *   dx = invstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)),  dxhat = gamma[ch] dy
  * stats: f64 rows [mean | var | invstd] of R each (then kernel scratch the twins leave alone).
@@ -15,12 +15,7 @@ function forward(e: Elements, x: number, y: number, gamma: number, beta: number,
   const L = Cg * S;
   const R = N * G;
   for (let r = 0; r < R; r++) {
-    let sum = 0;
-    for (let k = 0; k < L; k++) sum += data[X + r * L + k]!;
-    const mean = sum / L;
-    let squares = 0;
-    for (let k = 0; k < L; k++) squares += (data[X + r * L + k]! - mean) ** 2;
-    const variance = squares / L;
+    const { mean, variance } = shiftedMoments(Array.from(data.subarray(X + r * L, X + (r + 1) * L)));
     const invstd = 1 / Math.sqrt(variance + eps);
     st[St + r] = mean;
     st[St + R + r] = variance;
