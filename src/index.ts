@@ -15,3 +15,4 @@ export * from "./init/index";
 export * from "./data/index";
 export * from "./continuation/index";
 export * from "./nn/index";
+export * from "./autodiff/index";
