@@ -107,6 +107,16 @@ const CASES: OpCase[] = [
     f64: ([a, b]) => [sum(a!.map((v, i) => (v - b![i]!) ** 2)) / 9],
   },
   {
+    name: "an intermediate result used twice: t * t with t = tanh(a)",
+    shapes: [[5]],
+    outShape: [5],
+    tape: (ops, [a]) => {
+      const t = ops.tanh(a!);
+      return ops.mul(t, t);
+    },
+    f64: ([a]) => a!.map((v) => Math.tanh(v) ** 2),
+  },
+  {
     name: "a composition: mean(tanh(x w + b) * sigmoid(x)) reusing x",
     shapes: [[4, 4], [4, 4], [4]],
     outShape: [],

@@ -121,6 +121,29 @@ describeBackends("autodiff tape", (rt) => {
     });
   });
 
+  it("a new batch size reallocates the tape's buffers in place of the old ones, and the gradients follow", () => {
+    rt.scope(() => {
+      const m = mlp();
+      const step = valueAndGrad(rt, m.loss);
+      const small = rt.fromArray(m.x.data.subarray(0, 4 * inputs), [4, inputs]);
+      const smallLabels = rt.fromArray(m.labels.data.subarray(0, 4), [4], { dtype: "i32" });
+      step(m.x, m.labels);
+      const live = rt.memoryStats().liveTensors;
+      m.params.forEach((p) => p.zeroGrad());
+      const loss = step(small, smallLabels);
+      expect(rt.memoryStats().liveTensors).toBe(live);
+      const grads = m.params.map((p) => bits(p.grad));
+      // The same batch through a fresh tape gives the same loss and gradients.
+      m.params.forEach((p) => p.zeroGrad());
+      const fresh = valueAndGrad(rt, m.loss);
+      expect(fresh(small, smallLabels)).toBe(loss);
+      expect(m.params.map((p) => bits(p.grad))).toEqual(grads);
+      step.dispose();
+      fresh.dispose();
+      m.dispose();
+    });
+  });
+
   it("constants get no gradient; a loss that reaches no Param returns its value and writes nothing", () => {
     rt.scope(() => {
       const w = rt.param([2], { values: [3, 4] });
