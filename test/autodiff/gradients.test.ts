@@ -41,11 +41,13 @@ interface OpCase {
   awayFromZero?: boolean;
   /** The op's output shape ([] for a scalar). */
   outShape: number[];
-  tape(ops: Ops, inputs: Tensor<"f32">[]): Tensor<"f32">;
+  /** `labels` is LABELS as an i32 tensor, for the classification loss. */
+  tape(ops: Ops, inputs: Tensor<"f32">[], labels: Tensor<"i32">): Tensor<"f32">;
   f64(inputs: Arrays): ArrayLike<number>;
 }
 
 const [M, K, N] = [3, 4, 5];
+const LABELS = [0, 3, 4, 1];
 
 const CASES: OpCase[] = [
   ...[false, true].flatMap((transA) =>
@@ -107,6 +109,20 @@ const CASES: OpCase[] = [
     f64: ([a, b]) => [sum(a!.map((v, i) => (v - b![i]!) ** 2)) / 9],
   },
   {
+    name: "softmax cross-entropy",
+    shapes: [[4, 5]],
+    outShape: [],
+    tape: (ops, [z], labels) => ops.softmaxCrossEntropy(z!, labels),
+    f64: ([z]) => {
+      let loss = 0;
+      LABELS.forEach((label, i) => {
+        const row = Array.from(z!.subarray(i * 5, i * 5 + 5));
+        loss += Math.log(sum(row.map(Math.exp))) - row[label]!;
+      });
+      return [loss / LABELS.length];
+    },
+  },
+  {
     name: "an intermediate result used twice: t * t with t = tanh(a)",
     shapes: [[5]],
     outShape: [5],
@@ -153,8 +169,9 @@ describeBackends("autodiff: every op's gradient equals f64 central differences",
         const scalar = c.outShape.length === 0;
         const w = uniformArray(c.outShape.reduce((p, d) => p * d, 1), 99, -1, 1).map(Math.fround);
         const weights = rt.fromArray(w, c.outShape);
+        const labels = rt.fromArray(LABELS, [LABELS.length], { dtype: "i32" });
         const step = valueAndGrad(rt, (ops) => {
-          const y = c.tape(ops, params);
+          const y = c.tape(ops, params, labels);
           return scalar ? ops.scale(y, w[0]!) : ops.sum(ops.mul(y, weights));
         });
         const loss = step();
