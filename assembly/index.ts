@@ -12,6 +12,7 @@ export * from "./nn/index";
 export * from "./init/index";
 export * from "./data/index";
 export * from "./continuation/index";
+export * from "./autodiff/index";
 
 /** First byte past the module's static data: the facade's allocator must start at or above it. */
 export function heap_base(): usize {

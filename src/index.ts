@@ -18,3 +18,4 @@ export * from "./nn/index";
 export * from "./diagnostics/index";
 export { Whitening, type WhiteningMethod, type WhiteningOptions } from "./data/whitening";
 export { EarlyStopping, type EarlyStoppable, type EarlyStoppingOptions, type EarlyStoppingState } from "./training/early-stopping";
+export * from "./autodiff/index";

@@ -11,3 +11,4 @@ export * from "./nn/index";
 export * from "./init/index";
 export * from "./data/index";
 export * from "./continuation/index";
+export * from "./autodiff/index";

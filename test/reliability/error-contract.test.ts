@@ -8,6 +8,7 @@
 // export of src/index.ts has a row or is listed as unable to throw.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as api from "../../src/index";
+import { valueAndGrad, type Ops } from "../../src/index";
 import {
   BackendError, BatchNorm, CurriculumSampler, DisposedError, GaussianBlur, GroupNorm, InstanceNorm,
   LayerNorm, Linear, Minibatches, NonFiniteError, OutOfMemoryError, Philox, PolyakAverager, ReLU, ReduceOnPlateau,
@@ -1103,8 +1104,41 @@ function disposedRuntime(like: Runtime): Runtime {
   return rt;
 }
 
+/** Runs one call of a differentiated function whose first op fails (so nothing is allocated). */
+const differentiate = (f: Fixture, fn: (ops: Ops) => unknown) => valueAndGrad(f.rt, fn as (ops: Ops) => Tensor)();
+let keptOps: Ops | null = null;
+
+const AUTODIFF_ROWS: Row[] = [
+  row("valueAndGrad", "not a runtime", ValueError, /Invalid runtime/, () => valueAndGrad(JUNK, () => null as never)),
+  row("valueAndGrad", "fn that is not a function", ValueError, /Invalid fn: 3 \(expected a function\)/, (f) => valueAndGrad(f.rt, 3 as never)),
+  row("valueAndGrad", "a loss that is not a tensor", ValueError, /Invalid loss: 1 \(expected a Tensor\)/, (f) => differentiate(f, () => 1)),
+  row("valueAndGrad", "a loss no op returned", ValueError, /expected a tensor returned by an op of this call/, (f) => differentiate(f, () => f.v3)),
+  row("valueAndGrad", "the step called from its own function", StateError, /called from inside its own function/, (f) => {
+    const step: () => number = valueAndGrad(f.rt, () => (step(), f.v3));
+    return step();
+  }),
+  row("valueAndGrad", "ops kept past their call", StateError, /Ops can only be used inside the function/, (f) => keptOps!.relu(f.v3), {
+    prepare: (f) => expect(() => differentiate(f, (ops) => { keptOps = ops; throw new Error("stop"); })).toThrow("stop"),
+  }),
+  row("valueAndGrad", "matmul with inner dimensions that differ", ShapeError, /inner dimensions differ \(3 and 2\)/, (f) => differentiate(f, (ops) => ops.matmul(f.m23, f.m23))),
+  row("valueAndGrad", "matmul with a bias of the wrong length", ShapeError, /bias has 3 values, expected 2/, (f) => differentiate(f, (ops) => ops.matmul(f.m23, f.m32, { bias: f.v3 }))),
+  row("valueAndGrad", "matmul with a non-boolean relu", ValueError, /Invalid relu: yes/, (f) => differentiate(f, (ops) => ops.matmul(f.m23, f.m32, { relu: "yes" as never }))),
+  row("valueAndGrad", "a vector for matmul", ShapeError, /expected rank 2/, (f) => differentiate(f, (ops) => ops.matmul(f.v3, f.m32))),
+  row("valueAndGrad", "a disposed param", DisposedError, /used after dispose/, (f) => differentiate(f, (ops) => ops.sum(f.disposedParam as never))),
+  row("valueAndGrad", "a tensor of another runtime", ValueError, /belongs to another runtime/, (f) => differentiate(f, (ops) => ops.relu(f.foreign32))),
+  row("valueAndGrad", "an f64 tensor", ShapeError, /expected dtype 'f32'/, (f) => differentiate(f, (ops) => ops.tanh(f.m23d as never))),
+  row("valueAndGrad", "a string for a tensor", ValueError, /Invalid a: x \(expected a Tensor\)/, (f) => differentiate(f, (ops) => ops.sigmoid("x" as never))),
+  row("valueAndGrad", "add of shapes that do not broadcast", ShapeError, /must have the shape of a \[3\] or of its trailing dimensions/, (f) => differentiate(f, (ops) => ops.add(f.v3, f.m23))),
+  row("valueAndGrad", "mul of two shapes", ShapeError, /must have one shape/, (f) => differentiate(f, (ops) => ops.mul(f.m23, f.v3))),
+  row("valueAndGrad", "mse of two shapes", ShapeError, /must have one shape/, (f) => differentiate(f, (ops) => ops.mse(f.m23, f.m32))),
+  row("valueAndGrad", "scale by NaN", ValueError, /Invalid c: NaN/, (f) => differentiate(f, (ops) => ops.scale(f.v3, Number.NaN))),
+  row("valueAndGrad", "the mean of nothing", ShapeError, /the input is empty/, (f) => differentiate(f, (ops) => ops.mean(f.empty03))),
+  row("valueAndGrad", "a label outside [0, classes)", ValueError, /Invalid label 3 at row 1 \(expected 0 <= label < 3\)/, (f) => differentiate(f, (ops) => ops.softmaxCrossEntropy(f.m23, f.badLabels))),
+  row("valueAndGrad", "f32 labels", ShapeError, /expected \[2\] i32 labels/, (f) => differentiate(f, (ops) => ops.softmaxCrossEntropy(f.m23, f.v2 as never))),
+];
+
 const OPTIMIZER_ROWS = OPTIMIZERS.flatMap(optimizerRows);
-const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...API_SAFETY_ROWS];
+const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...API_SAFETY_ROWS, ...AUTODIFF_ROWS];
 
 // ---------------------------------------------------------------------------------------------
 

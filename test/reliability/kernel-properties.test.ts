@@ -3,6 +3,7 @@ import { initSync } from "../../src/runtime/init";
 import { supportsVariant } from "../../src/runtime/backend-wasm";
 import { kernelNames } from "../../src/runtime/kernels";
 import { checkKernelProperty, type KernelProperty } from "./kernels/harness";
+import { AUTODIFF } from "./kernels/autodiff";
 import { AVERAGING } from "./kernels/averaging";
 import { CONTINUATION } from "./kernels/continuation";
 import { DATA } from "./kernels/data";
@@ -22,6 +23,7 @@ import { SYMEIG } from "./kernels/symeig";
  * fuse multiply-adds, and plain SIMD) is checked. The specs live in ./kernels/<area>.ts.
  */
 const AREAS: Record<string, KernelProperty<any>[]> = {
+  autodiff: AUTODIFF,
   averaging: AVERAGING,
   continuation: CONTINUATION,
   data: DATA,

@@ -1,0 +1,2 @@
+export { valueAndGrad, type GradStep } from "./tape";
+export type { Ops, MatmulOpOptions } from "./ops";

@@ -1,0 +1,3 @@
+export * from "./elementwise";
+export * from "./reductions";
+export * from "./activations";

@@ -1,0 +1,195 @@
+import { expect, it } from "vitest";
+import { valueAndGrad } from "../../src/autodiff/tape";
+import type { Ops } from "../../src/autodiff/ops";
+import type { Runtime } from "../../src/runtime/runtime";
+import type { Param, Tensor } from "../../src/runtime/tensor";
+import { describeBackends } from "../helpers/backends";
+import { relativeError } from "../helpers/close";
+import { centralDifferences } from "../helpers/gradcheck";
+import { uniformArray } from "../helpers/random";
+
+type Arrays = Float64Array[];
+
+/** A product op(A) op(B) + bias, then ReLU, in f64: the matmul op's definition. */
+function matmulF64(a: Float64Array, b: Float64Array, m: number, k: number, n: number, o: { transA: boolean; transB: boolean; bias?: Float64Array; relu: boolean }): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = o.bias ? o.bias[j]! : 0;
+      for (let p = 0; p < k; p++) s += a[o.transA ? p * m + i : i * k + p]! * b[o.transB ? j * k + p : p * n + j]!;
+      out[i * n + j] = o.relu ? Math.max(s, 0) : s;
+    }
+  }
+  return out;
+}
+
+function sum(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]!;
+  return s;
+}
+
+/**
+ * One op under test: its inputs (all trainable), a tape function giving a scalar, and the same
+ * scalar computed in f64 from plain arrays. Non-scalar ops are reduced by a weighted sum with
+ * fixed weights w (a constant tensor), so every output element's gradient is exercised.
+ */
+interface OpCase {
+  name: string;
+  shapes: number[][];
+  /** Keeps inputs away from ReLU's kink (the derivative is undefined there). */
+  awayFromZero?: boolean;
+  /** The op's output shape ([] for a scalar). */
+  outShape: number[];
+  /** `labels` is LABELS as an i32 tensor, for the classification loss. */
+  tape(ops: Ops, inputs: Tensor<"f32">[], labels: Tensor<"i32">): Tensor<"f32">;
+  f64(inputs: Arrays): ArrayLike<number>;
+}
+
+const [M, K, N] = [3, 4, 5];
+const LABELS = [0, 3, 4, 1];
+
+const CASES: OpCase[] = [
+  ...[false, true].flatMap((transA) =>
+    [false, true].map((transB): OpCase => ({
+      name: `matmul transA=${transA} transB=${transB} with bias and ReLU`,
+      shapes: [transA ? [K, M] : [M, K], transB ? [N, K] : [K, N], [N]],
+      awayFromZero: true,
+      outShape: [M, N],
+      tape: (ops, [a, b, c]) => ops.matmul(a!, b!, { transA, transB, bias: c!, relu: true }),
+      f64: ([a, b, c]) => matmulF64(a!, b!, M, K, N, { transA, transB, bias: c!, relu: true }),
+    })),
+  ),
+  {
+    name: "matmul without bias",
+    shapes: [[M, K], [K, N]],
+    outShape: [M, N],
+    tape: (ops, [a, b]) => ops.matmul(a!, b!),
+    f64: ([a, b]) => matmulF64(a!, b!, M, K, N, { transA: false, transB: false, relu: false }),
+  },
+  {
+    name: "add broadcasting [2, 3, 5] + [5]",
+    shapes: [[2, 3, 5], [5]],
+    outShape: [2, 3, 5],
+    tape: (ops, [a, b]) => ops.add(a!, b!),
+    f64: ([a, b]) => a!.map((v, i) => v + b![i % 5]!),
+  },
+  {
+    name: "add of one shape",
+    shapes: [[3, 5], [3, 5]],
+    outShape: [3, 5],
+    tape: (ops, [a, b]) => ops.add(a!, b!),
+    f64: ([a, b]) => a!.map((v, i) => v + b![i]!),
+  },
+  {
+    name: "mul",
+    shapes: [[7], [7]],
+    outShape: [7],
+    tape: (ops, [a, b]) => ops.mul(a!, b!),
+    f64: ([a, b]) => a!.map((v, i) => v * b![i]!),
+  },
+  {
+    name: "mul of a tensor by itself",
+    shapes: [[6]],
+    outShape: [6],
+    tape: (ops, [a]) => ops.mul(a!, a!),
+    f64: ([a]) => a!.map((v) => v * v),
+  },
+  { name: "scale", shapes: [[9]], outShape: [9], tape: (ops, [a]) => ops.scale(a!, -2.5), f64: ([a]) => a!.map((v) => -2.5 * v) },
+  { name: "relu", shapes: [[11]], awayFromZero: true, outShape: [11], tape: (ops, [a]) => ops.relu(a!), f64: ([a]) => a!.map((v) => Math.max(v, 0)) },
+  { name: "tanh", shapes: [[11]], outShape: [11], tape: (ops, [a]) => ops.tanh(a!), f64: ([a]) => a!.map(Math.tanh) },
+  { name: "sigmoid", shapes: [[11]], outShape: [11], tape: (ops, [a]) => ops.sigmoid(a!), f64: ([a]) => a!.map((v) => 1 / (1 + Math.exp(-v))) },
+  { name: "sum", shapes: [[2, 7]], outShape: [], tape: (ops, [a]) => ops.sum(a!), f64: ([a]) => [sum(a!)] },
+  { name: "mean", shapes: [[2, 7]], outShape: [], tape: (ops, [a]) => ops.mean(a!), f64: ([a]) => [sum(a!) / 14] },
+  {
+    name: "mse",
+    shapes: [[3, 3], [3, 3]],
+    outShape: [],
+    tape: (ops, [a, b]) => ops.mse(a!, b!),
+    f64: ([a, b]) => [sum(a!.map((v, i) => (v - b![i]!) ** 2)) / 9],
+  },
+  {
+    name: "softmax cross-entropy",
+    shapes: [[4, 5]],
+    outShape: [],
+    tape: (ops, [z], labels) => ops.softmaxCrossEntropy(z!, labels),
+    f64: ([z]) => {
+      let loss = 0;
+      LABELS.forEach((label, i) => {
+        const row = Array.from(z!.subarray(i * 5, i * 5 + 5));
+        loss += Math.log(sum(row.map(Math.exp))) - row[label]!;
+      });
+      return [loss / LABELS.length];
+    },
+  },
+  {
+    name: "an intermediate result used twice: t * t with t = tanh(a)",
+    shapes: [[5]],
+    outShape: [5],
+    tape: (ops, [a]) => {
+      const t = ops.tanh(a!);
+      return ops.mul(t, t);
+    },
+    f64: ([a]) => a!.map((v) => Math.tanh(v) ** 2),
+  },
+  {
+    name: "a composition: mean(tanh(x w + b) * sigmoid(x)) reusing x",
+    shapes: [[4, 4], [4, 4], [4]],
+    outShape: [],
+    tape: (ops, [x, w, b]) => ops.mean(ops.mul(ops.tanh(ops.add(ops.matmul(x!, w!), b!)), ops.sigmoid(x!))),
+    f64: ([x, w, b]) => {
+      const h = matmulF64(x!, w!, 4, 4, 4, { transA: false, transB: false, bias: b!, relu: false });
+      return [sum(h.map((v, i) => Math.tanh(v) / (1 + Math.exp(-x![i]!)))) / 16];
+    },
+  },
+];
+
+/**
+ * The tape's gradients are f32 computations of the exact derivative: each element is a short
+ * sum (at most K + 2 terms here) of products of O(1) values, so its error is a few dozen f32
+ * roundings, 2^-24 each, relative to the gradient's norm. Central differences in f64 of the f64
+ * definition are accurate to about 1e-10. 2^-24 * 64 ~ 4e-6 separates the two; a wrong formula
+ * is off by O(1).
+ */
+const TOLERANCE = 64 * 2 ** -24;
+
+function paramsFor(rt: Runtime, c: OpCase, seed: number): Param<"f32">[] {
+  return c.shapes.map((shape, i) => {
+    let values = uniformArray(shape.reduce((p, d) => p * d, 1), seed + i, -1, 1);
+    if (c.awayFromZero) values = values.map((v) => (Math.abs(v) < 0.1 ? v + Math.sign(v || 1) * 0.2 : v));
+    return rt.param(shape, { values: values.map(Math.fround) });
+  });
+}
+
+describeBackends("autodiff: every op's gradient equals f64 central differences", (rt) => {
+  for (const c of CASES) {
+    it(c.name, () => {
+      rt.scope(() => {
+        const params = paramsFor(rt, c, 7);
+        const scalar = c.outShape.length === 0;
+        const w = uniformArray(c.outShape.reduce((p, d) => p * d, 1), 99, -1, 1).map(Math.fround);
+        const weights = rt.fromArray(w, c.outShape);
+        const labels = rt.fromArray(LABELS, [LABELS.length], { dtype: "i32" });
+        const step = valueAndGrad(rt, (ops) => {
+          const y = c.tape(ops, params, labels);
+          return scalar ? ops.scale(y, w[0]!) : ops.sum(ops.mul(y, weights));
+        });
+        const loss = step();
+        const values = params.map((p) => Float64Array.from(p.data));
+        const lossF64 = (v: Arrays) => {
+          const y = c.f64(v);
+          let s = 0;
+          for (let i = 0; i < y.length; i++) s += w[i]! * y[i]!;
+          return s;
+        };
+        expect(Math.abs(loss - lossF64(values))).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(lossF64(values))));
+        params.forEach((p, i) => {
+          const numeric = centralDifferences(values[i]!, (v) => lossF64(values.map((x, j) => (j === i ? v : x))));
+          expect(relativeError(Array.from(p.grad.data), numeric), `gradient of input ${i}`).toBeLessThanOrEqual(TOLERANCE);
+        });
+        step.dispose();
+        params.forEach((p) => p.dispose());
+      });
+    });
+  }
+});
