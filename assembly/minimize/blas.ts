@@ -4,12 +4,16 @@
 //   f64_dot(x, y, n)              = sum_i x_i y_i
 //   f64_axpby(out, a, x, b, y, n) : out_i = a x_i + b y_i     (out may alias x or y)
 //   f64_norm_inf(x, n)            = max_i |x_i|               (NaN if any x_i is NaN)
-//   f64_nrm2(x, n)                = sqrt(sum_i x_i^2)          (no scaling: minimizers see |x| < 1e150)
+//   f64_nrm2(x, n)                = sqrt(sum_i x_i^2)          (rescaled where the squares overflow)
 //   f64_gemv(y, A, x, m, n, alpha): y = alpha A x, A row-major m x n (y must not alias x)
 // Memory contract: pointers are byte addresses of f64 arrays; v128 loads and stores need no
 // alignment (rows of A start wherever n puts them), only speed favours 16-byte alignment.
 
+import { sumsq } from "../optim/clip";
 import { F64, blockedLength } from "../simd";
+
+/** 2^-600: f64 values up to the largest (2^1024) scaled by it square to at most 2^848. */
+const DOWN: f64 = reinterpret<f64>(0x1a70000000000000);
 
 /** sum_i x_i y_i over n f64. */
 export function f64_dot(x: usize, y: usize, n: i32): f64 {
@@ -50,9 +54,16 @@ export function f64_norm_inf(x: usize, n: i32): f64 {
   return best;
 }
 
-/** Euclidean norm of n f64. */
+/**
+ * Euclidean norm of n f64. When the squares of finite values overflow (elements above ~1e154)
+ * the vector is read again scaled by 2^-600, so every finite vector has its finite norm (up to
+ * the f64 range); NaN when an element is NaN, otherwise Infinity when one is infinite.
+ */
 export function f64_nrm2(x: usize, n: i32): f64 {
-  return Math.sqrt(dotAt(x, x, n));
+  const squares = dotAt(x, x, n);
+  if (squares < Infinity) return Math.sqrt(squares);
+  const scaled = sumsq<f64>(x, n, DOWN); // NaN when an element is not finite
+  return isNaN(scaled) ? Math.sqrt(squares) : Math.sqrt(scaled) / DOWN;
 }
 
 /** y = alpha A x for row-major A (m x n); y and x must not overlap. */

@@ -14,9 +14,10 @@
 
 import { bytes } from "./prologue";
 
+/** The sum of (scale x_i)^2 described above; also the rescaled pass of f64_nrm2. */
 // @ts-ignore: decorator
 @inline
-function sumsq<T>(x: usize, n: i32, scale: f64): f64 {
+export function sumsq<T>(x: usize, n: i32, scale: f64): f64 {
   // Eight f64x2 accumulators: accumulator k holds elements 2k and 2k + 1 of each block of
   // 16, enough independent additions to hide the latency of f64x2.add.
   let a0 = f64x2.splat(0);

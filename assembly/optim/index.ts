@@ -7,5 +7,5 @@ export * from "./adagrad";
 export * from "./adadelta";
 export * from "./rmsprop";
 export * from "./delta_bar_delta";
-export * from "./clip";
+export { f32_sumsq, f64_sumsq } from "./clip";
 export { f32_stream, f64_stream } from "./stream";

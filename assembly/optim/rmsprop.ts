@@ -14,90 +14,49 @@
 // Four exports share one signature; the variants without ga or b ignore those pointers.
 // Memory contract: every buffer used holds n elements of T, 16-byte aligned, pairwise disjoint.
 
-import { bytes, gradS, gradV, isPlain, lanes, momentumS, momentumV, pmaxS } from "./prologue";
+import { momentumS, momentumV, pmaxS } from "./prologue";
+import { update } from "./stream";
 
-// @ts-ignore: decorator
-@inline
-function rmspropV<T>(
-  p: usize, g: usize, r: usize, ga: usize, b: usize, at: usize,
-  rho: T, oneMinusRho: T, epsIn: T, epsOut: T, mu: T, k: T, a: T, c: T,
-  gradScale: T, clip: T, l2: T, l1: T, pScale: T, CENTERED: bool, MOMENTUM: bool, FULL: bool,
-): void {
-  let pi = v128.load(p + at);
-  const xi = gradV<T>(v128.load(g + at), pi, gradScale, clip, l2, l1, FULL);
-  if (FULL) pi = v128.mul<T>(v128.splat<T>(pScale), pi);
-  const ri = v128.add<T>(v128.mul<T>(v128.splat<T>(rho), v128.load(r + at)), v128.mul<T>(v128.splat<T>(oneMinusRho), v128.mul<T>(xi, xi)));
-  v128.store(r + at, ri);
-  let vi = ri;
-  if (CENTERED) {
-    const gai = v128.add<T>(v128.mul<T>(v128.splat<T>(rho), v128.load(ga + at)), v128.mul<T>(v128.splat<T>(oneMinusRho), xi));
-    v128.store(ga + at, gai);
-    vi = v128.pmax<T>(v128.sub<T>(ri, v128.mul<T>(gai, gai)), v128.splat<T>(0));
+// The rule for update<T, R> (stream.ts): state r, ga, b; coefficients rho, oneMinusRho,
+// epsIn, epsOut, mu, k, a, c; switches CENTERED, MOMENTUM.
+@unmanaged
+class RMSProp<T> {
+  // @ts-ignore: decorator
+  @inline
+  lane(
+    at: usize, theta: v128, x: v128, r: usize, ga: usize, b: usize,
+    rho: T, oneMinusRho: T, epsIn: T, epsOut: T, mu: T, k: T, a: T, c: T, CENTERED: bool, MOMENTUM: bool,
+  ): v128 {
+    const ri = v128.add<T>(v128.mul<T>(v128.splat<T>(rho), v128.load(r + at)), v128.mul<T>(v128.splat<T>(oneMinusRho), v128.mul<T>(x, x)));
+    v128.store(r + at, ri);
+    let vi = ri;
+    if (CENTERED) {
+      const gai = v128.add<T>(v128.mul<T>(v128.splat<T>(rho), v128.load(ga + at)), v128.mul<T>(v128.splat<T>(oneMinusRho), x));
+      v128.store(ga + at, gai);
+      vi = v128.pmax<T>(v128.sub<T>(ri, v128.mul<T>(gai, gai)), v128.splat<T>(0));
+    }
+    const ui = v128.div<T>(x, v128.add<T>(v128.sqrt<T>(v128.add<T>(vi, v128.splat<T>(epsIn))), v128.splat<T>(epsOut)));
+    if (MOMENTUM) theta = momentumV<T>(b + at, theta, ui, mu, k, a);
+    return v128.add<T>(theta, v128.mul<T>(v128.splat<T>(c), ui));
   }
-  const ui = v128.div<T>(xi, v128.add<T>(v128.sqrt<T>(v128.add<T>(vi, v128.splat<T>(epsIn))), v128.splat<T>(epsOut)));
-  if (MOMENTUM) pi = momentumV<T>(b + at, pi, ui, mu, k, a);
-  v128.store(p + at, v128.add<T>(pi, v128.mul<T>(v128.splat<T>(c), ui)));
-}
 
-// @ts-ignore: decorator
-@inline
-function rmspropLoop<T>(
-  p: usize, g: usize, r: usize, ga: usize, b: usize, n: i32,
-  rho: T, oneMinusRho: T, epsIn: T, epsOut: T, mu: T, k: T, a: T, c: T,
-  gradScale: T, clip: T, l2: T, l1: T, pScale: T, CENTERED: bool, MOMENTUM: bool, FULL: bool,
-): void {
-  const L = lanes<T>();
-  const blocked = n & ~(L - 1);
-  const paired = n & ~(2 * L - 1); // two v128 per iteration
-  let i = 0;
-  for (; i < paired; i += 2 * L) {
-    rmspropV<T>(
-      p, g, r, ga, b, <usize>i * bytes<T>(), rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1,
-      pScale, CENTERED, MOMENTUM, FULL,
-    );
-    rmspropV<T>(
-      p, g, r, ga, b, <usize>(i + L) * bytes<T>(), rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2,
-      l1, pScale, CENTERED, MOMENTUM, FULL,
-    );
-  }
-  if (i < blocked) {
-    rmspropV<T>(
-      p, g, r, ga, b, <usize>i * bytes<T>(), rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1,
-      pScale, CENTERED, MOMENTUM, FULL,
-    );
-  }
-  for (i = blocked; i < n; i++) {
-    const at = <usize>i * bytes<T>();
-    let pi = load<T>(p + at);
-    const xi = gradS<T>(load<T>(g + at), pi, gradScale, clip, l2, l1, FULL);
-    if (FULL) pi = pScale * pi;
-    const ri: T = rho * load<T>(r + at) + oneMinusRho * (xi * xi);
+  // @ts-ignore: decorator
+  @inline
+  scalar(
+    at: usize, theta: T, x: T, r: usize, ga: usize, b: usize,
+    rho: T, oneMinusRho: T, epsIn: T, epsOut: T, mu: T, k: T, a: T, c: T, CENTERED: bool, MOMENTUM: bool,
+  ): T {
+    const ri: T = rho * load<T>(r + at) + oneMinusRho * (x * x);
     store<T>(r + at, ri);
     let vi = ri;
     if (CENTERED) {
-      const gai: T = rho * load<T>(ga + at) + oneMinusRho * xi;
+      const gai: T = rho * load<T>(ga + at) + oneMinusRho * x;
       store<T>(ga + at, gai);
       vi = pmaxS<T>(ri - gai * gai, 0);
     }
-    const ui: T = xi / (sqrt<T>(vi + epsIn) + epsOut);
-    if (MOMENTUM) pi = momentumS<T>(b + at, pi, ui, mu, k, a);
-    store<T>(p + at, pi + c * ui);
-  }
-}
-
-// @ts-ignore: decorator
-@inline
-function rmsprop<T>(
-  p: usize, g: usize, r: usize, ga: usize, b: usize, n: i32,
-  rho: T, oneMinusRho: T, epsIn: T, epsOut: T, mu: T, k: T, a: T, c: T,
-  gradScale: T, clip: T, l2: T, l1: T, pScale: T, CENTERED: bool, MOMENTUM: bool,
-): void {
-  if (isPlain<T>(clip, l2, l1, pScale)) {
-    rmspropLoop<T>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c,
-      gradScale, clip, l2, l1, pScale, CENTERED, MOMENTUM, false);
-  } else {
-    rmspropLoop<T>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c,
-      gradScale, clip, l2, l1, pScale, CENTERED, MOMENTUM, true);
+    const ui: T = x / (sqrt<T>(vi + epsIn) + epsOut);
+    if (MOMENTUM) theta = momentumS<T>(b + at, theta, ui, mu, k, a);
+    return theta + c * ui;
   }
 }
 
@@ -106,7 +65,8 @@ export function f32_rmsprop_step(
   rho: f32, oneMinusRho: f32, epsIn: f32, epsOut: f32, mu: f32, k: f32, a: f32, c: f32,
   gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32,
 ): void {
-  rmsprop<f32>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, false, false);
+  update<f32, RMSProp<f32>>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c,
+    gradScale, clip, l2, l1, pScale, false, false);
 }
 
 export function f64_rmsprop_step(
@@ -114,7 +74,8 @@ export function f64_rmsprop_step(
   rho: f64, oneMinusRho: f64, epsIn: f64, epsOut: f64, mu: f64, k: f64, a: f64, c: f64,
   gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64,
 ): void {
-  rmsprop<f64>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, false, false);
+  update<f64, RMSProp<f64>>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c,
+    gradScale, clip, l2, l1, pScale, false, false);
 }
 
 export function f32_rmsprop_step_centered(
@@ -122,7 +83,8 @@ export function f32_rmsprop_step_centered(
   rho: f32, oneMinusRho: f32, epsIn: f32, epsOut: f32, mu: f32, k: f32, a: f32, c: f32,
   gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32,
 ): void {
-  rmsprop<f32>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, true, false);
+  update<f32, RMSProp<f32>>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c,
+    gradScale, clip, l2, l1, pScale, true, false);
 }
 
 export function f64_rmsprop_step_centered(
@@ -130,7 +92,8 @@ export function f64_rmsprop_step_centered(
   rho: f64, oneMinusRho: f64, epsIn: f64, epsOut: f64, mu: f64, k: f64, a: f64, c: f64,
   gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64,
 ): void {
-  rmsprop<f64>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, true, false);
+  update<f64, RMSProp<f64>>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c,
+    gradScale, clip, l2, l1, pScale, true, false);
 }
 
 export function f32_rmsprop_step_momentum(
@@ -138,7 +101,8 @@ export function f32_rmsprop_step_momentum(
   rho: f32, oneMinusRho: f32, epsIn: f32, epsOut: f32, mu: f32, k: f32, a: f32, c: f32,
   gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32,
 ): void {
-  rmsprop<f32>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, false, true);
+  update<f32, RMSProp<f32>>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c,
+    gradScale, clip, l2, l1, pScale, false, true);
 }
 
 export function f64_rmsprop_step_momentum(
@@ -146,7 +110,8 @@ export function f64_rmsprop_step_momentum(
   rho: f64, oneMinusRho: f64, epsIn: f64, epsOut: f64, mu: f64, k: f64, a: f64, c: f64,
   gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64,
 ): void {
-  rmsprop<f64>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, false, true);
+  update<f64, RMSProp<f64>>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c,
+    gradScale, clip, l2, l1, pScale, false, true);
 }
 
 export function f32_rmsprop_step_centered_momentum(
@@ -154,7 +119,8 @@ export function f32_rmsprop_step_centered_momentum(
   rho: f32, oneMinusRho: f32, epsIn: f32, epsOut: f32, mu: f32, k: f32, a: f32, c: f32,
   gradScale: f32, clip: f32, l2: f32, l1: f32, pScale: f32,
 ): void {
-  rmsprop<f32>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, true, true);
+  update<f32, RMSProp<f32>>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c,
+    gradScale, clip, l2, l1, pScale, true, true);
 }
 
 export function f64_rmsprop_step_centered_momentum(
@@ -162,5 +128,6 @@ export function f64_rmsprop_step_centered_momentum(
   rho: f64, oneMinusRho: f64, epsIn: f64, epsOut: f64, mu: f64, k: f64, a: f64, c: f64,
   gradScale: f64, clip: f64, l2: f64, l1: f64, pScale: f64,
 ): void {
-  rmsprop<f64>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c, gradScale, clip, l2, l1, pScale, true, true);
+  update<f64, RMSProp<f64>>(p, g, r, ga, b, n, rho, oneMinusRho, epsIn, epsOut, mu, k, a, c,
+    gradScale, clip, l2, l1, pScale, true, true);
 }

@@ -1,4 +1,5 @@
 import type { Heap } from "../../runtime/heap";
+import { f64_sumsq } from "../optim/clip";
 
 // Reference twins of assembly/minimize/blas.ts: plain loops over f64 views of the heap.
 
@@ -27,9 +28,15 @@ export function f64_norm_inf(h: Heap, x: number, n: number): number {
   return best;
 }
 
-/** Euclidean norm. */
+/** 2^-600: f64 values up to the largest (2^1024) scaled by it square to at most 2^848. */
+const DOWN = 2 ** -600;
+
+/** Euclidean norm; read again scaled by 2^-600 when the squares of finite values overflow. */
 export function f64_nrm2(h: Heap, x: number, n: number): number {
-  return Math.sqrt(f64_dot(h, x, x, n));
+  const squares = f64_dot(h, x, x, n);
+  if (squares < Number.POSITIVE_INFINITY) return Math.sqrt(squares);
+  const scaled = f64_sumsq(h, x, n, DOWN); // NaN when an element is not finite
+  return Number.isNaN(scaled) ? Math.sqrt(squares) : Math.sqrt(scaled) / DOWN;
 }
 
 /** y = alpha A x, A row-major m x n. */
