@@ -16,6 +16,5 @@ export * from "./data/index";
 export * from "./continuation/index";
 export * from "./nn/index";
 export * from "./diagnostics/index";
-export { Whitening, type WhiteningMethod, type WhiteningOptions } from "./data/whitening";
-export { EarlyStopping, type EarlyStoppable, type EarlyStoppingOptions, type EarlyStoppingState } from "./training/early-stopping";
+export * from "./training/index";
 export * from "./autodiff/index";

@@ -9,3 +9,4 @@ export {
   type ShuffleMode,
 } from "./minibatch";
 export { CurriculumSampler, linearHardFraction, type CurriculumOptions, type HardFraction } from "./curriculum";
+export { Whitening, type WhiteningMethod, type WhiteningOptions } from "./whitening";

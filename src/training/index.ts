@@ -1,0 +1,2 @@
+// Public API of this area; src/index.ts re-exports it.
+export { EarlyStopping, type EarlyStoppable, type EarlyStoppingOptions, type EarlyStoppingState } from "./early-stopping";
