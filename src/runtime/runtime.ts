@@ -3,6 +3,7 @@ import { ShapeError, ValueError } from "./errors";
 import { checkFunction, checkNumber, checkOptions } from "./validate";
 import type { Heap } from "./heap";
 import type { Kernels } from "./kernels";
+import type { WasmTarget } from "./backend-wasm";
 import { BYTES_PER_ELEMENT, Param, Tensor, isDType, sizeOf, type DType, type FloatDType } from "./tensor";
 
 /** Which implementation runs the kernels: the WebAssembly SIMD module or the plain-TS twins. */
@@ -18,6 +19,21 @@ export interface MemoryStats {
   peakBytes: number;
   /** Size of the linear memory now. */
   capacityBytes: number;
+}
+
+/** What a runtime runs on, as `rt.info()` reports it (e.g. for a log line). */
+export interface RuntimeInfo {
+  /** 'wasm' or 'js' (the plain-TypeScript reference kernels). */
+  backend: Backend;
+  /**
+   * The wasm build loaded: 'relaxed' (relaxed SIMD, fused multiply-add) or 'simd' (plain
+   * SIMD128), with '-threads' when it runs on a shared memory; null on the 'js' backend.
+   */
+  variant: WasmTarget | null;
+  /** Threads that run the kernels which split their work, counting the calling thread. */
+  threads: number;
+  /** Size of the linear memory now, in bytes. */
+  memoryBytes: number;
 }
 
 export interface TensorOptions<D extends DType> {
@@ -50,8 +66,14 @@ export class Runtime {
     readonly kernels: Kernels,
     heapBase: number,
     maxMemoryBytes: number,
+    private readonly loaded: Pick<RuntimeInfo, "variant" | "threads"> = { variant: null, threads: 1 },
   ) {
     this.allocator = new Allocator(heap.memory, heapBase, maxMemoryBytes);
+  }
+
+  /** The backend, wasm variant, thread count and memory size of this runtime. */
+  info(): RuntimeInfo {
+    return { backend: this.backend, ...this.loaded, memoryBytes: this.heap.memory.buffer.byteLength };
   }
 
   /** The linear memory every tensor of this runtime lives in. */
