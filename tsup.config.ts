@@ -1,4 +1,6 @@
 import { cpSync, mkdirSync, readdirSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { buildSync, type Plugin } from "esbuild";
 import { defineConfig } from "tsup";
 
 /** Ships the wasm modules beside the bundles: Node reads the one variant it runs (initSync). */
@@ -9,19 +11,57 @@ function copyWasm(): void {
   }
 }
 
+/** Every source module the library reaches from src/index.ts (statically or lazily). */
+function libraryModules(): string[] {
+  const { metafile } = buildSync({ entryPoints: ["src/index.ts"], bundle: true, write: false, metafile: true, format: "esm", splitting: true, outdir: "dist", logLevel: "error" });
+  return Object.keys(metafile.inputs).filter((file) => file.startsWith("src/"));
+}
+
+/**
+ * Keeps each module a file of its own (relative imports stay imports, with the .js extension
+ * Node needs): bundlers then drop whole modules the app does not use (package.json
+ * "sideEffects": false), which a single pre-bundled file would not let them do.
+ */
+const preserveModules: Plugin = {
+  name: "preserve-modules",
+  setup(build) {
+    build.onResolve({ filter: /^\.{1,2}\// }, (args) => (args.kind === "entry-point" ? undefined : { path: `${args.path}.js`, external: true }));
+  },
+};
+
+const library = libraryModules();
+
+/** The command's own modules are bundled; the library's are imported from dist/ (no second copy). */
+const libraryExternal: Plugin = {
+  name: "library-external",
+  setup(build) {
+    build.onResolve({ filter: /^\.{1,2}\// }, (args) => {
+      const file = relative(".", resolve(args.resolveDir, `${args.path}.ts`));
+      return library.includes(file) ? { path: `./${relative("src", file).replace(/\.ts$/, ".js")}`, external: true } : undefined;
+    });
+  },
+};
+
 export default defineConfig([
-  // The library: ESM (code-split: each wasm variant and the reference kernels are chunks that
-  // load only when a runtime needs them) and CJS, with type declarations. Runs in Node and,
-  // served statically or bundled, in browsers, with nothing to configure.
+  // The library as ES modules, one file per source module: each wasm variant and the reference
+  // kernels load only when a runtime needs them. Runs in Node and, served statically or bundled,
+  // in browsers, with nothing to configure.
+  {
+    entry: library,
+    format: ["esm"],
+    dts: { entry: "src/index.ts" },
+    clean: true,
+    target: "es2022",
+    esbuildPlugins: [preserveModules],
+    onSuccess: async () => copyWasm(),
+  },
+  // CommonJS, one file (Node's require): both variants' wasm files are read from dist/wasm.
   {
     entry: ["src/index.ts"],
-    format: ["esm", "cjs"],
-    dts: true,
-    clean: true,
-    splitting: true,
+    format: ["cjs"],
+    dts: { entry: "src/index.ts" },
     shims: true,
     target: "es2022",
-    onSuccess: async () => copyWasm(),
   },
   // The `descend` command (Node only): train, race, bench. The benchmark peers stay external and
   // optional: one that is not installed is reported as skipped.
@@ -30,8 +70,8 @@ export default defineConfig([
     format: ["esm"],
     platform: "node",
     target: "node20",
-    splitting: false,
     noExternal: ["tinybench"],
+    esbuildPlugins: [libraryExternal],
     external: [/^@tensorflow\//, "playwright-core", "ml-matrix"],
   },
 ]);

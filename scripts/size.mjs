@@ -31,6 +31,7 @@ const MAX_TARBALL = 600 * KB;
 const VARIANT_CHUNK = /wasm-(relaxed|simd)\b/;
 
 const root = resolve(import.meta.dirname, "..");
+const WASM_FILES = ["descend-relaxed.wasm", "descend-simd.wasm"];
 
 function compressed(bytes) {
   return {
@@ -45,8 +46,9 @@ function add(a, b) {
 }
 
 /**
- * Bundles `source` as an app that depends on the package, and sums what it downloads: every
- * chunk except the wasm variants it does not load (the largest variant is counted).
+ * Bundles `source` as an app that depends on the package, and sums what it can download: the
+ * chunks reachable from its entry (static and dynamic imports), counting one wasm variant (the
+ * largest) since a runtime loads exactly one.
  */
 async function measureApp(work, app, index) {
   const dir = join(work, `app${index}`);
@@ -67,16 +69,28 @@ async function measureApp(work, app, index) {
     write: false,
     logLevel: "error",
   });
-  const chunks = result.outputFiles
-    .filter((file) => file.path.endsWith(".js"))
-    .map((file) => {
-      const meta = result.metafile.outputs[relative(dir, file.path)];
-      const variant = Object.keys(meta.inputs).some((input) => VARIANT_CHUNK.test(input));
-      return { variant, size: compressed(file.contents) };
-    });
-  const code = chunks.filter((c) => !c.variant).reduce((sum, c) => add(sum, c.size), { raw: 0, gzip: 0, brotli: 0 });
-  const variants = chunks.filter((c) => c.variant).map((c) => c.size);
-  const wasm = variants.sort((a, b) => b.gzip - a.gzip)[0] ?? { raw: 0, gzip: 0, brotli: 0 };
+  const outputs = result.metafile.outputs;
+  const reachable = new Set();
+  const visit = (path) => {
+    if (reachable.has(path)) return;
+    reachable.add(path);
+    for (const { path: next } of outputs[path].imports) if (outputs[next]) visit(next);
+  };
+  visit(Object.keys(outputs).find((path) => outputs[path].entryPoint));
+  const empty = { raw: 0, gzip: 0, brotli: 0 };
+  let code = empty;
+  const variants = [];
+  for (const file of result.outputFiles) {
+    const path = relative(dir, file.path);
+    if (!reachable.has(path)) continue;
+    const size = compressed(file.contents);
+    if (Object.keys(outputs[path].inputs).some((input) => VARIANT_CHUNK.test(input))) variants.push(size);
+    else code = add(code, size);
+  }
+  // An app that reaches no chunk but calls initSync reads the .wasm file Node gets (dist/wasm/).
+  const readsFile = result.outputFiles.some((file) => reachable.has(relative(dir, file.path)) && file.text.includes("descend-"));
+  if (!variants.length && readsFile) variants.push(...WASM_FILES.map((file) => compressed(readFileSync(join(root, "dist", "wasm", file)))));
+  const wasm = variants.sort((a, b) => b.gzip - a.gzip)[0] ?? empty;
   return { name: app.name, code, wasm, total: add(code, wasm), maxGzip: app.maxGzip };
 }
 

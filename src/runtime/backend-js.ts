@@ -1,6 +1,6 @@
 import type { Heap } from "./heap";
 import type { Kernels } from "./kernels";
-import { referenceTwins } from "./wasm/kernels.generated";
+import { referenceTwins } from "./wasm/reference-twins.generated";
 
 /**
  * The 'js' backend: each reference twin bound to the heap of one runtime. `init` imports it

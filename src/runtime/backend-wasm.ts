@@ -67,7 +67,7 @@ function variantOf(target: WasmTarget): WasmVariant {
 const loaded = new Map<WasmVariant, Uint8Array<ArrayBuffer>>();
 
 /**
- * Node: reads the variant's .wasm file shipped beside this module (dist/wasm/, or
+ * Node: reads the variant's .wasm file shipped with the package (dist/wasm/, or
  * src/runtime/wasm/ from the sources). Null elsewhere, or when the file is not there (an app
  * bundled into one file), where the bytes come from the lazily imported chunk instead.
  */
@@ -75,13 +75,16 @@ function readVariantFile(variant: WasmVariant): Uint8Array<ArrayBuffer> | null {
   const proc = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process;
   const fs = proc?.getBuiltinModule?.("fs") as { readFileSync(path: URL): Uint8Array<ArrayBuffer> } | undefined;
   if (!fs) return null;
-  // The name is assembled so that bundlers do not take it for an asset to emit.
-  const file = "./wasm/descend-" + variant + ".wasm";
-  try {
-    return fs.readFileSync(new URL(file, import.meta.url));
-  } catch {
-    return null;
+  // Beside this module (sources, bundles in dist/) or one folder up (dist/runtime/). The names
+  // are assembled so that bundlers do not take them for assets to emit.
+  for (const folder of ["./wasm/", "../wasm/"]) {
+    try {
+      return fs.readFileSync(new URL(folder + "descend-" + variant + ".wasm", import.meta.url));
+    } catch {
+      // not in this folder
+    }
   }
+  return null;
 }
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {

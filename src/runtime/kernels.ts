@@ -1,6 +1,6 @@
 import type { Heap } from "./heap";
 import type * as reference from "../reference/index";
-import { generatedKernelNames } from "./wasm/kernels.generated";
+import { generatedKernelNames } from "./wasm/kernel-names.generated";
 
 type WithoutHeap<F> = F extends (heap: Heap, ...args: infer A) => infer R ? (...args: A) => R : never;
 

@@ -27,7 +27,12 @@ function project(name: string, files: Record<string, string>): string {
 }
 
 function node(dir: string, args: string[]): string {
-  return execFileSync(process.execPath, args, { cwd: dir, encoding: "utf8" }).trim();
+  try {
+    return execFileSync(process.execPath, args, { cwd: dir, encoding: "utf8", stdio: "pipe" }).trim();
+  } catch (error) {
+    // Keep the report readable: a minified bundle in the message would fill the screen.
+    throw new Error(String((error as { stderr?: string }).stderr ?? error).slice(-2000));
+  }
 }
 
 // Adam's first step moves each weight by lr against the sign of its gradient.
@@ -60,10 +65,14 @@ describe("installed from the packed tarball", () => {
   it("runs from Node ESM: initSync reads one variant from the package, init() too", () => {
     const dir = project("esm", {
       "main.js": `import { Adam, initSync, init } from "descend";
-let rt = initSync({ wasmVariant: "simd" });
-${TRAIN}
-rt = await init({ wasmVariant: "simd" });
-${TRAIN}`,
+{
+  const rt = initSync({ wasmVariant: "simd" });
+  ${TRAIN}
+}
+{
+  const rt = await init({ wasmVariant: "simd" });
+  ${TRAIN}
+}`,
     });
     const [sync, async] = node(dir, ["main.js"]).split("\n").map((line) => JSON.parse(line));
     expect(sync).toEqual({ ...EXPECTED, variant: "simd" });
@@ -82,8 +91,8 @@ ${TRAIN}`,
   it("type-checks a program under TypeScript strict, as ESM and as CommonJS", () => {
     const program = `import { Adam, initSync, type RuntimeInfo } from "descend";
 const rt = initSync();
-const info: RuntimeInfo = rt.info();
-const variant: "relaxed" | "simd" | "relaxed-threads" | "simd-threads" | null = info.variant;
+const details: RuntimeInfo = rt.info();
+const variant: "relaxed" | "simd" | "relaxed-threads" | "simd-threads" | null = details.variant;
 ${TRAIN}
 export { variant };
 `;
@@ -95,7 +104,7 @@ export { variant };
         files: ["main.mts", "main.cts"],
       }),
     });
-    expect(() => execFileSync(process.execPath, [bin("typescript/bin/tsc"), "-p", dir], { cwd: dir, encoding: "utf8", stdio: "pipe" })).not.toThrow();
+    expect(node(dir, [bin("typescript/bin/tsc"), "-p", "."])).toBe("");
   });
 
   describe("a Vite app", () => {
@@ -105,9 +114,11 @@ export { variant };
     beforeAll(() => {
       dir = project("vite", {
         "index.html": `<!doctype html><script type="module" src="./main.js"></script>`,
+        // Only so that the built entry also runs in Node (the preload polyfill reads document).
+        "vite.config.js": `export default { build: { modulePreload: { polyfill: false } } };`,
         "main.js": `import { Adam, init } from "descend";
 const rt = await init();
-${TRAIN.replace("console.log(", "globalThis.__result = (")}
+${TRAIN.replace("console.log(JSON.stringify(", "globalThis.__result = ((")}
 globalThis.document?.body.append(JSON.stringify(globalThis.__result));
 if (!globalThis.document) console.log(JSON.stringify(globalThis.__result));`,
       });
