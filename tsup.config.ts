@@ -1,17 +1,67 @@
+import { cpSync, mkdirSync, readdirSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { buildSync, type Plugin } from "esbuild";
 import { defineConfig } from "tsup";
 
+/** Ships the wasm modules beside the bundles: Node reads the one variant it runs (initSync). */
+function copyWasm(): void {
+  mkdirSync("dist/wasm", { recursive: true });
+  for (const file of readdirSync("src/runtime/wasm").filter((name) => name.endsWith(".wasm"))) {
+    cpSync(`src/runtime/wasm/${file}`, `dist/wasm/${file}`);
+  }
+}
+
+/** Every source module the library reaches from src/index.ts (statically or lazily). */
+function libraryModules(): string[] {
+  const { metafile } = buildSync({ entryPoints: ["src/index.ts"], bundle: true, write: false, metafile: true, format: "esm", splitting: true, outdir: "dist", logLevel: "error" });
+  return Object.keys(metafile.inputs).filter((file) => file.startsWith("src/"));
+}
+
+/**
+ * Keeps each module a file of its own (relative imports stay imports, with the .js extension
+ * Node needs): bundlers then drop whole modules the app does not use (package.json
+ * "sideEffects": false), which a single pre-bundled file would not let them do.
+ */
+const preserveModules: Plugin = {
+  name: "preserve-modules",
+  setup(build) {
+    build.onResolve({ filter: /^\.{1,2}\// }, (args) => (args.kind === "entry-point" ? undefined : { path: `${args.path}.js`, external: true }));
+  },
+};
+
+const library = libraryModules();
+
+/** The command's own modules are bundled; the library's are imported from dist/ (no second copy). */
+const libraryExternal: Plugin = {
+  name: "library-external",
+  setup(build) {
+    build.onResolve({ filter: /^\.{1,2}\// }, (args) => {
+      const file = relative(".", resolve(args.resolveDir, `${args.path}.ts`));
+      return library.includes(file) ? { path: `./${relative("src", file).replace(/\.ts$/, ".js")}`, external: true } : undefined;
+    });
+  },
+};
+
 export default defineConfig([
-  // The library: ESM + CJS with type declarations. The wasm bytes are embedded in the bundle and
-  // the loader is bundled in, so dist/ runs in Node and, served statically, in a browser, with
-  // nothing to configure.
+  // The library as ES modules, one file per source module: each wasm variant and the reference
+  // kernels load only when a runtime needs them. Runs in Node and, served statically or bundled,
+  // in browsers, with nothing to configure.
+  {
+    entry: library,
+    format: ["esm"],
+    dts: { entry: "src/index.ts" },
+    clean: true,
+    target: "es2022",
+    esbuildPlugins: [preserveModules],
+    onSuccess: async () => copyWasm(),
+  },
+  // CommonJS, one file (Node's require): both variants' wasm files are read from dist/wasm.
   {
     entry: ["src/index.ts"],
-    format: ["esm", "cjs"],
-    dts: true,
-    clean: true,
-    sourcemap: true,
+    format: ["cjs"],
+    dts: { entry: "src/index.ts" },
+    shims: true,
     target: "es2022",
-    noExternal: ["@assemblyscript/loader"],
   },
   // The `descend` command (Node only): train, race, bench. The benchmark peers stay external and
   // optional: one that is not installed is reported as skipped.
@@ -20,8 +70,8 @@ export default defineConfig([
     format: ["esm"],
     platform: "node",
     target: "node20",
-    sourcemap: true,
-    noExternal: ["@assemblyscript/loader", "tinybench"],
+    noExternal: ["tinybench"],
+    esbuildPlugins: [libraryExternal],
     external: [/^@tensorflow\//, "playwright-core", "ml-matrix"],
   },
 ]);

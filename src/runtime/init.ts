@@ -1,12 +1,12 @@
-import { compileTarget, compileTargetSync, instantiateKernels, selectTarget, type WasmVariant } from "./backend-wasm";
-import { referenceKernels, type Kernels } from "./kernels";
+import { compileTarget, compileTargetSync, instantiateKernels, selectTarget, type WasmTarget, type WasmVariant } from "./backend-wasm";
+import { referenceKernels } from "./backend-js";
+import type { Kernels } from "./kernels";
 import { Heap } from "./heap";
 import { MAX_MEMORY_BYTES, PAGE_BYTES } from "./memory";
 import { Runtime, type Backend } from "./runtime";
 import { checkNumber, checkOptions, optionNames } from "./validate";
 import { BackendError, ValueError } from "./errors";
 import { ThreadPool, attachPool, controlBytes, poolOf } from "./pool";
-import type { WasmTarget } from "./wasm-bytes.generated";
 
 export interface InitOptions {
   /** 'wasm' (default): the SIMD kernels. 'js': the plain-TypeScript reference twins. */
@@ -81,38 +81,48 @@ function checkThreadSupport(sync: boolean): void {
   if (sync) throw new BackendError("In browsers, threads need `await init({ threads })` (workers start asynchronously)");
 }
 
-/** Builds the runtime; `module` is the compiled wasm target (null for the 'js' backend). */
-function create(plan: Plan, module: WebAssembly.Module | null, target: WasmTarget | null): Runtime {
+/** A runtime on the 'js' backend: the reference twins bound to its heap. */
+function createJs(plan: Plan, jsKernels: (heap: Heap) => Kernels): Runtime {
+  return new Runtime(plan.backend, plan.heap, jsKernels(plan.heap), HEAP_BASE, plan.maxBytes, plan.seed, { variant: null, threads: 1 });
+}
+
+/** A runtime on the compiled wasm `target`, with a thread pool when the plan asks for threads. */
+function createWasm(plan: Plan, module: WebAssembly.Module, target: WasmTarget): Runtime {
   const { heap, threads } = plan;
-  if (!module || !target) return new Runtime(plan.backend, heap, referenceKernels(heap), HEAP_BASE, plan.maxBytes, plan.seed);
   // With threads, the pool's control block sits at HEAP_BASE and the allocator starts above it.
   const heapBase = threads > 1 ? HEAP_BASE + Math.ceil(controlBytes(threads) / 16) * 16 : HEAP_BASE;
   const kernels: Kernels = instantiateKernels(module, heap.memory, heapBase, target);
-  const rt = new Runtime(plan.backend, heap, kernels, heapBase, plan.maxBytes, plan.seed);
+  const rt = new Runtime(plan.backend, heap, kernels, heapBase, plan.maxBytes, plan.seed, { variant: target, threads });
   if (threads > 1) attachPool(rt, new ThreadPool(threads, module, heap.memory, HEAP_BASE, kernels));
   return rt;
 }
 
 /**
- * Creates a runtime synchronously. Release it with `rt.dispose()` when done (it stops the
- * worker threads of a runtime made with `threads > 1`).: Node, workers, and tests. On a browser main thread
- * prefer `await init()`, which compiles asynchronously.
+ * Creates a runtime synchronously: Node (which reads the one wasm variant it needs from the
+ * package), workers, and tests. Elsewhere (browsers, apps bundled into one file) the wasm
+ * bytes come from `await init()`: call it once first, or use it instead; on a browser main
+ * thread it also compiles off the main thread. Release it with `rt.dispose()` when done (it
+ * stops the worker threads of a runtime made with `threads > 1`).
  */
 export function initSync(options: InitOptions = {}): Runtime {
   const plan = makePlan(options, "initSync");
-  if (plan.backend === "js") return create(plan, null, null);
+  if (plan.backend === "js") return createJs(plan, referenceKernels);
   if (plan.threads > 1) checkThreadSupport(true);
   const target = selectTarget(plan.variant, plan.threads > 1);
-  return create(plan, compileTargetSync(target), target);
+  return createWasm(plan, compileTargetSync(target), target);
 }
 
-/** Creates a runtime; works everywhere (Node, browsers, workers). Release it with `rt.dispose()`. */
+/**
+ * Creates a runtime; works everywhere (Node, browsers, workers, bundlers). Loads only what
+ * the runtime runs: one wasm variant, or the reference kernels for the 'js' backend. Release
+ * it with `rt.dispose()`.
+ */
 export async function init(options: InitOptions = {}): Promise<Runtime> {
   const plan = makePlan(options, "init");
-  if (plan.backend === "js") return create(plan, null, null);
+  if (plan.backend === "js") return createJs(plan, (await import("./backend-js")).referenceKernels);
   if (plan.threads > 1) checkThreadSupport(false);
   const target = selectTarget(plan.variant, plan.threads > 1);
-  const rt = create(plan, await compileTarget(target), target);
+  const rt = createWasm(plan, await compileTarget(target), target);
   await poolOf(rt)?.ready;
   return rt;
 }

@@ -1,5 +1,6 @@
 import type { Heap } from "./heap";
-import * as reference from "../reference/index";
+import type * as reference from "../reference/index";
+import { generatedKernelNames } from "./wasm/kernel-names.generated";
 
 type WithoutHeap<F> = F extends (heap: Heap, ...args: infer A) => infer R ? (...args: A) => R : never;
 
@@ -13,14 +14,9 @@ export type Kernels = { readonly [K in keyof typeof reference]: WithoutHeap<(typ
 
 export type KernelName = keyof Kernels;
 
-/** Every kernel name, in a stable order. */
-export const kernelNames = Object.keys(reference).sort() as KernelName[];
-
-/** The 'js' backend: each reference twin bound to the heap of one runtime. */
-export function referenceKernels(heap: Heap): Kernels {
-  const bound: Record<string, unknown> = {};
-  for (const name of kernelNames) {
-    bound[name] = (reference[name] as (heap: Heap, ...args: number[]) => void).bind(null, heap);
-  }
-  return bound as Kernels;
-}
+/**
+ * Every kernel name, in a stable order: the wasm modules' exports, listed at build time so
+ * that the wasm backend does not load the reference twins (test/runtime/module.test.ts checks
+ * that they are the same names).
+ */
+export const kernelNames: readonly KernelName[] = generatedKernelNames;

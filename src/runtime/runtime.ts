@@ -3,6 +3,7 @@ import { DisposedError, ShapeError, ValueError } from "./errors";
 import { checkFunction, checkNumber, checkOptions, checkValues, optionNames } from "./validate";
 import { Heap } from "./heap";
 import type { Kernels } from "./kernels";
+import type { WasmTarget } from "./backend-wasm";
 import { BYTES_PER_ELEMENT, Param, Tensor, isDType, pinValues, sizeOf, type DType, type FloatDType } from "./tensor";
 
 /** Which implementation runs the kernels: the WebAssembly SIMD module or the plain-TS twins. */
@@ -18,6 +19,21 @@ export interface MemoryStats {
   peakBytes: number;
   /** Size of the linear memory now. */
   capacityBytes: number;
+}
+
+/** What a runtime runs on, as `rt.info()` reports it (e.g. for a log line). */
+export interface RuntimeInfo {
+  /** 'wasm' or 'js' (the plain-TypeScript reference kernels). */
+  backend: Backend;
+  /**
+   * The wasm build loaded: 'relaxed' (relaxed SIMD, fused multiply-add) or 'simd' (plain
+   * SIMD128), with '-threads' when it runs on a shared memory; null on the 'js' backend.
+   */
+  variant: WasmTarget | null;
+  /** Threads that run the kernels which split their work, counting the calling thread. */
+  threads: number;
+  /** Size of the linear memory now, in bytes. */
+  memoryBytes: number;
 }
 
 export interface TensorOptions<D extends DType> {
@@ -67,6 +83,7 @@ export class Runtime {
     maxMemoryBytes: number,
     /** The seed of initSync/init: the default seeds of layers derive from it (nextSeed()). */
     readonly seed = 0,
+    private readonly loaded: Pick<RuntimeInfo, "variant" | "threads"> = { variant: null, threads: 1 },
   ) {
     if (!(heap instanceof Heap) || typeof kernels !== "object" || kernels === null) {
       throw new ValueError("Invalid Runtime arguments (create a runtime with init() or initSync())");
@@ -84,6 +101,11 @@ export class Runtime {
     const lo = this.seed % 2 ** 32;
     const hi = Math.floor(this.seed / 2 ** 32);
     return mix32(lo ^ mix32(k)) * 2 ** 21 + (mix32(hi ^ mix32(k + 0x9e3779b9)) >>> 11);
+  }
+
+  /** The backend, wasm variant, thread count and memory size of this runtime. */
+  info(): RuntimeInfo {
+    return { backend: this.backend, ...this.loaded, memoryBytes: this.heap.memory.buffer.byteLength };
   }
 
   /** Typed views over the linear memory. Throws DisposedError after dispose(). */
