@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 // The built package, as a user gets it: `npm test` builds dist/ first (pretest).
@@ -15,6 +15,18 @@ console.log(JSON.stringify(Array.from(w.data, (x) => Math.round(x * 1e4) / 1e4))
 
 function runNode(args: string[]): string {
   return execFileSync(process.execPath, args, { cwd: process.cwd(), encoding: "utf8" }).trim();
+}
+
+/** The dist files an import of `entry` can load: its relative static and dynamic imports, followed. */
+function reachableFrom(entry: string): string[] {
+  const seen = new Set<string>([entry]);
+  for (const file of seen) {
+    const code = readFileSync(join("dist", file), "utf8");
+    for (const [, spec] of code.matchAll(/(?:\bfrom|\bimport\(?)\s*["'](\.{1,2}\/[^"']+\.js)["']/g)) {
+      seen.add(join(dirname(file), spec!).replace(/\\/g, "/"));
+    }
+  }
+  return [...seen];
 }
 
 describe("built package", () => {
@@ -40,7 +52,7 @@ describe("built package", () => {
   });
 
   it("has no Node built-ins and no bare imports in the browser (ESM) path", () => {
-    const modules = readdirSync("dist", { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".js") && file !== "cli.js");
+    const modules = reachableFrom("index.js");
     expect(modules.length).toBeGreaterThan(50);
     const builtins = new Set<string>();
     for (const file of modules) {

@@ -1,10 +1,12 @@
 import { gemm } from "../linalg/gemm";
 import { ShapeError, StateError, ValueError } from "../runtime/errors";
 import { checkTensor, type Tensor } from "../runtime/tensor";
-import { checkBoolean, checkNumber, checkOptions } from "../runtime/validate";
+import { checkBoolean, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import type { Tape } from "./tape";
 
 /** Options of {@link Ops.matmul}: those of gemm that define a fresh product. */
+const MATMUL_OPTIONS = optionNames<MatmulOpOptions>({ transA: true, transB: true, bias: true, relu: true });
+
 export interface MatmulOpOptions {
   /** Use A^T in place of A. Default false. */
   transA?: boolean;
@@ -37,7 +39,7 @@ export class Ops {
   matmul(A: Tensor<"f32">, B: Tensor<"f32">, options: MatmulOpOptions = {}): Tensor<"f32"> {
     const a = this.input("A", A, 2);
     const b = this.input("B", B, 2);
-    const { transA = false, transB = false, bias = null, relu = false } = checkOptions(options);
+    const { transA = false, transB = false, bias = null, relu = false } = checkOptions(options, { of: "ops.matmul", known: MATMUL_OPTIONS });
     checkBoolean("transA", transA);
     checkBoolean("transB", transB);
     checkBoolean("relu", relu);

@@ -2,7 +2,7 @@ import { gemm } from "../linalg/gemm";
 import { DisposedError, ShapeError, StateError } from "../runtime/errors";
 import { checkNoOverlap } from "../runtime/overlap";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
-import type { Param, Tensor } from "../runtime/tensor";
+import { checkShape, type Param, type Tensor } from "../runtime/tensor";
 import { checkBoolean, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { uniformFanIn, type Initializer } from "../init/initializers";
 import { checkBatch, type Layer } from "./layer";
@@ -77,6 +77,7 @@ export class Linear implements Layer {
   /** The shape forward() returns for an input of `shape`; ShapeError when the layer rejects it. */
   outputShape(shape: readonly number[]): number[] {
     this.assertUsable();
+    checkShape(shape);
     if (shape.length !== 2 || shape[1] !== this.inFeatures) {
       throw new ShapeError(`Linear expects an f32 [batch, ${this.inFeatures}] input, got shape [${shape.join(", ")}]`);
     }

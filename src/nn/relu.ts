@@ -1,6 +1,6 @@
 import { DisposedError, ShapeError, StateError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
-import { checkTensor, type Param, type Tensor } from "../runtime/tensor";
+import { checkShape, checkTensor, type Param, type Tensor } from "../runtime/tensor";
 import type { Layer } from "./layer";
 import { Workspace } from "../runtime/workspace";
 
@@ -30,6 +30,7 @@ export class ReLU implements Layer {
   /** [batch, features] for an input [batch, ...] of rank >= 1. */
   outputShape(shape: readonly number[]): number[] {
     this.assertUsable();
+    checkShape(shape);
     if (shape.length === 0) throw new ShapeError("ReLU expects an f32 input of rank >= 1, got a scalar");
     const size = shape.reduce((a, b) => a * b, 1);
     return [shape[0]!, size / shape[0]! || 0];

@@ -1,5 +1,5 @@
 import { DisposedError, ValueError } from "../runtime/errors";
-import { checkTensor, type Param, type Tensor } from "../runtime/tensor";
+import { checkShape, checkTensor, type Param, type Tensor } from "../runtime/tensor";
 import type { Layer } from "./layer";
 import { checkTraining } from "../runtime/validate";
 
@@ -35,7 +35,7 @@ export class Sequential implements Layer {
   /** The output shape of the last layer, each layer's outputShape applied in order. */
   outputShape(shape: readonly number[], options?: { training: boolean }): number[] {
     this.assertUsable();
-    return this.layers.reduce<number[]>((s, layer) => layer.outputShape(s, options), [...shape]);
+    return this.layers.reduce<number[]>((s, layer) => layer.outputShape(s, options), [...checkShape(shape)]);
   }
 
   backward(dy: Tensor<"f32">): Tensor<"f32"> {

@@ -1,6 +1,6 @@
 import { DisposedError, ShapeError, StateError, ValueError } from "../runtime/errors";
 import { checkNoOverlap } from "../runtime/overlap";
-import { Param, Tensor, sizeOf, type DType, FloatDType } from "../runtime/tensor";
+import { Param, Tensor, checkShape, sizeOf, type DType, FloatDType } from "../runtime/tensor";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { Workspace } from "../runtime/workspace";
 import { checkBoolean, checkEps, checkOptions, checkTraining, LARGEST_FINITE, optionNames } from "../runtime/validate";
@@ -156,6 +156,7 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
    */
   outputShape(shape: readonly number[], options?: ForwardOptions): number[] {
     this.assertUsable();
+    checkShape(shape);
     this.checkShape(shape, options === undefined ? false : checkTraining(options, `${this.constructor.name}.forward`));
     return [...shape];
   }

@@ -54,6 +54,12 @@ export function checkFloatTensor(name: string, value: unknown, runtime?: Runtime
  * 2^53) and that so is the product; ShapeError otherwise. Every constructor goes through here,
  * so an absurd shape is a ShapeError before any allocation is attempted.
  */
+/** Returns `shape` when it is a valid shape (see {@link sizeOf}); ShapeError otherwise. */
+export function checkShape(shape: readonly number[]): readonly number[] {
+  sizeOf(shape);
+  return shape;
+}
+
 export function sizeOf(shape: readonly number[]): number {
   if (!Array.isArray(shape) && !ArrayBuffer.isView(shape)) {
     throw new ShapeError(`Invalid shape ${String(shape)} (expected a list of non-negative integers)`);
