@@ -1,14 +1,18 @@
 // `descend --version` and the backend named in command headers: the package version and the
 // wasm variant this engine loads (relaxed SIMD with fused multiply-add, or plain SIMD128).
 import { version } from "../../package.json";
-import { selectTarget, supportsVariant } from "../runtime/backend-wasm";
+import { supportsVariant } from "../runtime/backend-wasm";
+import { initSync } from "../runtime/init";
 import type { Backend } from "../runtime/runtime";
 
-/** The kernels a runtime of `backend` runs here, e.g. "wasm (relaxed SIMD)". */
+/** The kernels a runtime of `backend` loads here, as its info() reports them, e.g. "wasm (relaxed SIMD)". */
 export function backendLabel(backend: Backend): string {
   if (backend === "js") return "js (reference twins)";
   try {
-    return selectTarget() === "relaxed" ? "wasm (relaxed SIMD)" : "wasm (SIMD128)";
+    const rt = initSync({ backend });
+    const { variant } = rt.info();
+    rt.dispose();
+    return variant === "relaxed" ? "wasm (relaxed SIMD)" : "wasm (SIMD128)";
   } catch (error) {
     return `wasm unavailable: ${error instanceof Error ? error.message : String(error)}`;
   }
