@@ -1,5 +1,5 @@
 // Public API of this area; src/index.ts re-exports it.
-export { minimize, type MinimizeResult } from "./minimize";
+export { minimize, type MinimizeResult, type MinimizeFields } from "./minimize";
 export { LBFGSB_FTOL, type Method, type LineSearch, type CGBeta, type Status, type IterationInfo, type FG, type MinimizeOptions } from "./options";
 export {
   quadratic,

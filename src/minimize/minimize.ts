@@ -10,7 +10,8 @@ import { BFGS, ConjugateGradient, LBFGS, Steepest, type Direction, type Directio
 import { resolveOptions, type FG, type MinimizeOptions, type Resolved, type Status } from "./options";
 
 /** What {@link minimize} returns; the fields of scipy's OptimizeResult, in camelCase. */
-export interface MinimizeResult {
+/** What a run found, under descend's names; {@link MinimizeResult} adds scipy's. */
+export interface MinimizeFields {
   /** The final point (a copy, owned by the caller). */
   x: Float64Array;
   /** f(x), exactly as the last evaluation at x returned it. */
@@ -32,6 +33,26 @@ export interface MinimizeResult {
   status: Status;
   message: string;
   method: Resolved["method"];
+}
+
+/**
+ * The result of {@link minimize}: its fields, plus the same values under the names of scipy's
+ * `OptimizeResult` (`fun`, `jac`, `success`, `njev`), so code written against
+ * `scipy.optimize.minimize` ports field for field. `jac` is the same array as `grad`.
+ */
+export interface MinimizeResult extends MinimizeFields {
+  /** scipy's name for `f`. */
+  fun: number;
+  /** scipy's name for `grad` (the same array). */
+  jac: Float64Array;
+  /** scipy's name for `converged`. */
+  success: boolean;
+  /** scipy's name for `ngev`. */
+  njev: number;
+}
+
+function withScipyNames(fields: MinimizeFields): MinimizeResult {
+  return { ...fields, fun: fields.f, jac: fields.grad, success: fields.converged, njev: fields.ngev };
 }
 
 const MESSAGES: Record<Status, string> = {
@@ -118,10 +139,10 @@ export function minimize(fg: FG | Objective, x0: ArrayLike<number> | Tensor, opt
 /** The result of a run stopped before its first evaluation (the signal had already fired). */
 function notStarted(x: Float64Array, method: Resolved["method"]): MinimizeResult {
   const n = x.length;
-  return {
+  return withScipyNames({
     x, f: NaN, grad: new Float64Array(n).fill(NaN), gradNorm: NaN, nit: 0, nfev: 0, ngev: 0, nhev: 0,
     converged: false, status: "aborted", message: MESSAGES.aborted, method,
-  };
+  });
 }
 
 function pickRuntime(given: Runtime | undefined, objective: Objective | null, x0: unknown): Runtime {
@@ -206,7 +227,7 @@ class Solver implements DirectionHost {
     this.x.set(x0); // checked finite by minimize() before anything was allocated
     const status = this.solve();
     const x = this.x.data.slice();
-    return {
+    return withScipyNames({
       x,
       f: this.f,
       grad: this.g.data.slice(),
@@ -219,7 +240,7 @@ class Solver implements DirectionHost {
       status,
       message: MESSAGES[status],
       method: this.o.method,
-    };
+    });
   }
 
   private solve(): Status {
