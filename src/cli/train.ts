@@ -8,7 +8,7 @@ import { DATASETS, NORMS, OPTIMIZERS, planTraining, SCHEDULES, train, type Epoch
 import { ValueError } from "../runtime/errors";
 import { UsageError, type FlagSpec, type Parsed } from "./args";
 import { command } from "./command";
-import { backendLabel } from "./version";
+import { kernelsLabel } from "./version";
 
 /** Seeds are offset per layer and per stream; this keeps every derived seed exact. */
 export const MAX_SEED = 2 ** 32 - 1;
@@ -81,7 +81,7 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
   if (!flags.json) {
     print(
       `descend train: ${flags.dataset}, ${flags.optimizer} lr ${flags.lr} (${flags.schedule}), ${flags.epochs} epochs, ` +
-        `batch ${flags.batch}, backend ${backendLabel(flags.backend)}, seed ${flags.seed}`,
+        `batch ${flags.batch}, backend ${kernelsLabel(rt.info())}, seed ${flags.seed}`,
     );
   }
   const result = train(
@@ -96,7 +96,7 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
   const svg = join(flags.out, `loss-${flags.dataset}-${flags.optimizer}.svg`);
   writeFileSync(svg, lossCurves(result, `${flags.dataset}: ${flags.optimizer} (lr ${flags.lr}), batch ${flags.batch}`));
   const options = Object.fromEntries(Object.keys(TRAIN_FLAGS).map((name) => [name, flags[name as keyof typeof flags]]));
-  if (flags.json) print(JSON.stringify({ options, backend: backendLabel(flags.backend), svg, ...result }));
+  if (flags.json) print(JSON.stringify({ options, backend: kernelsLabel(rt.info()), svg, ...result }));
   else print(`final test accuracy ${(100 * result.testAccuracy).toFixed(2)}%, ${result.msPerStep.toFixed(2)} ms per training step (${result.steps} steps); loss curves: ${svg}`);
   return result;
 }

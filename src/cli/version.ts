@@ -3,16 +3,21 @@
 import { version } from "../../package.json";
 import { supportsVariant } from "../runtime/backend-wasm";
 import { initSync } from "../runtime/init";
-import type { Backend } from "../runtime/runtime";
+import type { RuntimeInfo } from "../runtime/runtime";
 
-/** The kernels a runtime of `backend` loads here, as its info() reports them, e.g. "wasm (relaxed SIMD)". */
-export function backendLabel(backend: Backend): string {
+/** The kernels a runtime runs, from its info(): "wasm (relaxed SIMD)", "wasm (SIMD128)" or "js (reference twins)". */
+export function kernelsLabel({ backend, variant }: RuntimeInfo): string {
   if (backend === "js") return "js (reference twins)";
+  return variant === "relaxed" ? "wasm (relaxed SIMD)" : "wasm (SIMD128)";
+}
+
+/** The kernels a default runtime loads on this engine. */
+function engineKernels(): string {
   try {
-    const rt = initSync({ backend });
-    const { variant } = rt.info();
+    const rt = initSync();
+    const label = kernelsLabel(rt.info());
     rt.dispose();
-    return variant === "relaxed" ? "wasm (relaxed SIMD)" : "wasm (SIMD128)";
+    return label;
   } catch (error) {
     return `wasm unavailable: ${error instanceof Error ? error.message : String(error)}`;
   }
@@ -24,7 +29,7 @@ export function versionText(): string {
   const hint = !relaxed && nodeMajor === 20 ? "; Node 20 enables relaxed SIMD with --experimental-wasm-relaxed-simd" : "";
   return [
     `descend ${version}`,
-    `kernels: ${backendLabel("wasm")}${relaxed ? "" : ` (relaxed SIMD not available${hint})`}`,
+    `kernels: ${engineKernels()}${relaxed ? "" : ` (relaxed SIMD not available${hint})`}`,
     `engine: Node ${process.version} (V8 ${process.versions.v8}), ${process.platform} ${process.arch}`,
   ].join("\n");
 }
