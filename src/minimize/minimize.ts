@@ -185,6 +185,21 @@ function checkWritten(out: Float64Array, what: string): void {
 
 type Vec = Tensor<"f64">;
 
+/**
+ * The quantum of the internal scale: f and g are scaled by 2^-E with E a multiple of 500, chosen
+ * so that max(|f|, max_i |g_i|) at x0 lies within [2^-250, 2^250] (E = 0 there, the usual case).
+ * Products the methods form (g'd, s'y, y'y, differences of f) then stay far from overflow and
+ * underflow across the whole finite f64 range, and a problem multiplied by 2^(500 j) runs exactly
+ * the same iterations.
+ */
+const SCALE_QUANTUM = 500;
+
+/** The exponent E of the internal scale 2^-E for values of magnitude `size` (0 when not finite or 0). */
+function scaleExponent(size: number): number {
+  if (!(size > 0 && size < Infinity)) return 0;
+  return SCALE_QUANTUM * Math.round(Math.log2(size) / SCALE_QUANTUM);
+}
+
 /** What a line search ends with: an accepted step (its point is in xt, gt), or why not. */
 type SearchResult = { ok: true; step: number; f: number } | { ok: false; status: Status };
 
@@ -199,6 +214,11 @@ class Solver implements DirectionHost {
   /** JS-owned copies handed to callbacks (see hostVectors): allocating inside a callback cannot detach them. */
   private host: { x: Float64Array; g: Float64Array } | null = null;
   private readonly started = performance.now();
+  /** f and g of the run are the user's times `scale` (a power of two; see SCALE_QUANTUM). */
+  private scale = 1;
+  /** 1 / scale, exact: the user's f = f * unscale. */
+  private unscale = 1;
+  /** f, fPrev and gnorm on the internal scale. */
   f = NaN;
   fPrev = NaN;
   gnorm = NaN;
@@ -227,11 +247,13 @@ class Solver implements DirectionHost {
     this.x.set(x0); // checked finite by minimize() before anything was allocated
     const status = this.solve();
     const x = this.x.data.slice();
+    const grad = this.g.data.slice();
+    if (this.unscale !== 1) for (let i = 0; i < grad.length; i++) grad[i]! *= this.unscale;
     return withScipyNames({
       x,
-      f: this.f,
-      grad: this.g.data.slice(),
-      gradNorm: this.gnorm,
+      f: this.f * this.unscale,
+      grad,
+      gradNorm: this.gnorm * this.unscale,
       nit: this.nit,
       nfev: this.nfev,
       ngev: this.nfev,
@@ -247,7 +269,8 @@ class Solver implements DirectionHost {
     this.f = this.evaluate(this.x.ptr, this.g.ptr);
     this.gnorm = this.k.f64_norm_inf(this.g.ptr, this.n);
     if (!Number.isFinite(this.f) || !Number.isFinite(this.gnorm)) return "non-finite";
-    if (this.gnorm <= this.o.gtol) return "gtol";
+    this.chooseScale();
+    if (this.gnorm * this.unscale <= this.o.gtol) return "gtol";
     if (this.nit >= this.o.maxIter) return "max-iter";
     switch (this.o.method) {
       case "newton":
@@ -268,13 +291,42 @@ class Solver implements DirectionHost {
   // ---- shared machinery -------------------------------------------------------------------
 
   /**
-   * f at x (byte address), gradient into g; counted. A callback gets x and g as JS-owned arrays
-   * (x copied out, g copied in after the call): they cannot detach when the callback allocates
-   * in the runtime and grows its memory. A non-number result reads as NaN.
+   * Fixes the internal scale from the first evaluation (f, g at x, on the user's scale so far)
+   * and rescales them. A power of two: exact, so the user's numbers come back unchanged.
+   */
+  private chooseScale(): void {
+    const exponent = scaleExponent(Math.max(Math.abs(this.f), this.gnorm));
+    if (exponent === 0) return;
+    this.scale = 2 ** -exponent;
+    this.unscale = 2 ** exponent;
+    this.f *= this.scale;
+    this.gnorm *= this.scale;
+    this.rescale(this.g.ptr, this.n, this.scale);
+  }
+
+  /** v *= factor for the `count` f64 at byte address v. */
+  private rescale(v: number, count: number, factor: number): void {
+    this.k.f64_axpby(v, factor, v, 0, v, count);
+  }
+
+  /**
+   * f at x (byte address), gradient into g, both on the internal scale; counted. Every value of
+   * the user's f and g passes through here.
    */
   evaluate(x: number, g: number): number {
     this.nfev += 1;
-    if (this.objective) return this.objective.evaluate(x, g);
+    const f = this.objective ? this.objective.evaluate(x, g) : this.callFG(x, g);
+    if (this.scale === 1) return f;
+    this.rescale(g, this.n, this.scale);
+    return f * this.scale;
+  }
+
+  /**
+   * fg at x, gradient into g. The callback gets x and g as JS-owned arrays (x copied out, g
+   * copied in after the call): they cannot detach when the callback allocates in the runtime and
+   * grows its memory. A non-number result reads as NaN.
+   */
+  private callFG(x: number, g: number): number {
     const host = this.hostAt(x);
     markUnwritten(host.g);
     const f = this.fg!(host.x, host.g);
@@ -305,14 +357,17 @@ class Solver implements DirectionHost {
     this.gnorm = this.k.f64_norm_inf(this.g.ptr, this.n);
     if (this.o.onIteration) {
       const stop = this.o.onIteration({
-        nit: this.nit, f: this.f, gradNorm: this.gnorm, x: this.hostAt(this.x.ptr).x, nfev: this.nfev, step,
+        nit: this.nit, f: this.f * this.unscale, gradNorm: this.gnorm * this.unscale, x: this.hostAt(this.x.ptr).x,
+        nfev: this.nfev, step,
       });
       if (stop === true) return "callback";
     }
     if (!Number.isFinite(this.gnorm) || !Number.isFinite(this.f)) return "non-finite";
-    if (this.gnorm <= this.o.gtol) return "gtol";
+    if (this.gnorm * this.unscale <= this.o.gtol) return "gtol";
     const { ftol, xtol } = this.o;
-    if (ftol > 0 && this.fPrev - this.f <= ftol * Math.max(Math.abs(this.fPrev), Math.abs(this.f), 1)) return "ftol";
+    // The user's test (f_prev - f) <= ftol max(|f_prev|, |f|, 1), divided through by unscale.
+    const fSize = Math.max(Math.abs(this.fPrev), Math.abs(this.f), this.scale);
+    if (ftol > 0 && this.fPrev - this.f <= ftol * fSize) return "ftol";
     if (xtol > 0 && stepInf <= xtol) return "xtol";
     if (this.nit >= this.o.maxIter) return "max-iter";
     return this.budget();
@@ -389,7 +444,7 @@ class Solver implements DirectionHost {
   private exactSearch(gd: number): SearchResult {
     const stop = this.budget();
     if (stop) return { ok: false, status: stop };
-    const curvature = this.objective!.curvature!(this.d.ptr);
+    const curvature = this.objective!.curvature!(this.d.ptr) * this.scale;
     if (!(curvature > 0)) return { ok: false, status: "line-search-failed" };
     const step = -gd / curvature;
     this.k.f64_axpby(this.xt.ptr, 1, this.x.ptr, step, this.d.ptr, this.n);
@@ -498,6 +553,7 @@ class Solver implements DirectionHost {
     const { hess, hessp } = this.o;
     if (!hess && !hessp) {
       this.objective!.hessian!(this.x.ptr, H);
+      if (this.scale !== 1) this.rescale(H, n * n, this.scale);
       return;
     }
     const x = this.hostAt(this.x.ptr).x;
@@ -507,6 +563,7 @@ class Solver implements DirectionHost {
       hess(x, out);
       checkWritten(out, "hess(x, H): H");
       this.rt.heap.f64.set(out, H >>> 3);
+      if (this.scale !== 1) this.rescale(H, n * n, this.scale);
       return;
     }
     const v = new Float64Array(n);
@@ -519,6 +576,7 @@ class Solver implements DirectionHost {
       v[i] = 0;
       this.rt.heap.f64.set(row, (H >>> 3) + i * n);
     }
+    if (this.scale !== 1) this.rescale(H, n * n, this.scale);
   }
 
   // ---- coordinate descent -----------------------------------------------------------------
@@ -528,6 +586,8 @@ class Solver implements DirectionHost {
     for (;;) {
       const stop = this.budget();
       if (stop) return stop;
+      // The sweep keeps g = Ax - b current: it needs g on the objective's own scale.
+      if (this.scale !== 1) this.rescale(this.g.ptr, this.n, this.unscale);
       const stepInf = this.objective!.coordinateSweep!(this.x.ptr, this.g.ptr);
       // Re-evaluate so that f and g are exact at x, not accumulated through the sweep.
       const f = this.evaluate(this.x.ptr, this.g.ptr);

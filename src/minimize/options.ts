@@ -73,7 +73,12 @@ export interface MinimizeOptions {
   c2?: number;
   /** Most f/g evaluations per line search; default 20 (scipy, L-BFGS-B maxls). */
   maxLineSearch?: number;
-  /** Stop when max_i |g_i| <= gtol; default 1e-5 (scipy BFGS, L-BFGS-B). */
+  /**
+   * Stop when max_i |g_i| <= gtol, an absolute test on the gradient as fg returns it (whatever
+   * the internal scale): for an objective whose gradients are tiny (1e-160), the default stops at
+   * x0; pass a gtol on that scale.
+   * @defaultValue 1e-5 (scipy BFGS, L-BFGS-B)
+   */
   gtol?: number;
   /**
    * Stop when (f_prev - f) <= ftol max(|f_prev|, |f|, 1); default 0 (off). `LBFGSB_FTOL` (2.22e-9)
