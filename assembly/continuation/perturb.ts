@@ -4,10 +4,10 @@
 // cost no memory. z_i is the standard normal of the normal fills (words pos + 2i, pos + 2i + 1).
 //   perturb:       out[i] = theta[i] + sigma z_i    (computed in f64, rounded once)
 //   normal_axpy:   acc[i] = acc[i] + alpha z_i      (computed in f64, rounded once)
-//   scaled_add:    acc[i] = acc[i] + alpha x[i]     (in the element type, v128)
+//   f32_scaled_add: acc[i] = acc[i] + alpha x[i]    (v128; the f64 one is assembly/minimize/blas.ts's)
 // Memory contract: n elements each; out may alias theta; pos is even.
 
-import { F32, F64, blockedLength } from "../simd";
+import { F32, blockedLength } from "../simd";
 import { normalFill } from "../random/core";
 
 /** out[i] = fl32(theta[i] + sigma z_i). */
@@ -41,19 +41,5 @@ export function f32_scaled_add(acc: usize, x: usize, n: i32, alpha: f32): void {
   for (let i = blocked; i < n; i++) {
     const at = <usize>i * F32;
     store<f32>(acc + at, load<f32>(acc + at) + alpha * load<f32>(x + at));
-  }
-}
-
-/** acc[i] = acc[i] + alpha x[i] in f64. */
-export function f64_scaled_add(acc: usize, x: usize, n: i32, alpha: f64): void {
-  const alphaV = f64x2.splat(alpha);
-  const blocked = blockedLength(n, 2);
-  for (let i = 0; i < blocked; i += 2) {
-    const at = <usize>i * F64;
-    v128.store(acc + at, f64x2.add(v128.load(acc + at), f64x2.mul(alphaV, v128.load(x + at))));
-  }
-  for (let i = blocked; i < n; i++) {
-    const at = <usize>i * F64;
-    store<f64>(acc + at, load<f64>(acc + at) + alpha * load<f64>(x + at));
   }
 }

@@ -3,6 +3,8 @@
 // (two independent accumulators hide the add latency), then a scalar tail.
 //   f64_dot(x, y, n)              = sum_i x_i y_i
 //   f64_axpby(out, a, x, b, y, n) : out_i = a x_i + b y_i     (out may alias x or y)
+//   f64_scaled_add(acc, x, n, a)  : acc_i += a x_i            (the axpy of the two-loop, Cholesky,
+//                                   Gram matrices, and continuation's gradient estimates)
 //   f64_norm_inf(x, n)            = max_i |x_i|               (NaN if any x_i is NaN)
 //   f64_nrm2(x, n)                = sqrt(sum_i x_i^2)          (rescaled where the squares overflow)
 //   f64_gemv(y, A, x, m, n, alpha): y = alpha A x, A row-major m x n (y must not alias x)
@@ -36,6 +38,11 @@ export function f64_axpby(out: usize, a: f64, x: usize, b: f64, y: usize, n: i32
     const at = <usize>i * F64;
     store<f64>(out + at, a * load<f64>(x + at) + b * load<f64>(y + at));
   }
+}
+
+/** acc_i = acc_i + alpha x_i over n f64 (axpy); acc may be x itself. */
+export function f64_scaled_add(acc: usize, x: usize, n: i32, alpha: f64): void {
+  axpyAt(acc, alpha, x, n);
 }
 
 /** max_i |x_i| over n f64 (0 for n = 0); NaN when any element is NaN. */
@@ -95,7 +102,7 @@ export function dotAt(x: usize, y: usize, n: i32): f64 {
   return sum;
 }
 
-/** y_i += a x_i over n f64 (in-place axpy, the inner step of the two-loop and Cholesky). */
+/** y_i += a x_i over n f64: the loop of f64_scaled_add, inlined into the kernels built on it. */
 // @ts-ignore: decorator
 @inline
 export function axpyAt(y: usize, a: f64, x: usize, n: i32): void {

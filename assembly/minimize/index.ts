@@ -1,5 +1,5 @@
 // Kernels of this area, one file per algorithm; each has its twin in src/reference/minimize/.
-export { f64_dot, f64_axpby, f64_norm_inf, f64_nrm2, f64_gemv } from "./blas";
+export { f64_dot, f64_axpby, f64_scaled_add, f64_norm_inf, f64_nrm2, f64_gemv } from "./blas";
 export { f64_linesearch_step } from "./linesearch";
 export { f64_lbfgs_direction } from "./lbfgs";
 export { f64_bfgs_update, f64_scaled_identity } from "./bfgs";

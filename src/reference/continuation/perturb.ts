@@ -2,7 +2,7 @@ import type { Heap } from "../../runtime/heap";
 import { normalFill } from "../random/core";
 
 // Reference twins of assembly/random/perturb.ts: Gaussian perturbations regenerated from their
-// Philox position, and a scaled add.
+// Philox position, and the f32 scaled add (the f64 one is in ../minimize/blas.ts).
 
 /** out[i] = fl32(theta[i] + sigma z_i). */
 export function f32_philox_perturb(h: Heap, out: number, theta: number, n: number, k0: number, k1: number, s0: number, s1: number, pos: number, sigma: number): void {
@@ -29,10 +29,4 @@ export function f32_scaled_add(h: Heap, acc: number, x: number, n: number, alpha
   const f32 = h.f32;
   const a = Math.fround(alpha);
   for (let i = 0; i < n; i++) f32[(acc >>> 2) + i] = f32[(acc >>> 2) + i]! + Math.fround(a * f32[(x >>> 2) + i]!);
-}
-
-/** acc[i] = acc[i] + alpha x[i]. */
-export function f64_scaled_add(h: Heap, acc: number, x: number, n: number, alpha: number): void {
-  const f64 = h.f64;
-  for (let i = 0; i < n; i++) f64[(acc >>> 3) + i] = f64[(acc >>> 3) + i]! + alpha * f64[(x >>> 3) + i]!;
 }

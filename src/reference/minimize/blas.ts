@@ -19,6 +19,13 @@ export function f64_axpby(h: Heap, out: number, a: number, x: number, b: number,
   for (let i = 0; i < n; i++) f64[O + i] = a * f64[X + i]! + b * f64[Y + i]!;
 }
 
+/** acc_i = acc_i + alpha x_i. */
+export function f64_scaled_add(h: Heap, acc: number, x: number, n: number, alpha: number): void {
+  const f64 = h.f64;
+  const [A, X] = [acc >>> 3, x >>> 3];
+  for (let i = 0; i < n; i++) f64[A + i] = f64[A + i]! + alpha * f64[X + i]!;
+}
+
 /** max_i |x_i|; NaN if any element is NaN. */
 export function f64_norm_inf(h: Heap, x: number, n: number): number {
   const f64 = h.f64;

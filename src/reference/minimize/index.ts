@@ -1,5 +1,5 @@
 // Reference twins of assembly/minimize/, same names and signatures after a leading Heap.
-export { f64_dot, f64_axpby, f64_norm_inf, f64_nrm2, f64_gemv } from "./blas";
+export { f64_dot, f64_axpby, f64_scaled_add, f64_norm_inf, f64_nrm2, f64_gemv } from "./blas";
 export { f64_linesearch_step } from "./linesearch";
 export { f64_lbfgs_direction } from "./lbfgs";
 export { f64_bfgs_update, f64_scaled_identity } from "./bfgs";

@@ -4,7 +4,7 @@ import { position, stream } from "./random";
 
 /**
  * The continuation kernels (assembly/continuation/): Gaussian perturbations drawn from Philox
- * positions and scaled sums, bit-identical to their twins like every random kernel.
+ * positions and the f32 scaled sum, bit-identical to their twins like every random kernel.
  */
 const size = lengths(300);
 
@@ -34,18 +34,19 @@ export const CONTINUATION: KernelProperty[] = withRuns(
         ),
         call: (k, p, s) => k[`${type}_philox_normal_axpy`](p.acc!, s.n, s.k0, s.k1, s.s0, s.s1, s.pos, s.alpha),
       }),
-      kernelProperty({
-        name: `${type} scaled_add: acc + alpha x, elementwise`,
-        kernels: [`${type}_scaled_add`],
-        cases: lengths().chain((n) =>
-          fc.record({
-            buffers: fc.record({ acc: buffer(type, n, values), x: buffer(type, n, values) }),
-            scalars: fc.record({ n: fc.constant(n), alpha: values }),
-          }),
-        ),
-        call: (k, p, s) => k[`${type}_scaled_add`](p.acc!, p.x!, s.n, s.alpha),
-      }),
     ];
-  }),
+  }).concat(
+    kernelProperty({
+      name: "f32 scaled_add: acc + alpha x, elementwise (f64_scaled_add is a minimize kernel)",
+      kernels: ["f32_scaled_add"],
+      cases: lengths().chain((n) =>
+        fc.record({
+          buffers: fc.record({ acc: buffer("f32", n, floats("f32")), x: buffer("f32", n, floats("f32")) }),
+          scalars: fc.record({ n: fc.constant(n), alpha: floats("f32") }),
+        }),
+      ),
+      call: (k, p, s) => k.f32_scaled_add(p.acc!, p.x!, s.n, s.alpha),
+    }),
+  ),
   100,
 );

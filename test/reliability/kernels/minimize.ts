@@ -277,6 +277,12 @@ export const MINIMIZE: KernelProperty[] = withRuns([
     call: (k, p, s) => k.f64_axpby(p[s.alias]!, s.a, p.x!, s.b, p.y!, s.n),
   }),
   kernelProperty({
+    name: "f64 scaled_add: acc + alpha x, elementwise, acc separate or x itself",
+    kernels: ["f64_scaled_add"],
+    cases: lengths().chain((n) => draw({ acc: vec(n), x: vec(n) }, { n: fc.constant(n), alpha: f64(), inPlace: fc.boolean() })),
+    call: (k, p, s) => k.f64_scaled_add(p.acc!, s.inPlace ? p.acc! : p.x!, s.n, s.alpha),
+  }),
+  kernelProperty({
     name: "f64 gemv: y = alpha A x, each row's products summed in another order",
     kernels: ["f64_gemv"],
     cases: fc.tuple(side(), side()).chain(([m, n]) =>
