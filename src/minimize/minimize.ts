@@ -5,6 +5,7 @@ import type { Runtime } from "../runtime/runtime";
 import { Tensor, checkTensor } from "../runtime/tensor";
 import { checkValues } from "../runtime/validate";
 import { LS, LS_CODE, LS_MODE, LS_SLOTS } from "../reference/minimize/linesearch-layout";
+import { finiteDifferenceGradient } from "./finite-differences";
 import { checkFinite, checkObjectiveLive, isObjective, type Objective } from "./objectives";
 import { BFGS, ConjugateGradient, LBFGS, Steepest, type Direction, type DirectionHost } from "./directions";
 import { resolveOptions, type FG, type MinimizeOptions, type Resolved, type Status } from "./options";
@@ -22,9 +23,9 @@ export interface MinimizeFields {
   gradNorm: number;
   /** Iterations (accepted steps; sweeps for 'coordinate'). */
   nit: number;
-  /** Evaluations of f (each also computed the gradient). */
+  /** Calls of f: of fg, of the objective, or of f alone (n + 1 or 2n + 1 per finite-difference gradient). */
   nfev: number;
-  /** Evaluations of the gradient (equal to nfev: fg computes both). */
+  /** Gradients computed (equal to nfev, except with finite differences). */
   ngev: number;
   /** Evaluations of the Hessian ('newton'). */
   nhev: number;
@@ -177,10 +178,10 @@ function markUnwritten(out: Float64Array): void {
  * Throws ValueError naming the first component of `out` a callback left unwritten. One native
  * pass (includes(NaN)); the bits are looked at only when some component is NaN.
  */
-function checkWritten(out: Float64Array, what: string): void {
+function checkWritten(out: Float64Array, what: string, advice = ""): void {
   if (!out.includes(NaN)) return;
   const i = bitsOf(out).indexOf(UNWRITTEN);
-  if (i >= 0) throw new ValueError(`${what}: component ${i} was never written (write every component into the array it is given)`);
+  if (i >= 0) throw new ValueError(`${what}: component ${i} was never written (write every component into the array it is given${advice})`);
 }
 
 type Vec = Tensor<"f64">;
@@ -200,6 +201,9 @@ function scaleExponent(size: number): number {
   return SCALE_QUANTUM * Math.round(Math.log2(size) / SCALE_QUANTUM);
 }
 
+/** The JS-owned arrays callbacks get; `unused` is the g handed to a function of x alone. */
+type HostVectors = { x: Float64Array; g: Float64Array; unused: Float64Array };
+
 /** What a line search ends with: an accepted step (its point is in xt, gt), or why not. */
 type SearchResult = { ok: true; step: number; f: number } | { ok: false; status: Status };
 
@@ -212,7 +216,7 @@ class Solver implements DirectionHost {
   readonly d: Vec;
   private readonly state: Vec;
   /** JS-owned copies handed to callbacks (see hostVectors): allocating inside a callback cannot detach them. */
-  private host: { x: Float64Array; g: Float64Array } | null = null;
+  private host: HostVectors | null = null;
   private readonly started = performance.now();
   /** f and g of the run are the user's times `scale` (a power of two; see SCALE_QUANTUM). */
   private scale = 1;
@@ -223,7 +227,9 @@ class Solver implements DirectionHost {
   fPrev = NaN;
   gnorm = NaN;
   nit = 0;
+  /** Calls of f (n + 1 or 2n + 1 per gradient with finite differences) and gradients. */
   nfev = 0;
+  ngev = 0;
   nhev = 0;
 
   constructor(
@@ -256,7 +262,7 @@ class Solver implements DirectionHost {
       gradNorm: this.gnorm * this.unscale,
       nit: this.nit,
       nfev: this.nfev,
-      ngev: this.nfev,
+      ngev: this.ngev,
       nhev: this.nhev,
       converged: CONVERGED.has(status),
       status,
@@ -311,34 +317,54 @@ class Solver implements DirectionHost {
 
   /**
    * f at x (byte address), gradient into g, both on the internal scale; counted. Every value of
-   * the user's f and g passes through here.
+   * the user's f and g passes through here. A callback gets x and g as JS-owned arrays (x copied
+   * out, g copied in after the call): they cannot detach when the callback allocates in the
+   * runtime and grows its memory.
    */
   evaluate(x: number, g: number): number {
-    this.nfev += 1;
-    const f = this.objective ? this.objective.evaluate(x, g) : this.callFG(x, g);
+    this.ngev += 1;
+    let f: number;
+    if (this.objective) {
+      this.nfev += 1;
+      f = this.objective.evaluate(x, g);
+    } else {
+      const host = this.hostAt(x);
+      f = this.o.gradient ? this.differentiate(host) : this.callFG(host);
+      this.rt.heap.f64.set(host.g, g >>> 3); // the heap view is re-read: the call may have grown the memory
+    }
     if (this.scale === 1) return f;
     this.rescale(g, this.n, this.scale);
     return f * this.scale;
   }
 
-  /**
-   * fg at x, gradient into g. The callback gets x and g as JS-owned arrays (x copied out, g
-   * copied in after the call): they cannot detach when the callback allocates in the runtime and
-   * grows its memory. A non-number result reads as NaN.
-   */
-  private callFG(x: number, g: number): number {
-    const host = this.hostAt(x);
+  /** fg at host.x, its gradient into host.g, every component checked written. A non-number result reads as NaN. */
+  private callFG(host: HostVectors): number {
+    this.nfev += 1;
     markUnwritten(host.g);
     const f = this.fg!(host.x, host.g);
     // Where f is not finite the point is rejected whatever g holds, so g may be left alone there.
-    if (Number.isFinite(f)) checkWritten(host.g, "fg(x, g): g");
-    this.rt.heap.f64.set(host.g, g >>> 3); // the heap view is re-read: the call may have grown the memory
+    if (Number.isFinite(f)) checkWritten(host.g, "fg(x, g): g", "; for a function of x alone, pass gradient: 'forward' or 'central'");
     return typeof f === "number" ? f : NaN;
   }
 
+  /** f at host.x, and its finite-difference gradient (option `gradient`) into host.g. */
+  private differentiate(host: HostVectors): number {
+    const f = this.callF(host.x);
+    if (Number.isFinite(f)) finiteDifferenceGradient(this.o.gradient!, this.callF, host.x, f, host.g);
+    else host.g.fill(NaN);
+    return f;
+  }
+
+  /** f alone at x (a function of x given with the option `gradient`); counted. */
+  private readonly callF = (x: Float64Array): number => {
+    this.nfev += 1;
+    const f = this.fg!(x, this.host!.unused);
+    return typeof f === "number" ? f : NaN;
+  };
+
   /** The host vectors with x holding the n f64 at byte address `x`. */
-  private hostAt(x: number): { x: Float64Array; g: Float64Array } {
-    this.host ??= { x: new Float64Array(this.n), g: new Float64Array(this.n) };
+  private hostAt(x: number): HostVectors {
+    this.host ??= { x: new Float64Array(this.n), g: new Float64Array(this.n), unused: new Float64Array(this.n) };
     this.host.x.set(this.rt.heap.f64.subarray(x >>> 3, (x >>> 3) + this.n));
     return this.host;
   }

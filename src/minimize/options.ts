@@ -1,6 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
 import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
+import type { GradientRule } from "./finite-differences";
 import type { Objective } from "./objectives";
 
 /** The methods of {@link minimize}. */
@@ -56,7 +57,10 @@ export interface IterationInfo {
   step: number;
 }
 
-/** `fg(x, g)`: write the gradient at x into g and return f(x). */
+/**
+ * `fg(x, g)`: write the gradient at x into g and return f(x). With the option `gradient`, a
+ * function of x alone, `(x) => f(x)`, whose gradient minimize() computes by finite differences.
+ */
 export type FG = (x: Float64Array, g: Float64Array) => number;
 
 export interface MinimizeOptions {
@@ -90,7 +94,7 @@ export interface MinimizeOptions {
   xtol?: number;
   /** Most iterations; default 15000 (L-BFGS-B's maxiter). */
   maxIter?: number;
-  /** Most evaluations of f and g; default Infinity. */
+  /** Most calls of f (nfev), checked before each gradient: finite differences may pass it by up to 2n; default Infinity. */
   maxEval?: number;
   /** Milliseconds before stopping with 'max-time'; default Infinity. */
   maxTime?: number;
@@ -111,6 +115,14 @@ export interface MinimizeOptions {
    * Hessian is assembled from n products with the unit vectors (one per row, H being symmetric).
    */
   hessp?: (x: Float64Array, v: Float64Array, out: Float64Array) => void;
+  /**
+   * Set when fg gives f alone, `(x) => f(x)`: the gradient by finite differences, 'forward'
+   * (h = sqrt(eps) max(1, |x_i|), n + 1 calls of f per gradient) or 'central'
+   * (h = cbrt(eps) max(1, |x_i|), 2n + 1 calls; more accurate). nfev counts every call of f.
+   * Not for an Objective (it has its gradient).
+   * @defaultValue undefined: fg writes the gradient
+   */
+  gradient?: GradientRule;
   /** Where the vectors live and which backend runs the kernels; see {@link minimize}. */
   runtime?: Runtime;
 }
@@ -135,6 +147,7 @@ export interface Resolved {
   memory: number;
   hess: ((x: Float64Array, H: Float64Array) => void) | undefined;
   hessp: ((x: Float64Array, v: Float64Array, out: Float64Array) => void) | undefined;
+  gradient: GradientRule | undefined;
 }
 
 /** scipy L-BFGS-B's default ftol, factr = 1e7 times machine epsilon: pass it as `ftol` to stop as scipy does. */
@@ -153,8 +166,9 @@ const BETAS: readonly CGBeta[] = [
 const KNOWN = optionNames<MinimizeOptions>({
   method: true, lineSearch: true, c1: true, c2: true, maxLineSearch: true, gtol: true, ftol: true, xtol: true, maxIter: true,
   maxEval: true, maxTime: true, signal: true, onIteration: true, beta: true, restart: true, memory: true, hess: true,
-  hessp: true, runtime: true,
+  hessp: true, runtime: true, gradient: true,
 });
+const GRADIENT_RULES: readonly GradientRule[] = ["forward", "central"];
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (!allowed.includes(value as T)) {
@@ -194,6 +208,10 @@ export function resolveOptions(options: MinimizeOptions, n: number, objective: O
   if (method === "newton" && !options.hess && !options.hessp && !objective?.hessian) {
     throw new ValueError("Invalid method: newton (expected a hess(x, H) or hessp(x, v, out) option, or an objective with a Hessian)");
   }
+  const gradient = options.gradient === undefined ? undefined : oneOf("gradient", options.gradient, GRADIENT_RULES);
+  if (gradient && objective) {
+    throw new ValueError(`Invalid gradient: ${gradient} (an Objective computes its own gradient; finite differences are for a function (x) => f)`);
+  }
   if (method === "newton" && n > 20000) {
     throw new ShapeError(`newton keeps a dense n x n Hessian; n = ${n} is too large (at most 20000)`);
   }
@@ -219,5 +237,6 @@ export function resolveOptions(options: MinimizeOptions, n: number, objective: O
     memory: checkNumber("memory", options.memory ?? 10, { min: 1, max: 1000, integer: true }),
     hess: options.hess,
     hessp: options.hessp,
+    gradient,
   };
 }

@@ -611,6 +611,9 @@ const MINIMIZE_ROWS: Row[] = [
       ["an unknown line search", { lineSearch: "wolfe" }, /Invalid lineSearch: wolfe/],
     ] as const
   ).map(([bad, options, message]) => row("minimize", bad, ValueError, message, (f) => minimize(f.rosen, [1, 2], { ...options, runtime: f.rt } as never))),
+  // minimize's options for f alone, bounds, Newton's damping and the classification of x.
+  row("minimize", "an unknown gradient rule", ValueError, /Invalid gradient: 2-point/, (f) => minimize(f.rosen, [1, 2], { gradient: "2-point" as never, runtime: f.rt })),
+  row("minimize", "finite differences for an Objective", ValueError, /Invalid gradient: forward \(an Objective computes its own gradient/, (f) => minimize(f.quad, [1, 2], { gradient: "forward" })),
   row("minimize", "bfgs with n = 20001", ShapeError, /bfgs keeps a dense n x n inverse Hessian/, (f, x0) => minimize(f.rosen, x0, { method: "bfgs", runtime: f.rt }), {
     prepare: () => new Float64Array(20001),
   }),
