@@ -70,6 +70,9 @@ const MESSAGES: Record<Status, string> = {
     "Stopped: the line search found no acceptable step, even along -g (does the gradient match f? is f flat to rounding?)",
 };
 
+/** Jacobi sweeps allowed per Hessian for fixed-damping Newton (6-10 suffice up to a few hundred variables). */
+const NEWTON_EIGEN_SWEEPS = 100;
+
 const CONVERGED: ReadonlySet<Status> = new Set<Status>(["gtol", "ftol", "xtol"]);
 
 /** minimize()'s own runtime, for calls that name none: created on first use. */
@@ -280,7 +283,7 @@ class Solver implements DirectionHost {
     if (this.nit >= this.o.maxIter) return "max-iter";
     switch (this.o.method) {
       case "newton":
-        return this.newton();
+        return this.o.damping === "adaptive" ? this.newton() : this.fixedNewton(this.o.damping);
       case "coordinate":
         return this.objective?.coordinateSweep ? this.exactCoordinate() : this.coordinate();
       case "steepest":
@@ -566,6 +569,41 @@ class Solver implements DirectionHost {
         nu *= 2;
         if (!Number.isFinite(lambda)) return "line-search-failed";
       }
+    }
+  }
+
+  /**
+   * Newton with a fixed damping alpha >= 0 (Goodfellow et al. 2016, Sec. 8.6.1): every step is
+   * x <- x - [H + alpha I]^-1 g, taken whatever f does there (no line search, no ratio test).
+   * alpha = 0 is the pure Newton iteration, which jumps to the critical point of the local
+   * quadratic model: a saddle as readily as a minimum. H + alpha I may be indefinite, so the
+   * system is solved through the eigendecomposition H + alpha I = E' diag(w + alpha) E (Jacobi,
+   * f64_symeig): d = -E' diag(1 / (w_i + alpha)) E g. A singular H + alpha I gives 'non-finite'.
+   */
+  private fixedNewton(alpha: number): Status {
+    const { k, n, rt } = this;
+    const H = rt.tensor([n * n], { dtype: "f64" });
+    const E = rt.tensor([n * n], { dtype: "f64" });
+    const w = rt.tensor([n], { dtype: "f64" });
+    const t = rt.tensor([n], { dtype: "f64" });
+    const shift = alpha * this.scale; // alpha is on the user's scale, H on the internal one
+    for (;;) {
+      const stop = this.budget();
+      if (stop) return stop;
+      this.hessianAt(H.ptr);
+      k.f64_symeig(H.ptr, w.ptr, E.ptr, n, NEWTON_EIGEN_SWEEPS);
+      k.f64_gemv(t.ptr, E.ptr, this.g.ptr, n, n, 1);
+      const heap = rt.heap.f64;
+      for (let i = 0; i < n; i++) heap[(t.ptr >>> 3) + i] = -heap[(t.ptr >>> 3) + i]! / (heap[(w.ptr >>> 3) + i]! + shift);
+      this.d.fill(0);
+      for (let i = 0; i < n; i++) k.f64_scaled_add(this.d.ptr, E.ptr + i * n * 8, n, rt.heap.f64[(t.ptr >>> 3) + i]!);
+      const stepInf = k.f64_norm_inf(this.d.ptr, n);
+      if (!Number.isFinite(stepInf)) return "non-finite";
+      k.f64_axpby(this.xt.ptr, 1, this.x.ptr, 1, this.d.ptr, n);
+      const fTrial = this.evaluate(this.xt.ptr, this.gt.ptr);
+      this.accept(fTrial);
+      const status = this.afterStep(stepInf, 1);
+      if (status) return status;
     }
   }
 

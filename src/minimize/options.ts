@@ -116,6 +116,15 @@ export interface MinimizeOptions {
    */
   hessp?: (x: Float64Array, v: Float64Array, out: Float64Array) => void;
   /**
+   * 'newton': the damping alpha of the step d = -[H + alpha I]^-1 g. 'adaptive': Levenberg-Marquardt,
+   * alpha adapted by the ratio of actual to predicted reduction, steps that do not reduce f
+   * rejected. A number alpha >= 0: that alpha at every step, every step taken (no line search),
+   * on the user's scale of f; 0 is the pure Newton iteration, which converges to saddles and
+   * maxima as readily as to minima (Goodfellow et al. 2016, Sec. 8.6.1).
+   * @defaultValue 'adaptive'
+   */
+  damping?: "adaptive" | number;
+  /**
    * Set when fg gives f alone, `(x) => f(x)`: the gradient by finite differences, 'forward'
    * (h = sqrt(eps) max(1, |x_i|), n + 1 calls of f per gradient) or 'central'
    * (h = cbrt(eps) max(1, |x_i|), 2n + 1 calls; more accurate). nfev counts every call of f.
@@ -148,6 +157,7 @@ export interface Resolved {
   hess: ((x: Float64Array, H: Float64Array) => void) | undefined;
   hessp: ((x: Float64Array, v: Float64Array, out: Float64Array) => void) | undefined;
   gradient: GradientRule | undefined;
+  damping: "adaptive" | number;
 }
 
 /** scipy L-BFGS-B's default ftol, factr = 1e7 times machine epsilon: pass it as `ftol` to stop as scipy does. */
@@ -166,7 +176,7 @@ const BETAS: readonly CGBeta[] = [
 const KNOWN = optionNames<MinimizeOptions>({
   method: true, lineSearch: true, c1: true, c2: true, maxLineSearch: true, gtol: true, ftol: true, xtol: true, maxIter: true,
   maxEval: true, maxTime: true, signal: true, onIteration: true, beta: true, restart: true, memory: true, hess: true,
-  hessp: true, runtime: true, gradient: true,
+  hessp: true, runtime: true, gradient: true, damping: true,
 });
 const GRADIENT_RULES: readonly GradientRule[] = ["forward", "central"];
 
@@ -212,6 +222,14 @@ export function resolveOptions(options: MinimizeOptions, n: number, objective: O
   if (gradient && objective) {
     throw new ValueError(`Invalid gradient: ${gradient} (an Objective computes its own gradient; finite differences are for a function (x) => f)`);
   }
+  const damping = options.damping ?? "adaptive";
+  if (damping !== "adaptive") {
+    if (typeof damping !== "number") throw new ValueError(`Invalid damping: ${String(damping)} (expected 'adaptive' or a finite number >= 0)`);
+    checkNumber("damping", damping, { min: 0 });
+  }
+  if (options.damping !== undefined && method !== "newton") {
+    throw new ValueError(`Invalid damping: ${String(damping)} (only 'newton' is damped; method is '${method}')`);
+  }
   if (method === "newton" && n > 20000) {
     throw new ShapeError(`newton keeps a dense n x n Hessian; n = ${n} is too large (at most 20000)`);
   }
@@ -238,5 +256,6 @@ export function resolveOptions(options: MinimizeOptions, n: number, objective: O
     hess: options.hess,
     hessp: options.hessp,
     gradient,
+    damping,
   };
 }

@@ -614,6 +614,9 @@ const MINIMIZE_ROWS: Row[] = [
   // minimize's options for f alone, bounds, Newton's damping and the classification of x.
   row("minimize", "an unknown gradient rule", ValueError, /Invalid gradient: 2-point/, (f) => minimize(f.rosen, [1, 2], { gradient: "2-point" as never, runtime: f.rt })),
   row("minimize", "finite differences for an Objective", ValueError, /Invalid gradient: forward \(an Objective computes its own gradient/, (f) => minimize(f.quad, [1, 2], { gradient: "forward" })),
+  row("minimize", "a negative damping", ValueError, /Invalid damping: -1/, (f) => minimize(f.rosen, [1, 2], { method: "newton", hess: () => {}, damping: -1, runtime: f.rt })),
+  row("minimize", "a damping that is no number", ValueError, /Invalid damping: lm \(expected 'adaptive' or a finite number >= 0\)/, (f) => minimize(f.rosen, [1, 2], { method: "newton", hess: () => {}, damping: "lm" as never, runtime: f.rt })),
+  row("minimize", "damping for a method other than newton", ValueError, /only 'newton' is damped/, (f) => minimize(f.rosen, [1, 2], { damping: 0, runtime: f.rt })),
   row("minimize", "bfgs with n = 20001", ShapeError, /bfgs keeps a dense n x n inverse Hessian/, (f, x0) => minimize(f.rosen, x0, { method: "bfgs", runtime: f.rt }), {
     prepare: () => new Float64Array(20001),
   }),
