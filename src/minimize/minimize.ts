@@ -5,6 +5,8 @@ import type { Runtime } from "../runtime/runtime";
 import { Tensor, checkTensor } from "../runtime/tensor";
 import { checkValues } from "../runtime/validate";
 import { LS, LS_CODE, LS_MODE, LS_SLOTS } from "../reference/minimize/linesearch-layout";
+import type { CriticalPoint } from "../diagnostics/classify";
+import { classifyFinalPoint } from "./classify";
 import { finiteDifferenceGradient } from "./finite-differences";
 import { checkFinite, checkObjectiveLive, isObjective, type Objective } from "./objectives";
 import { BFGS, ConjugateGradient, LBFGS, Steepest, type Direction, type DirectionHost } from "./directions";
@@ -13,6 +15,13 @@ import { resolveOptions, type FG, type MinimizeOptions, type Resolved, type Stat
 /** What {@link minimize} returns; the fields of scipy's OptimizeResult, in camelCase. */
 /** What a run found, under descend's names; {@link MinimizeResult} adds scipy's. */
 export interface MinimizeFields {
+  /**
+   * With `classify: true`: the second-derivative test at x (src/diagnostics'
+   * classifyCriticalPoint with minimize's gtol): `kind` ('minimum', 'maximum', 'saddle',
+   * 'degenerate' or 'not-critical') and the Hessian's extreme eigenvalues `min`, `max`. Absent
+   * otherwise, and when the run ended without a finite f and gradient at x.
+   */
+  criticalPoint?: CriticalPoint;
   /** The final point (a copy, owned by the caller). */
   x: Float64Array;
   /** f(x), exactly as the last evaluation at x returned it. */
@@ -133,7 +142,11 @@ export function minimize(fg: FG | Objective, x0: ArrayLike<number> | Tensor, opt
   if (opts.signal?.aborted) return notStarted(start, opts.method);
   const rt = pickRuntime(options.runtime, objective, x0);
   try {
-    return rt.scope(() => new Solver(rt, n, objective, objective ? null : (fg as FG), opts).run(start));
+    const result = rt.scope(() => new Solver(rt, n, objective, objective ? null : (fg as FG), opts).run(start));
+    if (opts.classify && Number.isFinite(result.f) && Number.isFinite(result.gradNorm)) {
+      result.criticalPoint = classifyFinalPoint(rt, fg, result.x, opts.gtol);
+    }
+    return result;
   } finally {
     // Freed memory stays with its runtime: let a shared runtime that grew large go, so it can be collected.
     if (rt === sharedRuntime && rt.memoryStats().capacityBytes > SHARED_RUNTIME_KEEP_BYTES) sharedRuntime = null;

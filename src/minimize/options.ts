@@ -1,6 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
 import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
+import { CLASSIFY_MAX_N } from "./classify";
 import type { GradientRule } from "./finite-differences";
 import type { Objective } from "./objectives";
 
@@ -125,6 +126,14 @@ export interface MinimizeOptions {
    */
   damping?: "adaptive" | number;
   /**
+   * Classify the final point by the second-derivative test (result field `criticalPoint`):
+   * Lanczos with n steps on central-difference Hessian-vector products of fg, 2n more gradient
+   * evaluations (not counted in nfev). For n <= 1000; not with `gradient` (differences of
+   * differences).
+   * @defaultValue false
+   */
+  classify?: boolean;
+  /**
    * Set when fg gives f alone, `(x) => f(x)`: the gradient by finite differences, 'forward'
    * (h = sqrt(eps) max(1, |x_i|), n + 1 calls of f per gradient) or 'central'
    * (h = cbrt(eps) max(1, |x_i|), 2n + 1 calls; more accurate). nfev counts every call of f.
@@ -158,6 +167,7 @@ export interface Resolved {
   hessp: ((x: Float64Array, v: Float64Array, out: Float64Array) => void) | undefined;
   gradient: GradientRule | undefined;
   damping: "adaptive" | number;
+  classify: boolean;
 }
 
 /** scipy L-BFGS-B's default ftol, factr = 1e7 times machine epsilon: pass it as `ftol` to stop as scipy does. */
@@ -176,7 +186,7 @@ const BETAS: readonly CGBeta[] = [
 const KNOWN = optionNames<MinimizeOptions>({
   method: true, lineSearch: true, c1: true, c2: true, maxLineSearch: true, gtol: true, ftol: true, xtol: true, maxIter: true,
   maxEval: true, maxTime: true, signal: true, onIteration: true, beta: true, restart: true, memory: true, hess: true,
-  hessp: true, runtime: true, gradient: true, damping: true,
+  hessp: true, runtime: true, gradient: true, damping: true, classify: true,
 });
 const GRADIENT_RULES: readonly GradientRule[] = ["forward", "central"];
 
@@ -230,6 +240,10 @@ export function resolveOptions(options: MinimizeOptions, n: number, objective: O
   if (options.damping !== undefined && method !== "newton") {
     throw new ValueError(`Invalid damping: ${String(damping)} (only 'newton' is damped; method is '${method}')`);
   }
+  const classify = options.classify ?? false;
+  if (typeof classify !== "boolean") throw new ValueError(`Invalid classify: ${String(classify)} (expected true or false)`);
+  if (classify && gradient) throw new ValueError("Invalid classify: true (not with finite-difference gradients: its Hessian would be differences of differences)");
+  if (classify && n > CLASSIFY_MAX_N) throw new ShapeError(`classify: n = ${n} is too large (at most ${CLASSIFY_MAX_N})`);
   if (method === "newton" && n > 20000) {
     throw new ShapeError(`newton keeps a dense n x n Hessian; n = ${n} is too large (at most 20000)`);
   }
@@ -257,5 +271,6 @@ export function resolveOptions(options: MinimizeOptions, n: number, objective: O
     hessp: options.hessp,
     gradient,
     damping,
+    classify,
   };
 }

@@ -617,6 +617,11 @@ const MINIMIZE_ROWS: Row[] = [
   row("minimize", "a negative damping", ValueError, /Invalid damping: -1/, (f) => minimize(f.rosen, [1, 2], { method: "newton", hess: () => {}, damping: -1, runtime: f.rt })),
   row("minimize", "a damping that is no number", ValueError, /Invalid damping: lm \(expected 'adaptive' or a finite number >= 0\)/, (f) => minimize(f.rosen, [1, 2], { method: "newton", hess: () => {}, damping: "lm" as never, runtime: f.rt })),
   row("minimize", "damping for a method other than newton", ValueError, /only 'newton' is damped/, (f) => minimize(f.rosen, [1, 2], { damping: 0, runtime: f.rt })),
+  row("minimize", "a classify that is no boolean", ValueError, /Invalid classify: 1/, (f) => minimize(f.rosen, [1, 2], { classify: 1 as never, runtime: f.rt })),
+  row("minimize", "classify with finite differences", ValueError, /Invalid classify: true \(not with finite-difference gradients/, (f) => minimize(f.rosen, [1, 2], { classify: true, gradient: "central", runtime: f.rt })),
+  row("minimize", "classify with n = 1001", ShapeError, /classify: n = 1001 is too large/, (f, x0) => minimize(f.rosen, x0, { classify: true, runtime: f.rt }), {
+    prepare: () => new Float64Array(1001),
+  }),
   row("minimize", "bfgs with n = 20001", ShapeError, /bfgs keeps a dense n x n inverse Hessian/, (f, x0) => minimize(f.rosen, x0, { method: "bfgs", runtime: f.rt }), {
     prepare: () => new Float64Array(20001),
   }),
