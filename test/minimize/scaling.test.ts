@@ -24,7 +24,7 @@ const bowl: FG = (x, g) => {
 /** Powers of two from 2^-1000 to 2^1000: gradients from about 1e-299 to 1e303 at x0. */
 const EXPONENTS = [-1000, -500, 0, 500, 1000];
 
-const RUNS: Array<{ method: Method; lineSearch: LineSearch; fg: FG }> = [
+const RUNS: Array<{ method: Method; lineSearch: LineSearch; fg: FG; damping?: number }> = [
   { method: "lbfgs", lineSearch: "strong-wolfe", fg: mghFG(rosen) },
   { method: "lbfgs", lineSearch: "armijo", fg: mghFG(rosen) },
   { method: "bfgs", lineSearch: "strong-wolfe", fg: mghFG(rosen) },
@@ -36,15 +36,20 @@ const RUNS: Array<{ method: Method; lineSearch: LineSearch; fg: FG }> = [
   { method: "coordinate", lineSearch: "strong-wolfe", fg: bowl },
   { method: "coordinate", lineSearch: "armijo", fg: bowl },
   { method: "newton", lineSearch: "strong-wolfe", fg: mghFG(rosen) },
+  { method: "newton", lineSearch: "strong-wolfe", fg: mghFG(rosen), damping: 0 },
+  { method: "newton", lineSearch: "strong-wolfe", fg: bowl, damping: 1 },
 ];
 
 describeBackends("minimize() across the f64 range", (rt) => {
-  for (const { method, lineSearch, fg } of RUNS) {
-    it(`${method} with ${lineSearch}: ${fg === bowl ? "a quadratic" : "Rosenbrock"} times 2^k runs the same iterations for k = ${EXPONENTS.join(", ")}`, () => {
+  for (const { method, lineSearch, fg, damping } of RUNS) {
+    it(`${method}${damping === undefined ? "" : ` (damping ${damping})`} with ${lineSearch}: ${fg === bowl ? "a quadratic" : "Rosenbrock"} times 2^k runs the same iterations for k = ${EXPONENTS.join(", ")}`, () => {
       const run = (k: number) => {
         const c = 2 ** k;
         const options: MinimizeOptions = { method, lineSearch, runtime: rt, gtol: 1e-5 * c, maxIter: 3000 };
-        if (method === "newton") options.hess = (x, H) => { mghHess(rosen)(x, H); for (let i = 0; i < H.length; i++) H[i]! *= c; };
+        // damping is on the user's scale of f: it scales with f like H does.
+        if (damping !== undefined) options.damping = damping * c;
+        const hess = fg === bowl ? (_x: Float64Array, H: Float64Array) => H.set([2, 1, 1, 6]) : mghHess(rosen);
+        if (method === "newton") options.hess = (x, H) => { hess(x, H); for (let i = 0; i < H.length; i++) H[i]! *= c; };
         return minimize(times(c, fg), rosen.x0, options);
       };
       const base = run(0);
