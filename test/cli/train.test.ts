@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TRAIN } from "../../src/cli/train";
+import { helpText } from "../../src/cli/command";
 import { parseFlags, UsageError } from "../../src/cli/args";
 import { initSync } from "../../src/runtime/init";
 import { OPTIMIZERS, planTraining, SCHEDULES, train } from "../../src/demo/train";
@@ -59,6 +60,20 @@ describe("every optimizer and schedule of descend train", () => {
     expect(lrs("step").at(-1)).toBeCloseTo(1e-5, 15);
     for (const schedule of SCHEDULES) expect(lrs(schedule).every((lr) => lr >= 0 && lr <= 1e-2 + 1e-15)).toBe(true);
   });
+
+  it("linear decays to lr/100 over the first tau share of the run, then holds it (default tau 0.8)", () => {
+    const lrs = (tau?: number) => train(initSync(), { ...tiny, optimizer: "sgd", schedule: "linear", epochs: 3, tau }).epochs.map((e) => e.lr);
+    // 30 steps; tau 0.5: the ramp ends at step 15, so epochs 2 and 3 end on the constant 1e-4.
+    const half = lrs(0.5);
+    expect(half[0]).toBeGreaterThan(1e-4);
+    expect(half[1]).toBeCloseTo(1e-4, 15);
+    expect(half[2]).toBeCloseTo(1e-4, 15);
+    // Default: 24 ramp steps; epoch 2 ends inside the ramp, epoch 3 on the constant phase.
+    const byDefault = lrs();
+    expect(byDefault[1]).toBeGreaterThan(1e-4 * 1.01);
+    expect(byDefault[2]).toBeCloseTo(1e-4, 15);
+    expect(() => train(initSync(), { ...tiny, optimizer: "sgd", tau: 0 })).toThrow(/Invalid tau: 0/);
+  });
 });
 
 describe("descend train (CLI)", () => {
@@ -89,6 +104,11 @@ describe("descend train (CLI)", () => {
     expect(() => trainCommand(["--epochs", "0"])).toThrow(/--epochs 0: expected an integer >= 1/);
     expect(() => trainCommand(["--batch"])).toThrow(/--batch needs a value/);
     expect(() => trainCommand(["--lr", "-1"])).toThrow(/expected a number >= 0/);
+    expect(() => trainCommand(["--tau", "1.5"])).toThrow(/--tau 1.5: expected a number >= 0.001 and <= 1/);
+  });
+
+  it("shows --tau, the linear schedule's decay share, in the help", () => {
+    expect(helpText(TRAIN)).toMatch(/--tau <number> +--schedule linear: share of the run the decay to lr\/100 takes/);
   });
 });
 
