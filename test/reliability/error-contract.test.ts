@@ -520,6 +520,19 @@ const LINALG_ROWS: Row[] = [
 ];
 
 const NORM_ROWS: Row[] = [
+  // WeightNorm: a Linear reparameterized as w = g v / ||v||.
+  row("new WeightNorm", "not a Linear", ValueError, /Invalid linear/, (f) => new api.WeightNorm(f.rt, f.bn as never)),
+  row("WeightNorm.backward", "before forward()", StateError, /needs a forward\(\) first/, (f, m) => m.backward(f.m23), {
+    prepare: (f) => new api.WeightNorm(f.rt, new Linear(f.rt, 2, 3)),
+    undo: (_f, m) => m.dispose(),
+  }),
+  row("WeightNorm.forward", "an input of the wrong width", ShapeError, /Linear expects an f32 \[batch, 2\] input/, (f, m) => m.forward(f.m23), {
+    prepare: (f) => new api.WeightNorm(f.rt, new Linear(f.rt, 2, 3)),
+    undo: (_f, m) => m.dispose(),
+  }),
+  row("WeightNorm.forward", "after dispose()", DisposedError, /WeightNorm was used after dispose/, (f, m) => m.forward(f.m23), {
+    prepare: (f) => disposed(new api.WeightNorm(f.rt, new Linear(f.rt, 3, 3))),
+  }),
   row("new BatchNorm", "0 channels", ValueError, /Invalid numChannels: 0/, (f) => new BatchNorm(f.rt, 0)),
   row("new BatchNorm", "momentum 2", ValueError, /Invalid momentum: 2/, (f) => new BatchNorm(f.rt, 3, { momentum: 2 })),
   row("new BatchNorm", "a cumulative average in keras", ValueError, /Invalid momentum: null/, (f) => new BatchNorm(f.rt, 3, { convention: "keras", momentum: null })),

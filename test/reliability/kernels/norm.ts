@@ -451,8 +451,41 @@ function batchNormExtras(type: Float): KernelProperty[] {
   ];
 }
 
+/**
+ * Weight normalization, forward and backward in one case: the twin performs the kernel's f64
+ * operations in the same order (row-major column sums, each element rounded once), so every
+ * buffer must agree bit for bit, zero columns (NaN weights) and overflow included.
+ */
+function weightNormProperty(type: Float): KernelProperty {
+  return kernelProperty({
+    name: `${type} weight norm: w = g v / ||v|| per column, then dv, dg from dw, bit for bit`,
+    kernels: [`${type}_weight_norm_forward`, `${type}_weight_norm_backward`],
+    numRuns: RUNS,
+    cases: fc.tuple(int(0, 9), int(1, 9)).chain(([rows, cols]) =>
+      fc.record({
+        buffers: fc.record({
+          v: buffer(type, rows * cols, fc.oneof({ weight: 5, arbitrary: floats(type) }, { weight: 1, arbitrary: fc.constant(0) })),
+          g: buffer(type, cols, floats(type)),
+          w: buffer(type, rows * cols, floats(type)),
+          norms: buffer("f64", cols, floats("f64")),
+          dw: buffer(type, rows * cols, floats(type)),
+          dots: buffer("f64", cols, floats("f64")),
+          dv: buffer(type, rows * cols, floats(type)),
+          dg: buffer(type, cols, floats(type)),
+        }),
+        scalars: fc.record({ rows: fc.constant(rows), cols: fc.constant(cols) }),
+      }),
+    ),
+    call: (k, ptr, s) => {
+      kernel(k, `${type}_weight_norm_forward`)(ptr.v!, ptr.g!, ptr.w!, ptr.norms!, s.rows, s.cols);
+      kernel(k, `${type}_weight_norm_backward`)(ptr.v!, ptr.g!, ptr.norms!, ptr.dw!, ptr.dots!, ptr.dv!, ptr.dg!, s.rows, s.cols);
+    },
+  });
+}
+
 export const NORM: KernelProperty[] = (["f32", "f64"] as const).flatMap((type) => [
   ...familyProperties(type, "batchnorm"),
   ...batchNormExtras(type),
   ...familyProperties(type, "groupnorm"),
+  weightNormProperty(type),
 ]);
