@@ -18,12 +18,15 @@ import type { Param, Tensor } from "../runtime/tensor";
 import { glorotUniform, heUniform } from "../init/initializers";
 import { Minibatches } from "../data/minibatch";
 import { BatchNorm } from "../norm/batchnorm";
-import { LayerNorm } from "../norm/groupnorm";
+import { GroupNorm, LayerNorm } from "../norm/groupnorm";
 import { ValueError } from "../runtime/errors";
 import { checkNumber } from "../runtime/validate";
 
 export const DATASETS = ["glyphs", "spirals"] as const;
-export const NORMS = ["batch", "layer", "none"] as const;
+export const NORMS = ["batch", "layer", "group", "none"] as const;
+
+/** Default number of groups of `norm: 'group'` (a divisor of the default 512 hidden units). */
+export const DEFAULT_GROUPS = 32;
 /** The optimizers `descend train` offers, by flag value, each with its customary defaults. */
 const OPTIMIZER_FACTORIES = {
   sgd: (rt: Runtime, p: Param[], lr: number) => new SGD(rt, p, { lr }),
@@ -77,6 +80,11 @@ export interface TrainOptions {
   samples: number;
   /** Normalization after each hidden Linear layer (before its ReLU); default 'batch'. */
   norm?: (typeof NORMS)[number];
+  /**
+   * Groups of `norm: 'group'` (GroupNorm over the hidden units, Wu & He 2018), a divisor of `hidden`.
+   * @defaultValue 32
+   */
+  groups?: number;
 }
 
 export interface EpochReport {
@@ -130,6 +138,10 @@ export function planTraining(options: TrainOptions): TrainingPlan {
   checkName("schedule", schedule, SCHEDULES);
   checkName("norm", options.norm ?? "batch", NORMS);
   checkNumber("tau", options.tau ?? DEFAULT_TAU, { above: 0, max: 1 });
+  const groups = checkNumber("groups", options.groups ?? DEFAULT_GROUPS, { min: 1, integer: true });
+  if (options.norm === "group" && options.hidden % groups !== 0) {
+    throw new ValueError(`norm 'group' needs groups dividing hidden: ${groups} groups do not divide ${options.hidden} hidden units`);
+  }
   const testExamples = Math.round(options.samples * TEST_FRACTION);
   const trainExamples = options.samples - testExamples;
   if (testExamples < 1) throw new ValueError(`samples ${options.samples} leave no test examples (${100 * TEST_FRACTION}% are held out)`);
@@ -159,13 +171,16 @@ export function planTraining(options: TrainOptions): TrainingPlan {
  */
 export function makeModel(
   rt: Runtime, features: number, hidden: number, classes: number, seed: number, norm: TrainOptions["norm"] = "batch",
+  groups = DEFAULT_GROUPS,
 ): Sequential {
+  const normLayer = (): Layer =>
+    norm === "batch" ? new BatchNorm(rt, hidden) : norm === "group" ? new GroupNorm(rt, groups, hidden) : new LayerNorm(rt, hidden);
   const block = (inputs: number, k: number): Layer[] =>
     norm === "none"
       ? [new Linear(rt, inputs, hidden, { relu: true, init: heUniform(), seed: seed + k })]
       : [
           new Linear(rt, inputs, hidden, { bias: false, init: heUniform(), seed: seed + k }),
-          norm === "batch" ? new BatchNorm(rt, hidden) : new LayerNorm(rt, hidden),
+          normLayer(),
           new ReLU(rt),
         ];
   return new Sequential([...block(features, 1), ...block(hidden, 2), new Linear(rt, hidden, classes, { init: glorotUniform(), seed: seed + 3 })]);
@@ -216,7 +231,7 @@ export function train(
 ): TrainResult {
   const total = planTraining(options).steps;
   const { train: trainSet, test } = makeDataset(options);
-  const model = makeModel(rt, trainSet.features, options.hidden, trainSet.classes, options.seed, options.norm);
+  const model = makeModel(rt, trainSet.features, options.hidden, trainSet.classes, options.seed, options.norm, options.groups);
   const loss = new SoftmaxCrossEntropy(rt);
   const params = model.parameters();
   const optimizer: Optimizer<BaseHyper> = OPTIMIZER_FACTORIES[options.optimizer](rt, params, options.lr);
