@@ -298,6 +298,7 @@ function withStats<C extends KernelCase<{ dims: number[]; eps: number }>>(c: C, 
     values[g] = m.mean;
     values[moments.length + g] = m.variance;
     values[2 * moments.length + g] = m.invstd;
+    if (family === "batchnorm") values[9 * moments.length + g] = m.invstd; // K of the standard form
   });
   return { ...c, buffers: { ...c.buffers, stats: { ...c.buffers.stats!, values } } };
 }
@@ -328,7 +329,9 @@ function familyProperties(type: Float, family: Family): KernelProperty[] {
           scalars: fc.record({ dims: fc.constant(dims), eps: epsilons, inPlace: fc.boolean() }),
         }),
       ),
-      call: (k, ptr, s) => kernel(k, `${type}_${family}_forward`)(ptr.x!, s.inPlace ? ptr.x! : ptr.y!, ptr.gamma!, ptr.beta!, ptr.stats!, ...s.dims, s.eps),
+      // batchnorm's last argument: the standard form (book = 0), which the error model describes.
+      call: (k, ptr, s) =>
+        kernel(k, `${type}_${family}_forward`)(ptr.x!, s.inPlace ? ptr.x! : ptr.y!, ptr.gamma!, ptr.beta!, ptr.stats!, ...s.dims, s.eps, ...(family === "batchnorm" ? [0] : [])),
       tolerance: (c) => {
         const layout = layoutOf(c.scalars.dims);
         const e = model(type, layout.terms);
@@ -406,7 +409,7 @@ function batchNormExtras(type: Float): KernelProperty[] {
           scalars: fc.record({ dims: fc.constant(dims), eps: epsilons }),
         });
       }),
-      call: (k, ptr, s) => kernel(k, `${type}_batchnorm_forward_eval`)(ptr.x!, ptr.y!, ptr.gamma!, ptr.beta!, ptr.runMean!, ptr.runVar!, ptr.stats!, ...s.dims, s.eps),
+      call: (k, ptr, s) => kernel(k, `${type}_batchnorm_forward_eval`)(ptr.x!, ptr.y!, ptr.gamma!, ptr.beta!, ptr.runMean!, ptr.runVar!, ptr.stats!, ...s.dims, s.eps, 0),
       tolerance: (c) => {
         // The statistics are the running ones, copied and 1 / sqrt(var + eps) taken in f64 by
         // both: exact. y then errs by its own roundings only.
