@@ -3,11 +3,14 @@
 // M = N * S elements of that channel:
 //   mean = (1/M) sum x,   var = (1/M) sum (x - mean)^2            (biased)
 //   invstd = 1 / sqrt(var + eps),   xhat = (x - mean) invstd,   y = gamma xhat + beta
+//   book form (Goodfellow et al. 2016, eq. 8.35; `book` != 0): invstd = 1 / (sqrt(var) + eps)
 // Backward (the compact closed form):
 //   dbeta = sum dy,   dgamma = sum dy xhat
 //   dx = gamma invstd (dy - dbeta / M - xhat dgamma / M) = A (dy + B (x - mean) + D)
-//   with A = gamma invstd, B = -invstd dgamma / M, D = -dbeta / M (A factored out so that
+//   with A = gamma invstd, B = -K dgamma / M, D = -dbeta / M (A factored out so that
 //   B (x - mean) stays in range in T where A invstd would not; see segments.ts, gradSegment).
+//   K = 2 d(1/invstd)/d(var) = invstd; in the book form 1 / sqrt(var), and 0 where var = 0
+//   (then x - mean = 0 and dgamma = 0: the sqrt's infinite slope multiplies nothing).
 // With frozen statistics (evaluation mode) mean and invstd are constants: dx = A dy (B = D = 0).
 //
 // Passes: the forward reads x twice (statistics, then normalize), the backward reads x and
@@ -21,8 +24,8 @@
 // redone in f64). The f64 mean enters the T passes split as hi + lo (hi = T(mean)), so
 // x - mean keeps its accuracy far from zero.
 //
-// stats: 9 rows of C f64: [mean | var | invstd | acc0 | acc1 | 4 scratch slots].
-// The forward writes the first three (what the backward needs), keeping the low part of its
+// stats: 10 rows of C f64: [mean | var | invstd | acc0 | acc1 | 4 scratch slots | K].
+// The forward writes mean, var, invstd and K (what the backward needs), keeping the low part of its
 // two-part running mean in acc0; the backward reads them and uses the rest. dgamma and dbeta are accumulated into (+=), never overwritten.
 // Memory contract: buffers disjoint except y may alias x and dx may alias dy; any alignment.
 
@@ -39,7 +42,23 @@ const INVSTD = 2;
 const ACC0 = 3;
 const ACC1 = 4;
 const SLOT0 = 5;
-// The facade allocates 9 rows of C f64 for `stats` (BATCH_NORM_STATS_ROWS in src/norm/batchnorm.ts).
+const CURVATURE = 9;
+// The facade allocates 10 rows of C f64 for `stats` (BATCH_NORM_STATS_ROWS in src/norm/batchnorm.ts).
+
+/** invstd and K of a channel of variance `variance`, in the standard or the book form. */
+// @ts-ignore: decorator
+@inline
+function storeScales(stats: usize, C: i32, c: i32, variance: f64, eps: f64, book: i32): void {
+  if (book) {
+    const sigma = Math.sqrt(variance);
+    store<f64>(statsAt(stats, C, INVSTD, c), 1 / (sigma + eps));
+    store<f64>(statsAt(stats, C, CURVATURE, c), sigma > 0 ? 1 / sigma : 0);
+  } else {
+    const invstd = 1 / Math.sqrt(variance + eps);
+    store<f64>(statsAt(stats, C, INVSTD, c), invstd);
+    store<f64>(statsAt(stats, C, CURVATURE, c), invstd);
+  }
+}
 
 /** Scratch slot i (0..3) of the stats buffer, used as an array of C elements of T. */
 // @ts-ignore: decorator
@@ -222,13 +241,13 @@ function columnMoments<T>(x: usize, stats: usize, N: i32, C: i32): void {
   }
 }
 
-/** mean = hi + lo (rows MEAN + ACC0), var = M2 / M and invstd = 1 / sqrt(var + eps) of every channel. */
-function finishMoments(stats: usize, C: i32, M: f64, eps: f64): void {
+/** mean = hi + lo (rows MEAN + ACC0), var = M2 / M, invstd and K of every channel. */
+function finishMoments(stats: usize, C: i32, M: f64, eps: f64, book: i32): void {
   for (let c = 0; c < C; c++) {
     store<f64>(statsAt(stats, C, MEAN, c), load<f64>(statsAt(stats, C, MEAN, c)) + load<f64>(statsAt(stats, C, ACC0, c)));
     const variance = load<f64>(statsAt(stats, C, VAR, c)) / M;
     store<f64>(statsAt(stats, C, VAR, c), variance);
-    store<f64>(statsAt(stats, C, INVSTD, c), 1 / Math.sqrt(variance + eps));
+    storeScales(stats, C, c, variance, eps, book);
   }
 }
 
@@ -261,7 +280,7 @@ function normalize<T>(x: usize, y: usize, gamma: usize, beta: usize, stats: usiz
 
 /** Training forward: batch statistics into stats rows MEAN, VAR, INVSTD, then y. */
 function batchnormForward<T>(
-  x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, C: i32, S: i32, eps: f64,
+  x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, C: i32, S: i32, eps: f64, book: i32,
 ): void {
   if (S == 1) columnMoments<T>(x, stats, N, C);
   else {
@@ -272,20 +291,20 @@ function batchnormForward<T>(
       }
     }
   }
-  finishMoments(stats, C, <f64>N * <f64>S, eps);
+  finishMoments(stats, C, <f64>N * <f64>S, eps, book);
   normalize<T>(x, y, gamma, beta, stats, N, C, S);
 }
 
 /** Evaluation forward: running statistics copied into stats rows MEAN, VAR, INVSTD, then y. */
 function batchnormForwardEval<T>(
   x: usize, y: usize, gamma: usize, beta: usize, runMean: usize, runVar: usize, stats: usize,
-  N: i32, C: i32, S: i32, eps: f64,
+  N: i32, C: i32, S: i32, eps: f64, book: i32,
 ): void {
   for (let c = 0; c < C; c++) {
     const variance = <f64>load<T>(at<T>(runVar, c));
     store<f64>(statsAt(stats, C, MEAN, c), <f64>load<T>(at<T>(runMean, c)));
     store<f64>(statsAt(stats, C, VAR, c), variance);
-    store<f64>(statsAt(stats, C, INVSTD, c), 1 / Math.sqrt(variance + eps));
+    storeScales(stats, C, c, variance, eps, book);
   }
   normalize<T>(x, y, gamma, beta, stats, N, C, S);
 }
@@ -315,7 +334,7 @@ function finishGrads<T>(stats: usize, gamma: usize, dgamma: usize, dbeta: usize,
     const gradGamma = load<f64>(statsAt(stats, C, ACC1, c)) * invstd;
     store<T>(at<T>(dgamma, c), load<T>(at<T>(dgamma, c)) + <T>gradGamma);
     store<T>(at<T>(dbeta, c), load<T>(at<T>(dbeta, c)) + <T>sumDy);
-    store<f64>(statsAt(stats, C, ACC0, c), batchStats ? (-gradGamma / M) * invstd : 0);
+    store<f64>(statsAt(stats, C, ACC0, c), batchStats ? (-gradGamma / M) * load<f64>(statsAt(stats, C, CURVATURE, c)) : 0);
     store<f64>(statsAt(stats, C, ACC1, c), batchStats ? -sumDy / M : 0);
   }
 }
@@ -405,26 +424,31 @@ function batchnormBackward<T>(
   }
 }
 
-// The kernels: pointers are byte addresses; N, C, S element counts; stats is f64 (9 rows of C).
+// The kernels: pointers are byte addresses; N, C, S element counts; stats is f64 (10 rows of C);
+// book != 0 selects the book form 1 / (sqrt(var) + eps).
 
-export function f32_batchnorm_forward(x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, C: i32, S: i32, eps: f64): void {
-  batchnormForward<f32>(x, y, gamma, beta, stats, N, C, S, eps);
+export function f32_batchnorm_forward(
+  x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, C: i32, S: i32, eps: f64, book: i32,
+): void {
+  batchnormForward<f32>(x, y, gamma, beta, stats, N, C, S, eps, book);
 }
 
-export function f64_batchnorm_forward(x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, C: i32, S: i32, eps: f64): void {
-  batchnormForward<f64>(x, y, gamma, beta, stats, N, C, S, eps);
+export function f64_batchnorm_forward(
+  x: usize, y: usize, gamma: usize, beta: usize, stats: usize, N: i32, C: i32, S: i32, eps: f64, book: i32,
+): void {
+  batchnormForward<f64>(x, y, gamma, beta, stats, N, C, S, eps, book);
 }
 
 export function f32_batchnorm_forward_eval(
-  x: usize, y: usize, gamma: usize, beta: usize, runMean: usize, runVar: usize, stats: usize, N: i32, C: i32, S: i32, eps: f64,
+  x: usize, y: usize, gamma: usize, beta: usize, runMean: usize, runVar: usize, stats: usize, N: i32, C: i32, S: i32, eps: f64, book: i32,
 ): void {
-  batchnormForwardEval<f32>(x, y, gamma, beta, runMean, runVar, stats, N, C, S, eps);
+  batchnormForwardEval<f32>(x, y, gamma, beta, runMean, runVar, stats, N, C, S, eps, book);
 }
 
 export function f64_batchnorm_forward_eval(
-  x: usize, y: usize, gamma: usize, beta: usize, runMean: usize, runVar: usize, stats: usize, N: i32, C: i32, S: i32, eps: f64,
+  x: usize, y: usize, gamma: usize, beta: usize, runMean: usize, runVar: usize, stats: usize, N: i32, C: i32, S: i32, eps: f64, book: i32,
 ): void {
-  batchnormForwardEval<f64>(x, y, gamma, beta, runMean, runVar, stats, N, C, S, eps);
+  batchnormForwardEval<f64>(x, y, gamma, beta, runMean, runVar, stats, N, C, S, eps, book);
 }
 
 export function f32_batchnorm_update_running(runMean: usize, runVar: usize, stats: usize, C: i32, keep: f64, take: f64, varScale: f64): void {

@@ -5,12 +5,19 @@
 //   centered: ga <- rho * ga + (1 - rho) * x;  v = max(r - ga * ga, 0);   otherwise v = r
 //   (r - ga^2 is an EMA variance, >= 0 in exact arithmetic; rounding can take it below 0 when
 //   the gradient barely varies, and sqrt would turn the step into NaN: the max restores v >= 0.)
-//   u = x / (sqrt(v + epsIn) + epsOut)            (one of epsIn, epsOut is 0)
+//   d = sqrt(v + epsIn) + epsOut                  (one of epsIn, epsOut is 0)
+//   u = x / d, and u = 0 where d = 0
 //   momentum: b <- mu * b + k * u;  theta <- theta0 + a * b + c * u
 //   none:     theta <- theta0 + c * u             (c = -lr)
 // (k, a, c) choose the convention as in sgd.ts: lr inside the buffer (book, tfjs: k = -lr,
 // a = 1, c = 0), outside it (PyTorch: k = 1, a = -lr, c = 0), Nesterov look-ahead (book:
 // k = -lr, a = mu, c = -lr). eps inside the root: book and tfjs; outside: PyTorch.
+// d = 0 only with eps = 0 (Algorithm 8.6 as the book writes it, no delta) and r = 0 after
+// this step's update. In exact arithmetic r >= (1 - rho) x^2, so r = 0 means x = 0 and the
+// step 0/0 is taken as 0 (the coordinate has seen no gradient, or only ones that decayed
+// away). In floating point r = 0 with x != 0 needs (1 - rho) x^2 to underflow (|x| below
+// about 2^-75 / sqrt(1 - rho) in f32, 2^-538 / sqrt(1 - rho) in f64): that step is 0 too, not
+// x/0 = Infinity. With eps > 0, d > 0 and the mask changes nothing.
 // Four exports share one signature; the variants without ga or b ignore those pointers.
 // Memory contract: every buffer used holds n elements of T, 16-byte aligned, pairwise disjoint.
 
@@ -35,7 +42,8 @@ class RMSProp<T> {
       v128.store(ga + at, gai);
       vi = v128.pmax<T>(v128.sub<T>(ri, v128.mul<T>(gai, gai)), v128.splat<T>(0));
     }
-    const ui = v128.div<T>(x, v128.add<T>(v128.sqrt<T>(v128.add<T>(vi, v128.splat<T>(epsIn))), v128.splat<T>(epsOut)));
+    const di = v128.add<T>(v128.sqrt<T>(v128.add<T>(vi, v128.splat<T>(epsIn))), v128.splat<T>(epsOut));
+    const ui = v128.and(v128.div<T>(x, di), v128.ne<T>(di, v128.splat<T>(0))); // 0 where di = 0
     if (MOMENTUM) theta = momentumV<T>(b + at, theta, ui, mu, k, a);
     return v128.add<T>(theta, v128.mul<T>(v128.splat<T>(c), ui));
   }
@@ -54,7 +62,8 @@ class RMSProp<T> {
       store<T>(ga + at, gai);
       vi = pmaxS<T>(ri - gai * gai, 0);
     }
-    const ui: T = x / (sqrt<T>(vi + epsIn) + epsOut);
+    const di: T = sqrt<T>(vi + epsIn) + epsOut;
+    const ui: T = di != 0 ? x / di : 0;
     if (MOMENTUM) theta = momentumS<T>(b + at, theta, ui, mu, k, a);
     return theta + c * ui;
   }

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { initSync } from "../runtime/init";
 import { lineChart } from "../plot/svg";
-import { DATASETS, NORMS, OPTIMIZERS, planTraining, SCHEDULES, train, type EpochReport, type TrainResult } from "../demo/train";
+import { DATASETS, DEFAULT_GROUPS, DEFAULT_TAU, NORMS, OPTIMIZERS, planTraining, SCHEDULES, train, type EpochReport, type TrainResult } from "../demo/train";
 import { ValueError } from "../runtime/errors";
 import { UsageError, type FlagSpec, type Parsed } from "./args";
 import { command } from "./command";
@@ -17,11 +17,13 @@ export const TRAIN_FLAGS = {
   dataset: { type: "choice", choices: DATASETS, default: "glyphs", help: "embedded dataset: 16x16 digit glyphs or 3-class spirals" },
   optimizer: { type: "choice", choices: OPTIMIZERS, default: "adam", help: "optimizer" },
   schedule: { type: "choice", choices: SCHEDULES, default: "constant", help: "learning-rate schedule over the run" },
+  tau: { type: "number", default: DEFAULT_TAU, min: 0.001, max: 1, help: "--schedule linear: share of the run the decay to lr/100 takes (the book's tau); the rest holds lr/100" },
   lr: { type: "number", default: 1e-3, min: 0, help: "learning rate" },
   epochs: { type: "number", default: 10, min: 1, max: 1000, integer: true, help: "passes over the training set" },
   batch: { type: "number", default: 128, min: 1, max: 65536, integer: true, help: "minibatch size, at most the training examples (80% of --samples)" },
   hidden: { type: "number", default: 512, min: 1, max: 8192, integer: true, help: "width of the two hidden layers" },
   norm: { type: "choice", choices: NORMS, default: "batch", help: "normalization before each hidden ReLU ('batch' needs --batch >= 2)" },
+  groups: { type: "number", default: DEFAULT_GROUPS, min: 1, integer: true, help: "--norm group: groups of the hidden units (a divisor of --hidden)" },
   samples: { type: "number", default: 10000, min: 100, max: 1e6, integer: true, help: "examples generated (80% train, 20% test)" },
   seed: { type: "number", default: 1, min: 0, max: MAX_SEED, integer: true, help: "seed of data, initialization and shuffling" },
   backend: { type: "choice", choices: ["wasm", "js"] as const, default: "wasm", help: "kernel backend" },

@@ -18,11 +18,15 @@ import type { Param, Tensor } from "../runtime/tensor";
 import { glorotUniform, heUniform } from "../init/initializers";
 import { Minibatches } from "../data/minibatch";
 import { BatchNorm } from "../norm/batchnorm";
-import { LayerNorm } from "../norm/groupnorm";
+import { GroupNorm, LayerNorm } from "../norm/groupnorm";
 import { ValueError } from "../runtime/errors";
+import { checkNumber } from "../runtime/validate";
 
 export const DATASETS = ["glyphs", "spirals"] as const;
-export const NORMS = ["batch", "layer", "none"] as const;
+export const NORMS = ["batch", "layer", "group", "none"] as const;
+
+/** Default number of groups of `norm: 'group'` (a divisor of the default 512 hidden units). */
+export const DEFAULT_GROUPS = 32;
 /** The optimizers `descend train` offers, by flag value, each with its customary defaults. */
 const OPTIMIZER_FACTORIES = {
   sgd: (rt: Runtime, p: Param[], lr: number) => new SGD(rt, p, { lr }),
@@ -43,12 +47,16 @@ export const OPTIMIZERS = Object.keys(OPTIMIZER_FACTORIES) as Array<keyof typeof
 /** Learning-rate schedules by flag value, over the whole run of `steps` steps from the base rate. */
 const SCHEDULE_FACTORIES = {
   constant: (lr: number) => constantSchedule(lr),
+  // The book's linear decay to lr / 100 over the first tau share of the run, then constant.
   cosine: (lr: number, steps: number) => cosineDecay({ init: lr, steps }),
   "warmup-cosine": (lr: number, steps: number) => warmupCosine({ peak: lr, warmupSteps: Math.max(1, Math.round(steps / 20)), steps }),
-  linear: (lr: number, steps: number) => linearSchedule({ init: lr, end: lr / 100, steps }),
+  linear: (lr: number, steps: number, tau: number) => linearSchedule({ init: lr, steps: Math.max(1, Math.round(tau * steps)) }),
   step: (lr: number, steps: number) => stepDecay({ init: lr, stepSize: Math.max(1, Math.round(steps / 3)), gamma: 0.1 }),
   sgdr: (lr: number, steps: number) => sgdr({ init: lr, T0: Math.max(1, Math.round(steps / 7)), Tmult: 2 }),
-} satisfies Record<string, (lr: number, steps: number) => Schedule>;
+} satisfies Record<string, (lr: number, steps: number, tau: number) => Schedule>;
+
+/** Default share of the run the 'linear' schedule decays over (the book's tau over the run's length). */
+export const DEFAULT_TAU = 0.8;
 
 export const SCHEDULES = Object.keys(SCHEDULE_FACTORIES) as Array<keyof typeof SCHEDULE_FACTORIES>;
 
@@ -57,6 +65,12 @@ export interface TrainOptions {
   optimizer: (typeof OPTIMIZERS)[number];
   /** Learning-rate schedule over the run; default 'constant'. */
   schedule?: (typeof SCHEDULES)[number];
+  /**
+   * For the 'linear' schedule: the share of the run (0 < tau <= 1) the decay to lr / 100 takes
+   * (the book's tau in steps is tau times the run's steps); the rest of the run holds lr / 100.
+   * @defaultValue 0.8
+   */
+  tau?: number;
   lr: number;
   epochs: number;
   batch: number;
@@ -66,6 +80,11 @@ export interface TrainOptions {
   samples: number;
   /** Normalization after each hidden Linear layer (before its ReLU); default 'batch'. */
   norm?: (typeof NORMS)[number];
+  /**
+   * Groups of `norm: 'group'` (GroupNorm over the hidden units, Wu & He 2018), a divisor of `hidden`.
+   * @defaultValue 32
+   */
+  groups?: number;
 }
 
 export interface EpochReport {
@@ -118,6 +137,11 @@ export function planTraining(options: TrainOptions): TrainingPlan {
   const schedule = options.schedule ?? "constant";
   checkName("schedule", schedule, SCHEDULES);
   checkName("norm", options.norm ?? "batch", NORMS);
+  checkNumber("tau", options.tau ?? DEFAULT_TAU, { above: 0, max: 1 });
+  const groups = checkNumber("groups", options.groups ?? DEFAULT_GROUPS, { min: 1, integer: true });
+  if (options.norm === "group" && options.hidden % groups !== 0) {
+    throw new ValueError(`norm 'group' needs groups dividing hidden: ${groups} groups do not divide ${options.hidden} hidden units`);
+  }
   const testExamples = Math.round(options.samples * TEST_FRACTION);
   const trainExamples = options.samples - testExamples;
   if (testExamples < 1) throw new ValueError(`samples ${options.samples} leave no test examples (${100 * TEST_FRACTION}% are held out)`);
@@ -132,7 +156,7 @@ export function planTraining(options: TrainOptions): TrainingPlan {
   }
   const steps = stepsPerEpoch * options.epochs;
   try {
-    SCHEDULE_FACTORIES[schedule](options.lr, steps);
+    SCHEDULE_FACTORIES[schedule](options.lr, steps, options.tau ?? DEFAULT_TAU);
   } catch (error) {
     if (error instanceof ValueError) throw new ValueError(`schedule '${schedule}' over ${steps} steps: ${error.message}`);
     throw error;
@@ -147,13 +171,16 @@ export function planTraining(options: TrainOptions): TrainingPlan {
  */
 export function makeModel(
   rt: Runtime, features: number, hidden: number, classes: number, seed: number, norm: TrainOptions["norm"] = "batch",
+  groups = DEFAULT_GROUPS,
 ): Sequential {
+  const normLayer = (): Layer =>
+    norm === "batch" ? new BatchNorm(rt, hidden) : norm === "group" ? new GroupNorm(rt, groups, hidden) : new LayerNorm(rt, hidden);
   const block = (inputs: number, k: number): Layer[] =>
     norm === "none"
       ? [new Linear(rt, inputs, hidden, { relu: true, init: heUniform(), seed: seed + k })]
       : [
           new Linear(rt, inputs, hidden, { bias: false, init: heUniform(), seed: seed + k }),
-          norm === "batch" ? new BatchNorm(rt, hidden) : new LayerNorm(rt, hidden),
+          normLayer(),
           new ReLU(rt),
         ];
   return new Sequential([...block(features, 1), ...block(hidden, 2), new Linear(rt, hidden, classes, { init: glorotUniform(), seed: seed + 3 })]);
@@ -204,11 +231,11 @@ export function train(
 ): TrainResult {
   const total = planTraining(options).steps;
   const { train: trainSet, test } = makeDataset(options);
-  const model = makeModel(rt, trainSet.features, options.hidden, trainSet.classes, options.seed, options.norm);
+  const model = makeModel(rt, trainSet.features, options.hidden, trainSet.classes, options.seed, options.norm, options.groups);
   const loss = new SoftmaxCrossEntropy(rt);
   const params = model.parameters();
   const optimizer: Optimizer<BaseHyper> = OPTIMIZER_FACTORIES[options.optimizer](rt, params, options.lr);
-  const scheduler = new Scheduler(optimizer, { lr: SCHEDULE_FACTORIES[options.schedule ?? "constant"](options.lr, total) });
+  const scheduler = new Scheduler(optimizer, { lr: SCHEDULE_FACTORIES[options.schedule ?? "constant"](options.lr, total, options.tau ?? DEFAULT_TAU) });
   const result: TrainResult = { epochs: [], losses: [], testAccuracy: 0, msPerStep: 0, steps: 0 };
   let trainingMs = 0;
   try {

@@ -26,17 +26,29 @@ export interface BatchNormOptions<D extends FloatDType = "f32"> extends NormOpti
   momentum?: number | null;
   /** Keep running mean and variance for evaluation; default true. Without them evaluation uses batch statistics. */
   trackRunningStats?: boolean;
+  /**
+   * Where eps enters the scale: 'inside' the root, 1 / sqrt(var + eps) (PyTorch, Keras), or
+   * 'outside', 1 / (sqrt(var) + eps): the book's sigma + delta (Goodfellow et al. 2016,
+   * eq. 8.35), whose eps then defaults to the book's delta 1e-6. Training, evaluation and
+   * backward all use the chosen form.
+   * @defaultValue 'inside'
+   */
+  epsPlacement?: "inside" | "outside";
 }
 
 const BATCH_NORM_OPTIONS = optionNames<BatchNormOptions<FloatDType>>({
-  eps: true, affine: true, dtype: true, convention: true, momentum: true, trackRunningStats: true,
+  eps: true, affine: true, dtype: true, convention: true, momentum: true, trackRunningStats: true, epsPlacement: true,
 });
+
+/** The book's delta, the default eps of `epsPlacement: 'outside'`. */
+const BOOK_DELTA = 1e-6;
 
 /**
  * Rows of C f64 in the statistics buffer the batch-norm kernels take: mean, biased
- * variance and invstd (written by the forward, read by the backward), then kernel scratch.
+ * variance and invstd (written by the forward, read by the backward), kernel scratch, and
+ * the derivative factor of the backward (written by the forward).
  */
-export const BATCH_NORM_STATS_ROWS = 9;
+export const BATCH_NORM_STATS_ROWS = 10;
 
 /** Defaults per convention (PyTorch 2.x docs of BatchNorm2d; tfjs-layers 4.22 BatchNormalization). */
 export const BATCH_NORM_DEFAULTS: Readonly<Record<BatchNormConvention, { momentum: number; eps: number }>> = {
@@ -72,6 +84,8 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
   readonly convention: BatchNormConvention;
   /** Momentum in the convention's sense; null = cumulative average (PyTorch only). */
   readonly momentum: number | null;
+  /** 'inside': 1 / sqrt(var + eps); 'outside': the book's 1 / (sqrt(var) + eps). */
+  readonly epsPlacement: "inside" | "outside";
   /** Running mean and variance (init 0 and 1); null when not tracked. */
   readonly runningMean: Tensor<D> | null;
   readonly runningVar: Tensor<D> | null;
@@ -97,7 +111,17 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
       checkNumber("momentum", momentum, { min: 0, max: 1 });
     }
     const track = checkBoolean("trackRunningStats", options.trackRunningStats ?? true);
-    super(runtime, [numChannels], options, defaults.eps);
+    const placement = options.epsPlacement ?? "inside";
+    if (placement !== "inside" && placement !== "outside") {
+      throw new ValueError(`Invalid epsPlacement: ${String(placement)} (expected 'inside' or 'outside')`);
+    }
+    const eps = options.eps;
+    if (placement === "outside" && typeof eps === "number" && eps > 0 && !Number.isFinite((options.dtype ?? "f32") === "f32" ? Math.fround(1 / eps) : 1 / eps)) {
+      // A constant channel is scaled by 1 / eps in the book's form: it must be finite in the dtype.
+      throw new ValueError(`Invalid eps: ${eps} (expected 1 / eps finite in ${options.dtype ?? "f32"} with epsPlacement 'outside')`);
+    }
+    super(runtime, [numChannels], options, placement === "outside" ? BOOK_DELTA : defaults.eps);
+    this.epsPlacement = placement;
     this.convention = convention;
     this.momentum = momentum;
     // The module owns its statistics: they outlive any scope it is made in; dispose() frees them.
@@ -131,11 +155,11 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
     const k = this.runtime.kernels;
     const eps = this.eps;
     if (useBatch) {
-      k[`${this.dtype}_batchnorm_forward`](input.ptr, y.ptr, this.scale.ptr, this.shift.ptr, this.stats.ptr, N, C, S, eps);
+      k[`${this.dtype}_batchnorm_forward`](input.ptr, y.ptr, this.scale.ptr, this.shift.ptr, this.stats.ptr, N, C, S, eps, this.bookForm());
       if (training && this.runningMean && this.runningVar) this.updateRunning(N * S);
     } else {
       k[`${this.dtype}_batchnorm_forward_eval`](
-        input.ptr, y.ptr, this.scale.ptr, this.shift.ptr, this.runningMean!.ptr, this.runningVar!.ptr, this.stats.ptr, N, C, S, eps,
+        input.ptr, y.ptr, this.scale.ptr, this.shift.ptr, this.runningMean!.ptr, this.runningVar!.ptr, this.stats.ptr, N, C, S, eps, this.bookForm(),
       );
     }
     this.input = input;
@@ -155,6 +179,11 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
       x.ptr, grad.ptr, dx.ptr, this.scale.ptr, this.stats.ptr, this.scaleGrad.ptr, this.shiftGrad.ptr, N, C, S, this.batchStats ? 1 : 0,
     );
     return dx;
+  }
+
+  /** The kernels' `book` switch. */
+  private bookForm(): number {
+    return this.epsPlacement === "outside" ? 1 : 0;
   }
 
   /** Batch mean and biased variance of the last forward (running statistics in evaluation), as plain arrays. */

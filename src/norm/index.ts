@@ -2,3 +2,4 @@
 export { NormModule, type NormOptions, type ForwardOptions } from "./module";
 export { BatchNorm, BATCH_NORM_DEFAULTS, type BatchNormOptions, type BatchNormConvention } from "./batchnorm";
 export { RowNorm, LayerNorm, GroupNorm, InstanceNorm, groupNormStatsLength } from "./groupnorm";
+export { WeightNorm } from "./weight_norm";

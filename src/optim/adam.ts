@@ -1,6 +1,7 @@
 import type { Param } from "../runtime/tensor";
 import type { Runtime } from "../runtime/runtime";
 import { checkNumber } from "../runtime/validate";
+import type { EpsPlacement } from "./adagrad";
 import {
   BASE_DEFAULTS, Optimizer, checkBoolean, checkOneOf,
   type BaseHyper, type Conventions, type OptionsOf, type ParamGroup, type ParamGroupInput, type ParamState, type Prologue,
@@ -11,20 +12,39 @@ export interface AdamOptions extends BaseHyper {
   beta1: number;
   /** Decay of the second-moment estimate (the book's rho2). */
   beta2: number;
-  /** The book's delta: added to sqrt(r_hat), outside the square root. */
+  /** The book's delta, added to sqrt(r_hat) (`epsPlacement: 'outside'`) or to r_hat under the root ('inside'). */
   eps: number;
+  /**
+   * Where eps sits: 'outside' the square root, `s_hat / (sqrt(r_hat) + eps)` (book Alg. 8.7,
+   * PyTorch, tfjs), or 'inside', `s_hat / sqrt(r_hat + eps)` (optax's `eps_root` form).
+   * @defaultValue 'outside'
+   */
+  epsPlacement: EpsPlacement;
+  /**
+   * Divide the moments by their bias corrections 1 - beta1^t and 1 - beta2^t (Kingma & Ba;
+   * book Alg. 8.7). false: `theta <- theta - lr s / (sqrt(r) + eps)`, which with `amsgrad: true`
+   * is Reddi et al. (2018) Algorithm 2 (constant lr and beta1).
+   * @defaultValue true
+   */
+  biasCorrection: boolean;
   /** AMSGrad (Reddi et al. 2018): divide by the running maximum of the second moment (default false). */
   amsgrad: boolean;
   /**
-   * What AMSGrad takes the maximum of: 'raw' r (PyTorch; the bias correction applied after)
-   * or the bias-corrected r_hat (optax `amsgrad`). They differ in the first ~1/(1 - beta2) steps.
+   * Which maximum AMSGrad keeps: 'raw' r in its own buffer, the bias correction applied after
+   * (PyTorch); the bias-corrected r_hat in its own buffer (optax `amsgrad`, 'corrected'); or
+   * 'fed-back', `r <- max(beta2 r + (1 - beta2) g^2, r)`: the maximum replaces r itself (one
+   * buffer fewer), then the bias correction. They differ in the first ~1/(1 - beta2) steps,
+   * and 'fed-back' also later: its r no longer decays from a past maximum.
+   * @defaultValue 'raw'
    */
-  amsgradMax: "raw" | "corrected";
+  amsgradMax: "raw" | "corrected" | "fed-back";
 }
 
 export type AdamConvention = "book" | "pytorch" | "tfjs";
 
-const ADAM_BASE: AdamOptions = { ...BASE_DEFAULTS, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, amsgrad: false, amsgradMax: "raw" };
+const ADAM_BASE: AdamOptions = {
+  ...BASE_DEFAULTS, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, epsPlacement: "outside", biasCorrection: true, amsgrad: false, amsgradMax: "raw",
+};
 
 /** Defaults per convention: the book and PyTorch agree; tfjs uses its backend epsilon 1e-7. */
 export const ADAM_CONVENTIONS: Conventions<AdamOptions> = {
@@ -52,8 +72,16 @@ export function checkBetas(hyper: { beta1: number; beta2: number; eps: number })
  *   theta <- theta - lr * s_hat / (sqrt(r_hat) + eps)
  *
  * eps sits outside the square root, as in the book, PyTorch and tfjs (tfjs with eps = 1e-7
- * by default). t counts per parameter. `amsgrad: true` divides by sqrt of the running
- * maximum of r (PyTorch) or of r_hat (`amsgradMax: 'corrected'`, optax).
+ * by default); `epsPlacement: 'inside'` divides by sqrt(r_hat + eps) instead. t counts per
+ * parameter. `biasCorrection: false` drops both corrections. `amsgrad: true` divides by the
+ * running maximum of r (PyTorch), of r_hat (`amsgradMax: 'corrected'`, optax), or keeps the
+ * maximum in r itself (`amsgradMax: 'fed-back'`):
+ *
+ *   'raw':       rmax <- max(rmax, r);        denominator sqrt(rmax / (1 - beta2^t)) + eps
+ *   'corrected': rmax <- max(rmax, r_hat);    denominator sqrt(rmax) + eps
+ *   'fed-back':  r <- max(beta2 r + (1 - beta2) g * g, r);   r_hat, denominator as Adam
+ *
+ * Reddi et al. (2018) Algorithm 2 is `{ amsgrad: true, biasCorrection: false }`.
  * `weightDecayMode: 'decoupled'` is AdamW (see {@link AdamW}).
  *
  * @example
@@ -78,28 +106,35 @@ export class Adam extends Optimizer<AdamOptions> {
 
   protected checkHyper(hyper: AdamOptions): void {
     checkBetas(hyper);
+    checkOneOf("epsPlacement", hyper.epsPlacement, ["outside", "inside"] as const);
+    checkBoolean("biasCorrection", hyper.biasCorrection);
     checkBoolean("amsgrad", hyper.amsgrad);
-    checkOneOf("amsgradMax", hyper.amsgradMax, ["raw", "corrected"] as const);
+    checkOneOf("amsgradMax", hyper.amsgradMax, ["raw", "corrected", "fed-back"] as const);
   }
 
   protected bufferNames(group: AdamOptions): readonly string[] {
-    return group.amsgrad ? ["s", "r", "rmax"] : ["s", "r"];
+    return group.amsgrad && group.amsgradMax !== "fed-back" ? ["s", "r", "rmax"] : ["s", "r"];
   }
 
   protected update(param: Param, group: ParamGroup<AdamOptions>, state: ParamState, prologue: Prologue): void {
     const t = (state.step += 1);
-    const bc1 = 1 - group.beta1 ** t;
-    const bc2 = 1 - group.beta2 ** t;
+    const [bc1, bc2] = group.biasCorrection ? [1 - group.beta1 ** t, 1 - group.beta2 ** t] : [1, 1];
+    // The kernel divides by sqrt(r + epsIn) * invSqrtBc2 + epsOut, with r the raw second moment
+    // (or, for 'corrected', the maximum of r_hat, which needs no further correction).
+    const corrected = group.amsgrad && group.amsgradMax === "corrected";
+    const rScale = corrected ? 1 : bc2;
+    const [epsIn, epsOut] = group.epsPlacement === "inside" ? [group.eps * rScale, 0] : [0, group.eps];
     const { s, r, rmax } = state.buffers;
-    const common = [group.lr / bc1, 1 - group.beta1, 1 - group.beta2, group.eps] as const;
+    const args = [group.lr / bc1, 1 - group.beta1, 1 - group.beta2, epsIn, epsOut, 1 / Math.sqrt(rScale)] as const;
     if (!group.amsgrad) {
-      this.kernel(param.dtype, "adam_step")(param.ptr, param.grad.ptr, s!.ptr, r!.ptr, param.length, ...common, 1 / Math.sqrt(bc2), ...prologue);
-      return;
+      this.kernel(param.dtype, "adam_step")(param.ptr, param.grad.ptr, s!.ptr, r!.ptr, param.length, ...args, ...prologue);
+    } else if (group.amsgradMax === "fed-back") {
+      this.kernel(param.dtype, "adam_step_amsgrad_fed_back")(param.ptr, param.grad.ptr, s!.ptr, r!.ptr, param.length, ...args, ...prologue);
+    } else {
+      this.kernel(param.dtype, "adam_step_amsgrad")(
+        param.ptr, param.grad.ptr, s!.ptr, r!.ptr, rmax!.ptr, param.length, ...args, corrected ? 1 / bc2 : 1, ...prologue,
+      );
     }
-    const [invSqrtBc2, maxScale] = group.amsgradMax === "raw" ? [1 / Math.sqrt(bc2), 1] : [1, 1 / bc2];
-    this.kernel(param.dtype, "adam_step_amsgrad")(
-      param.ptr, param.grad.ptr, s!.ptr, r!.ptr, rmax!.ptr, param.length, ...common, invSqrtBc2, maxScale, ...prologue,
-    );
   }
 }
 

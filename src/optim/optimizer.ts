@@ -388,8 +388,9 @@ export abstract class Optimizer<H extends BaseHyper> {
     checkBound("clipValue", group.clipValue);
     checkBound("clipNorm", group.clipNorm);
     this.checkHyper(group);
-    if ("eps" in group && params.some((p) => p.dtype === "f32")) {
-      // eps is added in the parameters' dtype; one that rounds to 0 makes 0/0 of a zero gradient.
+    if ("eps" in group && group.eps !== 0 && params.some((p) => p.dtype === "f32")) {
+      // eps is added in the parameters' dtype; one that rounds to 0 makes 0/0 of a zero gradient
+      // (eps = 0 itself passes only the optimizers that define that case: checkHyper above).
       checkEps(group.eps, SMALLEST_POSITIVE.f32, "smaller rounds to 0 in f32, the dtype of the params");
     }
   }

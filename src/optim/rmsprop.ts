@@ -1,7 +1,7 @@
 import type { Param } from "../runtime/tensor";
 import type { Runtime } from "../runtime/runtime";
 import { checkNumber } from "../runtime/validate";
-import { momentumCoefficients, type MomentumForm } from "./sgd";
+import { checkMomentumForm, momentumCoefficients, type MomentumForm } from "./sgd";
 import type { EpsPlacement } from "./adagrad";
 import {
   BASE_DEFAULTS, Optimizer, checkBoolean, checkOneOf,
@@ -12,7 +12,10 @@ import { ValueError } from "../runtime/errors";
 export interface RMSPropOptions extends BaseHyper {
   /** Decay of the squared-gradient average (the book's rho; PyTorch alpha, tfjs decay). */
   rho: number;
-  /** The book's delta. */
+  /**
+   * The book's delta. 0 is allowed without `centered` (Algorithm 8.6 writes no delta): a
+   * coordinate whose r is 0 then does not move (see {@link RMSProp}).
+   */
   eps: number;
   /** eps inside the root (book, tfjs) or outside (PyTorch). */
   epsPlacement: EpsPlacement;
@@ -22,7 +25,11 @@ export interface RMSPropOptions extends BaseHyper {
   centered: boolean;
   /** Nesterov momentum, book Algorithm 8.6 (via the Sutskever change of variables). */
   nesterov: boolean;
-  /** lr inside the momentum buffer (book, tfjs) or outside (PyTorch). */
+  /**
+   * lr inside the momentum buffer (book, tfjs), outside (PyTorch), or 'ema':
+   * b <- alpha b + (1 - alpha) u; theta <- theta - lr b.
+   * @defaultValue 'lr-outside' (PyTorch); 'lr-inside' for the book and tfjs conventions
+   */
   momentumForm: MomentumForm;
 }
 
@@ -58,9 +65,17 @@ export const RMSPROP_CONVENTIONS: Conventions<RMSPropOptions> = {
  *   'lr-outside' (PyTorch):    b <- alpha b + u;     theta <- theta - lr b
  *   Nesterov (book Alg. 8.6):  m as above, theta <- theta - alpha m - lr u (look-ahead iterate)
  *
+ *   'ema':                     b <- alpha b + (1 - alpha) u; theta <- theta - lr b
+ *                              (Nesterov: theta <- theta - lr (alpha b + (1 - alpha) u))
+ *
  * tfjs' centered RMSProp computes sqrt(r - ga^2 - eps) (eps subtracted: NaN once the
  * variance estimate drops below eps); we add eps as its plain RMSProp and the book do.
- * Algorithm 8.6 writes no delta; we keep the eps of Algorithm 8.5 there.
+ * Algorithm 8.6 writes no delta: `eps: 0` gives it literally, u = g / sqrt(r), and defines
+ * u = 0 where r = 0 (0/0 in the formula). In exact arithmetic r >= (1 - rho) g^2, so r = 0
+ * means g = 0; in floating point r is also 0 when (1 - rho) g^2 underflows (|g| below about
+ * 1e-23 in f32), and that step is 0 as well rather than g / 0 = Infinity. The book's and
+ * tfjs' conventions keep their delta; `centered: true` needs eps > 0 (its variance
+ * estimate r - ga^2 is 0 for a constant gradient, which would freeze the coordinate).
  *
  * @example
  * const book = new RMSProp(rt, [w], { convention: "book", lr: 1e-3, momentum: 0.9, nesterov: true }); // Alg. 8.6
@@ -76,12 +91,15 @@ export class RMSProp extends Optimizer<RMSPropOptions> {
 
   protected checkHyper(hyper: RMSPropOptions): void {
     checkNumber("rho", hyper.rho, { min: 0, below: 1 });
-    checkNumber("eps", hyper.eps, { above: 0 });
+    checkNumber("eps", hyper.eps, { min: 0 });
     checkOneOf("epsPlacement", hyper.epsPlacement, ["inside", "outside"] as const);
     checkNumber("momentum", hyper.momentum, { min: 0 });
     checkBoolean("centered", hyper.centered);
+    if (hyper.eps === 0 && hyper.centered) {
+      throw new ValueError("Invalid eps: 0 (expected > 0 with centered: true; the variance estimate r - ga^2 is 0 for a constant gradient)");
+    }
     checkBoolean("nesterov", hyper.nesterov);
-    checkOneOf("momentumForm", hyper.momentumForm, ["lr-inside", "lr-outside"] as const);
+    checkMomentumForm(hyper.momentumForm, hyper.momentum);
     if (hyper.nesterov && hyper.momentum <= 0) throw new ValueError(`Invalid nesterov: true (expected momentum > 0, got ${hyper.momentum})`);
   }
 

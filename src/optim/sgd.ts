@@ -8,13 +8,16 @@ import {
 import { ValueError } from "../runtime/errors";
 
 /**
- * Where the learning rate sits in a momentum buffer:
+ * Where the learning rate sits in a momentum buffer, and how the buffer averages:
  * - 'lr-inside': v <- mu v - lr g; theta <- theta + v (the book, tfjs RMSProp): a changed lr
  *   affects only new gradients;
  * - 'lr-outside': b <- mu b + g; theta <- theta - lr b (PyTorch, tfjs momentum): a changed
  *   lr rescales the whole buffer. Same iterates while lr is constant.
+ * - 'ema': v <- beta v + (1 - beta) g from v = 0; theta <- theta - lr v, with beta = momentum
+ *   < 1: an exponential moving average of the gradients, whose steps are (1 - beta) times
+ *   those of 'lr-outside' for the same lr. Nesterov: theta <- theta - lr (beta v + (1 - beta) g).
  */
-export type MomentumForm = "lr-inside" | "lr-outside";
+export type MomentumForm = "lr-inside" | "lr-outside" | "ema";
 
 export interface SGDOptions extends BaseHyper {
   /** Momentum coefficient (the book's alpha; default 0: plain SGD, no buffer). */
@@ -23,7 +26,10 @@ export interface SGDOptions extends BaseHyper {
   dampening: number;
   /** Nesterov momentum (book Alg. 8.3 via the Sutskever change of variables; default false). */
   nesterov: boolean;
-  /** Where lr sits relative to the momentum buffer. */
+  /**
+   * Where lr sits relative to the momentum buffer, or 'ema' for the moving-average form (see {@link MomentumForm}).
+   * @defaultValue 'lr-outside' ('lr-inside' for the book convention)
+   */
   momentumForm: MomentumForm;
 }
 
@@ -52,6 +58,8 @@ export const SGD_DEFAULTS: Readonly<SGDOptions> = SGD_BASE;
  *   'lr-outside' (PyTorch, tfjs):  b <- mu b + (1 - dampening) g   (b = g on the first step)
  *                                  theta <- theta - lr b,  Nesterov: theta <- theta - lr (g + mu b)
  *   'lr-inside' (book):    v <- mu v - lr g;  theta <- theta + v,  Nesterov: theta <- theta + mu v - lr g
+ *   'ema':                 v <- mu v + (1 - mu) g (from v = 0);  theta <- theta - lr v,
+ *                          Nesterov: theta <- theta - lr (mu v + (1 - mu) g)
  *
  * Nesterov evaluates no gradient at a look-ahead point: as in PyTorch, tfjs and optax the
  * stored parameters are the look-ahead iterates theta + mu v of Algorithm 8.3.
@@ -75,7 +83,10 @@ export class SGD extends Optimizer<SGDOptions> {
     checkNumber("momentum", hyper.momentum, { min: 0 });
     checkNumber("dampening", hyper.dampening, { min: 0, max: 1 });
     checkBoolean("nesterov", hyper.nesterov);
-    checkOneOf("momentumForm", hyper.momentumForm, ["lr-inside", "lr-outside"] as const);
+    checkMomentumForm(hyper.momentumForm, hyper.momentum);
+    if (hyper.momentumForm === "ema" && hyper.dampening !== 0) {
+      throw new ValueError(`Invalid dampening: ${hyper.dampening} (momentumForm 'ema' weighs the gradient by 1 - momentum; expected 0)`);
+    }
     if (hyper.nesterov && (hyper.momentum <= 0 || hyper.dampening !== 0)) {
       throw new ValueError(`Invalid nesterov: true (expected momentum > 0 and dampening = 0, got ${hyper.momentum} and ${hyper.dampening})`);
     }
@@ -97,15 +108,25 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 }
 
+/** Checks momentumForm, and momentum < 1 for 'ema' (whose gradient weight 1 - momentum must be > 0). */
+export function checkMomentumForm(form: unknown, momentum: number): void {
+  checkOneOf("momentumForm", form, ["lr-inside", "lr-outside", "ema"] as const);
+  if (form === "ema") checkNumber("momentum", momentum, { min: 0, below: 1 });
+}
+
 /**
  * (mu, k, a, c) of the fused momentum update b <- mu b + k u; theta <- theta + a b + c u
  * (assembly/optim/sgd.ts, rmsprop.ts). `firstFromGradient`: PyTorch SGD's b = u on the
- * buffer's first step (tfjs reaches the same from b = 0 without dampening).
+ * buffer's first step (tfjs reaches the same from b = 0 without dampening). 'ema' starts
+ * from b = 0 and ignores `gain`; its Nesterov step is the look-ahead iterate of
+ * theta <- theta - lr v with the gradient taken at theta - lr mu v:
+ * theta <- theta - lr (mu b + (1 - mu) u), as in 'lr-outside' with dampening = mu.
  */
 export function momentumCoefficients(
   form: MomentumForm, lr: number, mu: number, gain: number, nesterov: boolean, firstFromGradient = false,
 ): [mu: number, k: number, a: number, c: number] {
   if (form === "lr-inside") return [mu, -lr * gain, nesterov ? mu : 1, nesterov ? -lr : 0];
+  if (form === "ema") return [mu, 1 - mu, nesterov ? -lr * mu : -lr, nesterov ? -lr * (1 - mu) : 0];
   const [m, k] = firstFromGradient ? [0, 1] : [mu, gain];
   return [m, k, nesterov ? -lr * mu : -lr, nesterov ? -lr : 0];
 }

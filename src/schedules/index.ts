@@ -27,6 +27,7 @@ export {
   type PolynomialDecayOptions,
   type CosineDecayOptions,
   type SgdrOptions,
+  type PerCycle,
   type WarmupCosineOptions,
   type OneCycleOptions,
   type OneCycleMomentumOptions,

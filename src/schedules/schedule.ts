@@ -56,8 +56,12 @@ export function constantSchedule(value: number): Schedule {
 export interface LinearScheduleOptions {
   /** Value at steps <= begin (the book's eps_0). */
   init: number;
-  /** Value at steps >= begin + steps (the book's eps_tau). */
-  end: number;
+  /**
+   * Value at steps >= begin + steps (the book's eps_tau). The book suggests about 1% of
+   * eps_0, which is the default.
+   * @defaultValue init / 100
+   */
+  end?: number;
   /** Length of the ramp (the book's tau), an integer >= 1. */
   steps: number;
   /** Step at which the ramp starts; `init` is held before it. Default 0. */
@@ -70,10 +74,13 @@ export interface LinearScheduleOptions {
  *   eps_k = (1 - k/tau) eps_0 + (k/tau) eps_tau   for 0 <= k <= tau
  *   eps_k = eps_tau                               for k > tau
  *
- * `end` may exceed `init`, which makes it a linear warm-up (or a growing momentum).
+ * `end` defaults to 1% of `init` (the book: "set eps_tau to roughly 1 percent of eps_0");
+ * it may exceed `init`, which makes it a linear warm-up (or a growing momentum).
+ *
+ * @throws ValueError for a negative or non-finite init or end, or steps/begin that are not integers >= 1 / >= 0.
  */
 export function linearSchedule(options: LinearScheduleOptions): Schedule {
-  const { init, end, steps, begin = 0 } = checkOptions(options, { required: true, of: "linearSchedule", known: optionNames<LinearScheduleOptions>({ init: true, end: true, steps: true, begin: true }) });
+  const { init, end = init / 100, steps, begin = 0 } = checkOptions(options, { required: true, of: "linearSchedule", known: optionNames<LinearScheduleOptions>({ init: true, end: true, steps: true, begin: true }) });
   checkValue("init", init);
   checkValue("end", end);
   checkSteps("steps", steps);
@@ -227,43 +234,98 @@ export function cosineDecay(options: CosineDecayOptions): Schedule {
   return schedule((step) => cosineBetween(init, end, Math.min(step, steps) / steps));
 }
 
+/**
+ * A value per SGDR cycle: one number for every cycle, an array whose entry i is cycle i's
+ * (the last entry holds for every later cycle), or a function of the cycle index i = 0, 1, ....
+ */
+export type PerCycle = number | readonly number[] | ((cycle: number) => number);
+
 export interface SgdrOptions {
-  /** Peak of the first cycle (eta_max). */
-  init: number;
+  /** Peak of each cycle (eta_max): one value, one per cycle, or a function of the cycle index. */
+  init: PerCycle;
   /** Length of the first cycle (T_0), an integer >= 1. */
   T0: number;
   /** Growth of the cycle length (T_i = T_0 T_mult^i), an integer >= 1; default 1. */
   Tmult?: number;
-  /** Floor reached at the end of every cycle (eta_min); default 0. */
-  end?: number;
-  /** Peak of cycle i is max(end, init peakDecay^i); in (0, 1], default 1 (no decay). */
+  /**
+   * Floor each cycle anneals to (eta_min): one value, one per cycle, or a function of the
+   * cycle index; at most that cycle's peak.
+   * @defaultValue 0
+   */
+  end?: PerCycle;
+  /** Peak of cycle i is max(end_i, init peakDecay^i); in (0, 1], default 1 (no decay). Needs a single `init`. */
   peakDecay?: number;
 }
 
 /**
  * Cosine annealing with warm restarts, SGDR (Loshchilov & Hutter 2017, eq. 5):
  *
- *   eta_t = end + (peak_i - end) (1 + cos(pi T_cur / T_i)) / 2
+ *   eta_t = end_i + (peak_i - end_i) (1 + cos(pi T_cur / T_i)) / 2
  *
  * where cycle i has length T_i = T0 Tmult^i and starts at step S_i = T0 (Tmult^i - 1)/(Tmult - 1)
- * (= i T0 when Tmult = 1), T_cur = t - S_i, and peak_i = max(end, init peakDecay^i). So the
- * value is `init` at step 0 and jumps back to the (decayed) peak at each restart S_i; the
- * floor `end` itself is only approached (it is reached at T_cur = T_i, the next restart).
+ * (= i T0 when Tmult = 1), T_cur = t - S_i, and peak_i = max(end_i, init_i peakDecay^i). So the
+ * value is `init_0` at step 0 and jumps back to the next peak at each restart S_i; the floor
+ * `end_i` itself is only approached (it is reached at T_cur = T_i, the next restart).
  * Cycle boundaries are found by exact integer arithmetic, never by logarithms.
+ *
+ * `init` and `end` may differ per cycle (the paper's eta_max^i and eta_min^i): arrays are
+ * checked here, functions at each step, and both must give finite values >= 0 with
+ * end_i <= init_i (ValueError naming the cycle otherwise).
+ *
+ * @example
+ * const lr = sgdr({ init: [0.1, 0.05, 0.02], end: (i) => 1e-3 / (i + 1), T0: 10 });
+ * @throws ValueError for an option out of range, an empty or invalid per-cycle array, a
+ *   per-cycle init with peakDecay, or (when called) a per-cycle function's bad value.
  */
 export function sgdr(options: SgdrOptions): Schedule {
   const { init, T0, Tmult = 1, end = 0, peakDecay = 1 } = checkOptions(options, { required: true, of: "sgdr", known: optionNames<SgdrOptions>({ init: true, T0: true, Tmult: true, end: true, peakDecay: true }) });
-  checkValue("init", init);
+  const peakOf = perCycle("init", init);
+  const floorOf = perCycle("end", end);
   checkSteps("T0", T0);
   checkNumber("Tmult", Tmult, { min: 1, integer: true });
-  checkValue("end", end);
   checkFactor("peakDecay", peakDecay);
-  if (end > init) throw new ValueError(`Invalid end: ${end} (expected <= init = ${init})`);
+  if (peakDecay !== 1 && typeof init !== "number") {
+    throw new ValueError(`Invalid peakDecay: ${peakDecay} (expected 1 with a per-cycle init: give the decayed peaks as init)`);
+  }
+  const bounds = (cycle: number) => {
+    const [peak, floor] = [peakOf(cycle), floorOf(cycle)];
+    if (floor > peak) throw new ValueError(`Invalid end: ${floor} at cycle ${cycle} (expected <= init = ${peak} there)`);
+    return [peak, floor] as const;
+  };
+  // Arrays and numbers are checked once here, over every cycle that has its own entry.
+  if (typeof init !== "function" && typeof end !== "function") {
+    for (let cycle = 0; cycle < Math.max(cycleEntries(init), cycleEntries(end)); cycle++) bounds(cycle);
+  }
   return schedule((step) => {
     const { cycle, start, length } = sgdrCycle(step, T0, Tmult);
-    const peak = Math.max(end, init * peakDecay ** cycle);
-    return cosineBetween(peak, end, (step - start) / length);
+    const [peak, floor] = bounds(cycle);
+    return cosineBetween(Math.max(floor, peak * peakDecay ** cycle), floor, (step - start) / length);
   });
+}
+
+/** How many cycles have their own entry: the array's length, 1 for a number. */
+function cycleEntries(value: number | readonly number[]): number {
+  return typeof value === "number" ? 1 : value.length;
+}
+
+/** The per-cycle value as a function of the cycle index, validated (arrays now, functions per call). */
+function perCycle(name: string, value: unknown): (cycle: number) => number {
+  if (typeof value === "function") {
+    return (cycle) => {
+      const v = (value as (cycle: number) => number)(cycle);
+      if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+        throw new ValueError(`Invalid ${name}: ${String(v)} from the function at cycle ${cycle} (expected a finite number >= 0)`);
+      }
+      return v;
+    };
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 0) throw new ValueError(`Invalid ${name}: [] (expected at least one value per cycle)`);
+    const values = value.map((v, i) => checkValue(`${name}[${i}]`, v));
+    return (cycle) => values[Math.min(cycle, values.length - 1)]!;
+  }
+  const v = checkValue(name, value);
+  return () => v;
 }
 
 /** The SGDR cycle holding `step`: its index, first step and length. */

@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TRAIN } from "../../src/cli/train";
+import { helpText } from "../../src/cli/command";
 import { parseFlags, UsageError } from "../../src/cli/args";
 import { initSync } from "../../src/runtime/init";
-import { OPTIMIZERS, planTraining, SCHEDULES, train } from "../../src/demo/train";
+import { makeModel, OPTIMIZERS, planTraining, SCHEDULES, train } from "../../src/demo/train";
+import { GroupNorm } from "../../src/norm/groupnorm";
 import { ValueError } from "../../src/runtime/errors";
 
 // Small enough for the plain-TS backend: 64 hidden units, 3000 glyphs (2400 to train on), 4
@@ -59,6 +61,29 @@ describe("every optimizer and schedule of descend train", () => {
     expect(lrs("step").at(-1)).toBeCloseTo(1e-5, 15);
     for (const schedule of SCHEDULES) expect(lrs(schedule).every((lr) => lr >= 0 && lr <= 1e-2 + 1e-15)).toBe(true);
   });
+
+  it("trains with GroupNorm (--norm group) and rejects a group count that does not divide the hidden units", () => {
+    const r = train(initSync(), { ...tiny, optimizer: "adam", norm: "group", groups: 4 });
+    expect(r.losses.every(Number.isFinite)).toBe(true);
+    expect(r.epochs[1]!.trainLoss).toBeLessThan(r.epochs[0]!.trainLoss);
+    expect(() => train(initSync(), { ...tiny, optimizer: "adam", norm: "group", groups: 5 })).toThrow(/norm 'group' needs groups dividing hidden: 5 groups do not divide 16/);
+    const model = makeModel(initSync(), 8, 16, 3, 1, "group", 4);
+    expect(model.layers.filter((l) => l instanceof GroupNorm).map((l) => (l as GroupNorm).numGroups)).toEqual([4, 4]);
+  });
+
+  it("linear decays to lr/100 over the first tau share of the run, then holds it (default tau 0.8)", () => {
+    const lrs = (tau?: number) => train(initSync(), { ...tiny, optimizer: "sgd", schedule: "linear", epochs: 3, tau }).epochs.map((e) => e.lr);
+    // 30 steps; tau 0.5: the ramp ends at step 15, so epochs 2 and 3 end on the constant 1e-4.
+    const half = lrs(0.5);
+    expect(half[0]).toBeGreaterThan(1e-4);
+    expect(half[1]).toBeCloseTo(1e-4, 15);
+    expect(half[2]).toBeCloseTo(1e-4, 15);
+    // Default: 24 ramp steps; epoch 2 ends inside the ramp, epoch 3 on the constant phase.
+    const byDefault = lrs();
+    expect(byDefault[1]).toBeGreaterThan(1e-4 * 1.01);
+    expect(byDefault[2]).toBeCloseTo(1e-4, 15);
+    expect(() => train(initSync(), { ...tiny, optimizer: "sgd", tau: 0 })).toThrow(/Invalid tau: 0/);
+  });
 });
 
 describe("descend train (CLI)", () => {
@@ -89,6 +114,14 @@ describe("descend train (CLI)", () => {
     expect(() => trainCommand(["--epochs", "0"])).toThrow(/--epochs 0: expected an integer >= 1/);
     expect(() => trainCommand(["--batch"])).toThrow(/--batch needs a value/);
     expect(() => trainCommand(["--lr", "-1"])).toThrow(/expected a number >= 0/);
+    expect(() => trainCommand(["--tau", "1.5"])).toThrow(/--tau 1.5: expected a number >= 0.001 and <= 1/);
+  });
+
+  it("shows --tau, the linear schedule's decay share, in the help", () => {
+    expect(helpText(TRAIN)).toMatch(/--tau <number> +--schedule linear: share of the run the decay to lr\/100 takes/);
+    expect(helpText(TRAIN)).toMatch(/--norm <name> +normalization before each hidden ReLU .*: batch,\s+layer, group, none/);
+    expect(helpText(TRAIN)).toMatch(/--groups <int> +--norm group: groups of the hidden units/);
+    expect(() => trainCommand(["--norm", "group", "--groups", "7"])).toThrow(/norm 'group' needs groups dividing hidden/);
   });
 });
 

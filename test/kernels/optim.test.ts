@@ -22,10 +22,14 @@ interface KernelCase {
   scalars: number[];
   /** Whether the kernel takes the five prologue scalars last. */
   prologue: boolean;
+  /** Gradients of 0 and of 1e-30 (whose square underflows in f32) at every fourth element. */
+  vanishing?: boolean;
 }
 
 const rmspropBuffers: KernelCase["buffers"] = [["p", -1, 1], ["g", -1, 1], ["r", 0.5, 1], ["ga", -0.1, 0.1], ["b", -0.1, 0.1]];
 const rmspropScalars = [0.9, 0.1, 1e-7, 0, 0.9, -1e-3, 1, -1e-3];
+/** r of 0, for eps = 0 with `vanishing` gradients: 0/0 and tiny/0 lanes. */
+const rmspropZeros: KernelCase["buffers"] = [["p", -1, 1], ["g", -1, 1], ["r", 0, 0], ["ga", -0.1, 0.1], ["b", -0.1, 0.1]];
 
 const CASES: KernelCase[] = [
   { op: "sgd_step", buffers: [["p", -1, 1], ["g", -1, 1]], scalars: [-0.01], prologue: true },
@@ -33,13 +37,31 @@ const CASES: KernelCase[] = [
   {
     op: "adam_step",
     buffers: [["p", -1, 1], ["g", -1, 1], ["s", -0.1, 0.1], ["r", 0, 0.01]],
-    scalars: [1e-3 / 0.271, 0.1, 0.001, 1e-8, 1 / Math.sqrt(0.002997)],
+    scalars: [1e-3 / 0.271, 0.1, 0.001, 0, 1e-8, 1 / Math.sqrt(0.002997)],
+    prologue: true,
+  },
+  {
+    op: "adam_step",
+    buffers: [["p", -1, 1], ["g", -1, 1], ["s", -0.1, 0.1], ["r", 0, 0.01]],
+    scalars: [1e-3 / 0.271, 0.1, 0.001, 1e-8 * 0.002997, 0, 1 / Math.sqrt(0.002997)],
     prologue: true,
   },
   {
     op: "adam_step_amsgrad",
     buffers: [["p", -1, 1], ["g", -1, 1], ["s", -0.1, 0.1], ["r", 0, 0.01], ["rmax", 0, 0.02]],
-    scalars: [1e-3 / 0.271, 0.1, 0.001, 1e-8, 1 / Math.sqrt(0.002997), 1],
+    scalars: [1e-3 / 0.271, 0.1, 0.001, 0, 1e-8, 1 / Math.sqrt(0.002997), 1],
+    prologue: true,
+  },
+  {
+    op: "adam_step_amsgrad_fed_back",
+    buffers: [["p", -1, 1], ["g", -1, 1], ["s", -0.1, 0.1], ["r", 0, 0.5]],
+    scalars: [1e-3 / 0.271, 0.1, 0.001, 0, 1e-8, 1 / Math.sqrt(0.002997)],
+    prologue: true,
+  },
+  {
+    op: "adam_step_amsgrad_fed_back",
+    buffers: [["p", -1, 1], ["g", -1, 1], ["s", -0.1, 0.1], ["r", 0, 0.5]],
+    scalars: [1e-3, 0.1, 0.1, 1e-8, 0, 1],
     prologue: true,
   },
   {
@@ -61,6 +83,9 @@ const CASES: KernelCase[] = [
   { op: "rmsprop_step_centered", buffers: rmspropBuffers, scalars: rmspropScalars, prologue: true },
   { op: "rmsprop_step_momentum", buffers: rmspropBuffers, scalars: rmspropScalars, prologue: true },
   { op: "rmsprop_step_centered_momentum", buffers: rmspropBuffers, scalars: [0.99, 0.01, 0, 1e-8, 0.9, 1, -1e-2, 0], prologue: true },
+  // eps = 0 (Alg. 8.6 without delta) on an r that holds zeros: the masked 0/0 lanes.
+  { op: "rmsprop_step_momentum", buffers: rmspropZeros, scalars: [0.9, 0.1, 0, 0, 0.9, -1e-3, 0.9, -1e-3], prologue: true, vanishing: true },
+  { op: "rmsprop_step", buffers: rmspropZeros, scalars: [0.9, 0.1, 0, 0, 0, 0, 0, -1e-3], prologue: true, vanishing: true },
   {
     op: "delta_bar_delta_step",
     buffers: [["p", -1, 1], ["g", -1, 1], ["eta", 0.001, 0.01], ["bar", -1, 1]],
@@ -84,7 +109,9 @@ function run(rt: Runtime, c: KernelCase, dtype: FloatDType, n: number, prologue:
     const kernel = rt.kernels[`${dtype}_${c.op}` as KernelName] as (...args: number[]) => void;
     const gradIndex = c.prologue ? 1 : 0;
     for (let t = 1; t <= 5; t++) {
-      tensors[gradIndex]!.set(uniformArray(n, 1000 + t, -1, 1)); // a fresh gradient each step
+      const grad = uniformArray(n, 1000 + t, -1, 1); // a fresh gradient each step
+      if (c.vanishing) for (let i = 0; i < n; i += 4) (grad[i] = 0), i + 1 < n && (grad[i + 1] = 1e-30);
+      tensors[gradIndex]!.set(grad);
       kernel(...tensors.map((x) => x.ptr), n, ...c.scalars, ...(c.prologue ? prologue : []));
     }
     return tensors.map((x) => x.data.slice());

@@ -196,6 +196,61 @@ describeBackends("BatchNorm", (rt) => {
     }
   });
 
+  describe("the book's form, epsPlacement 'outside': y = gamma (x - mean) / (sigma + delta) + beta", () => {
+    const shapes: Array<[string, number[]]> = [["(N, C)", [5, 3]], ["(N, C, L) odd", [3, 2, 7]]];
+    for (const [label, shape] of shapes) {
+      for (const training of [true, false]) {
+        it(`${label} ${training ? "training" : "evaluation"}: dx, dgamma, dbeta against central differences (f64)`, () => {
+          rt.scope(() => {
+            const n = shape.reduce((a, b) => a * b, 1);
+            const C = shape[1]!;
+            const bn = new BatchNorm(rt, C, { dtype: "f64", epsPlacement: "outside", eps: 1e-2 });
+            bn.gamma!.set(uniformArray(C, 1, 0.5, 2));
+            bn.beta!.set(uniformArray(C, 2));
+            bn.runningVar!.set(uniformArray(C, 4, 0.5, 2));
+            const x = rt.fromArray(uniformArray(n, 5, -2, 3), shape, { dtype: "f64" });
+            const w = uniformArray(n, 6);
+            const saved = [bn.runningMean!.toArray(), bn.runningVar!.toArray()];
+            expectGradientsMatch(bn, x, w, () => {
+              const y = bn.forward(x, { training });
+              bn.runningMean!.set(saved[0]!);
+              bn.runningVar!.set(saved[1]!);
+              return y.data;
+            });
+            bn.dispose();
+          });
+        });
+      }
+    }
+
+    it("forward is the formula with delta = 1e-6 by default; a constant channel gets dx = gamma (dy - mean dy) / delta", () => {
+      rt.scope(() => {
+        const bn = new BatchNorm(rt, 2, { dtype: "f64", epsPlacement: "outside" });
+        expect(bn.eps).toBe(1e-6);
+        const xs = [1, 5, 2, 5, 4, 5, 9, 5]; // channel 0: 1, 2, 4, 9; channel 1 constant
+        const x = rt.fromArray(xs, [4, 2], { dtype: "f64" });
+        const y = bn.forward(x, { training: true }).toArray();
+        const c0 = [1, 2, 4, 9];
+        const mean = 4;
+        const sigma = Math.sqrt(c0.reduce((s, v) => s + (v - mean) ** 2, 0) / 4);
+        expectClose([0, 2, 4, 6].map((i) => y[i]!), c0.map((v) => (v - mean) / (sigma + 1e-6)), { rtol: 1e-14 });
+        expect([1, 3, 5, 7].map((i) => y[i]!)).toEqual([0, 0, 0, 0]);
+        const dy = rt.fromArray([0, 1, 0, -2, 0, 0.5, 0, 3.5], [4, 2], { dtype: "f64" });
+        const dx = bn.backward(dy).toArray();
+        // Constant channel: sqrt(var) has no finite slope at 0, but x - mean = 0 multiplies it: dx = (dy - mean dy) / delta.
+        expectClose([1, 3, 5, 7].map((i) => dx[i]!), [1, -2, 0.5, 3.5].map((d) => (d - 0.75) / 1e-6), { rtol: 1e-12 });
+        bn.dispose();
+      });
+    });
+
+    it("rejects an unknown epsPlacement", () => {
+      expect(() => new BatchNorm(rt, 2, { epsPlacement: "root" as never })).toThrow(/Invalid epsPlacement: root \(expected 'inside' or 'outside'\)/);
+      // 1 / eps scales a constant channel: 1e-40 passes f64 but not f32 (1e40 > 3.4e38).
+      expect(() => new BatchNorm(rt, 2, { epsPlacement: "outside", eps: 1e-40 })).toThrow(/Invalid eps: 1e-40 \(expected 1 \/ eps finite in f32/);
+      new BatchNorm(rt, 2, { epsPlacement: "outside", eps: 1e-40, dtype: "f64" }).dispose();
+    });
+  });
+
   describe("robustness (f32)", () => {
     /** Exact (f64, two-pass) mean and biased variance of each channel of f32-rounded x [N, C, S]. */
     function exactMoments(x: Float32Array, N: number, C: number, S: number): { mean: number[]; variance: number[] } {

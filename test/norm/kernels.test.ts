@@ -49,10 +49,10 @@ function runBatchNorm(rt: Runtime, dtype: FloatDType, [N, C, S]: number[], mode:
     const dx = rt.tensor([n], { dtype });
     const stats = rt.tensor([BATCH_NORM_STATS_ROWS, C!], { dtype: "f64" });
     if (mode === "train") {
-      kernel(rt, `${dtype}_batchnorm_forward`)(x.ptr, y.ptr, gamma.ptr, beta.ptr, stats.ptr, N!, C!, S!, 1e-5);
+      kernel(rt, `${dtype}_batchnorm_forward`)(x.ptr, y.ptr, gamma.ptr, beta.ptr, stats.ptr, N!, C!, S!, 1e-5, 0);
       kernel(rt, `${dtype}_batchnorm_update_running`)(runMean.ptr, runVar.ptr, stats.ptr, C!, 0.9, 0.1, n / C! / (n / C! - 1));
     } else {
-      kernel(rt, `${dtype}_batchnorm_forward_eval`)(x.ptr, y.ptr, gamma.ptr, beta.ptr, runMean.ptr, runVar.ptr, stats.ptr, N!, C!, S!, 1e-5);
+      kernel(rt, `${dtype}_batchnorm_forward_eval`)(x.ptr, y.ptr, gamma.ptr, beta.ptr, runMean.ptr, runVar.ptr, stats.ptr, N!, C!, S!, 1e-5, 0);
     }
     const kept = stats.toArray().slice(0, 3 * C!);
     const gammaInvstd = Math.max(...gamma.toArray().map((g, c) => g * kept[2 * C! + c]!));
@@ -241,7 +241,7 @@ it("f64 batch norm backward keeps full accuracy when gamma invstd^2 is subnormal
       const [gamma, beta, dgamma, dbeta] = [t([1e-260]), t([0]), t([0]), t([0])];
       const [y, dx] = [rt.tensor([N * S], { dtype: "f64" }), rt.tensor([N * S], { dtype: "f64" })];
       const stats = rt.tensor([BATCH_NORM_STATS_ROWS * C], { dtype: "f64" });
-      rt.kernels.f64_batchnorm_forward(x.ptr, y.ptr, gamma.ptr, beta.ptr, stats.ptr, N, C, S, 1e-5);
+      rt.kernels.f64_batchnorm_forward(x.ptr, y.ptr, gamma.ptr, beta.ptr, stats.ptr, N, C, S, 1e-5, 0);
       rt.kernels.f64_batchnorm_backward(x.ptr, dy.ptr, dx.ptr, gamma.ptr, stats.ptr, dgamma.ptr, dbeta.ptr, N, C, S, 1);
       return dx.toArray();
     });

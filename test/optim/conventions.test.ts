@@ -74,6 +74,22 @@ const CASES: Array<[string, Make, ElementRule, Record<string, number>?]> = [
     (rt, p) => new SGD(rt, p, { lr: 0.1, momentum: 0.9, nesterov: true }),
     (x, g, t, s) => ((s.b = t === 1 ? g : 0.9 * s.b! + g), x - 0.1 * (g + 0.9 * s.b)),
   ],
+  // Momentum as an exponential moving average: v = beta v + (1 - beta) g from v = 0; theta -= lr v.
+  // Step 1, element 0: v = 0.1 * 0.1 = 0.01, theta = 0.5 - 0.001 = 0.499.
+  [
+    "momentum in EMA form",
+    (rt, p) => new SGD(rt, p, { lr: 0.1, momentum: 0.9, momentumForm: "ema" }),
+    (x, g, _t, s) => ((s.v = 0.9 * s.v! + 0.1 * g), x - 0.1 * s.v),
+    { v: 0 },
+  ],
+  // Nesterov in EMA form, the look-ahead iterate: theta -= lr (beta v + (1 - beta) g), v updated first.
+  // Step 1, element 0: v = 0.01, theta = 0.5 - 0.1 (0.009 + 0.01) = 0.4981.
+  [
+    "Nesterov in EMA form",
+    (rt, p) => new SGD(rt, p, { lr: 0.1, momentum: 0.9, momentumForm: "ema", nesterov: true }),
+    (x, g, _t, s) => ((s.v = 0.9 * s.v! + 0.1 * g), x - 0.1 * (0.9 * s.v + 0.1 * g)),
+    { v: 0 },
+  ],
   // tfjs: accumulation = m * accumulation + g; value += -lr * (nesterov ? g + m * accumulation : accumulation)
   [
     "tfjs nesterov momentum",
@@ -113,6 +129,26 @@ const CASES: Array<[string, Make, ElementRule, Record<string, number>?]> = [
   // --- RMSProp (book Alg. 8.5; PyTorch RMSprop docs; tfjs rmsprop_optimizer.ts) ---
   // Alg. 8.5: r = rho r + (1 - rho) g^2; theta -= eps g / sqrt(delta + r). Step 1, element 0:
   // r = 0.1 * 0.01 = 0.001, theta = 0.5 - 0.01 * 0.1 / sqrt(0.001001) = 0.5 - 0.0316070 = 0.4683930.
+  // Alg. 8.6 as written (no delta), look-ahead form: r = rho r + (1 - rho) g^2; v = alpha v - lr g / sqrt(r);
+  // stored theta += alpha v - lr g / sqrt(r). Step 1, element 0: r = 0.001, g / sqrt(r) = 3.16227766,
+  // v = -0.0316227766, theta = 0.5 + 0.9 v - 0.0316227766 = 0.439915...
+  [
+    "RMSProp with Nesterov momentum, no delta (Alg. 8.6 as written)",
+    (rt, p) => new RMSProp(rt, p, { convention: "book", lr: 0.01, momentum: 0.9, nesterov: true, eps: 0 }),
+    (x, g, _t, s) => {
+      s.r = 0.9 * s.r! + 0.1 * g * g;
+      const u = g / Math.sqrt(s.r);
+      s.v = 0.9 * s.v! - 0.01 * u;
+      return x + 0.9 * s.v - 0.01 * u;
+    },
+    { r: 0, v: 0 },
+  ],
+  [
+    "RMSProp with EMA momentum",
+    (rt, p) => new RMSProp(rt, p, { lr: 0.01, momentum: 0.9, momentumForm: "ema" }),
+    (x, g, _t, s) => ((s.r = 0.99 * s.r! + 0.01 * g * g), (s.b = 0.9 * s.b! + 0.1 * (g / (Math.sqrt(s.r) + 1e-8))), x - 0.01 * s.b),
+    { r: 0, b: 0 },
+  ],
   [
     "book RMSProp (Alg. 8.5)",
     (rt, p) => new RMSProp(rt, p, { convention: "book", lr: 0.01 }),
@@ -224,6 +260,54 @@ const CASES: Array<[string, Make, ElementRule, Record<string, number>?]> = [
     },
     { m: 0, v: 0, vmax: 0 },
   ],
+  // The notes' AMSGrad: r <- max(rho2 r + (1 - rho2) g^2, r), the maximum fed back into r,
+  // then bias correction: theta -= lr s_hat / (sqrt(r / bc2) + delta).
+  [
+    "AMSGrad with the maximum fed back into r",
+    (rt, p) => new Adam(rt, p, { lr: 0.1, amsgrad: true, amsgradMax: "fed-back", beta2: 0.9 }),
+    (x, g, t, s) => {
+      s.m = 0.9 * s.m! + 0.1 * g;
+      s.v = Math.max(0.9 * s.v! + 0.1 * g * g, s.v!);
+      return x - 0.1 * (s.m / (1 - 0.9 ** t) / (Math.sqrt(s.v / (1 - 0.9 ** t)) + 1e-8));
+    },
+    { m: 0, v: 0 },
+  ],
+  // Reddi et al. 2018, Algorithm 2: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+  // v_hat = max(v_hat, v); theta -= lr m / sqrt(v_hat) (delta added outside), no bias correction.
+  [
+    "Reddi et al.'s AMSGrad (no bias correction)",
+    (rt, p) => new Adam(rt, p, { lr: 0.1, amsgrad: true, biasCorrection: false, beta2: 0.9 }),
+    (x, g, _t, s) => {
+      s.m = 0.9 * s.m! + 0.1 * g;
+      s.v = 0.9 * s.v! + 0.1 * g * g;
+      s.vhat = Math.max(s.vhat!, s.v);
+      return x - (0.1 * s.m) / (Math.sqrt(s.vhat) + 1e-8);
+    },
+    { m: 0, v: 0, vhat: 0 },
+  ],
+  // delta inside the root: theta -= lr s_hat / sqrt(r_hat + delta); a large delta makes the
+  // placement visible (step 1, element 0: s_hat = 0.1, r_hat = 0.01, 0.1 / sqrt(0.01 + 0.01)).
+  [
+    "Adam with delta inside the square root",
+    (rt, p) => new Adam(rt, p, { lr: 0.1, eps: 0.01, epsPlacement: "inside" }),
+    (x, g, t, s) => {
+      s.m = 0.9 * s.m! + 0.1 * g;
+      s.v = 0.999 * s.v! + 0.001 * g * g;
+      return x - (0.1 * (s.m / (1 - 0.9 ** t))) / Math.sqrt(s.v / (1 - 0.999 ** t) + 0.01);
+    },
+    { m: 0, v: 0 },
+  ],
+  [
+    "AMSGrad (corrected max) with delta inside the square root",
+    (rt, p) => new Adam(rt, p, { lr: 0.1, eps: 0.01, epsPlacement: "inside", amsgrad: true, amsgradMax: "corrected", beta2: 0.9 }),
+    (x, g, t, s) => {
+      s.m = 0.9 * s.m! + 0.1 * g;
+      s.v = 0.9 * s.v! + 0.1 * g * g;
+      s.vmax = Math.max(s.vmax!, s.v / (1 - 0.9 ** t));
+      return x - (0.1 * (s.m / (1 - 0.9 ** t))) / Math.sqrt(s.vmax + 0.01);
+    },
+    { m: 0, v: 0, vmax: 0 },
+  ],
   // PyTorch AdamW: theta *= 1 - lr wd; then the Adam step.
   [
     "pytorch AdamW",
@@ -316,6 +400,10 @@ describeBackends("update rules against their sources", (rt) => {
     expect(first("book RMSProp (Alg. 8.5)")[0]![0]).toBeCloseTo(0.468393, 6);
     expect(first("book (Zeiler) AdaDelta")[0]![0]).toBeCloseTo(0.4955323295, 10);
     expect(first("delta-bar-delta")[1]![0]).toBeCloseTo(0.471, 12);
+    expect(first("momentum in EMA form")[0]![0]).toBeCloseTo(0.499, 12);
+    expect(first("Nesterov in EMA form")[0]![0]).toBeCloseTo(0.4981, 12);
+    expect(first("Adam with delta inside the square root")[0]![0]).toBeCloseTo(0.5 - 0.1 * (0.1 / Math.sqrt(0.02)), 12);
+    expect(first("RMSProp with Nesterov momentum, no delta (Alg. 8.6 as written)")[0]![0]).toBeCloseTo(0.5 - 1.9 * 0.01 * Math.sqrt(10), 12);
   });
 
   /** A quadratic f = sum_i c_i theta_i^2 / 2 whose gradient the literal algorithm evaluates anywhere. */
@@ -340,20 +428,38 @@ describeBackends("update rules against their sources", (rt) => {
     w.dispose();
   });
 
-  it("book RMSProp with Nesterov momentum (Alg. 8.6), same change of variables", () => {
+  it.each([1e-6, 0])("book RMSProp with Nesterov momentum (Alg. 8.6), same change of variables, delta = %s", (delta) => {
     let theta = [...THETA0];
     let v = [0, 0, 0];
     const r = [0, 0, 0];
     const w = rt.param([3], { dtype: "f64", values: THETA0 });
-    const opt = new RMSProp(rt, [w], { convention: "book", lr: 0.01, momentum: 0.9, nesterov: true });
+    const opt = new RMSProp(rt, [w], { convention: "book", lr: 0.01, momentum: 0.9, nesterov: true, eps: delta });
     for (let t = 0; t < 5; t++) {
       const g = gradAt(theta.map((x, i) => x + 0.9 * v[i]!));
       g.forEach((gi, i) => (r[i] = 0.9 * r[i]! + 0.1 * gi * gi));
-      v = v.map((vi, i) => 0.9 * vi - (0.01 / Math.sqrt(r[i]! + 1e-6)) * g[i]!);
+      v = v.map((vi, i) => 0.9 * vi - (0.01 / Math.sqrt(r[i]! + delta)) * g[i]!);
       theta = theta.map((x, i) => x + v[i]!);
       w.grad.set(gradAt(w.toArray()));
       opt.step();
       expectClose(w.data, theta.map((x, i) => x + 0.9 * v[i]!), { rtol: 1e-12, atol: 1e-15, context: `step ${t + 1}` });
+    }
+    opt.dispose();
+    w.dispose();
+  });
+
+  it("Nesterov in EMA form: the stored params are the look-ahead points of the literal algorithm", () => {
+    // Literal: theta~ = theta - lr beta v; g = grad(theta~); v = beta v + (1 - beta) g; theta -= lr v.
+    let theta = [...THETA0];
+    let v = [0, 0, 0];
+    const w = rt.param([3], { dtype: "f64", values: THETA0 });
+    const opt = new SGD(rt, [w], { lr: 0.1, momentum: 0.9, momentumForm: "ema", nesterov: true });
+    for (let t = 0; t < 5; t++) {
+      const g = gradAt(theta.map((x, i) => x - 0.1 * 0.9 * v[i]!));
+      v = v.map((vi, i) => 0.9 * vi + 0.1 * g[i]!);
+      theta = theta.map((x, i) => x - 0.1 * v[i]!);
+      w.grad.set(gradAt(w.toArray()));
+      opt.step();
+      expectClose(w.data, theta.map((x, i) => x - 0.1 * 0.9 * v[i]!), { rtol: 1e-12, atol: 1e-15, context: `step ${t + 1}` });
     }
     opt.dispose();
     w.dispose();

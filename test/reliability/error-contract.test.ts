@@ -393,6 +393,10 @@ const SCHEDULE_ROWS: Row[] = [
   row("polynomialDecay", "power 0", ValueError, /Invalid power: 0/, () => polynomialDecay({ init: 1, steps: 10, power: 0 })),
   row("cosineDecay", "fractional steps", ValueError, /Invalid steps: 1.5/, () => cosineDecay({ init: 1, steps: 1.5 })),
   row("sgdr", "a floor above the peak", ValueError, /Invalid end: 1/, () => sgdr({ init: 0.1, T0: 10, end: 1 })),
+  row("sgdr", "an empty per-cycle init", ValueError, /Invalid init: \[\]/, () => sgdr({ init: [], T0: 10 })),
+  row("sgdr", "a per-cycle floor above cycle 1's peak", ValueError, /Invalid end: 0.6 at cycle 1/, () => sgdr({ init: [1, 0.5], end: [0.1, 0.6], T0: 10 })),
+  row("sgdr", "peakDecay with a per-cycle init", ValueError, /Invalid peakDecay: 0.5/, () => sgdr({ init: [1, 0.5], T0: 10, peakDecay: 0.5 })),
+  row("Schedule", "an sgdr per-cycle function turning negative", ValueError, /Invalid init: -1 from the function at cycle 1/, () => sgdr({ init: (i) => 1 - 2 * i, T0: 10 })(10)),
   row("warmupCosine", "no steps after the warm-up", ValueError, /Invalid steps: 10/, () => warmupCosine({ peak: 1, warmupSteps: 10, steps: 10 })),
   row("oneCycle", "an unknown anneal", ValueError, /Invalid anneal: cubic/, () => oneCycle({ peak: 1, steps: 10, anneal: "cubic" as never })),
   row("oneCycle", "an empty phase", ValueError, /Invalid pctStart: 0.05/, () => oneCycle({ peak: 1, steps: 10, pctStart: 0.05 })),
@@ -516,11 +520,26 @@ const LINALG_ROWS: Row[] = [
 ];
 
 const NORM_ROWS: Row[] = [
+  // WeightNorm: a Linear reparameterized as w = g v / ||v||.
+  row("new WeightNorm", "not a Linear", ValueError, /Invalid linear/, (f) => new api.WeightNorm(f.rt, f.bn as never)),
+  row("WeightNorm.backward", "before forward()", StateError, /needs a forward\(\) first/, (f, m) => m.backward(f.m23), {
+    prepare: (f) => new api.WeightNorm(f.rt, new Linear(f.rt, 2, 3)),
+    undo: (_f, m) => m.dispose(),
+  }),
+  row("WeightNorm.forward", "an input of the wrong width", ShapeError, /Linear expects an f32 \[batch, 2\] input/, (f, m) => m.forward(f.m23), {
+    prepare: (f) => new api.WeightNorm(f.rt, new Linear(f.rt, 2, 3)),
+    undo: (_f, m) => m.dispose(),
+  }),
+  row("WeightNorm.forward", "after dispose()", DisposedError, /WeightNorm was used after dispose/, (f, m) => m.forward(f.m23), {
+    prepare: (f) => disposed(new api.WeightNorm(f.rt, new Linear(f.rt, 3, 3))),
+  }),
   row("new BatchNorm", "0 channels", ValueError, /Invalid numChannels: 0/, (f) => new BatchNorm(f.rt, 0)),
   row("new BatchNorm", "momentum 2", ValueError, /Invalid momentum: 2/, (f) => new BatchNorm(f.rt, 3, { momentum: 2 })),
   row("new BatchNorm", "a cumulative average in keras", ValueError, /Invalid momentum: null/, (f) => new BatchNorm(f.rt, 3, { convention: "keras", momentum: null })),
   row("new BatchNorm", "an unknown convention", ValueError, /Invalid convention: tf/, (f) => new BatchNorm(f.rt, 3, { convention: "tf" as never })),
   row("new BatchNorm", "eps 0", ValueError, /Invalid eps: 0/, (f) => new BatchNorm(f.rt, 3, { eps: 0 })),
+  row("new BatchNorm", "an unknown epsPlacement", ValueError, /Invalid epsPlacement: root/, (f) => new BatchNorm(f.rt, 3, { epsPlacement: "root" as never })),
+  row("new BatchNorm", "eps 0 in the book's form", ValueError, /Invalid eps: 0/, (f) => new BatchNorm(f.rt, 3, { epsPlacement: "outside", eps: 0 })),
   row("new BatchNorm", "an i32 dtype", ValueError, /Invalid dtype: i32/, (f) => new BatchNorm(f.rt, 3, { dtype: "i32" as never })),
   row("new BatchNorm", "a non-boolean affine", ValueError, /Invalid affine: 1/, (f) => new BatchNorm(f.rt, 3, { affine: 1 as never })),
   row("new BatchNorm", "a non-boolean trackRunningStats", ValueError, /Invalid trackRunningStats: yes/, (f) => new BatchNorm(f.rt, 3, { trackRunningStats: "yes" as never })),
@@ -1148,7 +1167,30 @@ const AUTODIFF_ROWS: Row[] = [
   row("valueAndGrad", "f32 labels", ShapeError, /expected \[2\] i32 labels/, (f) => differentiate(f, (ops) => ops.softmaxCrossEntropy(f.m23, f.v2 as never))),
 ];
 
-const OPTIMIZER_ROWS = OPTIMIZERS.flatMap(optimizerRows);
+/** Sets `values` on the first group of an optimizer under test before the row, restores them after. */
+const onGroup = (pick: (f: Fixture) => OptimizerUnderTest, values: Record<string, unknown>) => ({
+  prepare: (f: Fixture) => {
+    const group = pick(f).opt.paramGroups[0]! as Record<string, unknown>;
+    const old = Object.fromEntries(Object.keys(values).map((k) => [k, group[k]]));
+    Object.assign(group, values);
+    return old;
+  },
+  undo: (f: Fixture, old: Record<string, unknown>) => Object.assign(pick(f).opt.paramGroups[0]!, old),
+});
+
+// The formula-variant options (momentumForm 'ema', eps = 0 for RMSProp, Adam's epsPlacement,
+// biasCorrection and amsgradMax 'fed-back'), at construction and set on a live group.
+const OPTIMIZER_VARIANT_ROWS: Row[] = [
+  row("new SGD", "momentumForm 'ema' with dampening", ValueError, /Invalid dampening: 0.5 \(momentumForm 'ema'/, (f) => new api.SGD(f.rt, [f.sgd.w], { momentum: 0.9, momentumForm: "ema", dampening: 0.5 })),
+  row("new RMSProp", "eps = 0 with centered", ValueError, /Invalid eps: 0 \(expected > 0 with centered: true/, (f) => new api.RMSProp(f.rt, [f.rms.w], { eps: 0, centered: true })),
+  row("new Adam", "an unknown amsgradMax", ValueError, /Invalid amsgradMax: fed \(expected 'raw' or 'corrected' or 'fed-back'\)/, (f) => new api.Adam(f.rt, [f.adam.w], { amsgradMax: "fed" as never })),
+  row("SGD.step", "momentumForm 'ema' set with momentum 1", ValueError, /Invalid momentum: 1 \(expected a finite number >= 0 and < 1\)/, (f) => f.sgd.opt.step(), onGroup((f) => f.sgd, { momentumForm: "ema", momentum: 1 })),
+  row("RMSProp.step", "eps = 0 set on a centered group", ValueError, /Invalid eps: 0 \(expected > 0 with centered/, (f) => f.rms.opt.step(), onGroup((f) => f.rms, { eps: 0 })),
+  row("Adam.step", "an unknown epsPlacement set on a group", ValueError, /Invalid epsPlacement: root/, (f) => f.adam.opt.step(), onGroup((f) => f.adam, { epsPlacement: "root" })),
+  row("Adam.step", "a non-boolean biasCorrection set on a group", ValueError, /Invalid biasCorrection: 1/, (f) => f.adam.opt.step(), onGroup((f) => f.adam, { biasCorrection: 1 })),
+];
+
+const OPTIMIZER_ROWS = [...OPTIMIZERS.flatMap(optimizerRows), ...OPTIMIZER_VARIANT_ROWS];
 const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...API_SAFETY_ROWS, ...AUTODIFF_ROWS];
 
 // ---------------------------------------------------------------------------------------------

@@ -49,6 +49,13 @@ describe("closed-form values at chosen steps", () => {
       [101, 0.001], // constant afterwards
       [1e5, 0.001],
     ]);
+    // end defaults to 1% of init (the book's advice for eps_tau)
+    expectAt(linearSchedule({ init: 0.1, steps: 100 }), [
+      [0, 0.1],
+      [50, 0.0505],
+      [100, 0.001],
+      [200, 0.001],
+    ]);
     // begin = 10 holds eps_0 until step 10, then the ramp runs from k = step - 10
     expectAt(linearSchedule({ init: 0.1, end: 0.001, steps: 100, begin: 10 }), [
       [5, 0.1],
@@ -136,6 +143,49 @@ describe("closed-form values at chosen steps", () => {
       [149, halfCos(79 / 80)],
       [150, 1],
     ]);
+  });
+
+  it("sgdr with per-cycle eta_max and eta_min (arrays, the last entry repeating): eta_min^i + (eta_max^i - eta_min^i) halfCos(T_cur / T_i)", () => {
+    // cycles [0,10) [10,30) [30,70) [70,150); peaks 1, 0.5, 0.25, 0.25; floors 0.1, 0.05, 0.05, ...
+    const s = sgdr({ init: [1, 0.5, 0.25], end: [0.1, 0.05], T0: 10, Tmult: 2 });
+    expectAt(s, [
+      [0, 1],
+      [5, 0.1 + 0.9 * halfCos(0.5)],
+      [10, 0.5],
+      [20, 0.05 + 0.45 * halfCos(0.5)],
+      [29, 0.05 + 0.45 * halfCos(19 / 20)],
+      [30, 0.25],
+      [50, 0.05 + 0.2 * halfCos(0.5)],
+      [70, 0.25],
+      [149, 0.05 + 0.2 * halfCos(79 / 80)],
+    ]);
+  });
+
+  it("sgdr with per-cycle values from functions of the cycle index", () => {
+    const s = sgdr({ init: (i) => 1 / (i + 1), end: (i) => 0.01 * 2 ** -i, T0: 4 });
+    expectAt(s, [
+      [0, 1],
+      [2, 0.01 + 0.99 * halfCos(0.5)],
+      [4, 0.5],
+      [6, 0.005 + 0.495 * halfCos(0.5)],
+      [12, 0.25],
+      [13, 0.00125 + (0.25 - 0.00125) * halfCos(0.25)], // cycle 3: peak 1/4, floor 0.01/8
+    ]);
+  });
+
+  it("sgdr per-cycle values are validated: arrays at construction, functions at the step that reaches the cycle", () => {
+    expect(() => sgdr({ init: [1, 0.5], end: [0.1, 0.6], T0: 2 })).toThrow(/Invalid end: 0.6 at cycle 1 \(expected <= init = 0.5 there\)/);
+    expect(() => sgdr({ init: [1, 0.5], end: 0.7, T0: 2 })).toThrow(/Invalid end: 0.7 at cycle 1/);
+    expect(() => sgdr({ init: [], T0: 2 })).toThrow(/Invalid init: \[\] \(expected at least one value per cycle\)/);
+    expect(() => sgdr({ init: [1, Number.NaN], T0: 2 })).toThrow(/Invalid init\[1\]: NaN/);
+    expect(() => sgdr({ init: [1, 0.5], T0: 2, peakDecay: 0.5 })).toThrow(/Invalid peakDecay: 0.5 \(expected 1 with a per-cycle init/);
+    const s = sgdr({ init: (i) => (i < 2 ? 1 : -1), T0: 2 });
+    expect(s(3)).toBeCloseTo(halfCos(0.5), 15);
+    expect(() => s(4)).toThrow(/Invalid init: -1 from the function at cycle 2 \(expected a finite number >= 0\)/);
+    const crossing = sgdr({ init: 0.5, end: (i) => i / 2, T0: 2 });
+    expect(crossing(2)).toBe(0.5);
+    expect(() => crossing(4)).toThrow(/Invalid end: 1 at cycle 2/);
+    expect(() => sgdr({ init: (() => "x") as never, T0: 2 })(0)).toThrow(ValueError);
   });
 
   it("sgdr, Tmult = 1: a restart every T0 steps", () => {

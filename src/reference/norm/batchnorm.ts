@@ -7,9 +7,19 @@ import { f32Elements, f64Elements, shiftedMoments, twin, type Elements } from ".
  *   y = gamma (x - mean) / sqrt(var + eps) + beta
  *   dgamma += sum dy xhat,  dbeta += sum dy,
  *   dx = gamma invstd (dy - dbeta/M - xhat dgamma/M)   (batch statistics; else gamma invstd dy)
- * stats: f64 rows of C each, [mean | var | invstd | kernel scratch...] (the twins leave the
- * scratch rows alone).
+ * Book form (book != 0): invstd = 1 / (sqrt(var) + eps), and the variance term of dx uses
+ * 1 / sqrt(var) (0 where var = 0) in place of invstd:
+ *   dx = gamma invstd (dy - dbeta/M - (x - mean) K dgamma/M),   K = 1 / sqrt(var)   (invstd in the standard form)
+ * stats: f64 rows of C each, [mean | var | invstd | kernel scratch... | K] (row 9 holds K, the
+ * factor of that term; the twins leave the scratch rows alone).
  */
+
+/** invstd and K of a channel (see the kernel's storeScales). */
+function storeScales(st: Float64Array, St: number, C: number, c: number, variance: number, eps: number, book: number): void {
+  const sigma = Math.sqrt(variance);
+  st[St + 2 * C + c] = book ? 1 / (sigma + eps) : 1 / Math.sqrt(variance + eps);
+  st[St + 9 * C + c] = book ? (sigma > 0 ? 1 / sigma : 0) : st[St + 2 * C + c]!;
+}
 
 /** Index of element (n, c, s) of an (N, C, S) tensor starting at index base. */
 const index = (base: number, C: number, S: number, n: number, c: number, s: number) => base + (n * C + c) * S + s;
@@ -29,7 +39,9 @@ function normalize(e: Elements, x: number, y: number, gamma: number, beta: numbe
   }
 }
 
-function forward(e: Elements, x: number, y: number, gamma: number, beta: number, stats: number, N: number, C: number, S: number, eps: number): void {
+function forward(
+  e: Elements, x: number, y: number, gamma: number, beta: number, stats: number, N: number, C: number, S: number, eps: number, book: number,
+): void {
   const { data, stats: st } = e;
   const X = e.at(x);
   const St = stats >>> 3;
@@ -39,21 +51,21 @@ function forward(e: Elements, x: number, y: number, gamma: number, beta: number,
     const { mean, variance } = shiftedMoments(values);
     st[St + c] = mean;
     st[St + C + c] = variance;
-    st[St + 2 * C + c] = 1 / Math.sqrt(variance + eps);
+    storeScales(st, St, C, c, variance, eps, book);
   }
   normalize(e, x, y, gamma, beta, stats, N, C, S);
 }
 
 function forwardEval(
   e: Elements, x: number, y: number, gamma: number, beta: number, runMean: number, runVar: number, stats: number,
-  N: number, C: number, S: number, eps: number,
+  N: number, C: number, S: number, eps: number, book: number,
 ): void {
   const { data, stats: st } = e;
   const [Rm, Rv, St] = [e.at(runMean), e.at(runVar), stats >>> 3];
   for (let c = 0; c < C; c++) {
     st[St + c] = data[Rm + c]!;
     st[St + C + c] = data[Rv + c]!;
-    st[St + 2 * C + c] = 1 / Math.sqrt(data[Rv + c]! + eps);
+    storeScales(st, St, C, c, data[Rv + c]!, eps, book);
   }
   normalize(e, x, y, gamma, beta, stats, N, C, S);
 }
@@ -92,8 +104,8 @@ function backward(
     for (let n = 0; n < N; n++) {
       for (let s = 0; s < S; s++) {
         const i = index(0, C, S, n, c, s);
-        const xhat = (data[X + i]! - mean) * invstd;
-        data[Dx + i] = batchStats ? scale * (data[Dy + i]! - sumDy / M - (xhat * sumDyXhat) / M) : scale * data[Dy + i]!;
+        const centered = (data[X + i]! - mean) * st[St + 9 * C + c]!; // xhat in the standard form
+        data[Dx + i] = batchStats ? scale * (data[Dy + i]! - sumDy / M - (centered * sumDyXhat) / M) : scale * data[Dy + i]!;
       }
     }
   }

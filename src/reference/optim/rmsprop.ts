@@ -3,7 +3,7 @@ import { decayed, effectiveGrad, pmax, prologue, twins, type Lanes } from "./lan
 /**
  * Twin of assembly/optim/rmsprop.ts (book Alg. 8.5/8.6, centered, momentum):
  *   r <- rho r + (1 - rho) x^2;  centered: ga <- rho ga + (1 - rho) x, v = max(r - ga^2, 0)
- *   u = x / (sqrt(v + epsIn) + epsOut)
+ *   d = sqrt(v + epsIn) + epsOut;  u = x / d, or 0 where d = 0 (eps = 0 and r = 0)
  *   momentum: b <- mu b + k u; theta <- theta0 + a b + c u.  Otherwise theta <- theta0 + c u.
  */
 function rmspropRule(
@@ -29,7 +29,8 @@ function rmspropRule(
       m[GA + i] = mg;
       variance = pmax(r(ms - r(mg * mg)), 0);
     }
-    const u = r(x / r(r(Math.sqrt(r(variance + epsIn))) + epsOut));
+    const d = r(r(Math.sqrt(r(variance + epsIn))) + epsOut);
+    const u = d !== 0 ? r(x / d) : 0;
     if (withMomentum) {
       const buf = r(r(mu * m[B + i]!) + r(k * u));
       m[B + i] = buf;

@@ -298,6 +298,7 @@ function withStats<C extends KernelCase<{ dims: number[]; eps: number }>>(c: C, 
     values[g] = m.mean;
     values[moments.length + g] = m.variance;
     values[2 * moments.length + g] = m.invstd;
+    if (family === "batchnorm") values[9 * moments.length + g] = m.invstd; // K of the standard form
   });
   return { ...c, buffers: { ...c.buffers, stats: { ...c.buffers.stats!, values } } };
 }
@@ -328,7 +329,9 @@ function familyProperties(type: Float, family: Family): KernelProperty[] {
           scalars: fc.record({ dims: fc.constant(dims), eps: epsilons, inPlace: fc.boolean() }),
         }),
       ),
-      call: (k, ptr, s) => kernel(k, `${type}_${family}_forward`)(ptr.x!, s.inPlace ? ptr.x! : ptr.y!, ptr.gamma!, ptr.beta!, ptr.stats!, ...s.dims, s.eps),
+      // batchnorm's last argument: the standard form (book = 0), which the error model describes.
+      call: (k, ptr, s) =>
+        kernel(k, `${type}_${family}_forward`)(ptr.x!, s.inPlace ? ptr.x! : ptr.y!, ptr.gamma!, ptr.beta!, ptr.stats!, ...s.dims, s.eps, ...(family === "batchnorm" ? [0] : [])),
       tolerance: (c) => {
         const layout = layoutOf(c.scalars.dims);
         const e = model(type, layout.terms);
@@ -406,7 +409,7 @@ function batchNormExtras(type: Float): KernelProperty[] {
           scalars: fc.record({ dims: fc.constant(dims), eps: epsilons }),
         });
       }),
-      call: (k, ptr, s) => kernel(k, `${type}_batchnorm_forward_eval`)(ptr.x!, ptr.y!, ptr.gamma!, ptr.beta!, ptr.runMean!, ptr.runVar!, ptr.stats!, ...s.dims, s.eps),
+      call: (k, ptr, s) => kernel(k, `${type}_batchnorm_forward_eval`)(ptr.x!, ptr.y!, ptr.gamma!, ptr.beta!, ptr.runMean!, ptr.runVar!, ptr.stats!, ...s.dims, s.eps, 0),
       tolerance: (c) => {
         // The statistics are the running ones, copied and 1 / sqrt(var + eps) taken in f64 by
         // both: exact. y then errs by its own roundings only.
@@ -451,8 +454,41 @@ function batchNormExtras(type: Float): KernelProperty[] {
   ];
 }
 
+/**
+ * Weight normalization, forward and backward in one case: the twin performs the kernel's f64
+ * operations in the same order (row-major column sums, each element rounded once), so every
+ * buffer must agree bit for bit, zero columns (NaN weights) and overflow included.
+ */
+function weightNormProperty(type: Float): KernelProperty {
+  return kernelProperty({
+    name: `${type} weight norm: w = g v / ||v|| per column, then dv, dg from dw, bit for bit`,
+    kernels: [`${type}_weight_norm_forward`, `${type}_weight_norm_backward`],
+    numRuns: RUNS,
+    cases: fc.tuple(int(0, 9), int(1, 9)).chain(([rows, cols]) =>
+      fc.record({
+        buffers: fc.record({
+          v: buffer(type, rows * cols, fc.oneof({ weight: 5, arbitrary: floats(type) }, { weight: 1, arbitrary: fc.constant(0) })),
+          g: buffer(type, cols, floats(type)),
+          w: buffer(type, rows * cols, floats(type)),
+          norms: buffer("f64", cols, floats("f64")),
+          dw: buffer(type, rows * cols, floats(type)),
+          dots: buffer("f64", cols, floats("f64")),
+          dv: buffer(type, rows * cols, floats(type)),
+          dg: buffer(type, cols, floats(type)),
+        }),
+        scalars: fc.record({ rows: fc.constant(rows), cols: fc.constant(cols) }),
+      }),
+    ),
+    call: (k, ptr, s) => {
+      kernel(k, `${type}_weight_norm_forward`)(ptr.v!, ptr.g!, ptr.w!, ptr.norms!, s.rows, s.cols);
+      kernel(k, `${type}_weight_norm_backward`)(ptr.v!, ptr.g!, ptr.norms!, ptr.dw!, ptr.dots!, ptr.dv!, ptr.dg!, s.rows, s.cols);
+    },
+  });
+}
+
 export const NORM: KernelProperty[] = (["f32", "f64"] as const).flatMap((type) => [
   ...familyProperties(type, "batchnorm"),
   ...batchNormExtras(type),
   ...familyProperties(type, "groupnorm"),
+  weightNormProperty(type),
 ]);

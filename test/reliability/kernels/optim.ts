@@ -139,7 +139,7 @@ const KERNELS: OptimKernel<any>[] = [
     buffers: { p: signed, g: signed, b: signed },
     scalars: fc
       .record({
-        form: fc.constantFrom("lr-inside", "lr-outside" as const),
+        form: fc.constantFrom("lr-inside", "lr-outside", "ema" as const),
         lr: rate,
         momentum: rate,
         dampening: fraction,
@@ -179,8 +179,9 @@ const KERNELS: OptimKernel<any>[] = [
         .record({
           lr: rate,
           rho: decay,
-          eps: epsPlaced,
-          form: fc.constantFrom("lr-inside", "lr-outside" as const),
+          // eps = 0 (Alg. 8.6 without delta) only uncentered, as the facade allows it.
+          eps: centered ? epsPlaced : fc.oneof(epsPlaced, fc.constant({ epsIn: 0, epsOut: 0 })),
+          form: fc.constantFrom("lr-inside", "lr-outside", "ema" as const),
           momentum: rate.filter((mu) => mu > 0),
           nesterov: fc.boolean(),
         })
@@ -194,35 +195,42 @@ const KERNELS: OptimKernel<any>[] = [
         ),
     }),
   ),
-  optimKernel({
-    op: "adam_step",
-    about: "Adam (book Alg. 8.7), bias corrections folded into stepSize and invSqrtBc2",
-    buffers: { p: signed, g: signed, s: signed, r: nonNegative },
-    scalars: adamHyper.map((h) => ({
-      stepSize: h.lr / h.bc1,
-      oneMinusRho1: 1 - h.beta1,
-      oneMinusRho2: 1 - h.beta2,
-      delta: h.eps,
-      invSqrtBc2: 1 / Math.sqrt(h.bc2),
-    })),
-    call: (k, t, p, s) =>
-      k[`${t}_adam_step`](p.p!, p.g!, p.s!, p.r!, s.n, s.stepSize, s.oneMinusRho1, s.oneMinusRho2, s.delta, s.invSqrtBc2, ...prologue(s)),
-  }),
+  ...(["adam_step", "adam_step_amsgrad_fed_back"] as const).map((op) =>
+    optimKernel({
+      op,
+      about: `${op === "adam_step" ? "Adam (book Alg. 8.7)" : "AMSGrad with the maximum fed back into r"}, bias corrections folded into stepSize and invSqrtBc2, eps inside or outside the root`,
+      buffers: { p: signed, g: signed, s: signed, r: nonNegative },
+      scalars: fc.tuple(adamHyper, fc.boolean(), fc.boolean()).map(([h, corrected, inside]) => {
+        const [bc1, bc2] = corrected ? [h.bc1, h.bc2] : [1, 1];
+        return {
+          stepSize: h.lr / bc1,
+          oneMinusRho1: 1 - h.beta1,
+          oneMinusRho2: 1 - h.beta2,
+          ...(inside ? { epsIn: h.eps * bc2, epsOut: 0 } : { epsIn: 0, epsOut: h.eps }),
+          invSqrtBc2: 1 / Math.sqrt(bc2),
+        };
+      }),
+      call: (k, t, p, s) =>
+        k[`${t}_${op}`](
+          p.p!, p.g!, p.s!, p.r!, s.n, s.stepSize, s.oneMinusRho1, s.oneMinusRho2, s.epsIn, s.epsOut, s.invSqrtBc2, ...prologue(s),
+        ),
+    }),
+  ),
   optimKernel({
     op: "adam_step_amsgrad",
-    about: "AMSGrad, the running maximum over raw r or over the corrected r_hat",
+    about: "AMSGrad, the running maximum over raw r or over the corrected r_hat, eps inside or outside the root",
     buffers: { p: signed, g: signed, s: signed, r: nonNegative, rmax: nonNegative },
-    scalars: fc.tuple(adamHyper, fc.boolean()).map(([h, raw]) => ({
+    scalars: fc.tuple(adamHyper, fc.boolean(), fc.boolean()).map(([h, raw, inside]) => ({
       stepSize: h.lr / h.bc1,
       oneMinusRho1: 1 - h.beta1,
       oneMinusRho2: 1 - h.beta2,
-      delta: h.eps,
+      ...(inside ? { epsIn: h.eps * (raw ? h.bc2 : 1), epsOut: 0 } : { epsIn: 0, epsOut: h.eps }),
       ...(raw ? { invSqrtBc2: 1 / Math.sqrt(h.bc2), maxScale: 1 } : { invSqrtBc2: 1, maxScale: 1 / h.bc2 }),
     })),
     call: (k, t, p, s) =>
       k[`${t}_adam_step_amsgrad`](
-        p.p!, p.g!, p.s!, p.r!, p.rmax!, s.n, s.stepSize, s.oneMinusRho1, s.oneMinusRho2, s.delta, s.invSqrtBc2, s.maxScale,
-        ...prologue(s),
+        p.p!, p.g!, p.s!, p.r!, p.rmax!, s.n, s.stepSize, s.oneMinusRho1, s.oneMinusRho2, s.epsIn, s.epsOut, s.invSqrtBc2,
+        s.maxScale, ...prologue(s),
       ),
   }),
   optimKernel({
