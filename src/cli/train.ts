@@ -9,6 +9,7 @@ import { ValueError } from "../runtime/errors";
 import { UsageError, type FlagSpec, type Parsed } from "./args";
 import { command } from "./command";
 import { kernelsLabel } from "./version";
+import { findLr, findLrLine, type FindLrReport } from "./find-lr";
 
 /** Seeds are offset per layer and per stream; this keeps every derived seed exact. */
 export const MAX_SEED = 2 ** 32 - 1;
@@ -27,6 +28,7 @@ export const TRAIN_FLAGS = {
   backend: { type: "choice", choices: ["wasm", "js"] as const, default: "wasm", help: "kernel backend" },
   out: { type: "string", default: "descend-train", value: "dir", help: "folder for the loss-curve SVG" },
   json: { type: "boolean", help: "print one JSON object (history and summary) instead of text" },
+  "find-lr": { type: "boolean", help: "instead of training, run the learning-rate range test (100 steps, lr 1e-7 to 10) and print the suggested lr" },
 } satisfies FlagSpec;
 
 /** A one-line progress bar, redrawn in place on a terminal. */
@@ -73,10 +75,15 @@ function checkCombination(flags: Parsed<typeof TRAIN_FLAGS>): void {
   }
 }
 
-function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => void): TrainResult {
+function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => void): TrainResult | FindLrReport {
   checkCombination(flags);
   mkdirSync(flags.out, { recursive: true });
   const rt = initSync({ backend: flags.backend });
+  if (flags["find-lr"]) {
+    const report = findLr(rt, flags, flags.out);
+    print(flags.json ? JSON.stringify({ backend: kernelsLabel(rt.info()), ...report }) : findLrLine(report));
+    return report;
+  }
   const tty = !flags.json && Boolean(process.stderr.isTTY);
   if (!flags.json) {
     print(

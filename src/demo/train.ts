@@ -40,6 +40,12 @@ const OPTIMIZER_FACTORIES = {
 
 export const OPTIMIZERS = Object.keys(OPTIMIZER_FACTORIES) as Array<keyof typeof OPTIMIZER_FACTORIES>;
 
+/** The optimizer `name` over `params` at rate `lr`, with its customary defaults. */
+export function makeOptimizer(rt: Runtime, name: (typeof OPTIMIZERS)[number], params: Param[], lr: number): Optimizer<BaseHyper> {
+  checkName("optimizer", name, OPTIMIZERS);
+  return OPTIMIZER_FACTORIES[name](rt, params, lr);
+}
+
 /** Learning-rate schedules by flag value, over the whole run of `steps` steps from the base rate. */
 const SCHEDULE_FACTORIES = {
   constant: (lr: number) => constantSchedule(lr),
@@ -160,13 +166,13 @@ export function makeModel(
 }
 
 /** A dataset copied into the runtime's memory once, so batches are gathered in wasm. */
-interface DeviceData {
+export interface DeviceData {
   x: Tensor<"f32">;
   y: Tensor<"i32">;
   count: number;
 }
 
-function toDevice(rt: Runtime, data: Dataset): DeviceData {
+export function toDevice(rt: Runtime, data: Dataset): DeviceData {
   return {
     x: rt.fromArray(data.x, [data.count, data.features]),
     y: rt.fromArray(data.y, [data.count], { dtype: "i32" }),
@@ -207,7 +213,7 @@ export function train(
   const model = makeModel(rt, trainSet.features, options.hidden, trainSet.classes, options.seed, options.norm);
   const loss = new SoftmaxCrossEntropy(rt);
   const params = model.parameters();
-  const optimizer: Optimizer<BaseHyper> = OPTIMIZER_FACTORIES[options.optimizer](rt, params, options.lr);
+  const optimizer = makeOptimizer(rt, options.optimizer, params, options.lr);
   const scheduler = new Scheduler(optimizer, { lr: SCHEDULE_FACTORIES[options.schedule ?? "constant"](options.lr, total) });
   const result: TrainResult = { epochs: [], losses: [], testAccuracy: 0, msPerStep: 0, steps: 0 };
   let trainingMs = 0;

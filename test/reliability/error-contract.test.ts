@@ -22,6 +22,7 @@ import {
   type FG, type Param, type Tensor,
 } from "../../src/index";
 import { EarlyStopping, HessianVectorProduct, Whitening, classifyCriticalPoint, hessianEigenvalues } from "../../src/index";
+import { lrRangeChart, lrRangeTest } from "../../src/index";
 import { describeBackends } from "../helpers/backends";
 import { OPTIMIZERS, type AnyOptimizer, type OptimizerInfo } from "../helpers/optim-db";
 import { expectRejectsUnchanged, expectThrowsUnchanged, expectUnchanged, snapshot } from "../helpers/snapshot";
@@ -1069,6 +1070,21 @@ const EARLY_STOPPING_ROWS: Row[] = [
   row("EarlyStopping.loadStateDict", "another optimizer's state", StateError, /Invalid EarlyStopping state: optimizer:/, (f, stopper) => stopper.loadStateDict({ ...stopper.stateDict(), optimizer: f.adam.opt.stateDict() }), withStopper),
 ];
 
+// Running training: the learning-rate range test on the fixture's SGD, rejected before any trial step.
+const lossOfSgd = (f: Fixture) => () => (f.sgd.w.grad.fill(0.1), 1);
+const TRAINING_ROWS: Row[] = [
+  row("lrRangeTest", "not an optimizer", ValueError, /Invalid optimizer/, () => lrRangeTest(JUNK, () => 0)),
+  row("lrRangeTest", "lossAndGrad not a function", ValueError, /Invalid lossAndGrad: 3/, (f) => lrRangeTest(f.sgd.opt, 3 as never)),
+  row("lrRangeTest", "minLr = maxLr", ValueError, /Invalid maxLr: 1 \(expected a finite number > 1\)/, (f) => lrRangeTest(f.sgd.opt, lossOfSgd(f), { minLr: 1, maxLr: 1 })),
+  row("lrRangeTest", "2 steps", ValueError, /Invalid steps: 2/, (f) => lrRangeTest(f.sgd.opt, lossOfSgd(f), { steps: 2 })),
+  row("lrRangeTest", "smoothing 1", ValueError, /Invalid smoothing: 1/, (f) => lrRangeTest(f.sgd.opt, lossOfSgd(f), { smoothing: 1 })),
+  row("lrRangeTest", "divergence 1", ValueError, /Invalid divergence: 1/, (f) => lrRangeTest(f.sgd.opt, lossOfSgd(f), { divergence: 1 })),
+  row("lrRangeTest", "an unknown rule", ValueError, /Invalid rule: fast/, (f) => lrRangeTest(f.sgd.opt, lossOfSgd(f), { rule: "fast" as never })),
+  row("lrRangeTest", "an unknown option", ValueError, /unknown option 'max_lr'/, (f) => lrRangeTest(f.sgd.opt, lossOfSgd(f), { max_lr: 1 } as never)),
+  row("lrRangeTest", "a buffer of another runtime", ValueError, /buffers\[0\]/, (f) => lrRangeTest(f.sgd.opt, lossOfSgd(f), { buffers: [f.foreign] })),
+  row("lrRangeChart", "not a result", ValueError, /Invalid result/, () => lrRangeChart({ lrs: [1] } as never)),
+];
+
 /** Junk where the types say otherwise, misspelt option keys, and a disposed runtime. */
 const API_SAFETY_ROWS: Row[] = [
   row("Runtime.fromArray", "null values", ValueError, /Invalid values: null/, (f) => f.rt.fromArray(null as never)),
@@ -1138,7 +1154,7 @@ const AUTODIFF_ROWS: Row[] = [
 ];
 
 const OPTIMIZER_ROWS = OPTIMIZERS.flatMap(optimizerRows);
-const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...API_SAFETY_ROWS, ...AUTODIFF_ROWS];
+const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...TRAINING_ROWS, ...API_SAFETY_ROWS, ...AUTODIFF_ROWS];
 
 // ---------------------------------------------------------------------------------------------
 
