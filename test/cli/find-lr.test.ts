@@ -6,7 +6,8 @@ import { main } from "../../src/cli/cli";
 
 /** Runs the command line, collecting stdout and stderr lines. */
 async function cli(argv: string[]) {
-  const [out, err]: string[][] = [[], []];
+  const out: string[] = [];
+  const err: string[] = [];
   const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
   return { code, out, err };
 }
