@@ -121,7 +121,7 @@ describeBackends("SwitchingOptimizer", (rt) => {
     expect(JSON.stringify(p.opt.stateDict())).toBe(before);
     p.dispose();
     expect(() => p.opt.step()).toThrow(DisposedError);
-    expect(adam.disposed).toBe(true);
+    expect((adam as Adam).disposed).toBe(true);
     lone.dispose();
     other.dispose();
   });
