@@ -2,3 +2,4 @@
 export { EarlyStopping, type EarlyStoppable, type EarlyStoppingOptions, type EarlyStoppingState } from "./early-stopping";
 export { lrRangeTest, lrRangeChart, type LrRangeOptions, type LrRangeResult, type LrSuggestionRule, type RangeTestable } from "./lr-range";
 export { SwitchingOptimizer, type Switchable, type SwitchingOptions, type SwitchingState } from "./switching";
+export { freeze, unfreeze, type Freezable } from "./freeze";

@@ -22,7 +22,7 @@ import {
   type FG, type Param, type Tensor,
 } from "../../src/index";
 import { EarlyStopping, HessianVectorProduct, Whitening, classifyCriticalPoint, hessianEigenvalues } from "../../src/index";
-import { SwitchingOptimizer, lrRangeChart, lrRangeTest } from "../../src/index";
+import { SwitchingOptimizer, freeze, lrRangeChart, lrRangeTest, unfreeze } from "../../src/index";
 import { describeBackends } from "../helpers/backends";
 import { OPTIMIZERS, type AnyOptimizer, type OptimizerInfo } from "../helpers/optim-db";
 import { expectRejectsUnchanged, expectThrowsUnchanged, expectUnchanged, snapshot } from "../helpers/snapshot";
@@ -1119,6 +1119,9 @@ const TRAINING_ROWS: Row[] = [
   row("SwitchingOptimizer.stateDict", "after dispose", DisposedError, /SwitchingOptimizer was used after dispose/, (_f, s) => s.stateDict(), disposedSwitching),
   row("SwitchingOptimizer.dispose", "a second dispose", DisposedError, /SwitchingOptimizer was used after dispose/, (_f, s) => s.dispose(), disposedSwitching),
   row("SwitchingOptimizer.lr=", "a negative rate", ValueError, /Invalid lr: -1/, (_f, s) => (s.lr = -1), withSwitching),
+  row("freeze", "not a layer or params", ValueError, /Invalid target/, () => freeze(JUNK)),
+  row("freeze", "an array holding a tensor", ValueError, /Invalid target/, (f) => freeze([f.sgd.w, f.m23] as never)),
+  row("unfreeze", "not a layer or params", ValueError, /Invalid target/, () => unfreeze(null as never)),
 ];
 
 /** Junk where the types say otherwise, misspelt option keys, and a disposed runtime. */
