@@ -4,12 +4,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { initSync } from "../runtime/init";
 import { lineChart } from "../plot/svg";
-import { DATASETS, NORMS, OPTIMIZERS, planTraining, SCHEDULES, train, type EpochReport, type TrainResult } from "../demo/train";
+import { DATASETS, NORMS, OPTIMIZERS, planTraining, SCHEDULES, train, type EpochReport, type TrainOptions, type TrainResult } from "../demo/train";
 import { ValueError } from "../runtime/errors";
 import { UsageError, type FlagSpec, type Parsed } from "./args";
 import { command } from "./command";
 import { kernelsLabel } from "./version";
 import { findLr, findLrLine, type FindLrReport } from "./find-lr";
+import { earlyStopLine, earlyStopSeries, validationColumn } from "./early-stop";
 
 /** Seeds are offset per layer and per stream; this keeps every derived seed exact. */
 export const MAX_SEED = 2 ** 32 - 1;
@@ -28,6 +29,7 @@ export const TRAIN_FLAGS = {
   backend: { type: "choice", choices: ["wasm", "js"] as const, default: "wasm", help: "kernel backend" },
   out: { type: "string", default: "descend-train", value: "dir", help: "folder for the loss-curve SVG" },
   json: { type: "boolean", help: "print one JSON object (history and summary) instead of text" },
+  "early-stop": { type: "number", default: 0, min: 0, max: 1000, integer: true, value: "epochs", help: "stop after this many epochs without a lower validation loss and keep the best epoch (0: off); holds out 10% of --samples for validation (70/10/20)" },
   "find-lr": { type: "boolean", help: "instead of training, run the learning-rate range test (100 steps, lr 1e-7 to 10) and print the suggested lr" },
 } satisfies FlagSpec;
 
@@ -41,7 +43,7 @@ function progressBar(step: number, total: number, loss: number): string {
 function epochLine(r: EpochReport, epochs: number): string {
   return (
     `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  loss ${r.trainLoss.toFixed(4)}  ` +
-    `train acc ${(100 * r.trainAccuracy).toFixed(2)}%  test acc ${(100 * r.testAccuracy).toFixed(2)}%  ${r.msPerStep.toFixed(2)} ms/step`
+    `train acc ${(100 * r.trainAccuracy).toFixed(2)}%${validationColumn(r)}  test acc ${(100 * r.testAccuracy).toFixed(2)}%  ${r.msPerStep.toFixed(2)} ms/step`
   );
 }
 
@@ -61,6 +63,7 @@ export function lossCurves(result: TrainResult, title: string): string {
     series: [
       { name: "train loss", points: smoothed },
       { name: "test error", points: result.epochs.map((e) => [e.epoch * perEpoch, Math.max(1e-4, 1 - e.testAccuracy)] as const) },
+      ...earlyStopSeries(result, perEpoch),
     ],
   });
 }
@@ -68,11 +71,16 @@ export function lossCurves(result: TrainResult, title: string): string {
 /** Flags that are each valid but do not make a run together (batch vs training set, ...). */
 function checkCombination(flags: Parsed<typeof TRAIN_FLAGS>): void {
   try {
-    planTraining(flags);
+    planTraining(trainOptions(flags));
   } catch (error) {
     if (error instanceof ValueError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/** The demo's options from the flags. */
+function trainOptions(flags: Parsed<typeof TRAIN_FLAGS>): TrainOptions {
+  return { ...flags, earlyStop: flags["early-stop"] };
 }
 
 function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => void): TrainResult | FindLrReport {
@@ -80,7 +88,7 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
   mkdirSync(flags.out, { recursive: true });
   const rt = initSync({ backend: flags.backend });
   if (flags["find-lr"]) {
-    const report = findLr(rt, flags, flags.out);
+    const report = findLr(rt, trainOptions(flags), flags.out);
     print(flags.json ? JSON.stringify({ backend: kernelsLabel(rt.info()), ...report }) : findLrLine(report));
     return report;
   }
@@ -93,7 +101,7 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
   }
   const result = train(
     rt,
-    flags,
+    trainOptions(flags),
     tty ? (step, total, loss) => step % 5 === 0 && process.stderr.write(`\r${progressBar(step, total, loss)}`) : undefined,
     flags.json ? undefined : (report) => {
       if (tty) process.stderr.write("\r" + " ".repeat(72) + "\r");
@@ -104,7 +112,8 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
   writeFileSync(svg, lossCurves(result, `${flags.dataset}: ${flags.optimizer} (lr ${flags.lr}), batch ${flags.batch}`));
   const options = Object.fromEntries(Object.keys(TRAIN_FLAGS).map((name) => [name, flags[name as keyof typeof flags]]));
   if (flags.json) print(JSON.stringify({ options, backend: kernelsLabel(rt.info()), svg, ...result }));
-  else print(`final test accuracy ${(100 * result.testAccuracy).toFixed(2)}%, ${result.msPerStep.toFixed(2)} ms per training step (${result.steps} steps); loss curves: ${svg}`);
+  else if (result.earlyStop) print(earlyStopLine(result.earlyStop));
+  if (!flags.json) print(`final test accuracy ${(100 * result.testAccuracy).toFixed(2)}%, ${result.msPerStep.toFixed(2)} ms per training step (${result.steps} steps); loss curves: ${svg}`);
   return result;
 }
 

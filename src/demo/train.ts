@@ -20,6 +20,8 @@ import { Minibatches } from "../data/minibatch";
 import { BatchNorm } from "../norm/batchnorm";
 import { LayerNorm } from "../norm/groupnorm";
 import { ValueError } from "../runtime/errors";
+import { EarlyStopping } from "../training/early-stopping";
+import { TensorSnapshot } from "../training/snapshot";
 
 export const DATASETS = ["glyphs", "spirals"] as const;
 export const NORMS = ["batch", "layer", "none"] as const;
@@ -72,6 +74,13 @@ export interface TrainOptions {
   samples: number;
   /** Normalization after each hidden Linear layer (before its ReLU); default 'batch'. */
   norm?: (typeof NORMS)[number];
+  /**
+   * Early stopping's patience in epochs (0 or absent: off). When on, 10% of the examples are held
+   * out for validation (70/10/20), the validation loss is measured after every epoch, and the run
+   * stops after this many epochs without improvement, back at the best epoch's parameters,
+   * optimizer state and running statistics.
+   */
+  earlyStop?: number;
 }
 
 export interface EpochReport {
@@ -82,6 +91,19 @@ export interface EpochReport {
   trainAccuracy: number;
   testAccuracy: number;
   msPerStep: number;
+  /** With early stopping: the loss and accuracy on the validation examples. */
+  validationLoss?: number;
+  validationAccuracy?: number;
+}
+
+/** What early stopping did in a run. */
+export interface EarlyStopReport {
+  patience: number;
+  /** The epoch (1-based) with the lowest validation loss, whose state the run ends with. */
+  bestEpoch: number;
+  bestValidationLoss: number;
+  /** The epoch after which patience ran out; null when the run went all its epochs. */
+  stoppedAt: number | null;
 }
 
 export interface TrainResult {
@@ -91,20 +113,35 @@ export interface TrainResult {
   testAccuracy: number;
   msPerStep: number;
   steps: number;
+  /** Present when early stopping was on. */
+  earlyStop?: EarlyStopReport;
 }
 
 /** Share of the generated examples held out for testing. */
 const TEST_FRACTION = 0.2;
+/** Share of the generated examples held out for validation when early stopping is on. */
+const VALIDATION_FRACTION = 0.1;
 
-export function makeDataset(options: Pick<TrainOptions, "dataset" | "seed" | "samples">): { train: Dataset; test: Dataset } {
+/** Test and validation examples of a run (validation only with early stopping). */
+function heldOut(options: Pick<TrainOptions, "samples" | "earlyStop">): { test: number; validation: number } {
+  return { test: Math.round(options.samples * TEST_FRACTION), validation: options.earlyStop ? Math.round(options.samples * VALIDATION_FRACTION) : 0 };
+}
+
+/** The examples of a run: train and test (80/20), or with early stopping train, validation and test (70/10/20). */
+export function makeDataset(options: Pick<TrainOptions, "dataset" | "seed" | "samples" | "earlyStop">): { train: Dataset; test: Dataset; validation?: Dataset } {
   const uniform = seededUniform(options.seed);
   const data = options.dataset === "glyphs" ? glyphs(uniform, { count: options.samples }) : spirals(uniform, { count: options.samples });
-  return split(data, TEST_FRACTION);
+  const { train, test } = split(data, TEST_FRACTION);
+  if (!options.earlyStop) return { train, test };
+  const { train: rest, test: validation } = split(train, heldOut(options).validation / train.count);
+  return { train: rest, test, validation };
 }
 
 /** What a run will do, from its options alone. */
 export interface TrainingPlan {
   trainExamples: number;
+  /** Held out for early stopping's validation loss (0 without it). */
+  validationExamples: number;
   testExamples: number;
   stepsPerEpoch: number;
   steps: number;
@@ -124,9 +161,14 @@ export function planTraining(options: TrainOptions): TrainingPlan {
   const schedule = options.schedule ?? "constant";
   checkName("schedule", schedule, SCHEDULES);
   checkName("norm", options.norm ?? "batch", NORMS);
-  const testExamples = Math.round(options.samples * TEST_FRACTION);
-  const trainExamples = options.samples - testExamples;
+  const earlyStop = options.earlyStop ?? 0;
+  if (!Number.isInteger(earlyStop) || earlyStop < 0) throw new ValueError(`Invalid earlyStop: ${String(earlyStop)} (expected an integer >= 0)`);
+  const { test: testExamples, validation: validationExamples } = heldOut(options);
+  const trainExamples = options.samples - testExamples - validationExamples;
   if (testExamples < 1) throw new ValueError(`samples ${options.samples} leave no test examples (${100 * TEST_FRACTION}% are held out)`);
+  if (earlyStop && validationExamples < 1) {
+    throw new ValueError(`samples ${options.samples} leave no validation examples for early stopping (${100 * VALIDATION_FRACTION}% are held out)`);
+  }
   const stepsPerEpoch = Math.floor(trainExamples / options.batch);
   if (stepsPerEpoch < 1) {
     throw new ValueError(
@@ -143,7 +185,7 @@ export function planTraining(options: TrainOptions): TrainingPlan {
     if (error instanceof ValueError) throw new ValueError(`schedule '${schedule}' over ${steps} steps: ${error.message}`);
     throw error;
   }
-  return { trainExamples, testExamples, stepsPerEpoch, steps };
+  return { trainExamples, validationExamples, testExamples, stepsPerEpoch, steps };
 }
 
 /**
@@ -182,18 +224,24 @@ export function toDevice(rt: Runtime, data: Dataset): DeviceData {
 
 /** Accuracy of the model on a dataset, in order, inference mode. */
 export function evaluate(rt: Runtime, model: Layer, loss: SoftmaxCrossEntropy, data: DeviceData, batch: number): number {
+  return measure(rt, model, loss, data, batch).accuracy;
+}
+
+/** Mean loss and accuracy of the model on a dataset, in order, inference mode. */
+export function measure(rt: Runtime, model: Layer, loss: SoftmaxCrossEntropy, data: DeviceData, batch: number): { loss: number; accuracy: number } {
   return rt.scope(() => {
     const batches = new Minibatches(rt, data.count, { batchSize: batch, shuffle: "none" });
-    let correct = 0;
+    let [correct, total] = [0, 0];
     try {
       for (const b of batches.epoch()) {
         const out = loss.forward(model.forward(batches.gather(data.x, b), { training: false }), batches.gather(data.y, b));
         correct += out.correct;
+        total += out.loss * b.indices.length;
       }
     } finally {
       batches.dispose();
     }
-    return correct / data.count;
+    return { loss: total / data.count, accuracy: correct / data.count };
   });
 }
 
@@ -209,17 +257,19 @@ export function train(
   onEpoch?: (report: EpochReport) => void,
 ): TrainResult {
   const total = planTraining(options).steps;
-  const { train: trainSet, test } = makeDataset(options);
+  const { train: trainSet, test, validation } = makeDataset(options);
   const model = makeModel(rt, trainSet.features, options.hidden, trainSet.classes, options.seed, options.norm);
   const loss = new SoftmaxCrossEntropy(rt);
   const params = model.parameters();
   const optimizer = makeOptimizer(rt, options.optimizer, params, options.lr);
   const scheduler = new Scheduler(optimizer, { lr: SCHEDULE_FACTORIES[options.schedule ?? "constant"](options.lr, total) });
+  const stopper = options.earlyStop ? new ModelStopper(rt, model, optimizer, options.earlyStop) : null;
   const result: TrainResult = { epochs: [], losses: [], testAccuracy: 0, msPerStep: 0, steps: 0 };
   let trainingMs = 0;
   try {
     rt.scope(() => {
       const [train, held] = [toDevice(rt, trainSet), toDevice(rt, test)];
+      const validating = validation ? toDevice(rt, validation) : null;
       const batches = new Minibatches(rt, train.count, { batchSize: options.batch, shuffle: "everyEpoch", rng: options.seed + 7, dropLast: true });
       const x = rt.tensor([options.batch, trainSet.features]);
       const y = rt.tensor([options.batch], { dtype: "i32" });
@@ -249,20 +299,80 @@ export function train(
             testAccuracy: evaluate(rt, model, loss, held, 512),
             msPerStep: elapsed / steps,
           };
+          if (validating) {
+            const { loss: validationLoss, accuracy: validationAccuracy } = measure(rt, model, loss, validating, 512);
+            Object.assign(report, { validationLoss, validationAccuracy });
+          }
           result.epochs.push(report);
           onEpoch?.(report);
+          if (stopper?.step(report.validationLoss!)) break;
+        }
+        if (stopper) {
+          result.earlyStop = stopper.report();
+          // The run ends at the best epoch's state (parameters, optimizer, running statistics), measured again.
+          result.testAccuracy = evaluate(rt, model, loss, held, 512);
         }
       } finally {
         batches.dispose();
       }
     });
   } finally {
+    stopper?.dispose();
     optimizer.dispose();
     loss.dispose();
     model.dispose();
   }
   result.steps = result.losses.length;
-  result.testAccuracy = result.epochs.at(-1)?.testAccuracy ?? 0;
+  if (!result.earlyStop) result.testAccuracy = result.epochs.at(-1)?.testAccuracy ?? 0;
   result.msPerStep = trainingMs / result.steps;
   return result;
+}
+
+/**
+ * Early stopping for the demo model: EarlyStopping keeps the best parameters and optimizer state;
+ * this keeps the BatchNorm running statistics of that epoch beside them, so the model it restores
+ * evaluates exactly as it did at its best epoch.
+ */
+class ModelStopper {
+  private readonly stopper: EarlyStopping;
+  private readonly norms: BatchNorm[];
+  private readonly best: TensorSnapshot;
+  private bestBatches: number[] = [];
+  private stoppedAt: number | null = null;
+
+  constructor(
+    rt: Runtime,
+    model: Sequential,
+    optimizer: Optimizer<BaseHyper>,
+    readonly patience: number,
+  ) {
+    this.stopper = new EarlyStopping(optimizer, { patience });
+    this.norms = model.layers.filter((layer): layer is BatchNorm => layer instanceof BatchNorm);
+    const live = this.norms.flatMap((bn) => [bn.runningMean, bn.runningVar]).filter((t) => t !== null) as Tensor[];
+    this.best = new TensorSnapshot(rt, live);
+  }
+
+  /** Records an epoch's validation loss; true (the best state restored) when patience has run out. */
+  step(validationLoss: number): boolean {
+    const stop = this.stopper.step(validationLoss);
+    if (this.stopper.bestEvaluation === this.stopper.evaluations - 1) {
+      this.best.capture();
+      this.bestBatches = this.norms.map((bn) => bn.numBatchesTracked);
+    }
+    if (stop) {
+      this.stoppedAt = this.stopper.evaluations;
+      this.best.restore();
+      this.norms.forEach((bn, i) => (bn.numBatchesTracked = this.bestBatches[i]!));
+    }
+    return stop;
+  }
+
+  report(): EarlyStopReport {
+    return { patience: this.patience, bestEpoch: this.stopper.bestEvaluation + 1, bestValidationLoss: this.stopper.best, stoppedAt: this.stoppedAt };
+  }
+
+  dispose(): void {
+    this.best.dispose();
+    this.stopper.dispose();
+  }
 }

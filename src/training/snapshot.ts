@@ -7,7 +7,7 @@ export function copyBytes(rt: Runtime, src: Tensor, dst: Tensor): void {
 }
 
 /**
- * Owned copies of some tensors, taken at construction and put back by restore(): what a
+ * Owned copies of some tensors, taken at construction (and by capture()) and put back by restore(): what a
  * procedure that trains on trial (the learning-rate range test) needs to leave the model as it
  * found it, bit for bit.
  */
@@ -19,7 +19,12 @@ export class TensorSnapshot {
     private readonly tensors: readonly Tensor[],
   ) {
     this.copies = runtime.allocateOwned(() => tensors.map((t) => runtime.tensor(t.shape, { dtype: t.dtype })));
-    tensors.forEach((t, i) => copyBytes(runtime, t, this.copies[i]!));
+    this.capture();
+  }
+
+  /** Copies the tensors' bytes as they are now (again). */
+  capture(): void {
+    this.tensors.forEach((t, i) => copyBytes(this.runtime, t, this.copies[i]!));
   }
 
   /** Writes the saved bytes back into the tensors. */
