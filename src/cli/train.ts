@@ -11,6 +11,7 @@ import { command } from "./command";
 import { kernelsLabel } from "./version";
 import { findLr, findLrLine, type FindLrReport } from "./find-lr";
 import { earlyStopLine, earlyStopSeries, validationColumn } from "./early-stop";
+import { diagnosticsLine, writeDiagnostics } from "./diagnostics";
 
 /** Seeds are offset per layer and per stream; this keeps every derived seed exact. */
 export const MAX_SEED = 2 ** 32 - 1;
@@ -30,6 +31,7 @@ export const TRAIN_FLAGS = {
   out: { type: "string", default: "descend-train", value: "dir", help: "folder for the loss-curve SVG" },
   json: { type: "boolean", help: "print one JSON object (history and summary) instead of text" },
   "early-stop": { type: "number", default: 0, min: 0, max: 1000, integer: true, value: "epochs", help: "stop after this many epochs without a lower validation loss and keep the best epoch (0: off); holds out 10% of --samples for validation (70/10/20)" },
+  diagnostics: { type: "boolean", help: "write every step's ||g||, g^T H g, predicted and observed loss change (CSV, JSON, SVG) to --out; 3 more passes per step" },
   "find-lr": { type: "boolean", help: "instead of training, run the learning-rate range test (100 steps, lr 1e-7 to 10) and print the suggested lr" },
 } satisfies FlagSpec;
 
@@ -80,7 +82,7 @@ function checkCombination(flags: Parsed<typeof TRAIN_FLAGS>): void {
 
 /** The demo's options from the flags. */
 function trainOptions(flags: Parsed<typeof TRAIN_FLAGS>): TrainOptions {
-  return { ...flags, earlyStop: flags["early-stop"] };
+  return { ...flags, earlyStop: flags["early-stop"], diagnostics: flags.diagnostics };
 }
 
 function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => void): TrainResult | FindLrReport {
@@ -110,10 +112,16 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
   );
   const svg = join(flags.out, `loss-${flags.dataset}-${flags.optimizer}.svg`);
   writeFileSync(svg, lossCurves(result, `${flags.dataset}: ${flags.optimizer} (lr ${flags.lr}), batch ${flags.batch}`));
+  const stem = `${flags.dataset}-${flags.optimizer}`;
+  const diagnostics = result.diagnostics && writeDiagnostics(result.diagnostics, flags.out, stem, `${flags.dataset}: ${flags.optimizer} (lr ${flags.lr})`);
   const options = Object.fromEntries(Object.keys(TRAIN_FLAGS).map((name) => [name, flags[name as keyof typeof flags]]));
-  if (flags.json) print(JSON.stringify({ options, backend: kernelsLabel(rt.info()), svg, ...result }));
-  else if (result.earlyStop) print(earlyStopLine(result.earlyStop));
-  if (!flags.json) print(`final test accuracy ${(100 * result.testAccuracy).toFixed(2)}%, ${result.msPerStep.toFixed(2)} ms per training step (${result.steps} steps); loss curves: ${svg}`);
+  if (flags.json) {
+    print(JSON.stringify({ options, backend: kernelsLabel(rt.info()), svg, ...result, ...(diagnostics ? { diagnosticsFiles: diagnostics } : {}) }));
+    return result;
+  }
+  if (diagnostics) print(diagnosticsLine(result.diagnostics!, diagnostics));
+  if (result.earlyStop) print(earlyStopLine(result.earlyStop));
+  print(`final test accuracy ${(100 * result.testAccuracy).toFixed(2)}%, ${result.msPerStep.toFixed(2)} ms per training step (${result.steps} steps); loss curves: ${svg}`);
   return result;
 }
 

@@ -22,6 +22,7 @@ import { LayerNorm } from "../norm/groupnorm";
 import { ValueError } from "../runtime/errors";
 import { EarlyStopping } from "../training/early-stopping";
 import { TensorSnapshot } from "../training/snapshot";
+import { StepProbe, type StepDiagnostics } from "../training/step-diagnostics";
 
 export const DATASETS = ["glyphs", "spirals"] as const;
 export const NORMS = ["batch", "layer", "none"] as const;
@@ -81,6 +82,11 @@ export interface TrainOptions {
    * optimizer state and running statistics.
    */
   earlyStop?: number;
+  /**
+   * Measure every step's ||g||, g^T H g, the second-order prediction of the loss change and the
+   * observed change (three more forward/backward passes per step); default false.
+   */
+  diagnostics?: boolean;
 }
 
 export interface EpochReport {
@@ -115,6 +121,8 @@ export interface TrainResult {
   steps: number;
   /** Present when early stopping was on. */
   earlyStop?: EarlyStopReport;
+  /** Every step's curvature diagnostics, with `diagnostics: true`. */
+  diagnostics?: StepDiagnostics[];
 }
 
 /** Share of the generated examples held out for testing. */
@@ -264,6 +272,8 @@ export function train(
   const optimizer = makeOptimizer(rt, options.optimizer, params, options.lr);
   const scheduler = new Scheduler(optimizer, { lr: SCHEDULE_FACTORIES[options.schedule ?? "constant"](options.lr, total) });
   const stopper = options.earlyStop ? new ModelStopper(rt, model, optimizer, options.earlyStop) : null;
+  const norms = model.layers.filter((layer): layer is BatchNorm => layer instanceof BatchNorm);
+  const probe = options.diagnostics ? new StepProbe(rt, params, runningStatistics(norms)) : null;
   const result: TrainResult = { epochs: [], losses: [], testAccuracy: 0, msPerStep: 0, steps: 0 };
   let trainingMs = 0;
   try {
@@ -283,7 +293,17 @@ export function train(
             optimizer.zeroGrad();
             const out = loss.forward(model.forward(x, { training: true }), y);
             model.backward(out.grad);
-            optimizer.step();
+            if (probe) {
+              const counts = norms.map((bn) => bn.numBatchesTracked);
+              const lossAndGrad = () => {
+                optimizer.zeroGrad();
+                const probed = loss.forward(model.forward(x, { training: true }), y);
+                model.backward(probed.grad);
+                return probed.loss;
+              };
+              const restoreCounts = () => norms.forEach((bn, i) => (bn.numBatchesTracked = counts[i]!));
+              (result.diagnostics ??= []).push(probe.measure(result.losses.length + 1, out.loss, optimizer.lr, lossAndGrad, () => optimizer.step(), restoreCounts));
+            } else optimizer.step();
             scheduler.step();
             [lossSum, correct, steps] = [lossSum + out.loss, correct + out.correct, steps + 1];
             result.losses.push(out.loss);
@@ -318,6 +338,7 @@ export function train(
     });
   } finally {
     stopper?.dispose();
+    probe?.dispose();
     optimizer.dispose();
     loss.dispose();
     model.dispose();
@@ -348,8 +369,7 @@ class ModelStopper {
   ) {
     this.stopper = new EarlyStopping(optimizer, { patience });
     this.norms = model.layers.filter((layer): layer is BatchNorm => layer instanceof BatchNorm);
-    const live = this.norms.flatMap((bn) => [bn.runningMean, bn.runningVar]).filter((t) => t !== null) as Tensor[];
-    this.best = new TensorSnapshot(rt, live);
+    this.best = new TensorSnapshot(rt, runningStatistics(this.norms));
   }
 
   /** Records an epoch's validation loss; true (the best state restored) when patience has run out. */
@@ -375,4 +395,9 @@ class ModelStopper {
     this.best.dispose();
     this.stopper.dispose();
   }
+}
+
+/** The running means and variances of some BatchNorm layers. */
+function runningStatistics(norms: readonly BatchNorm[]): Tensor[] {
+  return norms.flatMap((bn) => [bn.runningMean, bn.runningVar]).filter((t) => t !== null) as Tensor[];
 }
