@@ -4,11 +4,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { initSync } from "../runtime/init";
 import { lineChart } from "../plot/svg";
-import { DATASETS, DEFAULT_GROUPS, DEFAULT_TAU, NORMS, OPTIMIZERS, planTraining, SCHEDULES, train, type EpochReport, type TrainResult } from "../demo/train";
+import { DATASETS, DEFAULT_GROUPS, DEFAULT_TAU, NORMS, OPTIMIZERS, planTraining, SCHEDULES, train, type EpochReport, type TrainOptions, type TrainResult } from "../demo/train";
 import { ValueError } from "../runtime/errors";
 import { UsageError, type FlagSpec, type Parsed } from "./args";
 import { command } from "./command";
 import { kernelsLabel } from "./version";
+import { findLr, findLrLine, type FindLrReport } from "./find-lr";
+import { earlyStopLine, earlyStopSeries, validationColumn } from "./early-stop";
+import { diagnosticsLine, writeDiagnostics } from "./diagnostics";
 
 /** Seeds are offset per layer and per stream; this keeps every derived seed exact. */
 export const MAX_SEED = 2 ** 32 - 1;
@@ -29,6 +32,9 @@ export const TRAIN_FLAGS = {
   backend: { type: "choice", choices: ["wasm", "js"] as const, default: "wasm", help: "kernel backend" },
   out: { type: "string", default: "descend-train", value: "dir", help: "folder for the loss-curve SVG" },
   json: { type: "boolean", help: "print one JSON object (history and summary) instead of text" },
+  "early-stop": { type: "number", default: 0, min: 0, max: 1000, integer: true, value: "epochs", help: "stop after this many epochs without a lower validation loss and keep the best epoch (0: off); holds out 10% of --samples for validation (70/10/20)" },
+  diagnostics: { type: "boolean", help: "write every step's ||g||, g^T H g, predicted and observed loss change (CSV, JSON, SVG) to --out; 3 more passes per step" },
+  "find-lr": { type: "boolean", help: "instead of training, run the learning-rate range test (100 steps, lr 1e-7 to 10) and print the suggested lr" },
 } satisfies FlagSpec;
 
 /** A one-line progress bar, redrawn in place on a terminal. */
@@ -41,7 +47,7 @@ function progressBar(step: number, total: number, loss: number): string {
 function epochLine(r: EpochReport, epochs: number): string {
   return (
     `epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  loss ${r.trainLoss.toFixed(4)}  ` +
-    `train acc ${(100 * r.trainAccuracy).toFixed(2)}%  test acc ${(100 * r.testAccuracy).toFixed(2)}%  ${r.msPerStep.toFixed(2)} ms/step`
+    `train acc ${(100 * r.trainAccuracy).toFixed(2)}%${validationColumn(r)}  test acc ${(100 * r.testAccuracy).toFixed(2)}%  ${r.msPerStep.toFixed(2)} ms/step`
   );
 }
 
@@ -61,6 +67,7 @@ export function lossCurves(result: TrainResult, title: string): string {
     series: [
       { name: "train loss", points: smoothed },
       { name: "test error", points: result.epochs.map((e) => [e.epoch * perEpoch, Math.max(1e-4, 1 - e.testAccuracy)] as const) },
+      ...earlyStopSeries(result, perEpoch),
     ],
   });
 }
@@ -68,17 +75,27 @@ export function lossCurves(result: TrainResult, title: string): string {
 /** Flags that are each valid but do not make a run together (batch vs training set, ...). */
 function checkCombination(flags: Parsed<typeof TRAIN_FLAGS>): void {
   try {
-    planTraining(flags);
+    planTraining(trainOptions(flags));
   } catch (error) {
     if (error instanceof ValueError) throw new UsageError(error.message);
     throw error;
   }
 }
 
-function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => void): TrainResult {
+/** The demo's options from the flags. */
+function trainOptions(flags: Parsed<typeof TRAIN_FLAGS>): TrainOptions {
+  return { ...flags, earlyStop: flags["early-stop"], diagnostics: flags.diagnostics };
+}
+
+function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => void): TrainResult | FindLrReport {
   checkCombination(flags);
   mkdirSync(flags.out, { recursive: true });
   const rt = initSync({ backend: flags.backend });
+  if (flags["find-lr"]) {
+    const report = findLr(rt, trainOptions(flags), flags.out);
+    print(flags.json ? JSON.stringify({ backend: kernelsLabel(rt.info()), ...report }) : findLrLine(report));
+    return report;
+  }
   const tty = !flags.json && Boolean(process.stderr.isTTY);
   if (!flags.json) {
     print(
@@ -88,7 +105,7 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
   }
   const result = train(
     rt,
-    flags,
+    trainOptions(flags),
     tty ? (step, total, loss) => step % 5 === 0 && process.stderr.write(`\r${progressBar(step, total, loss)}`) : undefined,
     flags.json ? undefined : (report) => {
       if (tty) process.stderr.write("\r" + " ".repeat(72) + "\r");
@@ -97,9 +114,16 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
   );
   const svg = join(flags.out, `loss-${flags.dataset}-${flags.optimizer}.svg`);
   writeFileSync(svg, lossCurves(result, `${flags.dataset}: ${flags.optimizer} (lr ${flags.lr}), batch ${flags.batch}`));
+  const stem = `${flags.dataset}-${flags.optimizer}`;
+  const diagnostics = result.diagnostics && writeDiagnostics(result.diagnostics, flags.out, stem, `${flags.dataset}: ${flags.optimizer} (lr ${flags.lr})`);
   const options = Object.fromEntries(Object.keys(TRAIN_FLAGS).map((name) => [name, flags[name as keyof typeof flags]]));
-  if (flags.json) print(JSON.stringify({ options, backend: kernelsLabel(rt.info()), svg, ...result }));
-  else print(`final test accuracy ${(100 * result.testAccuracy).toFixed(2)}%, ${result.msPerStep.toFixed(2)} ms per training step (${result.steps} steps); loss curves: ${svg}`);
+  if (flags.json) {
+    print(JSON.stringify({ options, backend: kernelsLabel(rt.info()), svg, ...result, ...(diagnostics ? { diagnosticsFiles: diagnostics } : {}) }));
+    return result;
+  }
+  if (diagnostics) print(diagnosticsLine(result.diagnostics!, diagnostics));
+  if (result.earlyStop) print(earlyStopLine(result.earlyStop));
+  print(`final test accuracy ${(100 * result.testAccuracy).toFixed(2)}%, ${result.msPerStep.toFixed(2)} ms per training step (${result.steps} steps); loss curves: ${svg}`);
   return result;
 }
 

@@ -21,6 +21,9 @@ import { BatchNorm } from "../norm/batchnorm";
 import { GroupNorm, LayerNorm } from "../norm/groupnorm";
 import { ValueError } from "../runtime/errors";
 import { checkNumber } from "../runtime/validate";
+import { EarlyStopping } from "../training/early-stopping";
+import { TensorSnapshot } from "../training/snapshot";
+import { StepProbe, type StepDiagnostics } from "../training/step-diagnostics";
 
 export const DATASETS = ["glyphs", "spirals"] as const;
 export const NORMS = ["batch", "layer", "group", "none"] as const;
@@ -43,6 +46,12 @@ const OPTIMIZER_FACTORIES = {
 } satisfies Record<string, (rt: Runtime, p: Param[], lr: number) => Optimizer<BaseHyper>>;
 
 export const OPTIMIZERS = Object.keys(OPTIMIZER_FACTORIES) as Array<keyof typeof OPTIMIZER_FACTORIES>;
+
+/** The optimizer `name` over `params` at rate `lr`, with its customary defaults. */
+export function makeOptimizer(rt: Runtime, name: (typeof OPTIMIZERS)[number], params: Param[], lr: number): Optimizer<BaseHyper> {
+  checkName("optimizer", name, OPTIMIZERS);
+  return OPTIMIZER_FACTORIES[name](rt, params, lr);
+}
 
 /** Learning-rate schedules by flag value, over the whole run of `steps` steps from the base rate. */
 const SCHEDULE_FACTORIES = {
@@ -85,6 +94,19 @@ export interface TrainOptions {
    * @defaultValue 32
    */
   groups?: number;
+  /**
+   * Early stopping's
+ patience in epochs (0 or absent: off). When on, 10% of the examples are held
+   * out for validation (70/10/20), the validation loss is measured after every epoch, and the run
+   * stops after this many epochs without improvement, back at the best epoch's parameters,
+   * optimizer state and running statistics.
+   */
+  earlyStop?: number;
+  /**
+   * Measure every step's ||g||, g^T H g, the second-order prediction of the loss change and the
+   * observed change (three more forward/backward passes per step); default false.
+   */
+  diagnostics?: boolean;
 }
 
 export interface EpochReport {
@@ -95,6 +117,19 @@ export interface EpochReport {
   trainAccuracy: number;
   testAccuracy: number;
   msPerStep: number;
+  /** With early stopping: the loss and accuracy on the validation examples. */
+  validationLoss?: number;
+  validationAccuracy?: number;
+}
+
+/** What early stopping did in a run. */
+export interface EarlyStopReport {
+  patience: number;
+  /** The epoch (1-based) with the lowest validation loss, whose state the run ends with. */
+  bestEpoch: number;
+  bestValidationLoss: number;
+  /** The epoch after which patience ran out; null when the run went all its epochs. */
+  stoppedAt: number | null;
 }
 
 export interface TrainResult {
@@ -104,20 +139,37 @@ export interface TrainResult {
   testAccuracy: number;
   msPerStep: number;
   steps: number;
+  /** Present when early stopping was on. */
+  earlyStop?: EarlyStopReport;
+  /** Every step's curvature diagnostics, with `diagnostics: true`. */
+  diagnostics?: StepDiagnostics[];
 }
 
 /** Share of the generated examples held out for testing. */
 const TEST_FRACTION = 0.2;
+/** Share of the generated examples held out for validation when early stopping is on. */
+const VALIDATION_FRACTION = 0.1;
 
-export function makeDataset(options: Pick<TrainOptions, "dataset" | "seed" | "samples">): { train: Dataset; test: Dataset } {
+/** Test and validation examples of a run (validation only with early stopping). */
+function heldOut(options: Pick<TrainOptions, "samples" | "earlyStop">): { test: number; validation: number } {
+  return { test: Math.round(options.samples * TEST_FRACTION), validation: options.earlyStop ? Math.round(options.samples * VALIDATION_FRACTION) : 0 };
+}
+
+/** The examples of a run: train and test (80/20), or with early stopping train, validation and test (70/10/20). */
+export function makeDataset(options: Pick<TrainOptions, "dataset" | "seed" | "samples" | "earlyStop">): { train: Dataset; test: Dataset; validation?: Dataset } {
   const uniform = seededUniform(options.seed);
   const data = options.dataset === "glyphs" ? glyphs(uniform, { count: options.samples }) : spirals(uniform, { count: options.samples });
-  return split(data, TEST_FRACTION);
+  const { train, test } = split(data, TEST_FRACTION);
+  if (!options.earlyStop) return { train, test };
+  const { train: rest, test: validation } = split(train, heldOut(options).validation / train.count);
+  return { train: rest, test, validation };
 }
 
 /** What a run will do, from its options alone. */
 export interface TrainingPlan {
   trainExamples: number;
+  /** Held out for early stopping's validation loss (0 without it). */
+  validationExamples: number;
   testExamples: number;
   stepsPerEpoch: number;
   steps: number;
@@ -142,9 +194,14 @@ export function planTraining(options: TrainOptions): TrainingPlan {
   if (options.norm === "group" && options.hidden % groups !== 0) {
     throw new ValueError(`norm 'group' needs groups dividing hidden: ${groups} groups do not divide ${options.hidden} hidden units`);
   }
-  const testExamples = Math.round(options.samples * TEST_FRACTION);
-  const trainExamples = options.samples - testExamples;
+  const earlyStop = options.earlyStop ?? 0;
+  if (!Number.isInteger(earlyStop) || earlyStop < 0) throw new ValueError(`Invalid earlyStop: ${String(earlyStop)} (expected an integer >= 0)`);
+  const { test: testExamples, validation: validationExamples } = heldOut(options);
+  const trainExamples = options.samples - testExamples - validationExamples;
   if (testExamples < 1) throw new ValueError(`samples ${options.samples} leave no test examples (${100 * TEST_FRACTION}% are held out)`);
+  if (earlyStop && validationExamples < 1) {
+    throw new ValueError(`samples ${options.samples} leave no validation examples for early stopping (${100 * VALIDATION_FRACTION}% are held out)`);
+  }
   const stepsPerEpoch = Math.floor(trainExamples / options.batch);
   if (stepsPerEpoch < 1) {
     throw new ValueError(
@@ -161,7 +218,7 @@ export function planTraining(options: TrainOptions): TrainingPlan {
     if (error instanceof ValueError) throw new ValueError(`schedule '${schedule}' over ${steps} steps: ${error.message}`);
     throw error;
   }
-  return { trainExamples, testExamples, stepsPerEpoch, steps };
+  return { trainExamples, validationExamples, testExamples, stepsPerEpoch, steps };
 }
 
 /**
@@ -187,13 +244,13 @@ export function makeModel(
 }
 
 /** A dataset copied into the runtime's memory once, so batches are gathered in wasm. */
-interface DeviceData {
+export interface DeviceData {
   x: Tensor<"f32">;
   y: Tensor<"i32">;
   count: number;
 }
 
-function toDevice(rt: Runtime, data: Dataset): DeviceData {
+export function toDevice(rt: Runtime, data: Dataset): DeviceData {
   return {
     x: rt.fromArray(data.x, [data.count, data.features]),
     y: rt.fromArray(data.y, [data.count], { dtype: "i32" }),
@@ -203,18 +260,24 @@ function toDevice(rt: Runtime, data: Dataset): DeviceData {
 
 /** Accuracy of the model on a dataset, in order, inference mode. */
 export function evaluate(rt: Runtime, model: Layer, loss: SoftmaxCrossEntropy, data: DeviceData, batch: number): number {
+  return measure(rt, model, loss, data, batch).accuracy;
+}
+
+/** Mean loss and accuracy of the model on a dataset, in order, inference mode. */
+export function measure(rt: Runtime, model: Layer, loss: SoftmaxCrossEntropy, data: DeviceData, batch: number): { loss: number; accuracy: number } {
   return rt.scope(() => {
     const batches = new Minibatches(rt, data.count, { batchSize: batch, shuffle: "none" });
-    let correct = 0;
+    let [correct, total] = [0, 0];
     try {
       for (const b of batches.epoch()) {
         const out = loss.forward(model.forward(batches.gather(data.x, b), { training: false }), batches.gather(data.y, b));
         correct += out.correct;
+        total += out.loss * b.indices.length;
       }
     } finally {
       batches.dispose();
     }
-    return correct / data.count;
+    return { loss: total / data.count, accuracy: correct / data.count };
   });
 }
 
@@ -230,17 +293,22 @@ export function train(
   onEpoch?: (report: EpochReport) => void,
 ): TrainResult {
   const total = planTraining(options).steps;
-  const { train: trainSet, test } = makeDataset(options);
+  const { train: trainSet, test, validation } = makeDataset(options);
   const model = makeModel(rt, trainSet.features, options.hidden, trainSet.classes, options.seed, options.norm, options.groups);
   const loss = new SoftmaxCrossEntropy(rt);
   const params = model.parameters();
-  const optimizer: Optimizer<BaseHyper> = OPTIMIZER_FACTORIES[options.optimizer](rt, params, options.lr);
+  const optimizer = makeOptimizer(rt, options.optimizer, params, options.lr);
   const scheduler = new Scheduler(optimizer, { lr: SCHEDULE_FACTORIES[options.schedule ?? "constant"](options.lr, total, options.tau ?? DEFAULT_TAU) });
+  const stopper = options.earlyStop ? new ModelStopper(rt, model, optimizer, options.earlyStop) : null;
+  const norms = model.layers.filter((layer): layer is BatchNorm => layer instanceof BatchNorm);
+  const probe = options.diagnostics ? new StepProbe(rt, params, runningStatistics(norms)) : null;
+
   const result: TrainResult = { epochs: [], losses: [], testAccuracy: 0, msPerStep: 0, steps: 0 };
   let trainingMs = 0;
   try {
     rt.scope(() => {
       const [train, held] = [toDevice(rt, trainSet), toDevice(rt, test)];
+      const validating = validation ? toDevice(rt, validation) : null;
       const batches = new Minibatches(rt, train.count, { batchSize: options.batch, shuffle: "everyEpoch", rng: options.seed + 7, dropLast: true });
       const x = rt.tensor([options.batch, trainSet.features]);
       const y = rt.tensor([options.batch], { dtype: "i32" });
@@ -254,7 +322,17 @@ export function train(
             optimizer.zeroGrad();
             const out = loss.forward(model.forward(x, { training: true }), y);
             model.backward(out.grad);
-            optimizer.step();
+            if (probe) {
+              const counts = norms.map((bn) => bn.numBatchesTracked);
+              const lossAndGrad = () => {
+                optimizer.zeroGrad();
+                const probed = loss.forward(model.forward(x, { training: true }), y);
+                model.backward(probed.grad);
+                return probed.loss;
+              };
+              const restoreCounts = () => norms.forEach((bn, i) => (bn.numBatchesTracked = counts[i]!));
+              (result.diagnostics ??= []).push(probe.measure(result.losses.length + 1, out.loss, optimizer.lr, lossAndGrad, () => optimizer.step(), restoreCounts));
+            } else optimizer.step();
             scheduler.step();
             [lossSum, correct, steps] = [lossSum + out.loss, correct + out.correct, steps + 1];
             result.losses.push(out.loss);
@@ -270,20 +348,85 @@ export function train(
             testAccuracy: evaluate(rt, model, loss, held, 512),
             msPerStep: elapsed / steps,
           };
+          if (validating) {
+            const { loss: validationLoss, accuracy: validationAccuracy } = measure(rt, model, loss, validating, 512);
+            Object.assign(report, { validationLoss, validationAccuracy });
+          }
           result.epochs.push(report);
           onEpoch?.(report);
+          if (stopper?.step(report.validationLoss!)) break;
+        }
+        if (stopper) {
+          result.earlyStop = stopper.report();
+          // The run ends at the best epoch's state (parameters, optimizer, running statistics), measured again.
+          result.testAccuracy = evaluate(rt, model, loss, held, 512);
         }
       } finally {
         batches.dispose();
       }
     });
   } finally {
+    stopper?.dispose();
+    probe?.dispose();
     optimizer.dispose();
     loss.dispose();
     model.dispose();
   }
   result.steps = result.losses.length;
-  result.testAccuracy = result.epochs.at(-1)?.testAccuracy ?? 0;
+  if (!result.earlyStop) result.testAccuracy = result.epochs.at(-1)?.testAccuracy ?? 0;
   result.msPerStep = trainingMs / result.steps;
   return result;
+}
+
+/**
+ * Early stopping for the demo model: EarlyStopping keeps the best parameters and optimizer state;
+ * this keeps the BatchNorm running statistics of that epoch beside them, so the model it restores
+ * evaluates exactly as it did at its best epoch.
+ */
+class ModelStopper {
+  private readonly stopper: EarlyStopping;
+  private readonly norms: BatchNorm[];
+  private readonly best: TensorSnapshot;
+  private bestBatches: number[] = [];
+  private stoppedAt: number | null = null;
+
+  constructor(
+    rt: Runtime,
+    model: Sequential,
+    optimizer: Optimizer<BaseHyper>,
+    readonly patience: number,
+  ) {
+    this.stopper = new EarlyStopping(optimizer, { patience });
+    this.norms = model.layers.filter((layer): layer is BatchNorm => layer instanceof BatchNorm);
+    this.best = new TensorSnapshot(rt, runningStatistics(this.norms));
+  }
+
+  /** Records an epoch's validation loss; true (the best state restored) when patience has run out. */
+  step(validationLoss: number): boolean {
+    const stop = this.stopper.step(validationLoss);
+    if (this.stopper.bestEvaluation === this.stopper.evaluations - 1) {
+      this.best.capture();
+      this.bestBatches = this.norms.map((bn) => bn.numBatchesTracked);
+    }
+    if (stop) {
+      this.stoppedAt = this.stopper.evaluations;
+      this.best.restore();
+      this.norms.forEach((bn, i) => (bn.numBatchesTracked = this.bestBatches[i]!));
+    }
+    return stop;
+  }
+
+  report(): EarlyStopReport {
+    return { patience: this.patience, bestEpoch: this.stopper.bestEvaluation + 1, bestValidationLoss: this.stopper.best, stoppedAt: this.stoppedAt };
+  }
+
+  dispose(): void {
+    this.best.dispose();
+    this.stopper.dispose();
+  }
+}
+
+/** The running means and variances of some BatchNorm layers. */
+function runningStatistics(norms: readonly BatchNorm[]): Tensor[] {
+  return norms.flatMap((bn) => [bn.runningMean, bn.runningVar]).filter((t) => t !== null) as Tensor[];
 }

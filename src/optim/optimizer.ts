@@ -195,7 +195,8 @@ export abstract class Optimizer<H extends BaseHyper> {
   }
 
   /**
-   * Applies one update to every parameter from its current gradient. Validates every
+   * Applies one update to every parameter from its current gradient (frozen ones, with
+   * requiresGrad false, are skipped: no update, no state). Validates every
    * hyperparameter and parameter first; with clipping or a non-finite policy other than
    * 'propagate' it reads the gradients once more (one fused sum-of-squares pass) before
    * the update kernels run.
@@ -216,11 +217,12 @@ export abstract class Optimizer<H extends BaseHyper> {
     let norms: number[] | null = null;
     let gradNorm: number | null = null;
     if (this.needsNorms()) {
-      ({ norms, global: gradNorm } = gradientNorms(this.params().map((param) => param.grad)));
+      const trainable = this.params().filter((param) => param.requiresGrad);
+      ({ norms, global: gradNorm } = gradientNorms(trainable.map((param) => param.grad)));
       const bad = norms.findIndex(Number.isNaN);
       if (bad >= 0 && this.nonFinite !== "propagate") {
         if (this.nonFinite === "skip") return { skipped: true, gradNorm: Number.NaN };
-        throw new NonFiniteError(`The gradient of ${this.params()[bad]!.describe()} holds NaN or Infinity (nonFinite: 'error')`);
+        throw new NonFiniteError(`The gradient of ${trainable[bad]!.describe()} holds NaN or Infinity (nonFinite: 'error')`);
       }
     }
     const globalScale = gradNorm === null ? 1 : clipCoefficient(gradNorm, this.clipGlobalNorm);
@@ -232,6 +234,7 @@ export abstract class Optimizer<H extends BaseHyper> {
       const sign = group.maximize ? -globalScale : globalScale;
       const [l2, l1, pScale] = [mode === "l2" ? wd : 0, mode === "l1" ? wd : 0, mode === "decoupled" ? 1 - group.lr * wd : 1];
       for (const param of group.params) {
+        if (!param.requiresGrad) continue;
         const scale = clipNorm === Number.POSITIVE_INFINITY ? sign : sign * clipCoefficient(norms![index]!, clipNorm);
         index += 1;
         this.update(param, group, this.state.get(param)!, [scale, group.clipValue, l2, l1, pScale], fresh.get(param) ?? NONE);
@@ -410,6 +413,7 @@ export abstract class Optimizer<H extends BaseHyper> {
     try {
       for (const group of this.paramGroups) {
         for (const param of group.params) {
+          if (!param.requiresGrad) continue;
           const existing = this.state.get(param)?.buffers ?? {};
           for (const name of this.bufferNames(group)) {
             if (existing[name]) continue;
@@ -437,7 +441,7 @@ export abstract class Optimizer<H extends BaseHyper> {
     }
     for (const group of this.paramGroups) {
       for (const param of group.params) {
-        if (!this.state.has(param)) this.state.set(param, { step: 0, buffers: {}, scalars: this.initialScalars() });
+        if (param.requiresGrad && !this.state.has(param)) this.state.set(param, { step: 0, buffers: {}, scalars: this.initialScalars() });
       }
     }
     return fresh;
@@ -586,6 +590,7 @@ export abstract class Optimizer<H extends BaseHyper> {
         if (seen.has(param)) throw new ValueError(`Invalid params: ${param.describe()} appears more than once`);
         if (param.runtime !== this.runtime) throw new ValueError(`Invalid param: ${param.describe()} belongs to another runtime`);
         assertUsable(param);
+        if (typeof param.requiresGrad !== "boolean") throw new ValueError(`Invalid requiresGrad of ${param.describe()}: ${String(param.requiresGrad)} (expected true or false)`);
         seen.add(param);
       }
     }

@@ -53,14 +53,17 @@ export interface RaceOptions {
   /** Standard deviation of Gaussian noise added to each gradient component. */
   noise: number;
   uniform: Uniform;
+  /** Where every optimizer starts; default the surface's own start. */
+  start?: readonly [number, number];
 }
 
 /** Runs one racer on one surface. */
 export function run(rt: Runtime, surface: Surface, racer: Racer, options: RaceOptions): RaceResult {
+  const start = options.start ?? surface.start;
   return rt.scope(() => {
-    const xy = rt.param([2], { values: surface.start });
+    const xy = rt.param([2], { values: start });
     const optimizer = racer.make(rt, [xy], Object.hasOwn(racer.lr, surface.name) ? racer.lr[surface.name]! : racer.lr.default);
-    const trajectory: Array<[number, number]> = [[surface.start[0], surface.start[1]]];
+    const trajectory: Array<[number, number]> = [[start[0], start[1]]];
     const arrived = (f: number) => (surface.fStar === undefined ? f <= -surface.tolerance : f - surface.fStar <= surface.tolerance);
     let steps: number | null = null;
     try {

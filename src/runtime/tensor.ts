@@ -178,6 +178,15 @@ export class Tensor<D extends DType = DType> {
  * `param.grad.data` (or have a kernel write them at `param.grad.ptr`); optimizers read them.
  */
 export class Param<D extends FloatDType = FloatDType> extends Tensor<D> {
+  /**
+   * Whether optimizers update this parameter. A frozen one (false) is skipped by step(): its
+   * values stay, its optimizer state is neither created nor advanced (step counts, moments), and
+   * its gradient counts in no clipping norm or non-finite check (as a PyTorch parameter with
+   * requires_grad = False, whose grad is None). Layers still write its gradient.
+   * @defaultValue true
+   */
+  requiresGrad = true;
+
   constructor(
     runtime: Runtime,
     ptr: number,

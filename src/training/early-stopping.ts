@@ -4,6 +4,7 @@ import type { Runtime } from "../runtime/runtime";
 import { checkTensor, type Param, type Tensor } from "../runtime/tensor";
 import { checkBoolean, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { openState, stateNumber } from "../schedules/state";
+import { copyBytes } from "./snapshot";
 
 /** What EarlyStopping needs of an optimizer: its parameters and its state (every descend optimizer). */
 export interface EarlyStoppable {
@@ -272,9 +273,4 @@ function paramsOf(optimizer: EarlyStoppable): Param[] {
   if (params.length === 0) throw new ValueError("Invalid optimizer: it has no parameters");
   params.forEach((p, i) => checkTensor(`params[${i}]`, p, params[0]!.runtime));
   return params;
-}
-
-/** dst <- src, byte for byte (same length and dtype): one memmove in the linear memory. */
-function copyBytes(rt: Runtime, src: Tensor, dst: Tensor): void {
-  rt.heap.u8.copyWithin(dst.ptr, src.ptr, src.ptr + src.byteLength);
 }

@@ -129,7 +129,7 @@ describe("a training run has at least one step (bug 8: --samples 100 with batch 
   const base = { dataset: "glyphs", optimizer: "adam", lr: 1e-3, epochs: 1, batch: 128, hidden: 8, samples: 100, seed: 1 } as const;
 
   it("plans the run from the options: 80% train, steps per epoch, total steps", () => {
-    expect(planTraining({ ...base, batch: 40, epochs: 3 })).toEqual({ trainExamples: 80, testExamples: 20, stepsPerEpoch: 2, steps: 6 });
+    expect(planTraining({ ...base, batch: 40, epochs: 3 })).toEqual({ trainExamples: 80, validationExamples: 0, testExamples: 20, stepsPerEpoch: 2, steps: 6 });
   });
 
   const rejected: Array<[string, Partial<Parameters<typeof train>[1]>, RegExp]> = [

@@ -22,6 +22,7 @@ import {
   type FG, type Param, type Tensor,
 } from "../../src/index";
 import { EarlyStopping, HessianVectorProduct, Whitening, classifyCriticalPoint, hessianEigenvalues } from "../../src/index";
+import { SwitchingOptimizer, freeze, lrRangeChart, lrRangeTest, unfreeze } from "../../src/index";
 import { describeBackends } from "../helpers/backends";
 import { OPTIMIZERS, type AnyOptimizer, type OptimizerInfo } from "../helpers/optim-db";
 import { expectRejectsUnchanged, expectThrowsUnchanged, expectUnchanged, snapshot } from "../helpers/snapshot";
@@ -1099,6 +1100,60 @@ const EARLY_STOPPING_ROWS: Row[] = [
   row("EarlyStopping.loadStateDict", "another optimizer's state", StateError, /Invalid EarlyStopping state: optimizer:/, (f, stopper) => stopper.loadStateDict({ ...stopper.stateDict(), optimizer: f.adam.opt.stateDict() }), withStopper),
 ];
 
+// Running training: the learning-rate range test on the fixture's SGD, rejected before any trial step.
+const lossOfSgd = (f: Fixture) => () => (f.sgd.w.grad.fill(0.1), 1);
+/** A SwitchingOptimizer from SGD to Adam over the fixture's SGD params, one step taken (its optimizers are its own). */
+const switching = (f: Fixture) =>
+  new SwitchingOptimizer(new api.SGD(f.rt, [f.sgd.w, f.sgd.b], { momentum: 0.9 }), new api.Adam(f.rt, [f.sgd.w, f.sgd.b]), { at: 1 });
+const withPair: Partial<Row> = {
+  prepare: (f) => [new api.SGD(f.rt, [f.sgd.w, f.sgd.b]), new api.Adam(f.rt, [f.sgd.w, f.sgd.b])],
+  undo: (_f, pair) => pair.forEach((o: { dispose(): void }) => o.dispose()),
+};
+const withSwitching: Partial<Row> = {
+  prepare: (f) => {
+    const s = switching(f);
+    s.step();
+    return s;
+  },
+  undo: (_f, s) => s.dispose(),
+};
+const disposedSwitching: Partial<Row> = {
+  prepare: (f) => {
+    const s = switching(f);
+    s.dispose();
+    return s;
+  },
+};
+const TRAINING_ROWS: Row[] = [
+  row("lrRangeTest", "not an optimizer", ValueError, /Invalid optimizer/, () => lrRangeTest(JUNK, () => 0)),
+  row("lrRangeTest", "lossAndGrad not a function", ValueError, /Invalid lossAndGrad: 3/, (f) => lrRangeTest(f.sgd.opt, 3 as never)),
+  row("lrRangeTest", "minLr = maxLr", ValueError, /Invalid maxLr: 1 \(expected a finite number > 1\)/, (f) => lrRangeTest(f.sgd.opt, lossOfSgd(f), { minLr: 1, maxLr: 1 })),
+  row("lrRangeTest", "2 steps", ValueError, /Invalid steps: 2/, (f) => lrRangeTest(f.sgd.opt, lossOfSgd(f), { steps: 2 })),
+  row("lrRangeTest", "smoothing 1", ValueError, /Invalid smoothing: 1/, (f) => lrRangeTest(f.sgd.opt, lossOfSgd(f), { smoothing: 1 })),
+  row("lrRangeTest", "divergence 1", ValueError, /Invalid divergence: 1/, (f) => lrRangeTest(f.sgd.opt, lossOfSgd(f), { divergence: 1 })),
+  row("lrRangeTest", "an unknown rule", ValueError, /Invalid rule: fast/, (f) => lrRangeTest(f.sgd.opt, lossOfSgd(f), { rule: "fast" as never })),
+  row("lrRangeTest", "an unknown option", ValueError, /unknown option 'max_lr'/, (f) => lrRangeTest(f.sgd.opt, lossOfSgd(f), { max_lr: 1 } as never)),
+  row("lrRangeTest", "a buffer of another runtime", ValueError, /buffers\[0\]/, (f) => lrRangeTest(f.sgd.opt, lossOfSgd(f), { buffers: [f.foreign] })),
+  row("lrRangeChart", "not a result", ValueError, /Invalid result/, () => lrRangeChart({ lrs: [1] } as never)),
+  row("new SwitchingOptimizer", "not an optimizer", ValueError, /Invalid first/, (f) => new SwitchingOptimizer(JUNK, f.sgd.opt, { at: 1 })),
+  row("new SwitchingOptimizer", "optimizers over other params", ValueError, /must hold the same params/, (f) => new SwitchingOptimizer(f.sgd.opt, f.adam.opt, { at: 1 })),
+  row("new SwitchingOptimizer", "the same optimizer twice", ValueError, /it is the first optimizer/, (f) => new SwitchingOptimizer(f.sgd.opt, f.sgd.opt, { at: 1 })),
+  row("new SwitchingOptimizer", "both at and when", ValueError, /exactly one of at and when/, (_f, [a, b]) => new SwitchingOptimizer(a, b, { at: 1, when: () => true }), withPair),
+  row("new SwitchingOptimizer", "a negative at", ValueError, /Invalid at: -1/, (_f, [a, b]) => new SwitchingOptimizer(a, b, { at: -1 }), withPair),
+  row("new SwitchingOptimizer", "an unknown option", ValueError, /unknown option 'after'/, (_f, [a, b]) => new SwitchingOptimizer(a, b, { after: 1 } as never), withPair),
+  row("SwitchingOptimizer.loadStateDict", "an unknown active optimizer", StateError, /active is third/, (_f, s) => s.loadStateDict({ ...s.stateDict(), active: "third" }), withSwitching),
+  row("SwitchingOptimizer.loadStateDict", "a state of another optimizer inside", StateError, /first: Cannot load state/, (f, s) => s.loadStateDict({ ...s.stateDict(), first: f.rms.opt.stateDict() }), withSwitching),
+  row("SwitchingOptimizer.loadStateDict", "another version", StateError, /Unsupported SwitchingOptimizer state version: 2/, (_f, s) => s.loadStateDict({ ...s.stateDict(), version: 2 }), withSwitching),
+  row("SwitchingOptimizer.step", "after dispose", DisposedError, /SwitchingOptimizer was used after dispose/, (_f, s) => s.step(), disposedSwitching),
+  row("SwitchingOptimizer.zeroGrad", "after dispose", DisposedError, /SwitchingOptimizer was used after dispose/, (_f, s) => s.zeroGrad(), disposedSwitching),
+  row("SwitchingOptimizer.stateDict", "after dispose", DisposedError, /SwitchingOptimizer was used after dispose/, (_f, s) => s.stateDict(), disposedSwitching),
+  row("SwitchingOptimizer.dispose", "a second dispose", DisposedError, /SwitchingOptimizer was used after dispose/, (_f, s) => s.dispose(), disposedSwitching),
+  row("SwitchingOptimizer.lr=", "a negative rate", ValueError, /Invalid lr: -1/, (_f, s) => (s.lr = -1), withSwitching),
+  row("freeze", "not a layer or params", ValueError, /Invalid target/, () => freeze(JUNK)),
+  row("freeze", "an array holding a tensor", ValueError, /Invalid target/, (f) => freeze([f.sgd.w, f.m23] as never)),
+  row("unfreeze", "not a layer or params", ValueError, /Invalid target/, () => unfreeze(null as never)),
+];
+
 /** Junk where the types say otherwise, misspelt option keys, and a disposed runtime. */
 const API_SAFETY_ROWS: Row[] = [
   row("Runtime.fromArray", "null values", ValueError, /Invalid values: null/, (f) => f.rt.fromArray(null as never)),
@@ -1191,7 +1246,7 @@ const OPTIMIZER_VARIANT_ROWS: Row[] = [
 ];
 
 const OPTIMIZER_ROWS = [...OPTIMIZERS.flatMap(optimizerRows), ...OPTIMIZER_VARIANT_ROWS];
-const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...API_SAFETY_ROWS, ...AUTODIFF_ROWS];
+const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...TRAINING_ROWS, ...API_SAFETY_ROWS, ...AUTODIFF_ROWS];
 
 // ---------------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import {
   BatchNorm, GaussianBlur, GroupNorm, InstanceNorm, LayerNorm, Linear, Minibatches, OutOfMemoryError, PolyakAverager,
   ReLU, SGD, Sequential, SoftmaxCrossEntropy, Workspace, gemm, minimize, orthogonal, quadratic,
 } from "../../src/index";
-import { EarlyStopping, HessianVectorProduct, Whitening, classifyCriticalPoint } from "../../src/index";
+import { Adam, EarlyStopping, HessianVectorProduct, Whitening, classifyCriticalPoint, lrRangeTest } from "../../src/index";
 import { initSync } from "../../src/runtime/init";
 import type { Backend, Runtime } from "../../src/runtime/runtime";
 
@@ -217,6 +217,28 @@ const OPERATIONS: Operation[] = [
       return {
         run() {
           return disposeOnThrow(new EarlyStopping(opt), (stopper) => stopper.step(1));
+        },
+        teardown: () => {
+          opt.dispose();
+          w.dispose();
+        },
+      };
+    },
+  },
+  {
+    name: "lrRangeTest: trial steps from a fresh Adam, state put back",
+    setup(rt) {
+      const w = rt.param([7], { values: uniformArray(7, 11) });
+      const opt = new Adam(rt, [w]);
+      return {
+        run() {
+          const before = [Array.from(w.data), JSON.stringify(opt.stateDict())];
+          try {
+            lrRangeTest(opt, () => (w.grad.set(w.data), 1), { steps: 5 });
+          } finally {
+            expect([Array.from(w.data), JSON.stringify(opt.stateDict())]).toEqual(before);
+          }
+          return { dispose: () => undefined };
         },
         teardown: () => {
           opt.dispose();
