@@ -21,6 +21,7 @@ import {
   sample, sampleWithoutReplacement, sgdr, sparse, stepDecay, uniformFanIn, varianceScaling, warmupCosine, zeros,
   type FG, type Param, type Tensor,
 } from "../../src/index";
+import { Module, Residual } from "../../src/index";
 import { EarlyStopping, HessianVectorProduct, Whitening, classifyCriticalPoint, hessianEigenvalues } from "../../src/index";
 import { describeBackends } from "../helpers/backends";
 import { OPTIMIZERS, type AnyOptimizer, type OptimizerInfo } from "../helpers/optim-db";
@@ -1137,8 +1138,30 @@ const AUTODIFF_ROWS: Row[] = [
   row("valueAndGrad", "f32 labels", ShapeError, /expected \[2\] i32 labels/, (f) => differentiate(f, (ops) => ops.softmaxCrossEntropy(f.m23, f.v2 as never))),
 ];
 
+/** The trained network's state dict as plain values, to be spoiled one entry at a time. */
+const netState = (f: Fixture) =>
+  Object.fromEntries(Object.entries(f.net.stateDict()).map(([k, t]) => [k, { dtype: t.dtype, shape: [...t.shape], data: Array.from(t.data) }]));
+
+const MODULE_ROWS: Row[] = [
+  row("new Residual", "f that is not a Module", ValueError, /Invalid f: 3 \(expected a Module\)/, () => new Residual(3 as never)),
+  row("Module.loadStateDict", "a missing key", StateError, /missing key '2.bias'/, (f) => {
+    const { ["2.bias"]: _bias, ...rest } = netState(f);
+    f.net.loadStateDict(rest);
+  }),
+  row("Module.loadStateDict", "an unexpected key", StateError, /unexpected key '1.weight'/, (f) => f.net.loadStateDict({ ...netState(f), "1.weight": netState(f)["0.weight"]! })),
+  row("Module.loadStateDict", "a transposed weight", StateError, /'0.weight' has shape \[4, 3\], expected \[3, 4\]/, (f) => f.net.loadStateDict(f.net.stateDict({ layout: "pytorch" }))),
+  row("Module.loadStateDict", "another dtype", StateError, /'0.bias' has dtype f64, expected f32/, (f) => f.net.loadStateDict({ ...netState(f), "0.bias": { ...netState(f)["0.bias"]!, dtype: "f64" } })),
+  row("Module.loadStateDict", "a NaN", NonFiniteError, /'2.bias' holds NaN at 1/, (f) => f.net.loadStateDict({ ...netState(f), "2.bias": { dtype: "f32", shape: [2], data: [0, Number.NaN] } })),
+  row("Module.loadStateDict", "not an object", ValueError, /Invalid state: 3/, (f) => f.net.loadStateDict(3 as never)),
+  row("Module.loadStateDict", "an unknown nonFinite", ValueError, /Invalid nonFinite: skip/, (f) => f.net.loadStateDict(netState(f), { nonFinite: "skip" as never })),
+  row("Module.stateDict", "an unknown layout", ValueError, /Invalid layout: torch/, (f) => f.net.stateDict({ layout: "torch" as never })),
+  row("Module.resetParameters", "a negative seed", ValueError, /Invalid seed: -1/, (f) => f.net.resetParameters(-1)),
+  row("Module.train", "a mode that is not a boolean", ValueError, /Invalid mode: 1/, (f) => f.net.train(1 as never)),
+  row("Module.forward", "a module without forward(ops, x)", ValueError, /Module defines no forward\(ops, x\)/, (f) => new Module().forward(null as never, f.m23)),
+];
+
 const OPTIMIZER_ROWS = OPTIMIZERS.flatMap(optimizerRows);
-const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...API_SAFETY_ROWS, ...AUTODIFF_ROWS];
+const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...API_SAFETY_ROWS, ...AUTODIFF_ROWS, ...MODULE_ROWS];
 
 // ---------------------------------------------------------------------------------------------
 
@@ -1212,6 +1235,7 @@ const CANNOT_THROW: Record<string, string> = {
   RowNorm: "abstract",
   clipCoefficient: "arithmetic",
   groupNormStatsLength: "arithmetic",
+  Module: "takes no arguments", // the base of user-defined models
   threadCount: "total", // 1 for anything that is not a threaded runtime
 };
 
