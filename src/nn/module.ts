@@ -203,7 +203,7 @@ export class Module {
    * parameter named `name` (`0.weight`) draws from the Philox stream of
    *
    * ```
-   * nameSeed(seed, name)   (a hash of the seed and the dotted name)
+   * seed of name = FNV-1a(name) mixed with each half of seed (murmur3's finalizer)
    * ```
    *
    * so two identical layers differ, the same architecture and seed give the same bits on
