@@ -286,6 +286,11 @@ export class Module {
     };
   }
 
+  /** @internal The state-dict keys whose tensors descend stores as the transpose of PyTorch's layout. */
+  transposedKeys(): Set<string> {
+    return new Set(this.slots("params", "buffers").filter(([, slot]) => slot.transposed).map(([key]) => key));
+  }
+
   /**
    * Frees every parameter, buffer and child module of the tree; afterwards the tree's methods
    * throw DisposedError. Modules with buffers of their own (layers, norms) free those too. Idempotent.
@@ -375,11 +380,11 @@ function checkLayout(layout: unknown): StateLayout {
   return layout;
 }
 
-/** A copy of a matrix [r, c] as [c, r]. */
-function transposed(t: Tensor): StateTensor {
+/** @internal A copy of a matrix entry [r, c] as [c, r], in a typed array of its dtype. */
+export function transposed(t: StateTensor): StateTensor {
   const [rows, cols] = t.shape as [number, number];
   const source = t.data;
-  const data = new (source.constructor as Float32ArrayConstructor)(source.length);
+  const data = t.dtype === "f32" ? new Float32Array(source.length) : t.dtype === "i32" ? new Int32Array(source.length) : new Float64Array(source.length);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) data[j * rows + i] = source[i * cols + j]!;
   return { dtype: t.dtype, shape: [cols, rows], data };
 }

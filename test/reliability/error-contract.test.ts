@@ -21,7 +21,7 @@ import {
   sample, sampleWithoutReplacement, sgdr, sparse, stepDecay, uniformFanIn, varianceScaling, warmupCosine, zeros,
   type FG, type Param, type Tensor,
 } from "../../src/index";
-import { Module, Residual } from "../../src/index";
+import { Module, Residual, decodeSafetensors, encodeSafetensors, loadCheckpoint, saveCheckpoint } from "../../src/index";
 import { EarlyStopping, HessianVectorProduct, Whitening, classifyCriticalPoint, hessianEigenvalues } from "../../src/index";
 import { describeBackends } from "../helpers/backends";
 import { OPTIMIZERS, type AnyOptimizer, type OptimizerInfo } from "../helpers/optim-db";
@@ -1157,6 +1157,16 @@ const MODULE_ROWS: Row[] = [
   row("Module.stateDict", "an unknown layout", ValueError, /Invalid layout: torch/, (f) => f.net.stateDict({ layout: "torch" as never })),
   row("Module.resetParameters", "a negative seed", ValueError, /Invalid seed: -1/, (f) => f.net.resetParameters(-1)),
   row("Module.train", "a mode that is not a boolean", ValueError, /Invalid mode: 1/, (f) => f.net.train(1 as never)),
+  row("encodeSafetensors", "a u8 tensor", ValueError, /Invalid dtype of 'x': u8/, () => encodeSafetensors({ x: { dtype: "u8" as never, shape: [1], data: [1] } })),
+  row("encodeSafetensors", "values that do not fill the shape", ValueError, /Invalid 'x': 1 values for shape \[2\]/, () => encodeSafetensors({ x: { dtype: "f32", shape: [2], data: [1] } })),
+  row("encodeSafetensors", "metadata that is not strings", ValueError, /Invalid metadata/, () => encodeSafetensors({}, { n: 1 as never })),
+  row("decodeSafetensors", "too few bytes", StateError, /fewer than the 8 of the header length/, () => decodeSafetensors(new Uint8Array(3))),
+  row("decodeSafetensors", "a header past the end", StateError, /a header of 100 bytes in a file of 8/, () => decodeSafetensors(new Uint8Array([100, 0, 0, 0, 0, 0, 0, 0]))),
+  row("saveCheckpoint", "a model that is not a Module", ValueError, /Invalid model: 3/, () => saveCheckpoint(3 as never)),
+  row("saveCheckpoint", "an optimizer of other parameters", ValueError, /not a parameter of the model/, (f) => saveCheckpoint(f.net, { optimizer: f.opts[0]!.opt as never })),
+  row("loadCheckpoint", "bytes that are not a file", StateError, /Cannot read safetensors/, (f) => loadCheckpoint(new Uint8Array(8), f.net)),
+  row("loadCheckpoint", "a file of another model", StateError, /missing keys '0.weight'/, (f) => loadCheckpoint(encodeSafetensors({}), f.net)),
+  row("loadCheckpoint", "not bytes", ValueError, /Invalid bytes: 3/, (f) => loadCheckpoint(3 as never, f.net)),
   row("Module.forward", "a module without forward(ops, x)", ValueError, /Module defines no forward\(ops, x\)/, (f) => new Module().forward(null as never, f.m23)),
 ];
 
