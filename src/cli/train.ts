@@ -9,6 +9,7 @@ import { ValueError } from "../runtime/errors";
 import { UsageError, type FlagSpec, type Parsed } from "./args";
 import { command } from "./command";
 import { kernelsLabel } from "./version";
+import { CHECKPOINT_FLAGS, checkpointFiles } from "./checkpoint";
 
 /** Seeds are offset per layer and per stream; this keeps every derived seed exact. */
 export const MAX_SEED = 2 ** 32 - 1;
@@ -27,6 +28,7 @@ export const TRAIN_FLAGS = {
   backend: { type: "choice", choices: ["wasm", "js"] as const, default: "wasm", help: "kernel backend" },
   out: { type: "string", default: "descend-train", value: "dir", help: "folder for the loss-curve SVG" },
   json: { type: "boolean", help: "print one JSON object (history and summary) instead of text" },
+  ...CHECKPOINT_FLAGS,
 } satisfies FlagSpec;
 
 /** A one-line progress bar, redrawn in place on a terminal. */
@@ -84,6 +86,7 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
         `batch ${flags.batch}, backend ${kernelsLabel(rt.info())}, seed ${flags.seed}`,
     );
   }
+  const checkpoint = checkpointFiles(flags);
   const result = train(
     rt,
     flags,
@@ -92,6 +95,7 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
       if (tty) process.stderr.write("\r" + " ".repeat(72) + "\r");
       print(epochLine(report, flags.epochs));
     },
+    checkpoint,
   );
   const svg = join(flags.out, `loss-${flags.dataset}-${flags.optimizer}.svg`);
   writeFileSync(svg, lossCurves(result, `${flags.dataset}: ${flags.optimizer} (lr ${flags.lr}), batch ${flags.batch}`));
