@@ -1,6 +1,8 @@
 // `descend train --save <file>` and `--resume <file>`: the run's checkpoint on disk.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import type { TrainCheckpoint } from "../demo/checkpoint";
+import { checkResume, type TrainCheckpoint } from "../demo/checkpoint";
+import type { TrainOptions } from "../demo/train";
+import { StateError, ValueError } from "../runtime/errors";
 import { UsageError, type FlagSpec } from "./args";
 
 export const CHECKPOINT_FLAGS = {
@@ -8,11 +10,21 @@ export const CHECKPOINT_FLAGS = {
   resume: { type: "string", default: "", value: "file", help: "continue the run saved in this checkpoint, bit for bit, up to --epochs" },
 } satisfies FlagSpec;
 
-/** The checkpoint hooks of a run with these flags; UsageError for a --resume file that does not exist. */
-export function checkpointFiles(flags: { save: string; resume: string }): TrainCheckpoint {
+/**
+ * The checkpoint hooks of a run with these flags. UsageError for a --resume file that does not
+ * exist, is not a checkpoint of descend train, or was saved by a run of other options.
+ */
+export function checkpointFiles(flags: TrainOptions & { save: string; resume: string }): TrainCheckpoint {
   if (flags.resume && !existsSync(flags.resume)) throw new UsageError(`--resume: no file ${flags.resume}`);
+  const resume = flags.resume ? readFileSync(flags.resume) : undefined;
+  try {
+    if (resume) checkResume(resume, flags);
+  } catch (error) {
+    if (error instanceof ValueError || error instanceof StateError) throw new UsageError(`--resume ${flags.resume}: ${error.message}`);
+    throw error;
+  }
   return {
-    resume: flags.resume ? readFileSync(flags.resume) : undefined,
+    resume,
     // Written beside the target and renamed over it, so an interrupted write leaves the last checkpoint whole.
     save: flags.save
       ? (bytes) => {

@@ -77,6 +77,7 @@ function checkCombination(flags: Parsed<typeof TRAIN_FLAGS>): void {
 
 function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => void): TrainResult {
   checkCombination(flags);
+  const checkpoint = checkpointFiles(flags);
   mkdirSync(flags.out, { recursive: true });
   const rt = initSync({ backend: flags.backend });
   const tty = !flags.json && Boolean(process.stderr.isTTY);
@@ -86,7 +87,6 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
         `batch ${flags.batch}, backend ${kernelsLabel(rt.info())}, seed ${flags.seed}`,
     );
   }
-  const checkpoint = checkpointFiles(flags);
   const result = train(
     rt,
     flags,

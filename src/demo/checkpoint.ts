@@ -43,6 +43,17 @@ export function saveRun(model: Module, optimizer: Optimizer<BaseHyper>, shuffle:
  * Throws ValueError, before loading anything, for options that differ from the saved run's.
  */
 export function resumeRun(bytes: Uint8Array, model: Module, optimizer: Optimizer<BaseHyper>, options: TrainOptions): { epoch: number; shuffle: Philox } {
+  const run = checkResume(bytes, options);
+  loadCheckpoint(bytes, model, { optimizer });
+  return { epoch: run.epoch, shuffle: Philox.fromState(run.shuffle) };
+}
+
+/**
+ * The saved run's state, after checking that a run of `options` may resume it: ValueError for
+ * options that differ from the saved run's, StateError for a file that is not a checkpoint of
+ * descend train.
+ */
+export function checkResume(bytes: Uint8Array, options: TrainOptions): RunState {
   const run = runState(bytes);
   const differ = DEFINING.filter((key) => run.options[key] !== defining(options)[key]);
   if (differ.length) {
@@ -52,8 +63,7 @@ export function resumeRun(bytes: Uint8Array, model: Module, optimizer: Optimizer
     throw new ValueError(`schedule '${options.schedule}' spans the ${run.epochs} epochs of the saved run: resume with epochs ${run.epochs}`);
   }
   if (run.epoch >= options.epochs) throw new ValueError(`the checkpoint is at epoch ${run.epoch}: epochs must be larger to train on`);
-  loadCheckpoint(bytes, model, { optimizer });
-  return { epoch: run.epoch, shuffle: Philox.fromState(run.shuffle) };
+  return run;
 }
 
 /** The run's state in a checkpoint's metadata; StateError when it has none. */

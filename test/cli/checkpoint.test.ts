@@ -73,5 +73,6 @@ describe("descend train checkpoints", () => {
     expect(rest.testAccuracy).toBe(whole.testAccuracy);
     expect(readFileSync(b!).equals(readFileSync(c!))).toBe(true);
     expect(() => cli("--epochs", "3", "--resume", join(dir, "missing.safetensors"))).toThrow(UsageError);
+    expect(() => cli("--epochs", "3", "--resume", a!, "--seed", "2")).toThrow(new UsageError(`--resume ${a}: the checkpoint was saved by a run with seed 1: resume with the same options`));
   });
 });
