@@ -241,7 +241,7 @@ export class Module {
    * @throws DisposedError once the module or one of its tensors was disposed.
    */
   stateDict(options: StateDictOptions = {}): Record<string, StateTensor> {
-    const layout = checkLayout(checkOptions(options, { of: "stateDict", known: STATE_DICT_OPTIONS }).layout);
+    const layout = checkLayout(checkOptions(options, { of: "Module.stateDict", known: STATE_DICT_OPTIONS }).layout);
     const state: Record<string, StateTensor> = {};
     for (const [name, slot] of this.slots("params", "buffers")) {
       state[name] = layout === "pytorch" && slot.transposed ? transposed(slot.tensor) : slot.tensor;
@@ -268,7 +268,7 @@ export class Module {
    * it (which cannot throw), so a caller can validate several parts before writing any.
    */
   prepareLoad(state: Record<string, StateTensor>, options: LoadStateDictOptions = {}): () => void {
-    const { layout, nonFinite = "error" } = checkOptions(options, { of: "loadStateDict", known: LOAD_OPTIONS });
+    const { layout, nonFinite = "error" } = checkOptions(options, { of: "Module.loadStateDict", known: LOAD_OPTIONS });
     const inLayout = checkLayout(layout);
     if (nonFinite !== "error" && nonFinite !== "allow") throw new ValueError(`Invalid nonFinite: ${String(nonFinite)} (expected 'error' or 'allow')`);
     if (state === null || typeof state !== "object" || Array.isArray(state)) throw new ValueError(`Invalid state: ${String(state)} (expected an object of tensors by name)`);
@@ -402,7 +402,7 @@ function checkEntry(name: string, entry: StateTensor, slot: StateSlot, transpose
   const target = slot.tensor;
   if (entry === null || typeof entry !== "object") return fail(`is ${String(entry)}, not a tensor`);
   const { dtype, shape, data } = entry;
-  if (!Array.isArray(shape) && !(shape as unknown instanceof Array)) fail(`has no shape`);
+  if (!Array.isArray(shape)) fail("has no shape list");
   let length: number;
   try {
     length = sizeOf(shape);
