@@ -2,9 +2,8 @@ import { StateError, ValueError } from "../runtime/errors";
 import { Param } from "../runtime/tensor";
 import { checkOptions, optionNames } from "../runtime/validate";
 import { Module, transposed as transpose, type StateTensor } from "../nn/module";
-import { encodeNumber } from "../runtime/json-number";
 import type { BaseHyper, Optimizer } from "../optim/optimizer";
-import { decodeState, encodeState, type StateDict } from "../optim/state";
+import { decodeState, encodeState, type SavedParamState, type Snapshot } from "../optim/state";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors";
 
 /** What a checkpoint holds besides the model: the optimizer whose state it saves, and strings of your own. */
@@ -102,7 +101,7 @@ export function loadCheckpoint(bytes: Uint8Array, model: Module, options: LoadCh
   const { tensors, metadata } = decodeSafetensors(bytes);
   const modelState = Object.fromEntries(Object.entries(tensors).filter(([key]) => !key.startsWith(PREFIX)));
   const commitModel = model.prepareLoad(modelState, { layout: "pytorch", nonFinite });
-  if (optimizer !== undefined) optimizer.loadStateDict(optimizerState(tensors, metadata, names, model.transposedKeys(), optimizer));
+  if (optimizer !== undefined) optimizer.loadStateBytes(encodeState(optimizerState(tensors, metadata, names, model.transposedKeys(), optimizer), "binary"));
   commitModel();
   return metadata;
 }
@@ -120,30 +119,32 @@ function paramNames(model: Module, optimizer: Optimizer<BaseHyper>): string[] {
   });
 }
 
-/** The optimizer's state dict rebuilt from a checkpoint's tensors and metadata; StateError when they do not fit. */
+/** The optimizer's state rebuilt from a checkpoint's tensors and metadata; StateError when they do not fit. */
 function optimizerState(
   tensors: Record<string, StateTensor>, metadata: Record<string, string>, names: string[], transposed: Set<string>, optimizer: Optimizer<BaseHyper>,
-): StateDict {
+): Snapshot {
   const fail = (why: string): never => {
     throw new StateError(`Cannot load checkpoint: ${why}`);
   };
-  let header: StateDict;
+  let header: unknown;
   try {
-    header = JSON.parse(metadata[OPTIMIZER_KEY] ?? "null") as StateDict;
+    header = JSON.parse(metadata[OPTIMIZER_KEY] ?? "null");
   } catch {
     return fail(`${OPTIMIZER_KEY} is not JSON`);
   }
   if (header === null || typeof header !== "object") return fail("it holds no optimizer state");
+  // The optimizer's own decoder checks the format, version and hyperparameters.
+  const snapshot = decodeState({ ...header, state: {} }, "json");
   const fromTorch = Object.fromEntries(Object.entries(TORCH_NAMES[optimizer.name] ?? {}).map(([ours, theirs]) => [theirs, ours]));
   const params = optimizer.paramGroups.flatMap((g) => g.params);
-  const state: StateDict["state"] = {};
+  const state: Snapshot["state"] = {};
   const used = new Set<string>();
   names.forEach((name, index) => {
     const prefix = `${PREFIX}${name}.`;
     const keys = Object.keys(tensors).filter((key) => key.startsWith(prefix) && !key.slice(prefix.length).includes("."));
     if (keys.length === 0) return;
     const param = params[index]!;
-    const entry: StateDict["state"][string] = { step: -1, dtype: param.dtype, length: param.length, buffers: {}, scalars: {} };
+    const entry: SavedParamState = { step: -1, dtype: param.dtype, length: param.length, buffers: {}, scalars: {} };
     for (const key of keys) {
       used.add(key);
       const local = key.slice(prefix.length);
@@ -157,13 +158,12 @@ function optimizerState(
         if (t.dtype !== param.dtype) fail(`'${key}' has dtype ${t.dtype}, its parameter ${param.dtype}`);
         const expected = transposed.has(name) ? [...param.shape].reverse() : param.shape;
         if (t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) fail(`'${key}' has shape [${t.shape.join(", ")}], expected [${expected.join(", ")}]`);
-        const data = transposed.has(name) ? transpose(t).data : t.data;
-        entry.buffers[fromTorch[local] ?? local] = Array.from(data, encodeNumber);
+        entry.buffers[fromTorch[local] ?? local] = (transposed.has(name) ? transpose(t) : t).data;
       }
     }
     state[String(index)] = entry;
   });
   const stray = Object.keys(tensors).find((key) => key.startsWith(PREFIX) && !used.has(key));
   if (stray !== undefined) fail(`unexpected key '${stray}' (no parameter of the optimizer has that state)`);
-  return { ...header, state };
+  return { ...snapshot, state };
 }

@@ -14,6 +14,7 @@ import type { StateTensor } from "../nn/module";
 const TO_FILE = { f32: "F32", f64: "F64", i32: "I32", i64: "I64" } as const;
 const FROM_FILE: Record<string, keyof typeof TO_FILE> = { F32: "f32", F64: "f64", I32: "i32", I64: "i64" };
 const BYTES = { f32: 4, f64: 8, i32: 4, i64: 8 } as const;
+const TYPED = { f32: Float32Array, f64: Float64Array, i32: Int32Array } as const;
 
 /** The contents of a safetensors file: tensors by name and the string metadata. */
 export interface Safetensors {
@@ -54,16 +55,14 @@ export function encodeSafetensors(tensors: Record<string, StateTensor>, metadata
   view.setBigUint64(0, BigInt(headerLength), true);
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + headerLength);
+  // Typed arrays are little-endian here, as WebAssembly's memory (which descend already views
+  // through them) is: each tensor is one copy of its bytes.
   let at = 8 + headerLength;
   for (const name of names) {
     const { dtype, data } = tensors[name]!;
-    for (let i = 0; i < data.length; i++, at += BYTES[dtype as keyof typeof BYTES]) {
-      const v = data[i]!;
-      if (dtype === "f32") view.setFloat32(at, v, true);
-      else if (dtype === "f64") view.setFloat64(at, v, true);
-      else if (dtype === "i32") view.setInt32(at, v, true);
-      else view.setBigInt64(at, BigInt(v), true);
-    }
+    const typed = dtype === "i64" ? BigInt64Array.from(Array.from(data, (v) => BigInt(v))) : new TYPED[dtype as "f32" | "f64" | "i32"](data);
+    out.set(new Uint8Array(typed.buffer, 0, typed.byteLength), at);
+    at += typed.byteLength;
   }
   return out;
 }
@@ -116,7 +115,7 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
     if (end < begin || end > dataLength) bad(`has data_offsets [${begin}, ${end}] outside the ${dataLength} data bytes`);
     if (end - begin !== count * BYTES[dtype!]) bad(`holds ${end - begin} bytes, its dtype and shape need ${count * BYTES[dtype!]}`);
     ranges.push([begin, end, name]);
-    tensors[name] = { dtype: dtype!, shape: [...(shape as number[])], data: readValues(view, start + begin, count, dtype!, bad) };
+    tensors[name] = { dtype: dtype!, shape: [...(shape as number[])], data: readValues(bytes, start + begin, count, dtype!, bad) };
   }
   ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let covered = 0;
@@ -128,19 +127,17 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
   return { tensors, metadata: { ...(meta as Record<string, string>) } };
 }
 
-/** Reads `count` little-endian values of `dtype` at byte `at` into a typed array. */
-function readValues(view: DataView, at: number, count: number, dtype: keyof typeof TO_FILE, bad: (why: string) => never): ArrayLike<number> {
-  const out = dtype === "f32" ? new Float32Array(count) : dtype === "i32" ? new Int32Array(count) : new Float64Array(count);
+/** Reads `count` little-endian values of `dtype` at byte `at` into a typed array (one copy). */
+function readValues(bytes: Uint8Array, at: number, count: number, dtype: keyof typeof TO_FILE, bad: (why: string) => never): ArrayLike<number> {
+  // A copy through the Uint8Array constructor: Node's Buffer.slice() would return a view of its pool.
+  const copy = new Uint8Array(bytes.subarray(at, at + count * BYTES[dtype])).buffer;
+  if (dtype !== "i64") return new TYPED[dtype](copy);
+  const wide = new BigInt64Array(copy);
+  const out = new Float64Array(count);
   for (let i = 0; i < count; i++) {
-    const p = at + i * BYTES[dtype];
-    if (dtype === "f32") out[i] = view.getFloat32(p, true);
-    else if (dtype === "f64") out[i] = view.getFloat64(p, true);
-    else if (dtype === "i32") out[i] = view.getInt32(p, true);
-    else {
-      const v = view.getBigInt64(p, true);
-      if (v > 2n ** 53n || v < -(2n ** 53n)) bad(`holds ${v} at ${i}, beyond the integers a double holds exactly`);
-      out[i] = Number(v);
-    }
+    const v = wide[i]!;
+    if (v > 2n ** 53n || v < -(2n ** 53n)) bad(`holds ${v} at ${i}, beyond the integers a double holds exactly`);
+    out[i] = Number(v);
   }
   return out;
 }

@@ -133,7 +133,10 @@ export class Module {
     return module;
   }
 
-  /** The direct children with their names: the registered ones, then fields holding modules. */
+  /**
+   * The direct children with their names: the registered ones, then fields holding modules.
+   * @throws DisposedError once the module was disposed.
+   */
   namedChildren(): Array<[string, Module]> {
     this.assertTreeUsable();
     return this.children();
@@ -154,7 +157,10 @@ export class Module {
     return children;
   }
 
-  /** Every module of the tree, this one first (named ''), each once, depth first. */
+  /**
+   * Every module of the tree, this one first (named ''), each once, depth first.
+   * @throws DisposedError once the module was disposed.
+   */
   namedModules(): Array<[string, Module]> {
     const all: Array<[string, Module]> = [];
     const seen = new Set<Module>();
@@ -168,7 +174,10 @@ export class Module {
     return all;
   }
 
-  /** Every trainable parameter of the tree by dotted name (`0.weight`), each Param once (the first name of a shared one). */
+  /**
+   * Every trainable parameter of the tree by dotted name (`0.weight`), each Param once (the first name of a shared one).
+   * @throws DisposedError once the module (or, for tensors, one of them) was disposed.
+   */
   namedParameters(): Array<[string, Param]> {
     const seen = new Set<Param>();
     return this.slots("params")
@@ -176,24 +185,37 @@ export class Module {
       .map(([name, slot]) => [name, slot.tensor as Param]);
   }
 
-  /** The parameters of the tree, for an optimizer: `new Adam(rt, model.parameters())`. */
+  /**
+   * The parameters of the tree, for an optimizer: `new Adam(rt, model.parameters())`.
+   * @throws DisposedError once the module (or, for tensors, one of them) was disposed.
+   */
   parameters(): Param[] {
     return this.namedParameters().map(([, param]) => param);
   }
 
-  /** Every buffer of the tree by dotted name (`1.running_mean`). */
+  /**
+   * Every buffer of the tree by dotted name (`1.running_mean`).
+   * @throws DisposedError once the module (or, for tensors, one of them) was disposed.
+   */
   namedBuffers(): Array<[string, Tensor]> {
     return this.slots("buffers").map(([name, slot]) => [name, slot.tensor]);
   }
 
-  /** Sets the training mode of this module and every module under it. Returns this. */
+  /**
+   * Sets the training mode of this module and every module under it. Returns this.
+   * @throws ValueError for a mode that is not a boolean.
+   * @throws DisposedError once the module was disposed.
+   */
   train(mode = true): this {
     if (typeof mode !== "boolean") throw new ValueError(`Invalid mode: ${String(mode)} (expected a boolean)`);
     for (const [, module] of this.namedModules()) module.training = mode;
     return this;
   }
 
-  /** Evaluation mode for the whole tree: `train(false)`. Returns this. */
+  /**
+   * Evaluation mode for the whole tree: `train(false)`. Returns this.
+   * @throws DisposedError once the module was disposed.
+   */
   eval(): this {
     return this.train(false);
   }
@@ -228,7 +250,10 @@ export class Module {
     return this;
   }
 
-  /** Sets the gradient of every parameter to zero. */
+  /**
+   * Sets the gradient of every parameter to zero.
+   * @throws DisposedError once the module (or, for tensors, one of them) was disposed.
+   */
   zeroGrad(): void {
     for (const param of this.parameters()) param.zeroGrad();
   }

@@ -50,6 +50,10 @@ describeBackends("checkpoints", (rt, backend) => {
         expect(Array.from(back.tensors[k]!.data)).toEqual(t.data);
       }
       expect(Number(new DataView(bytes.buffer).getBigUint64(0, true)) % 8).toBe(0);
+      // A Node Buffer (readFileSync's) is a view into a shared pool, and its slice() is a view too.
+      const pooled = Buffer.from(bytes);
+      expect(pooled.byteOffset === 0 && pooled.buffer.byteLength === pooled.length).toBe(false);
+      expect(Array.from(decodeSafetensors(pooled).tensors.b!.data)).toEqual([Math.PI]);
       expect(() => decodeSafetensors(bytes.subarray(0, bytes.length - 1))).toThrow(new StateError("Cannot read safetensors: 'c' has data_offsets [24, 32] outside the 31 data bytes"));
       const extra = new Uint8Array(bytes.length + 4);
       extra.set(bytes);
