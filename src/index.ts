@@ -15,6 +15,7 @@ export * from "./init/index";
 export * from "./data/index";
 export * from "./continuation/index";
 export * from "./nn/index";
+export * from "./io/index";
 export * from "./diagnostics/index";
 export * from "./training/index";
 export * from "./autodiff/index";

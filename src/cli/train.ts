@@ -12,6 +12,7 @@ import { kernelsLabel } from "./version";
 import { findLr, findLrLine, type FindLrReport } from "./find-lr";
 import { earlyStopLine, earlyStopSeries, validationColumn } from "./early-stop";
 import { diagnosticsLine, writeDiagnostics } from "./diagnostics";
+import { CHECKPOINT_FLAGS, checkpointFiles } from "./checkpoint";
 
 /** Seeds are offset per layer and per stream; this keeps every derived seed exact. */
 export const MAX_SEED = 2 ** 32 - 1;
@@ -35,6 +36,7 @@ export const TRAIN_FLAGS = {
   "early-stop": { type: "number", default: 0, min: 0, max: 1000, integer: true, value: "epochs", help: "stop after this many epochs without a lower validation loss and keep the best epoch (0: off); holds out 10% of --samples for validation (70/10/20)" },
   diagnostics: { type: "boolean", help: "write every step's ||g||, g^T H g, predicted and observed loss change (CSV, JSON, SVG) to --out; 3 more passes per step" },
   "find-lr": { type: "boolean", help: "instead of training, run the learning-rate range test (100 steps, lr 1e-7 to 10) and print the suggested lr" },
+  ...CHECKPOINT_FLAGS,
 } satisfies FlagSpec;
 
 /** A one-line progress bar, redrawn in place on a terminal. */
@@ -89,6 +91,7 @@ function trainOptions(flags: Parsed<typeof TRAIN_FLAGS>): TrainOptions {
 
 function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => void): TrainResult | FindLrReport {
   checkCombination(flags);
+  const checkpoint = checkpointFiles(flags);
   mkdirSync(flags.out, { recursive: true });
   const rt = initSync({ backend: flags.backend });
   if (flags["find-lr"]) {
@@ -111,6 +114,7 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
       if (tty) process.stderr.write("\r" + " ".repeat(72) + "\r");
       print(epochLine(report, flags.epochs));
     },
+    checkpoint,
   );
   const svg = join(flags.out, `loss-${flags.dataset}-${flags.optimizer}.svg`);
   writeFileSync(svg, lossCurves(result, `${flags.dataset}: ${flags.optimizer} (lr ${flags.lr}), batch ${flags.batch}`));

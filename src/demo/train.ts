@@ -24,6 +24,8 @@ import { checkNumber } from "../runtime/validate";
 import { EarlyStopping } from "../training/early-stopping";
 import { TensorSnapshot } from "../training/snapshot";
 import { StepProbe, type StepDiagnostics } from "../training/step-diagnostics";
+import { Philox } from "../random/philox";
+import { resumeRun, saveRun, type TrainCheckpoint } from "./checkpoint";
 
 export const DATASETS = ["glyphs", "spirals"] as const;
 export const NORMS = ["batch", "layer", "group", "none"] as const;
@@ -284,13 +286,16 @@ export function measure(rt: Runtime, model: Layer, loss: SoftmaxCrossEntropy, da
 /**
  * Trains the demo model: minibatches reshuffled every epoch (Philox), gathered in wasm; forward,
  * softmax cross-entropy, backward and one optimizer step per batch. `onStep` and `onEpoch` report
- * progress. Throws ValueError, before any work, for options that {@link planTraining} rejects.
+ * progress. `checkpoint.resume` continues a run from its checkpoint (bit for bit: the same steps
+ * as the uninterrupted run); `checkpoint.save` receives a checkpoint after every epoch. Throws
+ * ValueError, before any work, for options that {@link planTraining} rejects.
  */
 export function train(
   rt: Runtime,
   options: TrainOptions,
   onStep?: (step: number, total: number, loss: number) => void,
   onEpoch?: (report: EpochReport) => void,
+  checkpoint: TrainCheckpoint = {},
 ): TrainResult {
   const total = planTraining(options).steps;
   const { train: trainSet, test, validation } = makeDataset(options);
@@ -306,14 +311,17 @@ export function train(
   const result: TrainResult = { epochs: [], losses: [], testAccuracy: 0, msPerStep: 0, steps: 0 };
   let trainingMs = 0;
   try {
+    const { epoch: done, shuffle } = checkpoint.resume
+      ? resumeRun(checkpoint.resume, model, optimizer, options)
+      : { epoch: 0, shuffle: new Philox(options.seed + 7) };
     rt.scope(() => {
       const [train, held] = [toDevice(rt, trainSet), toDevice(rt, test)];
       const validating = validation ? toDevice(rt, validation) : null;
-      const batches = new Minibatches(rt, train.count, { batchSize: options.batch, shuffle: "everyEpoch", rng: options.seed + 7, dropLast: true });
+      const batches = new Minibatches(rt, train.count, { batchSize: options.batch, shuffle: "everyEpoch", rng: shuffle, dropLast: true });
       const x = rt.tensor([options.batch, trainSet.features]);
       const y = rt.tensor([options.batch], { dtype: "i32" });
       try {
-        for (let epoch = 1; epoch <= options.epochs; epoch++) {
+        for (let epoch = done + 1; epoch <= options.epochs; epoch++) {
           let [lossSum, correct, steps] = [0, 0, 0];
           const started = performance.now();
           for (const batch of batches.epoch()) {
@@ -353,6 +361,7 @@ export function train(
             Object.assign(report, { validationLoss, validationAccuracy });
           }
           result.epochs.push(report);
+          checkpoint.save?.(saveRun(model, optimizer, shuffle, epoch, options));
           onEpoch?.(report);
           if (stopper?.step(report.validationLoss!)) break;
         }

@@ -4,9 +4,11 @@ import { checkNoOverlap } from "../runtime/overlap";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkShape, type Param, type Tensor } from "../runtime/tensor";
 import { checkBoolean, checkNumber, checkOptions, optionNames } from "../runtime/validate";
-import { uniformFanIn, type Initializer } from "../init/initializers";
+import { uniformFanIn, zeros, type Initializer } from "../init/initializers";
 import { checkBatch, type Layer } from "./layer";
 import { Workspace } from "../runtime/workspace";
+import type { Ops } from "../autodiff/ops";
+import { isOps, Module } from "./module";
 
 export interface LinearOptions {
   /** Add a learned bias b, initialized to zero (default true; pointless right before a normalization layer). */
@@ -37,13 +39,12 @@ export interface LinearOptions {
  * overwritten in place) but must not overlap x, the parameters, their gradients or the
  * layer's dx. Violations throw ValueError before anything is written.
  */
-export class Linear implements Layer {
+export class Linear extends Module implements Layer {
   readonly weight: Param<"f32">;
   readonly bias: Param<"f32"> | null;
   private readonly relu: boolean;
   private readonly buffers: Workspace;
   private input: Tensor<"f32"> | null = null;
-  private disposedLayer = false;
 
   constructor(
     private readonly rt: Runtime,
@@ -51,6 +52,7 @@ export class Linear implements Layer {
     readonly outFeatures: number,
     options: LinearOptions = {},
   ) {
+    super();
     checkRuntime(rt);
     checkNumber("inFeatures", inFeatures, { min: 1, integer: true });
     checkNumber("outFeatures", outFeatures, { min: 1, integer: true });
@@ -61,11 +63,29 @@ export class Linear implements Layer {
     [this.weight, this.bias] = rt.allocateOwned(
       () => [rt.param([inFeatures, outFeatures], { init, seed }), bias ? rt.param([outFeatures]) : null] as const,
     );
+    // descend stores W as [in, out] (x W in one gemm); PyTorch stores its transpose.
+    this.registerParameter("weight", this.weight, { transposed: true, init });
+    this.registerParameter("bias", this.bias, { init: zeros() });
     this.buffers = new Workspace(rt);
   }
 
-  forward(x: Tensor<"f32">): Tensor<"f32"> {
+  /**
+   * Through the tape (`forward(ops, x)`, inside valueAndGrad): x W + b (then ReLU) as one
+   * `ops.matmul`, the gradients landing in weight.grad and bias.grad. Hand-wired
+   * (`forward(x)`): the same product into the layer's own output, kept for backward().
+   * @throws ShapeError for an input that is not f32 [batch, inFeatures].
+   * @throws ValueError for a tensor of another runtime, or (hand-wired) an input that overlaps the layer's output.
+   * @throws DisposedError once the layer or the input was disposed.
+   */
+  override forward(ops: Ops, x: Tensor<"f32">): Tensor<"f32">;
+  override forward(x: Tensor<"f32">, options?: { training: boolean }): Tensor<"f32">;
+  override forward(first: Ops | Tensor<"f32">, second?: unknown): Tensor<"f32"> {
     this.assertUsable();
+    if (isOps(first)) {
+      checkBatch("Linear", "x", second, this.rt, this.inFeatures);
+      return first.matmul(second as Tensor<"f32">, this.weight, { bias: this.bias, relu: this.relu });
+    }
+    const x = first;
     checkBatch("Linear", "x", x, this.rt, this.inFeatures);
     checkNoOverlap("Linear.forward", [["y", this.buffers.find("y")]], [["x", x]]);
     const y = this.buffers.get("y", this.outputShape(x.shape));
@@ -115,27 +135,23 @@ export class Linear implements Layer {
 
   /** Throws DisposedError once the layer, or its parameters (or their gradients), are freed. */
   private assertUsable(): void {
-    if (this.disposedLayer) throw new DisposedError("Linear was used after dispose()");
+    if (this.disposed) throw new DisposedError("Linear was used after dispose()");
     for (const p of [this.weight, this.bias]) {
       if (p && (p.disposed || p.grad.disposed)) throw new DisposedError(`Linear: ${p.describe()} was used after dispose()`);
     }
   }
 
-  parameters(): Param<"f32">[] {
+  override parameters(): Param<"f32">[] {
     this.assertUsable();
     return this.bias ? [this.weight, this.bias] : [this.weight];
   }
 
   /** Frees the parameters and buffers; afterwards every method but dispose() throws DisposedError. Idempotent. */
-  dispose(): void {
-    if (this.disposedLayer) return;
-    this.disposedLayer = true;
+  override dispose(): void {
+    if (this.disposed) return;
+    this.markDisposed();
     this.buffers.dispose();
     for (const p of [this.weight, this.bias]) if (p && !p.disposed) p.dispose();
     this.input = null;
-  }
-
-  get disposed(): boolean {
-    return this.disposedLayer;
   }
 }

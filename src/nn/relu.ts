@@ -3,22 +3,35 @@ import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkShape, checkTensor, type Param, type Tensor } from "../runtime/tensor";
 import type { Layer } from "./layer";
 import { Workspace } from "../runtime/workspace";
+import type { Ops } from "../autodiff/ops";
+import { isOps, Module } from "./module";
 
 /**
  * y = max(x, 0) elementwise; backward dx = dy * [y > 0] (written into dy, which it returns).
  * Aliasing: x may be this layer's own output (applied in place); dy may be the output y.
  */
-export class ReLU implements Layer {
+export class ReLU extends Module implements Layer {
   private readonly buffers: Workspace;
   private output: Tensor<"f32"> | null = null;
-  private disposedLayer = false;
 
   constructor(private readonly rt: Runtime) {
+    super();
     this.buffers = new Workspace(checkRuntime(rt));
   }
 
-  forward(x: Tensor<"f32">): Tensor<"f32"> {
+  /**
+   * max(x, 0): through the tape (`forward(ops, x)`) as `ops.relu`, hand-wired (`forward(x)`)
+   * into the layer's own output.
+   * @throws ShapeError for an input that is not f32 of rank >= 1.
+   * @throws ValueError for a tensor of another runtime.
+   * @throws DisposedError once the layer or the input was disposed.
+   */
+  override forward(ops: Ops, x: Tensor<"f32">): Tensor<"f32">;
+  override forward(x: Tensor<"f32">, options?: { training: boolean }): Tensor<"f32">;
+  override forward(first: Ops | Tensor<"f32">, second?: unknown): Tensor<"f32"> {
     this.assertUsable();
+    if (isOps(first)) return first.relu(second as Tensor<"f32">);
+    const x = first;
     const input = checkTensor("x", x, this.rt);
     if (input.dtype !== "f32") throw new ShapeError(`ReLU expects an f32 input of rank >= 1, got ${input.describe()}`);
     const y = this.buffers.get("y", this.outputShape(input.shape));
@@ -49,23 +62,19 @@ export class ReLU implements Layer {
     return dy;
   }
 
-  parameters(): Param<"f32">[] {
+  override parameters(): Param<"f32">[] {
     this.assertUsable();
     return [];
   }
 
   /** Frees the buffers; afterwards every method but dispose() throws DisposedError. Idempotent. */
-  dispose(): void {
-    this.disposedLayer = true;
+  override dispose(): void {
+    this.markDisposed();
     this.buffers.dispose();
     this.output = null;
   }
 
-  get disposed(): boolean {
-    return this.disposedLayer;
-  }
-
   private assertUsable(): void {
-    if (this.disposedLayer) throw new DisposedError("ReLU was used after dispose()");
+    if (this.disposed) throw new DisposedError("ReLU was used after dispose()");
   }
 }

@@ -2,6 +2,8 @@ import { ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
 import type { DType, FloatDType, Tensor } from "../runtime/tensor";
 import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
+import type { Ops } from "../autodiff/ops";
+import { isOps } from "../nn/module";
 import { NormModule, checkBoolean, checkTraining, type ForwardOptions, type NormOptions } from "./module";
 
 /**
@@ -89,8 +91,16 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
   /** Running mean and variance (init 0 and 1); null when not tracked. */
   readonly runningMean: Tensor<D> | null;
   readonly runningVar: Tensor<D> | null;
-  /** Training batches folded into the running statistics. */
-  numBatchesTracked = 0;
+  /** Training batches folded into the running statistics (the buffer `num_batches_tracked`). */
+  get numBatchesTracked(): number {
+    return this.batchCount.data[0]!;
+  }
+
+  set numBatchesTracked(count: number) {
+    this.batchCount.data[0] = count;
+  }
+
+  private readonly batchCount: Tensor<"i32">;
 
   private readonly stats: Tensor<"f64">;
   /** Whether the last forward normalized with batch statistics (backward needs to know). */
@@ -127,11 +137,16 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
     // The module owns its statistics: they outlive any scope it is made in; dispose() frees them.
     // Out of memory part-way, the constructor frees what it made (the parameters too) and throws.
     try {
-      [this.runningMean, this.runningVar, this.stats] = runtime.allocateOwned(() => [
+      [this.runningMean, this.runningVar, this.stats, this.batchCount] = runtime.allocateOwned(() => [
         track ? runtime.tensor([numChannels], { dtype: this.dtype }) : null,
         track ? runtime.fromArray(new Array<number>(numChannels).fill(1), [numChannels], { dtype: this.dtype }) : null,
         runtime.tensor([BATCH_NORM_STATS_ROWS, numChannels], { dtype: "f64" }),
+        runtime.tensor([], { dtype: "i32" }),
       ] as const);
+      // PyTorch's names and order; an untracked norm saves no statistics, as in PyTorch.
+      this.registerBuffer("running_mean", this.runningMean);
+      this.registerBuffer("running_var", this.runningVar);
+      this.registerBuffer("num_batches_tracked", track ? this.batchCount : null);
     } catch (error) {
       this.dispose();
       throw error;
@@ -143,8 +158,11 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
    * (when tracked) take one update step. Otherwise the running statistics, or batch
    * statistics when they are not tracked. Returns a module-owned tensor shaped like x.
    */
-  forward(x: Tensor<D>, options: ForwardOptions): Tensor<D> {
+  override forward(ops: Ops, x: Tensor<"f32">): never;
+  override forward(x: Tensor<D>, options: ForwardOptions): Tensor<D>;
+  override forward(x: Tensor<D> | Ops, options: unknown): Tensor<D> {
     this.assertUsable();
+    if (isOps(x)) return this.noTapeForward();
     const training = checkTraining(options, "BatchNorm.forward");
     const input = this.checkInput("x", x, 2);
     this.checkShape(input.shape, training);
@@ -204,7 +222,7 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
 
   protected override ownedExtras(): Tensor[] {
     // Any may be unset when the constructor failed part-way and disposes what it made.
-    return [this.stats, this.runningMean, this.runningVar].filter((t) => t != null) as Tensor[];
+    return [this.stats, this.runningMean, this.runningVar, this.batchCount].filter((t) => t != null) as Tensor[];
   }
 
   private updateRunning(M: number): void {

@@ -2,6 +2,8 @@ import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import type { Runtime } from "../runtime/runtime";
 import type { DType, FloatDType, Tensor } from "../runtime/tensor";
 import { checkNumber, checkOptions } from "../runtime/validate";
+import type { Ops } from "../autodiff/ops";
+import { isOps } from "../nn/module";
 import { NormModule, NORM_OPTIONS, checkTraining, type ForwardOptions, type NormOptions } from "./module";
 
 /** How an input splits into R = N * G rows of Cg channels of S elements each. */
@@ -26,9 +28,15 @@ interface RowLayout {
  * every {@link NormModule}.
  */
 export abstract class RowNorm<D extends FloatDType = "f32"> extends NormModule<D> {
-  /** Normalizes x; returns a module-owned tensor shaped like x. */
-  forward(x: Tensor<D>, options?: ForwardOptions): Tensor<D> {
+  /**
+   * Normalizes x; returns a module-owned tensor shaped like x.
+   * @throws ValueError through the tape (forward(ops, x)): the row norms run hand-wired only.
+   */
+  override forward(ops: Ops, x: Tensor<"f32">): never;
+  override forward(x: Tensor<D>, options?: ForwardOptions): Tensor<D>;
+  override forward(x: Tensor<D> | Ops, options?: unknown): Tensor<D> {
     this.assertUsable();
+    if (isOps(x)) return this.noTapeForward();
     if (options !== undefined) checkTraining(options, `${this.constructor.name}.forward`);
     const input = this.checkInput("x", x, 1);
     const { N, G, Cg, S } = this.layout(input.shape);

@@ -3,6 +3,8 @@ import { checkNoOverlap } from "../runtime/overlap";
 import { Param, Tensor, checkShape, sizeOf, type DType, FloatDType } from "../runtime/tensor";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { Workspace } from "../runtime/workspace";
+import { Module } from "../nn/module";
+import { ones as onesInit, zeros as zerosInit } from "../init/initializers";
 import { checkBoolean, checkEps, checkOptions, checkTraining, LARGEST_FINITE, optionNames } from "../runtime/validate";
 
 /** Options every normalization module shares. */
@@ -46,7 +48,7 @@ export interface ForwardOptions {
  * anything is written. backward() before forward() throws StateError; after dispose() every
  * method but dispose() throws DisposedError.
  */
-export abstract class NormModule<D extends FloatDType = "f32"> {
+export abstract class NormModule<D extends FloatDType = "f32"> extends Module {
   /** Learnable scale, one per channel (feature for LayerNorm); null when not affine. */
   readonly gamma: Param<D> | null;
   /** Learnable shift; null when not affine. */
@@ -64,14 +66,13 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
   protected input: Tensor<D> | null = null;
   /** Module-owned output and scratch buffers, reused from call to call. */
   protected readonly workspace: Workspace;
-  private disposedModule = false;
-
   protected constructor(
     readonly runtime: Runtime,
     paramShape: readonly number[],
     options: NormOptions<D>,
     defaultEps: number,
   ) {
+    super();
     this.workspace = new Workspace(checkRuntime(runtime));
     options = checkOptions(options);
     this.dtype = (options.dtype ?? "f32") as D;
@@ -92,6 +93,9 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
         runtime.param(paramShape, { dtype: this.dtype }),
       ]);
       [this.scale, this.shift, this.scaleGrad, this.shiftGrad] = [this.gamma, this.beta, this.gamma.grad, this.beta.grad];
+      // PyTorch's names: gamma is `weight`, beta is `bias`.
+      this.registerParameter("weight", this.gamma, { init: onesInit() });
+      this.registerParameter("bias", this.beta, { init: zerosInit() });
     } else {
       this.gamma = null;
       this.beta = null;
@@ -105,24 +109,20 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
   }
 
   /** The learnable Params ([gamma, beta], or [] when not affine), for an optimizer. */
-  parameters(): Param<D>[] {
+  override parameters(): Param<D>[] {
     this.assertUsable();
     return this.gamma && this.beta ? [this.gamma, this.beta] : [];
   }
 
   /** Frees the parameters, running statistics and every buffer the module owns. Idempotent. */
-  dispose(): void {
-    if (this.disposedModule) return;
-    this.disposedModule = true;
+  override dispose(): void {
+    if (this.disposed) return;
+    this.markDisposed();
     for (const t of [this.scale, this.shift, this.scaleGrad, this.shiftGrad, ...this.ownedExtras()]) {
       if (!t.disposed) t.dispose();
     }
     this.workspace.dispose();
     this.input = null;
-  }
-
-  get disposed(): boolean {
-    return this.disposedModule;
   }
 
   /** Tensors a subclass owns besides the shared ones (running statistics, ...). */
@@ -132,10 +132,15 @@ export abstract class NormModule<D extends FloatDType = "f32"> {
 
   /** Throws unless this module and its parameters are usable. */
   protected assertUsable(): void {
-    if (this.disposedModule) throw new DisposedError(`${this.constructor.name} was used after dispose()`);
+    if (this.disposed) throw new DisposedError(`${this.constructor.name} was used after dispose()`);
     for (const t of [this.scale, this.shift, this.scaleGrad, this.shiftGrad, ...this.ownedExtras()]) {
       if (t.disposed) throw new DisposedError(`${this.constructor.name}: ${t.describe()} was disposed`);
     }
+  }
+
+  /** The error of forward(ops, x): the norms run hand-wired only, for now. */
+  protected noTapeForward(): never {
+    throw new ValueError(`${this.constructor.name} runs hand-wired only (forward(x, { training }) and backward(dy)), not through the tape`);
   }
 
   /** Checks that x is a live tensor of this runtime and dtype, of rank >= minRank. */

@@ -161,7 +161,8 @@ export function decodeState(input: unknown, form: "json" | "binary"): Snapshot {
       const at = saved as number;
       const byteLength = n * Typed.BYTES_PER_ELEMENT;
       if (!Number.isInteger(at) || at < 0 || at + byteLength > data!.length) return fail(`${where} lies outside the data`);
-      return new Typed(data!.slice(at, at + byteLength).buffer);
+      // A copy through the Uint8Array constructor: a Node Buffer's slice() is a view of its pool.
+      return new Typed(new Uint8Array(data!.subarray(at, at + byteLength)).buffer);
     });
     return {
       step: entry.step as number,

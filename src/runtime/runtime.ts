@@ -321,7 +321,8 @@ function checkValuesFit(values: ArrayLike<number>, shape: readonly number[]): vo
 }
 
 /** A 32-bit finalizer (MurmurHash3's fmix32): a bijection that spreads every input bit. */
-function mix32(x: number): number {
+/** @internal A 32-bit integer mix (murmur3 finalizer): a bijection that spreads every input bit. */
+export function mix32(x: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
   x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
   return (x ^ (x >>> 16)) >>> 0;

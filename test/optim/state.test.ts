@@ -54,6 +54,18 @@ describeBackends("optimizer state", (rt) => {
     }
   }
 
+  it("loads the binary form from a Node Buffer that views a shared pool (Buffer.slice() is a view, not a copy)", () => {
+    const w = rt.param([3], { values: [1, 2, 3] });
+    const [opt, copy] = [new Adam(rt, [w]), new Adam(rt, [w])];
+    w.grad.fill(0.5);
+    opt.step();
+    const pooled = Buffer.from(opt.stateBytes());
+    expect(pooled.byteOffset > 0 || pooled.buffer.byteLength > pooled.length).toBe(true);
+    copy.loadStateBytes(pooled);
+    expect(copy.stateDict()).toEqual(opt.stateDict());
+    for (const o of [opt, copy, w]) o.dispose();
+  });
+
   it("keeps state by param identity: a param moved to another group keeps nothing by position", () => {
     rt.scope(() => {
       const [a, b] = [rt.param([2], { values: [1, 2] }), rt.param([2], { values: [3, 4] })];

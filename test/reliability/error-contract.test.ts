@@ -21,6 +21,7 @@ import {
   sample, sampleWithoutReplacement, sgdr, sparse, stepDecay, uniformFanIn, varianceScaling, warmupCosine, zeros,
   type FG, type Param, type Tensor,
 } from "../../src/index";
+import { Module, Residual, decodeSafetensors, encodeSafetensors, loadCheckpoint, saveCheckpoint } from "../../src/index";
 import { EarlyStopping, HessianVectorProduct, Whitening, classifyCriticalPoint, hessianEigenvalues } from "../../src/index";
 import { SwitchingOptimizer, freeze, lrRangeChart, lrRangeTest, unfreeze } from "../../src/index";
 import { describeBackends } from "../helpers/backends";
@@ -1246,7 +1247,39 @@ const OPTIMIZER_VARIANT_ROWS: Row[] = [
 ];
 
 const OPTIMIZER_ROWS = [...OPTIMIZERS.flatMap(optimizerRows), ...OPTIMIZER_VARIANT_ROWS];
-const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...TRAINING_ROWS, ...API_SAFETY_ROWS, ...AUTODIFF_ROWS];
+const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...MODULE_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...TRAINING_ROWS, ...API_SAFETY_ROWS, ...AUTODIFF_ROWS];
+/** The trained network's state dict as plain values, to be spoiled one entry at a time. */
+const netState = (f: Fixture) =>
+  Object.fromEntries(Object.entries(f.net.stateDict()).map(([k, t]) => [k, { dtype: t.dtype, shape: [...t.shape], data: Array.from(t.data) }]));
+
+const MODULE_ROWS: Row[] = [
+  row("new Residual", "f that is not a Module", ValueError, /Invalid f: 3 \(expected a Module\)/, () => new Residual(3 as never)),
+  row("Module.loadStateDict", "a missing key", StateError, /missing key '2.bias'/, (f) => {
+    const { ["2.bias"]: _bias, ...rest } = netState(f);
+    f.net.loadStateDict(rest);
+  }),
+  row("Module.loadStateDict", "an unexpected key", StateError, /unexpected key '1.weight'/, (f) => f.net.loadStateDict({ ...netState(f), "1.weight": netState(f)["0.weight"]! })),
+  row("Module.loadStateDict", "a transposed weight", StateError, /'0.weight' has shape \[4, 3\], expected \[3, 4\]/, (f) => f.net.loadStateDict(f.net.stateDict({ layout: "pytorch" }))),
+  row("Module.loadStateDict", "another dtype", StateError, /'0.bias' has dtype f64, expected f32/, (f) => f.net.loadStateDict({ ...netState(f), "0.bias": { ...netState(f)["0.bias"]!, dtype: "f64" } })),
+  row("Module.loadStateDict", "a NaN", NonFiniteError, /'2.bias' holds NaN at 1/, (f) => f.net.loadStateDict({ ...netState(f), "2.bias": { dtype: "f32", shape: [2], data: [0, Number.NaN] } })),
+  row("Module.loadStateDict", "not an object", ValueError, /Invalid state: 3/, (f) => f.net.loadStateDict(3 as never)),
+  row("Module.loadStateDict", "an unknown nonFinite", ValueError, /Invalid nonFinite: skip/, (f) => f.net.loadStateDict(netState(f), { nonFinite: "skip" as never })),
+  row("Module.stateDict", "an unknown layout", ValueError, /Invalid layout: torch/, (f) => f.net.stateDict({ layout: "torch" as never })),
+  row("Module.resetParameters", "a negative seed", ValueError, /Invalid seed: -1/, (f) => f.net.resetParameters(-1)),
+  row("Module.train", "a mode that is not a boolean", ValueError, /Invalid mode: 1/, (f) => f.net.train(1 as never)),
+  row("encodeSafetensors", "a u8 tensor", ValueError, /Invalid dtype of 'x': u8/, () => encodeSafetensors({ x: { dtype: "u8" as never, shape: [1], data: [1] } })),
+  row("encodeSafetensors", "values that do not fill the shape", ValueError, /Invalid 'x': 1 values for shape \[2\]/, () => encodeSafetensors({ x: { dtype: "f32", shape: [2], data: [1] } })),
+  row("encodeSafetensors", "metadata that is not strings", ValueError, /Invalid metadata/, () => encodeSafetensors({}, { n: 1 as never })),
+  row("decodeSafetensors", "too few bytes", StateError, /fewer than the 8 of the header length/, () => decodeSafetensors(new Uint8Array(3))),
+  row("decodeSafetensors", "a header past the end", StateError, /a header of 100 bytes in a file of 8/, () => decodeSafetensors(new Uint8Array([100, 0, 0, 0, 0, 0, 0, 0]))),
+  row("saveCheckpoint", "a model that is not a Module", ValueError, /Invalid model: 3/, () => saveCheckpoint(3 as never)),
+  row("saveCheckpoint", "an optimizer of other parameters", ValueError, /not a parameter of the model/, (f) => saveCheckpoint(f.net, { optimizer: f.opts[0]!.opt as never })),
+  row("loadCheckpoint", "bytes that are not a file", StateError, /Cannot read safetensors/, (f) => loadCheckpoint(new Uint8Array(8), f.net)),
+  row("loadCheckpoint", "a file of another model", StateError, /missing keys '0.weight'/, (f) => loadCheckpoint(encodeSafetensors({}), f.net)),
+  row("loadCheckpoint", "not bytes", ValueError, /Invalid bytes: 3/, (f) => loadCheckpoint(3 as never, f.net)),
+  row("Module.forward", "a module without forward(ops, x)", ValueError, /Module defines no forward\(ops, x\)/, (f) => new Module().forward(null as never, f.m23)),
+];
+
 
 // ---------------------------------------------------------------------------------------------
 
@@ -1320,6 +1353,7 @@ const CANNOT_THROW: Record<string, string> = {
   RowNorm: "abstract",
   clipCoefficient: "arithmetic",
   groupNormStatsLength: "arithmetic",
+  Module: "takes no arguments", // the base of user-defined models
   threadCount: "total", // 1 for anything that is not a threaded runtime
 };
 

@@ -18,6 +18,7 @@ import {
   lstmForgetBias, marginalBias, matmul, minimize, multiStepDecay, oneCycle, oneCycleMomentum, orthogonal, polynomialDecay,
   sgdr, sparse, stepDecay, uniformFanIn, varianceScaling, warmupCosine, type Param, type Runtime, type Tensor,
 } from "../../../src/index";
+import { loadCheckpoint, saveCheckpoint } from "../../../src/index";
 import { describeBackends } from "../../helpers/backends";
 import { expectThrowsUnchanged } from "../../helpers/snapshot";
 
@@ -267,6 +268,10 @@ const OPTION_ROWS: OptionRow[] = [
   ["ReduceOnPlateau", ({ opt }, o) => new ReduceOnPlateau(opt, o), { patiense: 2 }, "did you mean 'patience'?"],
   ["PolyakAverager", ({ opt }, o) => new PolyakAverager(opt, o), { decya: 0.9 }, "did you mean 'decay'?"],
   ["Linear", ({ rt }, o) => new Linear(rt, 2, 2, o), { biass: false }, "did you mean 'bias'?"],
+  ["Module.stateDict", ({ net }, o) => net.stateDict(o), { layot: "pytorch" }, "did you mean 'layout'?"],
+  ["Module.loadStateDict", ({ net }, o) => net.loadStateDict(net.stateDict(), o), { nonfinite: "allow" }, "did you mean 'nonFinite'?"],
+  ["saveCheckpoint", ({ net }, o) => saveCheckpoint(net, o), { metdata: {} }, "did you mean 'metadata'?"],
+  ["loadCheckpoint", ({ net }, o) => loadCheckpoint(saveCheckpoint(net), net, o), { optimiser: null }, "did you mean 'optimizer'?"],
   ["Minibatches", ({ rt }, o) => new Minibatches(rt, 4, { batchSize: 2, ...o }), { shufle: "none" }, "did you mean 'shuffle'?"],
   ["CurriculumSampler", (_, o) => new CurriculumSampler([1, 2], { batchSize: 1, ...o }), { easyshare: 0.5 }, "did you mean 'easyShare'?"],
   ["growingBatchSize", (_, o) => growingBatchSize({ initial: 1, ...o }), { evry: 2 }, "did you mean 'every'?"],

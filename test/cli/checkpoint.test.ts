@@ -1,0 +1,78 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { TRAIN } from "../../src/cli/train";
+import { parseFlags, UsageError } from "../../src/cli/args";
+import { initSync } from "../../src/runtime/init";
+import { train, type TrainOptions } from "../../src/demo/train";
+import { StateError, ValueError } from "../../src/runtime/errors";
+import { decodeSafetensors } from "../../src/io/safetensors";
+
+const dir = mkdtempSync(join(tmpdir(), "descend-train-checkpoint-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const TINY: TrainOptions = { dataset: "glyphs", optimizer: "adam", schedule: "cosine", lr: 1e-2, epochs: 4, batch: 32, hidden: 16, samples: 400, seed: 3 };
+
+/** Trains TINY (or a variant), keeping every checkpoint; stops by throwing after `stopAfter` epochs. */
+function run(backend: "wasm" | "js", options: Partial<TrainOptions> = {}, resume?: Uint8Array, stopAfter = Infinity) {
+  const saved: Uint8Array[] = [];
+  let losses: number[] = [];
+  try {
+    losses = train(
+      initSync({ backend }),
+      { ...TINY, ...options },
+      undefined,
+      (report) => {
+        if (report.epoch >= stopAfter) throw new Error("interrupted");
+      },
+      { resume, save: (bytes) => saved.push(bytes) },
+    ).losses;
+  } catch (error) {
+    if ((error as Error).message !== "interrupted") throw error;
+  }
+  return { saved, losses };
+}
+
+describe("descend train checkpoints", () => {
+  for (const backend of ["wasm", "js"] as const) {
+    it(`an interrupted run resumed from its checkpoint equals the uninterrupted run bit for bit [${backend}]`, () => {
+      const whole = run(backend);
+      const first = run(backend, {}, undefined, 2);
+      expect(first.saved).toHaveLength(2);
+      const rest = run(backend, {}, first.saved[1]);
+      expect(rest.losses).toEqual(whole.losses.slice(whole.losses.length / 2));
+      // Model, optimizer (moments and steps), schedule and shuffling position: the same bytes.
+      expect(Buffer.from(rest.saved.at(-1)!).equals(Buffer.from(whole.saved.at(-1)!))).toBe(true);
+      const names = Object.keys(decodeSafetensors(whole.saved[0]!).tensors);
+      expect(names).toContain("1.running_mean");
+      expect(names).toContain("optimizer.state.0.weight.exp_avg_sq");
+    });
+  }
+
+  it("refuses to resume a run of other options, or a file that is not a checkpoint, before training", () => {
+    const { saved } = run("wasm", { epochs: 1 , schedule: "constant" });
+    expect(() => run("wasm", { epochs: 2, schedule: "constant", lr: 0.1 }, saved[0])).toThrow(new ValueError("the checkpoint was saved by a run with lr 0.01: resume with the same options"));
+    expect(() => run("wasm", { epochs: 2 }, saved[0])).toThrow(/saved by a run with schedule constant/);
+    expect(() => run("wasm", { epochs: 1, schedule: "constant" }, saved[0])).toThrow(/at epoch 1: epochs must be larger/);
+    expect(() => run("wasm", { epochs: 2, schedule: "constant" }, new Uint8Array(16))).toThrow(StateError);
+  });
+
+  it("--save then --resume with more --epochs continues a constant-schedule run exactly", () => {
+    const flags = ["--dataset", "spirals", "--samples", "300", "--hidden", "16", "--batch", "30", "--lr", "0.01", "--out", dir, "--json"];
+    const cli = (...argv: string[]) => {
+      const lines: string[] = [];
+      TRAIN.run(parseFlags([...flags, ...argv], TRAIN.flags), (line) => lines.push(line));
+      return JSON.parse(lines.at(-1)!) as { losses: number[]; testAccuracy: number };
+    };
+    const [a, b, c] = ["a", "b", "c"].map((name) => join(dir, `${name}.safetensors`));
+    const whole = cli("--epochs", "3", "--save", c!);
+    const first = cli("--epochs", "1", "--save", a!);
+    const rest = cli("--epochs", "3", "--resume", a!, "--save", b!);
+    expect([...first.losses, ...rest.losses]).toEqual(whole.losses);
+    expect(rest.testAccuracy).toBe(whole.testAccuracy);
+    expect(readFileSync(b!).equals(readFileSync(c!))).toBe(true);
+    expect(() => cli("--epochs", "3", "--resume", join(dir, "missing.safetensors"))).toThrow(UsageError);
+    expect(() => cli("--epochs", "3", "--resume", a!, "--seed", "2")).toThrow(new UsageError(`--resume ${a}: the checkpoint was saved by a run with seed 1: resume with the same options`));
+  });
+});
