@@ -6,3 +6,4 @@ export * from "./gelu";
 export * from "./softmax";
 export * from "./dropout";
 export * from "./gather";
+export * from "./layout";

@@ -277,6 +277,88 @@ export class Ops {
     return this.record(slot, idTensor ? [idTensor] : [], (g) => dtable && kernels.f32_scatter_add_rows(dtable.ptr, g.ptr, idx.ptr, count, dim));
   }
 
+  /**
+   * The elements `start <= i < end` of `axis` (negative axes count from the end), a copy.
+   * Backward: the gradient is added into that part of da.
+   * @throws {ValueError} when axis, start or end is not an integer in range (0 <= start <= end <= the axis' length), or the input is not a tensor of this runtime.
+   * @throws {ShapeError} when the input is a scalar or not f32.
+   * @throws {DisposedError} when the input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
+  slice(A: Tensor<"f32">, axis: number, start: number, end: number): Tensor<"f32"> {
+    const a = this.input("a", A);
+    const { outer, length, inner } = this.axisParts("slice", a.shape, axis);
+    checkNumber("end", end, { integer: true, min: 0, max: length });
+    checkNumber("start", start, { integer: true, min: 0, max: end });
+    const at = axis < 0 ? a.shape.length + axis : axis;
+    const shape = a.shape.map((d, i) => (i === at ? end - start : d));
+    const slot = this.slot(shape, [a]);
+    const [block, offset] = [(end - start) * inner, start * inner * 4];
+    const kernels = this.tape.rt.kernels;
+    kernels.f32_copy_blocks(slot.out.ptr, a.ptr + offset, outer, block, block, length * inner, 0);
+    const da = this.tape.gradOf(a);
+    return this.record(slot, [], (g) => da && kernels.f32_copy_blocks(da.ptr + offset, g.ptr, outer, block, length * inner, block, 1));
+  }
+
+  /**
+   * The tensors joined along `axis` (negative axes count from the end); every other dimension
+   * must agree. Backward: each input gets its part of the gradient.
+   * @throws {ValueError} when the list is empty or not an array, axis is not an integer in range, or an input is not a tensor of this runtime.
+   * @throws {ShapeError} when the inputs differ in rank or in a dimension other than axis, or one is a scalar or not f32.
+   * @throws {DisposedError} when an input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
+  concat(tensors: readonly Tensor<"f32">[], axis = 0): Tensor<"f32"> {
+    if (!Array.isArray(tensors) || tensors.length === 0) throw new ValueError(`Invalid tensors: ${String(tensors)} (expected a non-empty array of tensors)`);
+    const inputs = tensors.map((t, i) => this.input(`tensors[${i}]`, t));
+    const first = inputs[0]!;
+    const { outer, inner } = this.axisParts("concat", first.shape, axis);
+    const at = axis < 0 ? first.shape.length + axis : axis;
+    inputs.forEach((t, i) => {
+      if (t.shape.length !== first.shape.length || t.shape.some((d, j) => j !== at && d !== first.shape[j])) {
+        throw new ShapeError(`concat: tensors[${i}] [${t.shape.join(", ")}] does not fit tensors[0] [${first.shape.join(", ")}] along axis ${at}`);
+      }
+    });
+    const total = inputs.reduce((n, t) => n + t.shape[at]!, 0);
+    const slot = this.slot(first.shape.map((d, i) => (i === at ? total : d)), inputs);
+    const kernels = this.tape.rt.kernels;
+    const parts = inputs.map((t, i) => ({ t, block: t.shape[at]! * inner, offset: inputs.slice(0, i).reduce((n, u) => n + u.shape[at]!, 0) * inner * 4 }));
+    for (const { t, block, offset } of parts) kernels.f32_copy_blocks(slot.out.ptr + offset, t.ptr, outer, block, total * inner, block, 0);
+    const grads = parts.map((part) => ({ ...part, d: this.tape.gradOf(part.t) }));
+    return this.record(slot, [], (g) => {
+      for (const { d, block, offset } of grads) if (d) kernels.f32_copy_blocks(d.ptr, g.ptr + offset, outer, block, block, total * inner, 1);
+    });
+  }
+
+  /**
+   * The transpose of a matrix, or of each matrix of a rank-3 tensor (its last two axes swapped),
+   * a copy. Backward: da += Gᵀ.
+   * @throws {ShapeError} when the input is not of rank 2 or 3, or not f32.
+   * @throws {ValueError} when the input is not a tensor of this runtime.
+   * @throws {DisposedError} when the input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
+  transpose(A: Tensor<"f32">): Tensor<"f32"> {
+    const a = this.input("a", A);
+    if (a.shape.length !== 2 && a.shape.length !== 3) throw new ShapeError(`transpose: expected rank 2 or 3, got ${a.describe()}`);
+    const [rows, cols] = a.shape.slice(-2) as [number, number];
+    const batch = a.shape.length === 3 ? a.shape[0]! : 1;
+    const slot = this.slot([...a.shape.slice(0, -2), cols, rows], [a]);
+    const kernels = this.tape.rt.kernels;
+    kernels.f32_transpose(slot.out.ptr, a.ptr, batch, rows, cols, 0);
+    const da = this.tape.gradOf(a);
+    return this.record(slot, [], (g) => da && kernels.f32_transpose(da.ptr, g.ptr, batch, cols, rows, 1));
+  }
+
+  /** A shape seen as [outer, length, inner] around `axis`, an integer in [-rank, rank). */
+  private axisParts(op: string, shape: readonly number[], axis: number) {
+    if (shape.length === 0) throw new ShapeError(`${op}: a scalar has no axis`);
+    checkNumber("axis", axis, { integer: true, min: -shape.length, max: shape.length - 1 });
+    const at = axis < 0 ? shape.length + axis : axis;
+    const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
+    return { outer: product(shape.slice(0, at)), length: shape[at]!, inner: product(shape.slice(at + 1)) };
+  }
+
   /** y = a (op) b broadcast over a's leading dimensions; the backward kernels accumulate into both. */
   private binary(op: keyof typeof BINARY_OPS, A: Tensor<"f32">, B: Tensor<"f32">): Tensor<"f32"> {
     const { a, b, rows, cols } = this.broadcast(op, A, B);

@@ -269,6 +269,30 @@ const CASES: OpCase[] = [
     f64: ([t]) => LABELS.flatMap((id) => Array.from(t!.subarray(2 * id, 2 * id + 2))),
   },
   {
+    name: "slice of axis 1 of [2, 5, 3], elements 1 to 4",
+    shapes: [[2, 5, 3]],
+    outShape: [2, 3, 3],
+    tape: (ops, [a]) => ops.slice(a!, 1, 1, 4),
+    f64: ([a]) => [0, 1].flatMap((o) => Array.from(a!.subarray(o * 15 + 3, o * 15 + 12))),
+  },
+  {
+    name: "concat along the last axis of [2, 2], [2, 3] and the first input again",
+    shapes: [[2, 2], [2, 3]],
+    outShape: [2, 7],
+    tape: (ops, [a, b]) => ops.concat([a!, b!, a!], -1),
+    f64: ([a, b]) => [0, 1].flatMap((r) => [...a!.subarray(2 * r, 2 * r + 2), ...b!.subarray(3 * r, 3 * r + 3), ...a!.subarray(2 * r, 2 * r + 2)]),
+  },
+  {
+    name: "transpose of each matrix of [2, 3, 4]",
+    shapes: [[2, 3, 4]],
+    outShape: [2, 4, 3],
+    tape: (ops, [a]) => ops.transpose(a!),
+    f64: ([a]) => Array.from({ length: 24 }, (_, t) => {
+      const [b, j, i] = [Math.floor(t / 12), Math.floor((t % 12) / 3), t % 3];
+      return a![b * 12 + i * 4 + j]!;
+    }),
+  },
+  {
     name: "a composition: mean(logSoftmax(gelu(x w) / s - b)) with broadcasting",
     shapes: [[3, 4], [4, 4], [4], [4]],
     awayFromZero: true,

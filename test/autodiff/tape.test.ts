@@ -237,7 +237,7 @@ describeBackends("autodiff tape", (rt) => {
       step.dispose();
     });
   });
-  /** A small language-model-like net over the new ops: embedding, gelu, dropout, broadcasting, log-softmax. */
+  /** A small language-model-like net over the new ops: embedding, gelu, dropout, layout, broadcasting, log-softmax. */
   function tokenNet(seed: number) {
     const [vocab, dim, hiddenDim, count] = [7, 5, 6, 9];
     const table = rt.param([vocab, dim], { values: uniformArray(vocab * dim, seed, -1, 1) });
@@ -248,13 +248,14 @@ describeBackends("autodiff tape", (rt) => {
     const targets = rt.fromArray(Array.from({ length: count * hiddenDim }, (_, i) => (i % hiddenDim === i % 4 ? 1 : 0)), [count, hiddenDim]);
     const loss = (ops: Ops) => {
       const h = ops.dropout(ops.gelu(ops.matmul(ops.embedding(table, ids), w)), { p: 0.25, seed: 3 });
-      const logits = ops.div(ops.sub(h, shift), temperature);
+      const shuffled = ops.transpose(ops.transpose(ops.concat([ops.slice(h, 1, 4, 6), ops.slice(h, -1, 0, 4)], 1)));
+      const logits = ops.div(ops.sub(shuffled, shift), temperature);
       return ops.scale(ops.mean(ops.mul(ops.logSoftmax(logits), targets)), -1);
     };
     return { params: [table, w, shift, temperature], loss, dispose: () => [table, w, shift, temperature, targets].forEach((t) => t.dispose()) };
   }
 
-  it("a step through embedding, gelu, dropout, sub, div and log-softmax allocates nothing after the first", () => {
+  it("a step through embedding, gelu, dropout, slice, concat, transpose, sub, div and log-softmax allocates nothing after the first", () => {
     rt.scope(() => {
       const net = tokenNet(21);
       const base = rt.memoryStats();
@@ -361,6 +362,13 @@ describeBackends("autodiff tape", (rt) => {
       expectGradsUnchanged(params, once((ops) => ops.sum(ops.dropout(v, { p: 0.5, training: false, seed: -1 }))), ValueError, /Invalid seed: -1/);
       expectGradsUnchanged(params, once((ops) => ops.sum(ops.dropout(v, { step: 2 ** 32 }))), ValueError, /Invalid step: 4294967296/);
       expectGradsUnchanged(params, once((ops) => ops.sum(ops.dropout(v, { training: "no" as never }))), ValueError, /Invalid training: no/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.slice(m, 1, 1, 4))), ValueError, /Invalid end: 4/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.slice(m, 1, 2, 1))), ValueError, /Invalid start: 2/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.slice(m, 2, 0, 1))), ValueError, /Invalid axis: 2/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.concat([m, v], 0))), ShapeError, /concat: tensors\[1\] \[3\] does not fit tensors\[0\] \[2, 3\] along axis 0/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.concat([m, table], 1))), ShapeError, /does not fit/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.concat([], 0))), ValueError, /expected a non-empty array of tensors/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.transpose(v))), ShapeError, /transpose: expected rank 2 or 3/);
       warm.dispose();
     });
   });

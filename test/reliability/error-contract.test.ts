@@ -1146,6 +1146,11 @@ const AUTODIFF_ROWS: Row[] = [
   row("valueAndGrad", "embedding of an id outside [0, vocab)", ValueError, /Invalid id 2 at position 1 \(expected 0 <= id < 2\)/, (f) => differentiate(f, (ops) => ops.embedding(f.m23, Int32Array.of(1, 2)))),
   row("valueAndGrad", "embedding of f32 ids", ShapeError, /embedding: expected i32 ids/, (f) => differentiate(f, (ops) => ops.embedding(f.m23, f.v2 as never))),
   row("valueAndGrad", "embedding of ids that are an array", ValueError, /Invalid ids: 0 \(expected an i32 Tensor or an Int32Array\)/, (f) => differentiate(f, (ops) => ops.embedding(f.m23, [0] as never))),
+  row("valueAndGrad", "slice past the end of the axis", ValueError, /Invalid end: 4/, (f) => differentiate(f, (ops) => ops.slice(f.m23, 1, 0, 4))),
+  row("valueAndGrad", "slice of an axis the tensor lacks", ValueError, /Invalid axis: -3/, (f) => differentiate(f, (ops) => ops.slice(f.m23, -3, 0, 1))),
+  row("valueAndGrad", "concat of tensors that do not fit", ShapeError, /concat: tensors\[1\] \[3, 2\] does not fit/, (f) => differentiate(f, (ops) => ops.concat([f.m23, f.m32]))),
+  row("valueAndGrad", "concat of nothing", ValueError, /expected a non-empty array of tensors/, (f) => differentiate(f, (ops) => ops.concat([]))),
+  row("valueAndGrad", "transpose of a vector", ShapeError, /transpose: expected rank 2 or 3/, (f) => differentiate(f, (ops) => ops.transpose(f.v3))),
 ];
 
 const OPTIMIZER_ROWS = OPTIMIZERS.flatMap(optimizerRows);

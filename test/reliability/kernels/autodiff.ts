@@ -268,4 +268,30 @@ export const AUTODIFF: KernelProperty[] = [
     ),
     call: (k, p, s) => k.f32_scatter_add_rows(p.dtable!, p.g!, p.idx!, s.count, s.cols),
   }),
+  kernelProperty({
+    name: "f32 strided block copy or accumulation (slice and concat), forward and backward",
+    kernels: ["f32_copy_blocks"],
+    numRuns: RUNS,
+    cases: fc.tuple(lengths(9), lengths(37), lengths(20), lengths(20), fc.integer({ min: 0, max: 1 })).chain(([outer, block, yPad, xPad, accumulate]) =>
+      fc.record({
+        buffers: fc.record({ y: buffer("f32", outer * (block + yPad), values), x: buffer("f32", outer * (block + xPad), values) }),
+        scalars: fc.record({
+          outer: fc.constant(outer), block: fc.constant(block), yStride: fc.constant(block + yPad), xStride: fc.constant(block + xPad), accumulate: fc.constant(accumulate),
+        }),
+      }),
+    ),
+    call: (k, p, s) => k.f32_copy_blocks(p.y!, p.x!, s.outer, s.block, s.yStride, s.xStride, s.accumulate),
+  }),
+  kernelProperty({
+    name: "f32 transpose of the last two axes, written or accumulated",
+    kernels: ["f32_transpose"],
+    numRuns: RUNS,
+    cases: fc.tuple(lengths(4), lengths(23), lengths(23), fc.integer({ min: 0, max: 1 })).chain(([batch, rows, cols, accumulate]) =>
+      fc.record({
+        buffers: fc.record({ y: buffer("f32", batch * rows * cols, values), x: buffer("f32", batch * rows * cols, values) }),
+        scalars: fc.record({ batch: fc.constant(batch), rows: fc.constant(rows), cols: fc.constant(cols), accumulate: fc.constant(accumulate) }),
+      }),
+    ),
+    call: (k, p, s) => k.f32_transpose(p.y!, p.x!, s.batch, s.rows, s.cols, s.accumulate),
+  }),
 ];
