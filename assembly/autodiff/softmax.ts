@@ -1,6 +1,6 @@
 // Softmax and log-softmax over the last axis (rows of `cols` values), shifted by the row's
 // maximum so that exp never overflows, and their backward passes from the output y:
-//   softmax:      y_j = exp(x_j - m) / s,      s = sum_k exp(x_k - m),  m = max_k x_k
+//   softmax:      y_j = fl32(exp(x_j - m)) / s, s = sum_k exp(x_k - m),  m = max_k x_k
 //                 dx_j += y_j (g_j - sum_k g_k y_k)
 //   log-softmax:  y_j = (x_j - m) - log s
 //                 dx_j += g_j - exp(y_j) sum_k g_k
@@ -19,11 +19,22 @@ export function f32_softmax(y: usize, x: usize, rows: i32, cols: i32, log: i32):
     let m = load<f32>(src);
     for (let j = 1; j < cols; j++) m = max(m, load<f32>(src + <usize>j * F32));
     let s: f64 = 0;
-    for (let j = 0; j < cols; j++) s += Math.exp(<f64>load<f32>(src + <usize>j * F32) - <f64>m);
-    const logS = Math.log(s);
     for (let j = 0; j < cols; j++) {
-      const d = <f64>load<f32>(src + <usize>j * F32) - <f64>m;
-      store<f32>(dst + <usize>j * F32, <f32>(log ? d - logS : Math.exp(d) / s));
+      const e = Math.exp(<f64>load<f32>(src + <usize>j * F32) - <f64>m);
+      s += e;
+      if (!log) store<f32>(dst + <usize>j * F32, <f32>e); // kept, so softmax takes one exp per element
+    }
+    if (log) {
+      const logS = Math.log(s);
+      for (let j = 0; j < cols; j++) {
+        const at = <usize>j * F32;
+        store<f32>(dst + at, <f32>(<f64>load<f32>(src + at) - <f64>m - logS));
+      }
+    } else {
+      for (let j = 0; j < cols; j++) {
+        const at = <usize>j * F32;
+        store<f32>(dst + at, <f32>(<f64>load<f32>(dst + at) / s));
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { Heap } from "../../runtime/heap";
 
-/** Reference twin of assembly/autodiff/softmax.ts: shifted softmax (log = 0) or log-softmax (log = 1) of each row, in f64. */
+/** Reference twin of assembly/autodiff/softmax.ts: shifted softmax (log = 0: fl32(exp) / s) or log-softmax (log = 1) of each row, in f64. */
 export function f32_softmax(h: Heap, y: number, x: number, rows: number, cols: number, log: number): void {
   if (cols <= 0) return;
   const f32 = h.f32;
@@ -9,13 +9,10 @@ export function f32_softmax(h: Heap, y: number, x: number, rows: number, cols: n
     const dst = (y >>> 2) + i * cols;
     let m = f32[src]!;
     for (let j = 1; j < cols; j++) m = Math.max(m, f32[src + j]!);
-    let s = 0;
-    for (let j = 0; j < cols; j++) s += Math.exp(f32[src + j]! - m);
+    const exps = Array.from(f32.subarray(src, src + cols), (v) => Math.exp(v - m));
+    const s = exps.reduce((a, b) => a + b, 0);
     const logS = Math.log(s);
-    for (let j = 0; j < cols; j++) {
-      const d = f32[src + j]! - m;
-      f32[dst + j] = log ? d - logS : Math.exp(d) / s;
-    }
+    for (let j = 0; j < cols; j++) f32[dst + j] = log ? f32[src + j]! - m - logS : Math.fround(exps[j]!) / s;
   }
 }
 
