@@ -23,20 +23,7 @@ export function f32_add_rows(y: usize, a: usize, b: usize, rows: i32, cols: i32)
   }
 }
 
-/** y = a * b (forward of mul). */
-export function f32_mul(y: usize, a: usize, b: usize, n: i32): void {
-  const blocked = blockedLength(n, 4);
-  for (let i = 0; i < blocked; i += 4) {
-    const at = <usize>i * F32;
-    v128.store(y + at, f32x4.mul(v128.load(a + at), v128.load(b + at)));
-  }
-  for (let i = blocked; i < n; i++) {
-    const at = <usize>i * F32;
-    store<f32>(y + at, load<f32>(a + at) * load<f32>(b + at));
-  }
-}
-
-/** y += a * b (backward of mul: da += dy * b). */
+/** y += a * b (backward of dropout: da += dy * mask). */
 export function f32_add_product(y: usize, a: usize, b: usize, n: i32): void {
   const blocked = blockedLength(n, 4);
   for (let i = 0; i < blocked; i += 4) {

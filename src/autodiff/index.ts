@@ -1,2 +1,2 @@
 export { valueAndGrad, type GradStep } from "./tape";
-export type { Ops, MatmulOpOptions } from "./ops";
+export type { Ops, MatmulOpOptions, GeluOpOptions, DropoutOpOptions } from "./ops";

@@ -1,6 +1,6 @@
 import { gemm } from "../linalg/gemm";
 import { ShapeError, StateError, ValueError } from "../runtime/errors";
-import { checkTensor, type Tensor } from "../runtime/tensor";
+import { checkTensor, Tensor } from "../runtime/tensor";
 import { checkBoolean, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import type { Tape } from "./tape";
 
@@ -17,6 +17,32 @@ export interface MatmulOpOptions {
   /** Apply ReLU to the result in the same pass. Default false. */
   relu?: boolean;
 }
+
+/** Options of {@link Ops.gelu}. */
+export interface GeluOpOptions {
+  /** 'none' for the exact x Φ(x) (PyTorch's default), 'tanh' for the tanh approximation. @defaultValue 'none' */
+  approximate?: "none" | "tanh";
+}
+
+/** Options of {@link Ops.dropout}. */
+export interface DropoutOpOptions {
+  /** The probability of zeroing an element, in [0, 1]. @defaultValue 0.5 */
+  p?: number;
+  /** Drop (true) or return the input unchanged (false, for evaluation). @defaultValue true */
+  training?: boolean;
+  /** The Philox key, an integer in [0, 2^53). @defaultValue 0 */
+  seed?: number;
+  /** Which mask to draw, an integer in [0, 2^32). @defaultValue the number of earlier calls of the differentiated function */
+  step?: number;
+}
+
+const GELU_OPTIONS = optionNames<GeluOpOptions>({ approximate: true });
+const DROPOUT_OPTIONS = optionNames<DropoutOpOptions>({ p: true, training: true, seed: true, step: true });
+
+/** The op codes of the broadcasting kernels (assembly/autodiff/broadcast.ts). */
+const BINARY_OPS = { sub: 0, mul: 1, div: 2 } as const;
+
+const TWO_32 = 4294967296;
 
 const SCALAR: readonly number[] = [];
 
@@ -69,14 +95,7 @@ export class Ops {
 
   /** a + b, b of a's shape or of its trailing dimensions (broadcast over the leading ones, as a bias). */
   add(A: Tensor<"f32">, B: Tensor<"f32">): Tensor<"f32"> {
-    const a = this.input("a", A);
-    const b = this.input("b", B);
-    const lead = a.shape.length - b.shape.length;
-    if (lead < 0 || b.shape.some((d, i) => d !== a.shape[lead + i])) {
-      throw new ShapeError(`add: b [${b.shape.join(", ")}] must have the shape of a [${a.shape.join(", ")}] or of its trailing dimensions`);
-    }
-    const rows = a.shape.slice(0, lead).reduce((p, d) => p * d, 1);
-    const cols = b.length;
+    const { a, b, rows, cols } = this.broadcast("add", A, B);
     const slot = this.slot(a.shape, [a, b]);
     const kernels = this.tape.rt.kernels;
     kernels.f32_add_rows(slot.out.ptr, a.ptr, b.ptr, rows, cols);
@@ -87,17 +106,295 @@ export class Ops {
     });
   }
 
-  /** a * b elementwise (same shapes); backward da += g b, db += g a. */
+  /**
+   * a - b, b of a's shape or of its trailing dimensions (broadcast over the leading ones).
+   * Backward: da += G, db -= G summed over the broadcast dimensions.
+   * @throws {ShapeError} when b's shape is neither a's nor a trailing part of it, or a dtype is not f32.
+   * @throws {ValueError} when an input is not a tensor of this runtime.
+   * @throws {DisposedError} when an input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
+  sub(A: Tensor<"f32">, B: Tensor<"f32">): Tensor<"f32"> {
+    return this.binary("sub", A, B);
+  }
+
+  /**
+   * a * b elementwise, b of a's shape or of its trailing dimensions (broadcast over the leading
+   * ones). Backward: da += G b, db += (G a) summed over the broadcast dimensions.
+   * @throws {ShapeError} when b's shape is neither a's nor a trailing part of it, or a dtype is not f32.
+   * @throws {ValueError} when an input is not a tensor of this runtime.
+   * @throws {DisposedError} when an input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
   mul(A: Tensor<"f32">, B: Tensor<"f32">): Tensor<"f32"> {
-    const [a, b] = this.pair("mul", A, B);
-    const slot = this.slot(a.shape, [a, b]);
+    return this.binary("mul", A, B);
+  }
+
+  /**
+   * a / b elementwise, b of a's shape or of its trailing dimensions (broadcast over the leading
+   * ones); a zero in b gives ±Infinity or NaN, as in IEEE arithmetic. Backward, with y = a / b:
+   *
+   * ```
+   * da += G / b,   db -= (G y) / b   summed over the broadcast dimensions
+   * ```
+   * @throws {ShapeError} when b's shape is neither a's nor a trailing part of it, or a dtype is not f32.
+   * @throws {ValueError} when an input is not a tensor of this runtime.
+   * @throws {DisposedError} when an input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
+  div(A: Tensor<"f32">, B: Tensor<"f32">): Tensor<"f32"> {
+    return this.binary("div", A, B);
+  }
+
+  /**
+   * GELU, x Φ(x) (Hendrycks and Gimpel, 2016), PyTorch's default exact form or, with
+   * `approximate: 'tanh'`, its tanh approximation:
+   *
+   * ```
+   * exact:  y = x Φ(x) = x erfc(-x / √2) / 2          dy/dx = Φ(x) + x φ(x),  φ(x) = exp(-x²/2) / √(2π)
+   * tanh:   y = x (1 + tanh u) / 2,  u = √(2/π) (x + 0.044715 x³)
+   *         dy/dx = (1 + tanh u) / 2 + x (1 - tanh² u) / 2 · √(2/π) (1 + 3 · 0.044715 x²)
+   * ```
+   * Both are evaluated in f64 and rounded once; erfc has a relative error below 1.2e-7.
+   * Backward: da += G dy/dx.
+   * @throws {ValueError} when `approximate` is not 'none' or 'tanh', an option is unknown, or the input is not a tensor of this runtime.
+   * @throws {ShapeError} when the input is not f32.
+   * @throws {DisposedError} when the input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
+  gelu(A: Tensor<"f32">, options: GeluOpOptions = {}): Tensor<"f32"> {
+    const a = this.input("a", A);
+    const { approximate = "none" } = checkOptions(options, { of: "ops.gelu", known: GELU_OPTIONS });
+    if (approximate !== "none" && approximate !== "tanh") throw new ValueError(`Invalid approximate: ${String(approximate)} (expected 'none' or 'tanh')`);
+    const tanh = approximate === "tanh" ? 1 : 0;
+    const slot = this.slot(a.shape, [a]);
     const kernels = this.tape.rt.kernels;
-    kernels.f32_mul(slot.out.ptr, a.ptr, b.ptr, a.length);
-    const [da, db] = [this.tape.gradOf(a), this.tape.gradOf(b)];
-    return this.record(slot, [a, b], (g) => {
-      if (da) kernels.f32_add_product(da.ptr, g.ptr, b.ptr, g.length);
-      if (db) kernels.f32_add_product(db.ptr, g.ptr, a.ptr, g.length);
+    kernels.f32_gelu(slot.out.ptr, a.ptr, a.length, tanh);
+    const da = this.tape.gradOf(a);
+    return this.record(slot, [a], (g) => da && kernels.f32_gelu_backward(da.ptr, g.ptr, a.ptr, g.length, tanh));
+  }
+
+  /**
+   * Softmax over the last axis, shifted by each row's maximum m so that exp cannot overflow:
+   *
+   * ```
+   * y_j = exp(a_j - m) / Σ_k exp(a_k - m)          backward: da_j += y_j (G_j - Σ_k G_k y_k)
+   * ```
+   * @throws {ShapeError} when the input is a scalar (no last axis) or not f32.
+   * @throws {ValueError} when the input is not a tensor of this runtime.
+   * @throws {DisposedError} when the input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
+  softmax(A: Tensor<"f32">): Tensor<"f32"> {
+    return this.rowSoftmax("softmax", A, 0);
+  }
+
+  /**
+   * Log-softmax over the last axis, shifted by each row's maximum m:
+   *
+   * ```
+   * y_j = (a_j - m) - log Σ_k exp(a_k - m)         backward: da_j += G_j - exp(y_j) Σ_k G_k
+   * ```
+   * @throws {ShapeError} when the input is a scalar (no last axis) or not f32.
+   * @throws {ValueError} when the input is not a tensor of this runtime.
+   * @throws {DisposedError} when the input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
+  logSoftmax(A: Tensor<"f32">): Tensor<"f32"> {
+    return this.rowSoftmax("logSoftmax", A, 1);
+  }
+
+  /**
+   * Inverted dropout: in training, each element is zeroed with probability p and the others are
+   * scaled by 1 / (1 - p), so the expected output is the input; with `training: false` the input
+   * is returned as it is. The mask is drawn from Philox: element i is kept when u_i >= p, where
+   * u is the f32 uniform stream of `new Philox(seed, position * 2**32 + step)` (position: the
+   * op's place among the ops of this call, so two dropouts of one call differ). The same seed,
+   * step and op sequence give the same mask on both backends.
+   *
+   * ```
+   * mask_i = [u_i >= p] / (1 - p),   y = a mask,   backward: da += G mask
+   * ```
+   * The mask lives in a buffer of the tape, reused from call to call.
+   * @throws {ValueError} when p is outside [0, 1], seed or step is not an integer in range, training is not a boolean, an option is unknown, or the input is not a tensor of this runtime.
+   * @throws {ShapeError} when the input is not f32.
+   * @throws {DisposedError} when the input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
+  dropout(A: Tensor<"f32">, options: DropoutOpOptions = {}): Tensor<"f32"> {
+    const a = this.input("a", A);
+    const tape = this.tape;
+    const { p = 0.5, training = true, seed = 0, step = tape.step } = checkOptions(options, { of: "ops.dropout", known: DROPOUT_OPTIONS });
+    checkNumber("p", p, { min: 0, max: 1 });
+    checkBoolean("training", training);
+    checkNumber("seed", seed, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
+    checkNumber("step", step, { integer: true, min: 0, max: TWO_32 - 1 });
+    if (!training) return a;
+    const position = tape.position;
+    const slot = this.slot(a.shape, [a]);
+    const mask = slot.buffers.get("mask", a.shape);
+    const kernels = tape.rt.kernels;
+    const scale = p < 1 ? 1 / (1 - p) : 0;
+    kernels.f32_dropout(slot.out.ptr, mask.ptr, a.ptr, a.length, seed % TWO_32, Math.floor(seed / TWO_32), step, position, p, scale);
+    const da = tape.gradOf(a);
+    return this.record(slot, [], (g) => da && kernels.f32_add_product(da.ptr, g.ptr, mask.ptr, g.length));
+  }
+
+  /**
+   * Embedding lookup: row ids[i] of a `[vocab, dim]` table for each id, giving
+   * `[...ids.shape, dim]` (`[n, dim]` for an Int32Array of n ids). Backward scatter-adds:
+   *
+   * ```
+   * dtable[ids[i], :] += G[i, :]   (an id that occurs several times gets the sum)
+   * ```
+   * @throws {ValueError} when an id is outside [0, vocab) (before anything is written), ids are neither an i32 tensor nor an Int32Array, or a tensor is not of this runtime.
+   * @throws {ShapeError} when the table is not a rank-2 f32 tensor, or ids is a tensor of another dtype.
+   * @throws {DisposedError} when an input or the table's gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
+  embedding(table: Tensor<"f32">, ids: Tensor<"i32"> | Int32Array): Tensor<"f32"> {
+    const t = this.input("table", table, 2);
+    const rt = this.tape.rt;
+    const [vocab, dim] = t.shape as [number, number];
+    let values: Int32Array;
+    let idTensor: Tensor<"i32"> | null = null;
+    if (ids instanceof Int32Array) values = ids.buffer === rt.memory.buffer ? ids.slice() : ids;
+    else {
+      if (!(ids instanceof Tensor)) throw new ValueError(`Invalid ids: ${String(ids)} (expected an i32 Tensor or an Int32Array)`);
+      idTensor = checkTensor("ids", ids, rt) as Tensor<"i32">;
+      if (idTensor.dtype !== "i32") throw new ShapeError(`embedding: expected i32 ids, got ${idTensor.describe()}`);
+      values = idTensor.data as Int32Array;
+    }
+    const bad = values.findIndex((id) => !(id >= 0 && id < vocab));
+    if (bad >= 0) throw new ValueError(`Invalid id ${values[bad]} at position ${bad} (expected 0 <= id < ${vocab})`);
+    const count = values.length;
+    const slot = this.slot(idTensor ? [...idTensor.shape, dim] : [count, dim], [t]);
+    const idx = idTensor ?? slot.buffers.get("ids", [count], "i32");
+    if (!idTensor) idx.data.set(values);
+    const kernels = rt.kernels;
+    kernels.f32_gather_rows(slot.out.ptr, t.ptr, idx.ptr, count, dim);
+    const dtable = this.tape.gradOf(t);
+    return this.record(slot, idTensor ? [idTensor] : [], (g) => dtable && kernels.f32_scatter_add_rows(dtable.ptr, g.ptr, idx.ptr, count, dim));
+  }
+
+  /**
+   * The elements `start <= i < end` of `axis` (negative axes count from the end), a copy.
+   * Backward: the gradient is added into that part of da.
+   * @throws {ValueError} when axis, start or end is not an integer in range (0 <= start <= end <= the axis' length), or the input is not a tensor of this runtime.
+   * @throws {ShapeError} when the input is a scalar or not f32.
+   * @throws {DisposedError} when the input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
+  slice(A: Tensor<"f32">, axis: number, start: number, end: number): Tensor<"f32"> {
+    const a = this.input("a", A);
+    const { outer, length, inner } = this.axisParts("slice", a.shape, axis);
+    checkNumber("end", end, { integer: true, min: 0, max: length });
+    checkNumber("start", start, { integer: true, min: 0, max: end });
+    const at = axis < 0 ? a.shape.length + axis : axis;
+    const shape = a.shape.map((d, i) => (i === at ? end - start : d));
+    const slot = this.slot(shape, [a]);
+    const [block, offset] = [(end - start) * inner, start * inner * 4];
+    const kernels = this.tape.rt.kernels;
+    kernels.f32_copy_blocks(slot.out.ptr, a.ptr + offset, outer, block, block, length * inner, 0);
+    const da = this.tape.gradOf(a);
+    return this.record(slot, [], (g) => da && kernels.f32_copy_blocks(da.ptr + offset, g.ptr, outer, block, length * inner, block, 1));
+  }
+
+  /**
+   * The tensors joined along `axis` (negative axes count from the end); every other dimension
+   * must agree. Backward: each input gets its part of the gradient.
+   * @throws {ValueError} when the list is empty or not an array, axis is not an integer in range, or an input is not a tensor of this runtime.
+   * @throws {ShapeError} when the inputs differ in rank or in a dimension other than axis, or one is a scalar or not f32.
+   * @throws {DisposedError} when an input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
+  concat(tensors: readonly Tensor<"f32">[], axis = 0): Tensor<"f32"> {
+    if (!Array.isArray(tensors) || tensors.length === 0) throw new ValueError(`Invalid tensors: ${String(tensors)} (expected a non-empty array of tensors)`);
+    const inputs = tensors.map((t, i) => this.input(`tensors[${i}]`, t));
+    const first = inputs[0]!;
+    const { outer, inner } = this.axisParts("concat", first.shape, axis);
+    const at = axis < 0 ? first.shape.length + axis : axis;
+    inputs.forEach((t, i) => {
+      if (t.shape.length !== first.shape.length || t.shape.some((d, j) => j !== at && d !== first.shape[j])) {
+        throw new ShapeError(`concat: tensors[${i}] [${t.shape.join(", ")}] does not fit tensors[0] [${first.shape.join(", ")}] along axis ${at}`);
+      }
     });
+    const total = inputs.reduce((n, t) => n + t.shape[at]!, 0);
+    const slot = this.slot(first.shape.map((d, i) => (i === at ? total : d)), inputs);
+    const kernels = this.tape.rt.kernels;
+    const parts = inputs.map((t, i) => ({ t, block: t.shape[at]! * inner, offset: inputs.slice(0, i).reduce((n, u) => n + u.shape[at]!, 0) * inner * 4 }));
+    for (const { t, block, offset } of parts) kernels.f32_copy_blocks(slot.out.ptr + offset, t.ptr, outer, block, total * inner, block, 0);
+    const grads = parts.map((part) => ({ ...part, d: this.tape.gradOf(part.t) }));
+    return this.record(slot, [], (g) => {
+      for (const { d, block, offset } of grads) if (d) kernels.f32_copy_blocks(d.ptr, g.ptr + offset, outer, block, block, total * inner, 1);
+    });
+  }
+
+  /**
+   * The transpose of a matrix, or of each matrix of a rank-3 tensor (its last two axes swapped),
+   * a copy. Backward: da += Gᵀ.
+   * @throws {ShapeError} when the input is not of rank 2 or 3, or not f32.
+   * @throws {ValueError} when the input is not a tensor of this runtime.
+   * @throws {DisposedError} when the input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
+  transpose(A: Tensor<"f32">): Tensor<"f32"> {
+    const a = this.input("a", A);
+    if (a.shape.length !== 2 && a.shape.length !== 3) throw new ShapeError(`transpose: expected rank 2 or 3, got ${a.describe()}`);
+    const [rows, cols] = a.shape.slice(-2) as [number, number];
+    const batch = a.shape.length === 3 ? a.shape[0]! : 1;
+    const slot = this.slot([...a.shape.slice(0, -2), cols, rows], [a]);
+    const kernels = this.tape.rt.kernels;
+    kernels.f32_transpose(slot.out.ptr, a.ptr, batch, rows, cols, 0);
+    const da = this.tape.gradOf(a);
+    return this.record(slot, [], (g) => da && kernels.f32_transpose(da.ptr, g.ptr, batch, cols, rows, 1));
+  }
+
+  /** A shape seen as [outer, length, inner] around `axis`, an integer in [-rank, rank). */
+  private axisParts(op: string, shape: readonly number[], axis: number) {
+    if (shape.length === 0) throw new ShapeError(`${op}: a scalar has no axis`);
+    checkNumber("axis", axis, { integer: true, min: -shape.length, max: shape.length - 1 });
+    const at = axis < 0 ? shape.length + axis : axis;
+    const product = (dims: readonly number[]) => dims.reduce((p, d) => p * d, 1);
+    return { outer: product(shape.slice(0, at)), length: shape[at]!, inner: product(shape.slice(at + 1)) };
+  }
+
+  /** y = a (op) b broadcast over a's leading dimensions; the backward kernels accumulate into both. */
+  private binary(op: keyof typeof BINARY_OPS, A: Tensor<"f32">, B: Tensor<"f32">): Tensor<"f32"> {
+    const { a, b, rows, cols } = this.broadcast(op, A, B);
+    const code = BINARY_OPS[op];
+    const slot = this.slot(a.shape, [a, b]);
+    const y = slot.out;
+    const kernels = this.tape.rt.kernels;
+    kernels.f32_binary_rows(y.ptr, a.ptr, b.ptr, rows, cols, code);
+    const [da, db] = [this.tape.gradOf(a), this.tape.gradOf(b)];
+    return this.record(slot, op === "sub" ? [] : [a, b], (g) => {
+      if (da) kernels.f32_binary_rows_grad_a(da.ptr, g.ptr, b.ptr, rows, cols, code);
+      if (db) kernels.f32_binary_rows_grad_b(db.ptr, g.ptr, a.ptr, y.ptr, b.ptr, rows, cols, code);
+    });
+  }
+
+  /** Two f32 inputs where b has a's shape or its trailing dimensions: a is rows x cols, b is cols. */
+  private broadcast(op: string, A: Tensor<"f32">, B: Tensor<"f32">) {
+    const a = this.input("a", A);
+    const b = this.input("b", B);
+    const lead = a.shape.length - b.shape.length;
+    if (lead < 0 || b.shape.some((d, i) => d !== a.shape[lead + i])) {
+      throw new ShapeError(`${op}: b [${b.shape.join(", ")}] must have the shape of a [${a.shape.join(", ")}] or of its trailing dimensions`);
+    }
+    return { a, b, rows: a.shape.slice(0, lead).reduce((p, d) => p * d, 1), cols: b.length };
+  }
+
+  private rowSoftmax(name: string, A: Tensor<"f32">, log: number): Tensor<"f32"> {
+    const a = this.input("a", A);
+    if (a.shape.length === 0) throw new ShapeError(`${name}: ${a.describe()} has no last axis`);
+    const cols = a.shape[a.shape.length - 1]!;
+    const rows = a.shape.slice(0, -1).reduce((p, d) => p * d, 1);
+    const slot = this.slot(a.shape, [a]);
+    const kernels = this.tape.rt.kernels;
+    kernels.f32_softmax(slot.out.ptr, a.ptr, rows, cols, log);
+    const da = this.tape.gradOf(a);
+    return this.record(slot, [], (g) => da && kernels.f32_softmax_backward(da.ptr, g.ptr, slot.out.ptr, rows, cols, log));
   }
 
   /** c a for a finite number c; backward da += c g. */

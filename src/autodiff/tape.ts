@@ -27,12 +27,19 @@ export class Tape {
   private readonly nodes: Node[] = [];
   private readonly byOutput = new Map<Tensor, Node>();
   recording = false;
+  /** The number of calls begun before the current one (the default step of dropout's mask). */
+  step = -1;
 
   constructor(readonly rt: Runtime) {}
 
+  /** The position of the next op in this call. */
+  get position(): number {
+    return this.nodes.length;
+  }
+
   /** The buffers of the next op's slot. */
   nextSlot(): Workspace {
-    const index = this.nodes.length;
+    const index = this.position;
     this.slots[index] ??= new Workspace(this.rt);
     return this.slots[index]!;
   }
@@ -51,6 +58,7 @@ export class Tape {
 
   /** Starts a call: forgets the previous call's graph (its buffers stay for reuse). */
   begin(): void {
+    this.step++;
     this.nodes.length = 0;
     this.byOutput.clear();
     this.recording = true;

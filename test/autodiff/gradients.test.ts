@@ -4,9 +4,11 @@ import type { Ops } from "../../src/autodiff/ops";
 import type { Runtime } from "../../src/runtime/runtime";
 import type { Param, Tensor } from "../../src/runtime/tensor";
 import { describeBackends } from "../helpers/backends";
+import { initSync } from "../../src/runtime/init";
 import { relativeError } from "../helpers/close";
 import { centralDifferences } from "../helpers/gradcheck";
 import { uniformArray } from "../helpers/random";
+import { Philox } from "../../src/random/philox";
 
 type Arrays = Float64Array[];
 
@@ -37,8 +39,10 @@ function sum(x: ArrayLike<number>): number {
 interface OpCase {
   name: string;
   shapes: number[][];
-  /** Keeps inputs away from ReLU's kink (the derivative is undefined there). */
+  /** Keeps inputs away from ReLU's kink (the derivative is undefined there) and divisors away from 0. */
   awayFromZero?: boolean;
+  /** Inputs are uniform in [-spread, spread]; default 1. */
+  spread?: number;
   /** The op's output shape ([] for a scalar). */
   outShape: number[];
   /** `labels` is LABELS as an i32 tensor, for the classification loss. */
@@ -48,6 +52,44 @@ interface OpCase {
 
 const [M, K, N] = [3, 4, 5];
 const LABELS = [0, 3, 4, 1];
+
+const erf = (x: number) => {
+  // Abramowitz and Stegun 7.1.26 would be too coarse: sum the Taylor series (|x| <= 3 here) in f64.
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 200; n++) {
+    term *= (-x * x) / n;
+    sum += term / (2 * n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+};
+
+/** y_ij = f(a_ij, b_j) for a of `cols` columns (b broadcast over the rows). */
+const rowwise = (a: Float64Array, b: Float64Array, f: (x: number, y: number) => number) => a.map((v, i) => f(v, b[i % b.length]!));
+
+/** Softmax or log-softmax of each row of `cols` values, in f64. */
+function softmaxF64(a: Float64Array, cols: number, log: boolean): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let r = 0; r < a.length; r += cols) {
+    const row = Array.from(a.subarray(r, r + cols));
+    const m = Math.max(...row);
+    const s = sum(row.map((v) => Math.exp(v - m)));
+    row.forEach((v, j) => (out[r + j] = log ? v - m - Math.log(s) : Math.exp(v - m) / s));
+  }
+  return out;
+}
+
+/** The dropout op's mask for its first use in the first call: Philox(seed, 0 * 2^32 + 0) uniforms. */
+function dropoutMask(n: number, p: number, seed: number): Float64Array {
+  const rt = initSync({ backend: "js" });
+  const u = new Philox(seed, 0).uniform(rt.tensor([n]));
+  const mask = Float64Array.from(u.data, (v) => (v >= Math.fround(p) ? Math.fround(1 / (1 - p)) : 0));
+  rt.dispose();
+  return mask;
+}
+const MASK = dropoutMask(40, 0.3, 11);
+
+const EMBEDDING_IDS = [2, 0, 2, 4, 1, 2];
 
 const CASES: OpCase[] = [
   ...[false, true].flatMap((transA) =>
@@ -142,6 +184,130 @@ const CASES: OpCase[] = [
       return [sum(h.map((v, i) => Math.tanh(v) / (1 + Math.exp(-x![i]!)))) / 16];
     },
   },
+  {
+    name: "sub broadcasting [2, 3, 5] - [3, 5]",
+    shapes: [[2, 3, 5], [3, 5]],
+    outShape: [2, 3, 5],
+    tape: (ops, [a, b]) => ops.sub(a!, b!),
+    f64: ([a, b]) => rowwise(a!, b!, (x, y) => x - y),
+  },
+  { name: "sub of one shape", shapes: [[7], [7]], outShape: [7], tape: (ops, [a, b]) => ops.sub(a!, b!), f64: ([a, b]) => rowwise(a!, b!, (x, y) => x - y) },
+  {
+    name: "mul broadcasting [4, 5] * [5]",
+    shapes: [[4, 5], [5]],
+    outShape: [4, 5],
+    tape: (ops, [a, b]) => ops.mul(a!, b!),
+    f64: ([a, b]) => rowwise(a!, b!, (x, y) => x * y),
+  },
+  {
+    name: "div broadcasting [2, 3, 6] / [6]",
+    shapes: [[2, 3, 6], [6]],
+    awayFromZero: true,
+    outShape: [2, 3, 6],
+    tape: (ops, [a, b]) => ops.div(a!, b!),
+    f64: ([a, b]) => rowwise(a!, b!, (x, y) => x / y),
+  },
+  {
+    name: "div of a tensor by itself",
+    shapes: [[5]],
+    awayFromZero: true,
+    outShape: [5],
+    tape: (ops, [a]) => ops.div(ops.scale(a!, 2), a!),
+    f64: ([a]) => a!.map(() => 2),
+  },
+  {
+    name: "gelu, exact (erf)",
+    shapes: [[13]],
+    spread: 3,
+    outShape: [13],
+    tape: (ops, [a]) => ops.gelu(a!),
+    f64: ([a]) => a!.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))),
+  },
+  {
+    name: "gelu, tanh approximation",
+    shapes: [[13]],
+    spread: 3,
+    outShape: [13],
+    tape: (ops, [a]) => ops.gelu(a!, { approximate: "tanh" }),
+    f64: ([a]) => a!.map((v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))),
+  },
+  {
+    name: "softmax over the last axis of [3, 5]",
+    shapes: [[3, 5]],
+    spread: 3,
+    outShape: [3, 5],
+    tape: (ops, [a]) => ops.softmax(a!),
+    f64: ([a]) => softmaxF64(a!, 5, false),
+  },
+  {
+    name: "log-softmax over the last axis of [2, 2, 4]",
+    shapes: [[2, 2, 4]],
+    spread: 3,
+    outShape: [2, 2, 4],
+    tape: (ops, [a]) => ops.logSoftmax(a!),
+    f64: ([a]) => softmaxF64(a!, 4, true),
+  },
+  {
+    name: "dropout p = 0.3 in training: a times its Philox mask",
+    shapes: [[5, 8]],
+    outShape: [5, 8],
+    tape: (ops, [a]) => ops.dropout(a!, { p: 0.3, seed: 11 }),
+    f64: ([a]) => a!.map((v, i) => v * MASK[i]!),
+  },
+  {
+    name: "embedding of an Int32Array of ids, a row used three times",
+    shapes: [[5, 3]],
+    outShape: [EMBEDDING_IDS.length, 3],
+    tape: (ops, [t]) => ops.embedding(t!, Int32Array.from(EMBEDDING_IDS)),
+    f64: ([t]) => EMBEDDING_IDS.flatMap((id) => Array.from(t!.subarray(3 * id, 3 * id + 3))),
+  },
+  {
+    name: "embedding of an i32 tensor of ids",
+    shapes: [[5, 2]],
+    outShape: [LABELS.length, 2],
+    tape: (ops, [t], labels) => ops.embedding(t!, labels),
+    f64: ([t]) => LABELS.flatMap((id) => Array.from(t!.subarray(2 * id, 2 * id + 2))),
+  },
+  {
+    name: "slice of axis 1 of [2, 5, 3], elements 1 to 4",
+    shapes: [[2, 5, 3]],
+    outShape: [2, 3, 3],
+    tape: (ops, [a]) => ops.slice(a!, 1, 1, 4),
+    f64: ([a]) => [0, 1].flatMap((o) => Array.from(a!.subarray(o * 15 + 3, o * 15 + 12))),
+  },
+  {
+    name: "concat along the last axis of [2, 2], [2, 3] and the first input again",
+    shapes: [[2, 2], [2, 3]],
+    outShape: [2, 7],
+    tape: (ops, [a, b]) => ops.concat([a!, b!, a!], -1),
+    f64: ([a, b]) => [0, 1].flatMap((r) => [...a!.subarray(2 * r, 2 * r + 2), ...b!.subarray(3 * r, 3 * r + 3), ...a!.subarray(2 * r, 2 * r + 2)]),
+  },
+  {
+    name: "transpose of each matrix of [2, 3, 4]",
+    shapes: [[2, 3, 4]],
+    outShape: [2, 4, 3],
+    tape: (ops, [a]) => ops.transpose(a!),
+    f64: ([a]) => Array.from({ length: 24 }, (_, t) => {
+      const [b, j, i] = [Math.floor(t / 12), Math.floor((t % 12) / 3), t % 3];
+      return a![b * 12 + i * 4 + j]!;
+    }),
+  },
+  {
+    name: "a composition: mean(logSoftmax(gelu(x w) / s - b)) with broadcasting",
+    shapes: [[3, 4], [4, 4], [4], [4]],
+    awayFromZero: true,
+    outShape: [],
+    tape: (ops, [x, w, s, b]) => ops.mean(ops.logSoftmax(ops.sub(ops.div(ops.gelu(ops.matmul(x!, w!)), s!), b!))),
+    f64: ([x, w, s, b]) => {
+      const h = matmulF64(x!, w!, 3, 4, 4, { transA: false, transB: false, relu: false });
+      const z = rowwise(
+        h.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))),
+        s!,
+        (u, d) => u / d,
+      );
+      return [sum(softmaxF64(rowwise(z, b!, (u, c) => u - c), 4, true)) / 12];
+    },
+  },
 ];
 
 /**
@@ -155,7 +321,8 @@ const TOLERANCE = 64 * 2 ** -24;
 
 function paramsFor(rt: Runtime, c: OpCase, seed: number): Param<"f32">[] {
   return c.shapes.map((shape, i) => {
-    let values = uniformArray(shape.reduce((p, d) => p * d, 1), seed + i, -1, 1);
+    const spread = c.spread ?? 1;
+    let values = uniformArray(shape.reduce((p, d) => p * d, 1), seed + i, -spread, spread);
     if (c.awayFromZero) values = values.map((v) => (Math.abs(v) < 0.1 ? v + Math.sign(v || 1) * 0.2 : v));
     return rt.param(shape, { values: values.map(Math.fround) });
   });

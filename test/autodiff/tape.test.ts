@@ -8,6 +8,7 @@ import { DisposedError, ShapeError, StateError, ValueError } from "../../src/run
 import type { Param, Tensor } from "../../src/runtime/tensor";
 import { describeBackends } from "../helpers/backends";
 import { uniformArray } from "../helpers/random";
+import { Philox } from "../../src/random/philox";
 
 const bits = (t: Tensor) => Array.from(new Uint32Array(Float32Array.from(t.data as Float32Array).buffer));
 
@@ -234,6 +235,141 @@ describeBackends("autodiff tape", (rt) => {
       const again: () => number = valueAndGrad(rt, (ops) => (again(), ops.sum(w)));
       expect(() => again()).toThrow(/called from inside its own function/);
       step.dispose();
+    });
+  });
+  /** A small language-model-like net over the new ops: embedding, gelu, dropout, layout, broadcasting, log-softmax. */
+  function tokenNet(seed: number) {
+    const [vocab, dim, hiddenDim, count] = [7, 5, 6, 9];
+    const table = rt.param([vocab, dim], { values: uniformArray(vocab * dim, seed, -1, 1) });
+    const w = rt.param([dim, hiddenDim], { values: uniformArray(dim * hiddenDim, seed + 1, -1, 1) });
+    const shift = rt.param([hiddenDim], { values: uniformArray(hiddenDim, seed + 2, -0.5, 0.5) });
+    const temperature = rt.param([hiddenDim], { values: uniformArray(hiddenDim, seed + 3, 1, 2) });
+    const ids = Int32Array.from({ length: count }, (_, i) => (i * 5) % vocab);
+    const targets = rt.fromArray(Array.from({ length: count * hiddenDim }, (_, i) => (i % hiddenDim === i % 4 ? 1 : 0)), [count, hiddenDim]);
+    const loss = (ops: Ops) => {
+      const h = ops.dropout(ops.gelu(ops.matmul(ops.embedding(table, ids), w)), { p: 0.25, seed: 3 });
+      const shuffled = ops.transpose(ops.transpose(ops.concat([ops.slice(h, 1, 4, 6), ops.slice(h, -1, 0, 4)], 1)));
+      const logits = ops.div(ops.sub(shuffled, shift), temperature);
+      return ops.scale(ops.mean(ops.mul(ops.logSoftmax(logits), targets)), -1);
+    };
+    return { params: [table, w, shift, temperature], loss, dispose: () => [table, w, shift, temperature, targets].forEach((t) => t.dispose()) };
+  }
+
+  it("a step through embedding, gelu, dropout, slice, concat, transpose, sub, div and log-softmax allocates nothing after the first", () => {
+    rt.scope(() => {
+      const net = tokenNet(21);
+      const base = rt.memoryStats();
+      const step = valueAndGrad(rt, net.loss);
+      const losses = [step()];
+      const { peakBytes, ...held } = rt.memoryStats();
+      for (let i = 0; i < 5; i++) {
+        net.params.forEach((p) => p.zeroGrad());
+        losses.push(step());
+        const { peakBytes: peak, ...now } = rt.memoryStats();
+        expect(now).toEqual(held);
+        expect(peak).toBe(peakBytes);
+      }
+      // Each call draws a new dropout mask (its step), so the loss moves with the same parameters.
+      expect(new Set(losses).size).toBe(losses.length);
+      expect(net.params.every((p) => p.grad.data.some((g) => g !== 0))).toBe(true);
+      step.dispose();
+      expect(rt.memoryStats().liveTensors).toBe(base.liveTensors);
+      expect(rt.memoryStats().liveBytes).toBe(base.liveBytes);
+      net.dispose();
+    });
+  });
+
+  it("dropout's mask is Philox(seed, position * 2^32 + step), reproducible by seed and step on both backends", () => {
+    rt.scope(() => {
+      const n = 4001;
+      const p = 0.25;
+      const x = rt.param([n], { values: uniformArray(n, 8, 0.5, 1.5) });
+      const outputs: number[][] = [];
+      const step = valueAndGrad(rt, (ops, options: { step?: number }) => {
+        const y = ops.dropout(ops.scale(x, 1), { p, seed: 77, ...options }); // position 1: after scale
+        outputs.push(Array.from(y.data));
+        return ops.sum(y);
+      });
+      step({});
+      step({});
+      step({ step: 0 });
+      const u = new Philox(77, 2 ** 32 + 0).uniform(rt.tensor([n]));
+      const expected = Array.from(u.data, (v) => (v >= Math.fround(p) ? Math.fround(1 / (1 - p)) : 0));
+      expect(outputs[0]).toEqual(expected.map((m, i) => Math.fround(x.data[i]! * m)));
+      expect(outputs[1]).not.toEqual(outputs[0]); // the second call is step 1
+      expect(outputs[2]).toEqual(outputs[0]); // an explicit step draws that step's mask again
+      // The gradient of sum(dropout(x)) is the mask, accumulated over the three calls.
+      const mask1 = new Philox(77, 2 ** 32 + 1).uniform(rt.tensor([n])).data.map((v) => (v >= Math.fround(p) ? 1 / (1 - p) : 0));
+      expect(Array.from(x.grad.data)).toEqual(expected.map((m, i) => Math.fround(Math.fround(m + mask1[i]!) + m)));
+      const kept = expected.filter((m) => m > 0).length / n;
+      expect(Math.abs(kept - (1 - p))).toBeLessThan(0.03);
+      step.dispose();
+    });
+  });
+
+  it("dropout with training: false returns its input, and p = 1 zeroes everything", () => {
+    rt.scope(() => {
+      const x = rt.param([3], { values: [1, -2, 3] });
+      let out: Tensor | null = null;
+      const evaluate = valueAndGrad(rt, (ops) => ops.sum((out = ops.dropout(x, { p: 0.9, training: false }))));
+      expect(evaluate()).toBe(2);
+      expect(out).toBe(x);
+      expect(x.grad.toArray()).toEqual([1, 1, 1]);
+      const all = valueAndGrad(rt, (ops) => ops.sum(ops.dropout(x, { p: 1 })));
+      expect(all()).toBe(0);
+      expect(x.grad.toArray()).toEqual([1, 1, 1]);
+      evaluate.dispose();
+      all.dispose();
+    });
+  });
+
+  it("the new ops reject bad calls with typed errors before anything is written", () => {
+    rt.scope(() => {
+      const table = rt.param([5, 2], { values: uniformArray(10, 4, -1, 1) });
+      const v = rt.param([3], { values: [1, 2, 3] });
+      const m = rt.param([2, 3], { values: [1, 2, 3, 4, 5, 6] });
+      const params = [table, v, m];
+      // Nonzero gradients first, so that a write into them would show.
+      const warm = valueAndGrad(rt, (ops) => ops.add(ops.sum(ops.mul(m, v)), ops.sum(ops.embedding(table, Int32Array.of(1, 4)))));
+      warm();
+      expect(params.every((p) => p.grad.data.some((g) => g !== 0))).toBe(true);
+      const once = (fn: (ops: Ops) => Tensor<"f32">) => {
+        const step = valueAndGrad(rt, fn);
+        return () => {
+          const live = rt.memoryStats().liveTensors;
+          try {
+            return step();
+          } finally {
+            step.dispose(); // a call that threw keeps the slots of its earlier ops for the next call
+            expect(rt.memoryStats().liveTensors).toBe(live);
+          }
+        };
+      };
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.embedding(table, Int32Array.of(0, 5)))), ValueError, /Invalid id 5 at position 1 \(expected 0 <= id < 5\)/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.embedding(table, Int32Array.of(-1)))), ValueError, /Invalid id -1 at position 0/);
+      const badIds = rt.fromArray([4, 0, 9], [3], { dtype: "i32" });
+      const pair = rt.fromArray([1, 2]);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.embedding(table, badIds))), ValueError, /Invalid id 9 at position 2/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.embedding(table, v as never))), ShapeError, /expected i32 ids/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.embedding(table, [1, 2] as never))), ValueError, /Invalid ids: 1,2 \(expected an i32 Tensor or an Int32Array\)/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.embedding(v, Int32Array.of(0)))), ShapeError, /expected rank 2/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.sub(v, m))), ShapeError, /sub: b \[2, 3\] must have the shape of a \[3\]/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.div(m, pair))), ShapeError, /div: b \[2\] must have the shape of a \[2, 3\]/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.gelu(v, { approximate: "erf" as never }))), ValueError, /Invalid approximate: erf \(expected 'none' or 'tanh'\)/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.gelu(v, { approx: "tanh" } as never))), ValueError, /approx/);
+      expectGradsUnchanged(params, once((ops) => ops.softmax(ops.sum(v))), ShapeError, /softmax: .* has no last axis/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.dropout(v, { p: 1.5 }))), ValueError, /Invalid p: 1.5/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.dropout(v, { p: 0.5, training: false, seed: -1 }))), ValueError, /Invalid seed: -1/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.dropout(v, { step: 2 ** 32 }))), ValueError, /Invalid step: 4294967296/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.dropout(v, { training: "no" as never }))), ValueError, /Invalid training: no/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.slice(m, 1, 1, 4))), ValueError, /Invalid end: 4/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.slice(m, 1, 2, 1))), ValueError, /Invalid start: 2/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.slice(m, 2, 0, 1))), ValueError, /Invalid axis: 2/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.concat([m, v], 0))), ShapeError, /concat: tensors\[1\] \[3\] does not fit tensors\[0\] \[2, 3\] along axis 0/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.concat([m, table], 1))), ShapeError, /does not fit/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.concat([], 0))), ValueError, /expected a non-empty array of tensors/);
+      expectGradsUnchanged(params, once((ops) => ops.sum(ops.transpose(v))), ShapeError, /transpose: expected rank 2 or 3/);
+      warm.dispose();
     });
   });
 });

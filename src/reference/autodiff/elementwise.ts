@@ -8,12 +8,6 @@ export function f32_add_rows(h: Heap, y: number, a: number, b: number, rows: num
   }
 }
 
-/** Reference twin: y = a * b. */
-export function f32_mul(h: Heap, y: number, a: number, b: number, n: number): void {
-  const f32 = h.f32;
-  for (let i = 0; i < n; i++) f32[(y >>> 2) + i] = f32[(a >>> 2) + i]! * f32[(b >>> 2) + i]!;
-}
-
 /** Reference twin: y += a * b (the product rounded to f32 before the sum, as in the kernel). */
 export function f32_add_product(h: Heap, y: number, a: number, b: number, n: number): void {
   const f32 = h.f32;

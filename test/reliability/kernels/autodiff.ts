@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { buffer, floats, kernelProperty, lengths, type KernelProperty } from "./harness";
+import { stream } from "./random";
 
 /** Cases per property: a few hundred ms each at most. */
 const RUNS = 200;
@@ -9,6 +10,14 @@ const U = 2 ** -24;
 const TINY = 2 ** -149;
 
 const values = floats("f32");
+
+/** Rows and columns of a broadcast case: odd column counts reach every v128 tail. */
+const rowsAndCols = fc.tuple(lengths(12), lengths(70));
+
+/** An error bound per element: k units of roundoff of sum_i |terms_i| (elementwise), plus a few subnormal steps. */
+function bounds(k: number, ...terms: number[][]): { bounds: number[] } {
+  return { bounds: terms[0]!.map((_, i) => k * U * terms.reduce((s, t) => s + Math.abs(t[i]!), 0) + 4 * TINY) };
+}
 
 /** n-element f32 buffers named `names`, and n. */
 function elementwise(...names: string[]) {
@@ -38,13 +47,6 @@ export const AUTODIFF: KernelProperty[] = [
       }),
     ),
     call: (k, p, s) => k.f32_add_rows(p.y!, p.a!, p.b!, s.rows, s.cols),
-  }),
-  kernelProperty({
-    name: "f32 y = a b",
-    kernels: ["f32_mul"],
-    numRuns: RUNS,
-    cases: elementwise("y", "a", "b"),
-    call: (k, p, s) => k.f32_mul(p.y!, p.a!, p.b!, s.n),
   }),
   kernelProperty({
     name: "f32 y += a b",
@@ -116,5 +118,180 @@ export const AUTODIFF: KernelProperty[] = [
     // f32 tanh and exp are within 2 ulps (4u relative); the sigmoid adds two roundings (1 + e,
     // the division). Subnormal results are off by a few of the smallest steps at most.
     tolerance: ({ scalars: { inPlace } }) => ({ [inPlace ? "x" : "y"]: { rtol: 8 * U, atol: 4 * TINY } }),
+  }),
+  kernelProperty({
+    name: "f32 y_ij = a_ij (sub, mul, div) b_j, in place or not",
+    kernels: ["f32_binary_rows"],
+    numRuns: RUNS,
+    cases: rowsAndCols.chain(([rows, cols]) =>
+      fc.record({
+        buffers: fc.record({ y: buffer("f32", rows * cols, values), a: buffer("f32", rows * cols, values), b: buffer("f32", cols, values) }),
+        scalars: fc.record({ rows: fc.constant(rows), cols: fc.constant(cols), op: fc.integer({ min: 0, max: 2 }), inPlace: fc.boolean() }),
+      }),
+    ),
+    call: (k, p, s) => k.f32_binary_rows(s.inPlace ? p.a! : p.y!, p.a!, p.b!, s.rows, s.cols, s.op),
+  }),
+  kernelProperty({
+    name: "f32 broadcast backward into a: da_ij += g_ij, g_ij b_j, g_ij / b_j",
+    kernels: ["f32_binary_rows_grad_a"],
+    numRuns: RUNS,
+    cases: rowsAndCols.chain(([rows, cols]) =>
+      fc.record({
+        buffers: fc.record({ da: buffer("f32", rows * cols, values), g: buffer("f32", rows * cols, values), b: buffer("f32", cols, values) }),
+        scalars: fc.record({ rows: fc.constant(rows), cols: fc.constant(cols), op: fc.integer({ min: 0, max: 2 }) }),
+      }),
+    ),
+    call: (k, p, s) => k.f32_binary_rows_grad_a(p.da!, p.g!, p.b!, s.rows, s.cols, s.op),
+  }),
+  kernelProperty({
+    name: "f32 broadcast backward into b: db_j -= sum g, += sum g a, -= sum (g y) / b",
+    kernels: ["f32_binary_rows_grad_b"],
+    numRuns: RUNS,
+    cases: rowsAndCols.chain(([rows, cols]) =>
+      fc.record({
+        buffers: fc.record({
+          db: buffer("f32", cols, values),
+          g: buffer("f32", rows * cols, values),
+          a: buffer("f32", rows * cols, values),
+          y: buffer("f32", rows * cols, values),
+          b: buffer("f32", cols, values),
+        }),
+        scalars: fc.record({ rows: fc.constant(rows), cols: fc.constant(cols), op: fc.integer({ min: 0, max: 2 }) }),
+      }),
+    ),
+    call: (k, p, s) => k.f32_binary_rows_grad_b(p.db!, p.g!, p.a!, p.y!, p.b!, s.rows, s.cols, s.op),
+  }),
+  kernelProperty({
+    name: "f32 gelu forward, exact and tanh, in place or not",
+    kernels: ["f32_gelu"],
+    numRuns: RUNS,
+    cases: lengths().chain((n) =>
+      fc.record({
+        buffers: fc.record({ x: buffer("f32", n, values), y: buffer("f32", n, values) }),
+        scalars: fc.record({ n: fc.constant(n), approximate: fc.integer({ min: 0, max: 1 }), inPlace: fc.boolean() }),
+      }),
+    ),
+    call: (k, p, s) => k.f32_gelu(s.inPlace ? p.x! : p.y!, p.x!, s.n, s.approximate),
+    // One f64 exp that may differ in its last bit, then one rounding to f32: an ulp at most.
+    tolerance: ({ scalars: { inPlace } }) => ({ [inPlace ? "x" : "y"]: { rtol: 4 * U, atol: 4 * TINY } }),
+  }),
+  kernelProperty({
+    name: "f32 gelu backward dx += dy gelu'(x), exact and tanh",
+    kernels: ["f32_gelu_backward"],
+    numRuns: RUNS,
+    cases: lengths().chain((n) =>
+      fc.record({
+        buffers: fc.record({ dx: buffer("f32", n, values), dy: buffer("f32", n, values), x: buffer("f32", n, values) }),
+        scalars: fc.record({ n: fc.constant(n), approximate: fc.integer({ min: 0, max: 1 }) }),
+      }),
+    ),
+    call: (k, p, s) => k.f32_gelu_backward(p.dx!, p.dy!, p.x!, s.n, s.approximate),
+    // The slope (|gelu'| < 1.2) may differ by an ulp; the product and the sum add a rounding each.
+    tolerance: ({ buffers: { dx, dy } }) => ({ dx: bounds(8, dx!.values, dy!.values, dy!.values) }),
+  }),
+  kernelProperty({
+    name: "f32 softmax and log-softmax of rows, in place or not",
+    kernels: ["f32_softmax"],
+    numRuns: RUNS,
+    cases: fc.tuple(lengths(12), lengths(40)).chain(([rows, cols]) =>
+      fc.record({
+        buffers: fc.record({ x: buffer("f32", rows * cols, values), y: buffer("f32", rows * cols, values) }),
+        scalars: fc.record({ rows: fc.constant(rows), cols: fc.constant(cols), log: fc.integer({ min: 0, max: 1 }), inPlace: fc.boolean() }),
+      }),
+    ),
+    call: (k, p, s) => k.f32_softmax(s.inPlace ? p.x! : p.y!, p.x!, s.rows, s.cols, s.log),
+    // f64 exp and log may differ in their last bit: an f32 ulp of softmax; log-softmax's
+    // (x - m) - log s may cancel, leaving an f64 ulp of log s (<= log 40) absolute.
+    tolerance: ({ scalars: { inPlace, log } }) => ({ [inPlace ? "x" : "y"]: { rtol: 4 * U, atol: log ? 1e-14 : 4 * TINY } }),
+  }),
+  kernelProperty({
+    name: "f32 softmax backward dx += y (g - sum g y)",
+    kernels: ["f32_softmax_backward"],
+    numRuns: RUNS,
+    cases: fc.tuple(lengths(12), lengths(40)).chain(([rows, cols]) =>
+      fc.record({
+        buffers: fc.record({ dx: buffer("f32", rows * cols, values), g: buffer("f32", rows * cols, values), y: buffer("f32", rows * cols, values) }),
+        scalars: fc.record({ rows: fc.constant(rows), cols: fc.constant(cols) }),
+      }),
+    ),
+    call: (k, p, s) => k.f32_softmax_backward(p.dx!, p.g!, p.y!, s.rows, s.cols, 0),
+  }),
+  kernelProperty({
+    name: "f32 log-softmax backward dx += g - exp(y) sum g",
+    kernels: ["f32_softmax_backward"],
+    numRuns: RUNS,
+    cases: fc.tuple(lengths(12), lengths(40)).chain(([rows, cols]) =>
+      fc.record({
+        buffers: fc.record({
+          dx: buffer("f32", rows * cols, values),
+          g: buffer("f32", rows * cols, values),
+          y: buffer("f32", rows * cols, floats("f32", { max: 50 })),
+        }),
+        scalars: fc.record({ rows: fc.constant(rows), cols: fc.constant(cols) }),
+      }),
+    ),
+    call: (k, p, s) => k.f32_softmax_backward(p.dx!, p.g!, p.y!, s.rows, s.cols, 1),
+    // exp(y) may differ by an ulp; sum g is the same f64 sum on both.
+    tolerance: ({ buffers: { dx, g, y }, scalars: { cols } }) => {
+      const rowSums = g!.values.map((_, i) => {
+        const start = i - (i % cols);
+        return g!.values.slice(start, start + cols).reduce((s, v) => s + v, 0);
+      });
+      return { dx: bounds(8, dx!.values, g!.values, y!.values.map((v, i) => Math.exp(v) * rowSums[i]!)) };
+    },
+  }),
+  kernelProperty({
+    name: "f32 dropout: Philox mask u >= p scaled by 1 / (1 - p), in place or not",
+    kernels: ["f32_dropout"],
+    numRuns: RUNS,
+    cases: lengths().chain((n) =>
+      fc.record({
+        buffers: fc.record({ x: buffer("f32", n, values), y: buffer("f32", n, values), mask: buffer("f32", n, values) }),
+        scalars: fc.record({ n: fc.constant(n), ...stream, p: fc.oneof(fc.constantFrom(0, 0.5, 1), fc.double({ min: 0, max: 1, noNaN: true })), inPlace: fc.boolean() }),
+      }),
+    ),
+    call: (k, p, s) => k.f32_dropout(s.inPlace ? p.x! : p.y!, p.mask!, p.x!, s.n, s.k0, s.k1, s.s0, s.s1, s.p, s.p < 1 ? 1 / (1 - s.p) : 0),
+  }),
+  kernelProperty({
+    name: "f32 embedding backward: dtable[idx_r] += g_r, repeated rows summed in order",
+    kernels: ["f32_scatter_add_rows"],
+    numRuns: RUNS,
+    cases: fc.tuple(lengths(9, 1), lengths(30), lengths(37)).chain(([vocab, count, cols]) =>
+      fc.record({
+        buffers: fc.record({
+          dtable: buffer("f32", vocab * cols, values),
+          g: buffer("f32", count * cols, values),
+          idx: buffer("i32", count, fc.integer({ min: 0, max: vocab - 1 })),
+        }),
+        scalars: fc.record({ count: fc.constant(count), cols: fc.constant(cols) }),
+      }),
+    ),
+    call: (k, p, s) => k.f32_scatter_add_rows(p.dtable!, p.g!, p.idx!, s.count, s.cols),
+  }),
+  kernelProperty({
+    name: "f32 strided block copy or accumulation (slice and concat), forward and backward",
+    kernels: ["f32_copy_blocks"],
+    numRuns: RUNS,
+    cases: fc.tuple(lengths(9), lengths(37), lengths(20), lengths(20), fc.integer({ min: 0, max: 1 })).chain(([outer, block, yPad, xPad, accumulate]) =>
+      fc.record({
+        buffers: fc.record({ y: buffer("f32", outer * (block + yPad), values), x: buffer("f32", outer * (block + xPad), values) }),
+        scalars: fc.record({
+          outer: fc.constant(outer), block: fc.constant(block), yStride: fc.constant(block + yPad), xStride: fc.constant(block + xPad), accumulate: fc.constant(accumulate),
+        }),
+      }),
+    ),
+    call: (k, p, s) => k.f32_copy_blocks(p.y!, p.x!, s.outer, s.block, s.yStride, s.xStride, s.accumulate),
+  }),
+  kernelProperty({
+    name: "f32 transpose of the last two axes, written or accumulated",
+    kernels: ["f32_transpose"],
+    numRuns: RUNS,
+    cases: fc.tuple(lengths(4), lengths(23), lengths(23), fc.integer({ min: 0, max: 1 })).chain(([batch, rows, cols, accumulate]) =>
+      fc.record({
+        buffers: fc.record({ y: buffer("f32", batch * rows * cols, values), x: buffer("f32", batch * rows * cols, values) }),
+        scalars: fc.record({ batch: fc.constant(batch), rows: fc.constant(rows), cols: fc.constant(cols), accumulate: fc.constant(accumulate) }),
+      }),
+    ),
+    call: (k, p, s) => k.f32_transpose(p.y!, p.x!, s.batch, s.rows, s.cols, s.accumulate),
   }),
 ];
