@@ -267,6 +267,25 @@ export class Ops {
   }
 
   /**
+   * x [N, d1, d2, ...] as the matrix [N, d1 d2 ...] (torch.flatten(x, 1)): the step from a
+   * convolution's feature maps to a linear layer. A copy (the output is the tape's); backward
+   * dx += G.
+   * @throws ShapeError x of rank < 2.
+   * @throws ValueError not a tensor, or a tensor of another runtime.
+   * @throws DisposedError a disposed input.
+   * @throws StateError used outside the function given to valueAndGrad.
+   */
+  flatten(X: Tensor<"f32">): Tensor<"f32"> {
+    const x = this.input("x", X);
+    if (x.shape.length < 2) throw new ShapeError(`flatten: x ${x.describe()} must have a batch dimension and at least one more`);
+    const slot = this.slot([x.shape[0]!, x.shape.slice(1).reduce((p, d) => p * d, 1)], [x]);
+    slot.out.data.set(x.data); // one memcpy in the engine
+    const kernels = this.tape.rt.kernels;
+    const dx = this.tape.gradOf(x);
+    return this.record(slot, [], (grad) => dx && kernels.f32_scaled_add(dx.ptr, grad.ptr, grad.length, 1));
+  }
+
+  /**
    * Batch normalization (Ioffe & Szegedy, 2015) of x [N, C, ...] per channel c, over the
    * M = N d1 d2 ... values of the batch, with PyTorch's conventions:
    * ```

@@ -97,6 +97,13 @@ const CASES: OpGradientCase[] = [
     })),
   ),
   {
+    name: "flatten [2, 3, 2, 2] -> [2, 12]",
+    shapes: [[2, 3, 2, 2]],
+    outShape: [2, 12],
+    tape: (ops, [x]) => ops.flatten(x!),
+    f64: ([x]) => x!,
+  },
+  {
     name: "a small CNN: mean of avgPool(relu(conv(maxPool(conv(x)))))",
     shapes: [[2, 1, 9, 9], [3, 1, 3, 3], [3], [2, 3, 2, 2]],
     outShape: [2, 2, 1, 1],
@@ -152,6 +159,7 @@ describeBackends("autodiff: conv2d and pooling", (rt) => {
       ["maxPool2d with padding over half the kernel", (ops, x) => ops.maxPool2d(x, 2, { padding: 2 }), ValueError],
       ["avgPool2d with kernel 0", (ops, x) => ops.avgPool2d(x, 0), ValueError],
       ["avgPool2d with a kernel larger than the input", (ops, x) => ops.avgPool2d(x, [6, 1]), ShapeError],
+      ["flatten of a vector", (ops) => ops.flatten(rt.tensor([3])), ShapeError],
     ];
     for (const [name, call, error] of bad) {
       it(name, () => {

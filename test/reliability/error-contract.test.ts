@@ -1147,6 +1147,7 @@ const SPATIAL_OP_ROWS: Row[] = [
   row("valueAndGrad", "conv2d with a misspelt option", ValueError, /strides/, (f) => differentiate(f, (ops) => ops.conv2d(f.image, f.image, { strides: 1 } as never))),
   row("valueAndGrad", "maxPool2d with padding over half the kernel", ValueError, /Invalid padding: 2 x 2/, (f) => differentiate(f, (ops) => ops.maxPool2d(f.image, 2, { padding: 2 }))),
   row("valueAndGrad", "avgPool2d with a kernel of 1.5", ValueError, /Invalid kernel: 1.5/, (f) => differentiate(f, (ops) => ops.avgPool2d(f.image, 1.5))),
+  row("valueAndGrad", "flatten of a vector", ShapeError, /must have a batch dimension/, (f) => differentiate(f, (ops) => ops.flatten(f.v3))),
   row("valueAndGrad", "batchNorm of a vector", ShapeError, /must be a non-empty \[N, C, \.\.\.\]/, (f) => differentiate(f, (ops) => ops.batchNorm(f.v3))),
   row("valueAndGrad", "batchNorm with runningMean alone", ValueError, /give runningMean and runningVar together/, (f) => differentiate(f, (ops) => ops.batchNorm(f.m23, { runningMean: f.v3 }))),
   row("valueAndGrad", "batchNorm with momentum 2", ValueError, /Invalid momentum: 2/, (f) => differentiate(f, (ops) => ops.batchNorm(f.m23, { momentum: 2 }))),
