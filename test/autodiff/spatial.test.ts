@@ -46,7 +46,7 @@ function conv2dF64(x: Float64Array, w: Float64Array, bias: Float64Array | null, 
     for (let f = 0; f < F; f++) {
       let s = c === 0 && bias ? bias[f]! : 0;
       for (const { at, tap } of taps) s += x[at]! * w[(f * g.C + c) * g.kh * g.kw + tap]!;
-      y[(n * F + f) * P + p] += s;
+      y[(n * F + f) * P + p]! += s;
     }
   });
   return y;
