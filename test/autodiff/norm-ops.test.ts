@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { valueAndGrad } from "../../src/autodiff/tape";
 import type { Ops } from "../../src/autodiff/ops";
+import { makeModel } from "../../src/demo/train";
+import type { Linear } from "../../src/nn/linear";
+import { SoftmaxCrossEntropy } from "../../src/nn/loss";
 import { BatchNorm } from "../../src/norm/batchnorm";
 import { GroupNorm } from "../../src/norm/groupnorm";
 import { ShapeError, ValueError } from "../../src/runtime/errors";
@@ -123,6 +126,40 @@ describeBackends("autodiff: norm ops", (rt) => {
       expect({ y: out, dx: bits(xp.grad), mean: bits(runningMean), variance: bits(runningVar), dgamma: bits(gamma.grad), dbeta: bits(beta.grad) }).toEqual(expected);
       step.dispose();
       module.dispose();
+    });
+  });
+
+  it("the demo MLP (Linear, BatchNorm, ReLU) through the tape equals its Sequential step bit for bit: loss, gradients, running statistics", () => {
+    rt.scope(() => {
+      const [batch, features, hidden, classes] = [9, 6, 8, 5];
+      const x = rt.fromArray(uniformArray(batch * features, 5), [batch, features]);
+      const labels = rt.fromArray(Array.from({ length: batch }, (_, i) => (i * 3) % classes), [batch], { dtype: "i32" });
+      const run = (viaTape: boolean) => {
+        const model = makeModel(rt, features, hidden, classes, 1);
+        const params = model.parameters();
+        let loss: number;
+        if (viaTape) {
+          const [l1, bn1, , l2, bn2, , l3] = model.layers as [Linear, BatchNorm, unknown, Linear, BatchNorm, unknown, Linear];
+          const block = (ops: Ops, h: Tensor<"f32">, l: Linear, bn: BatchNorm) =>
+            ops.relu(ops.batchNorm(ops.matmul(h, l.weight), { gamma: bn.gamma, beta: bn.beta, runningMean: bn.runningMean, runningVar: bn.runningVar }));
+          const step = valueAndGrad(rt, (ops: Ops) => ops.softmaxCrossEntropy(ops.matmul(block(ops, block(ops, x, l1, bn1), l2, bn2), l3.weight, { bias: l3.bias }), labels));
+          loss = step();
+          step.dispose();
+        } else {
+          const sce = new SoftmaxCrossEntropy(rt);
+          const out = sce.forward(model.forward(x, { training: true }), labels);
+          loss = Math.fround(out.loss);
+          model.backward(out.grad);
+          sce.dispose();
+        }
+        const bns = model.layers.filter((l): l is BatchNorm => l instanceof BatchNorm);
+        const state = { loss, grads: params.map((p) => bits(p.grad)), running: bns.flatMap((bn) => [bits(bn.runningMean!), bits(bn.runningVar!)]) };
+        model.dispose();
+        return state;
+      };
+      const hand = run(false);
+      expect(hand.grads.flat().some((b) => b !== 0)).toBe(true);
+      expect(run(true)).toEqual(hand);
     });
   });
 
