@@ -6,7 +6,8 @@ import { cases as gemm } from "./cases/gemm";
 import { cases as optim } from "./cases/optim";
 import { cases as norm } from "./cases/norm";
 import { cases as train } from "./cases/train";
+import { cases as autodiff } from "./cases/autodiff";
 import { cases as minimize } from "./cases/minimize";
 import { cases as random } from "./cases/random";
 
-export const ALL_CASES: readonly BenchCase[] = [...gemm, ...optim, ...norm, ...train, ...minimize, ...random];
+export const ALL_CASES: readonly BenchCase[] = [...gemm, ...optim, ...norm, ...train, ...autodiff, ...minimize, ...random];

@@ -7,3 +7,5 @@ export * from "./softmax";
 export * from "./dropout";
 export * from "./gather";
 export * from "./layout";
+export * from "./conv";
+export * from "./pool";

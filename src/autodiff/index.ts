@@ -1,2 +1,4 @@
 export { valueAndGrad, type GradStep } from "./tape";
 export type { Ops, MatmulOpOptions, GeluOpOptions, DropoutOpOptions } from "./ops";
+export type { Conv2dOpOptions, Pool2dOpOptions, Size2d } from "./spatial";
+export type { NormOpOptions, BatchNormOpOptions } from "./norm";

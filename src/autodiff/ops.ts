@@ -1,7 +1,13 @@
 import { gemm } from "../linalg/gemm";
+import { BATCH_NORM_STATS_ROWS } from "../norm/batchnorm";
+import { groupNormStatsLength } from "../norm/groupnorm";
 import { ShapeError, StateError, ValueError } from "../runtime/errors";
+import { checkNoOverlap } from "../runtime/overlap";
 import { checkTensor, Tensor } from "../runtime/tensor";
-import { checkBoolean, checkNumber, checkOptions, optionNames } from "../runtime/validate";
+import { checkBoolean, checkEps, checkNumber, checkOptions, LARGEST_FINITE, optionNames } from "../runtime/validate";
+import type { Workspace } from "../runtime/workspace";
+import { BATCH_NORM_OP_OPTIONS, NORM_OP_OPTIONS, type BatchNormOpOptions, type NormOpOptions, type RowLayout } from "./norm";
+import { CONV2D_OPTIONS, POOL2D_OPTIONS, convArgs, pairOf, poolArgs, window2d, type Conv2dOpOptions, type Pool2dOpOptions, type Size2d } from "./spatial";
 import type { Tape } from "./tape";
 
 /** Options of {@link Ops.matmul}: those of gemm that define a fresh product. */
@@ -472,6 +478,296 @@ export class Ops {
     slot.out.data[0] = kernels.f32_softmax_cross_entropy(z.ptr, y.ptr, dz.ptr, batch, classes, 1 / batch) / batch;
     const dlogits = this.tape.gradOf(z);
     return this.record(slot, [], (g) => dlogits && kernels.f32_scaled_add(dlogits.ptr, dz.ptr, dz.length, g.data[0]!));
+  }
+
+  /**
+   * 2-D convolution (cross-correlation, as in PyTorch) of x [N, C, H, W] with weight
+   * [F, C, kh, kw], plus bias [F], into [N, F, OH, OW]:
+   * ```
+   * y[n, f, oh, ow] = bias[f] + sum_{c, i, j} weight[f, c, i, j] x[n, c, oh sh - ph + i dh, ow sw - pw + j dw]
+   * OH = floor((H + 2 ph - dh (kh - 1) - 1) / sh) + 1   (OW likewise)
+   * ```
+   * (x is zero in the padding). One gemm over a column buffer (im2col) the tape keeps:
+   * y = weight [F, C kh kw] cols [C kh kw, N OH OW]. Backward, with G the output's gradient:
+   * dweight += G colsᵀ, dx += col2im(weightᵀ G), dbias += the sums of G per channel.
+   * @throws ShapeError x or weight not rank 4, channels that differ, a bias that is not [F], an empty input, a window larger than the padded input.
+   * @throws ValueError a stride, padding or dilation that is not an integer (>= 1, >= 0, >= 1), an unknown option, a tensor of another runtime.
+   * @throws DisposedError a disposed input.
+   * @throws StateError used outside the function given to valueAndGrad.
+   */
+  conv2d(X: Tensor<"f32">, Weight: Tensor<"f32">, options: Conv2dOpOptions = {}): Tensor<"f32"> {
+    const x = this.input("x", X, 4);
+    const w = this.input("weight", Weight, 4);
+    const { bias = null, stride = 1, padding = 0, dilation = 1 } = checkOptions(options, { of: "ops.conv2d", known: CONV2D_OPTIONS });
+    const [F, C, kh, kw] = w.shape as [number, number, number, number];
+    if (C !== x.shape[1]) throw new ShapeError(`conv2d: weight ${w.describe()} has ${C} input channels, x ${x.describe()} has ${x.shape[1]}`);
+    const b = bias === null ? null : this.input("bias", bias, 1);
+    if (b && b.length !== F) throw new ShapeError(`conv2d: bias ${b.describe()} must have the weight's ${F} output channels`);
+    if (F * kh * kw === 0) throw new ShapeError(`conv2d: the weight ${w.describe()} is empty`);
+    const g = window2d("conv2d", x, [kh, kw], stride, padding, dilation);
+    const [P, K] = [g.OH * g.OW, C * kh * kw];
+    const slot = this.slot([g.N, F, g.OH, g.OW], [x, w, b]);
+    const cols = slot.buffers.get("cols", [K, g.N * P]);
+    const t = slot.buffers.get("product", [F, g.N * P]);
+    const rt = this.tape.rt;
+    const kernels = rt.kernels;
+    // The weight as the [F, C kh kw] matrix it is in memory.
+    const matrix = (of: Tensor) => new Tensor(rt, of.ptr, "f32", [F, K]);
+    kernels.f32_im2col(cols.ptr, x.ptr, ...convArgs(g));
+    gemm(matrix(w), cols, t);
+    kernels.f32_conv_output(slot.out.ptr, t.ptr, b ? b.ptr : 0, g.N, F, P);
+    const [dx, dw, db] = [this.tape.gradOf(x), this.tape.gradOf(w), b && this.tape.gradOf(b)];
+    return this.record(slot, [x, w, ...(b ? [b] : [])], (grad) => {
+      kernels.f32_conv_output_backward(t.ptr, grad.ptr, db ? db.ptr : 0, g.N, F, P); // t = G as [F, N P]
+      if (dw) gemm(t, cols, matrix(dw), { transB: true, beta: 1 });
+      if (dx) {
+        gemm(matrix(w), t, cols, { transA: true }); // the columns are no longer needed: reuse them for dcols
+        kernels.f32_col2im(dx.ptr, cols.ptr, ...convArgs(g));
+      }
+    });
+  }
+
+  /**
+   * 2-D max pooling of x [N, C, H, W] over kh x kw windows (`kernel`), into [N, C, OH, OW]
+   * with OH = floor((H + 2 ph - kh) / sh) + 1. The forward keeps each window's argmax, and
+   * backward adds G there: dx[argmax] += G. Ties go to the first largest element of the window
+   * in row-major order; a NaN in the window wins (the output is NaN).
+   * @throws ShapeError x not rank 4, an empty input, a window larger than the padded input.
+   * @throws ValueError a kernel or stride that is not an integer >= 1, padding that is not an integer in [0, kernel / 2], an unknown option, a tensor of another runtime.
+   * @throws DisposedError a disposed input.
+   * @throws StateError used outside the function given to valueAndGrad.
+   */
+  maxPool2d(X: Tensor<"f32">, kernel: Size2d, options: Pool2dOpOptions = {}): Tensor<"f32"> {
+    const { x, g, slot } = this.pool("maxPool2d", X, kernel, options);
+    const argmax = slot.buffers.get("argmax", slot.out.shape, "i32");
+    const kernels = this.tape.rt.kernels;
+    kernels.f32_maxpool_forward(slot.out.ptr, argmax.ptr, x.ptr, ...poolArgs(g));
+    const dx = this.tape.gradOf(x);
+    return this.record(slot, [], (grad) => dx && kernels.f32_maxpool_backward(dx.ptr, grad.ptr, argmax.ptr, g.N * g.C, g.H * g.W, g.OH * g.OW));
+  }
+
+  /**
+   * 2-D average pooling of x [N, C, H, W] over kh x kw windows (`kernel`), into [N, C, OH, OW]:
+   * each output is the window's sum divided by kh kw (padding counts as zeros, PyTorch's
+   * count_include_pad). Backward: each input of the window gets dx += G / (kh kw).
+   * @throws ShapeError x not rank 4, an empty input, a window larger than the padded input.
+   * @throws ValueError a kernel or stride that is not an integer >= 1, padding that is not an integer in [0, kernel / 2], an unknown option, a tensor of another runtime.
+   * @throws DisposedError a disposed input.
+   * @throws StateError used outside the function given to valueAndGrad.
+   */
+  avgPool2d(X: Tensor<"f32">, kernel: Size2d, options: Pool2dOpOptions = {}): Tensor<"f32"> {
+    const { x, g, slot } = this.pool("avgPool2d", X, kernel, options);
+    const kernels = this.tape.rt.kernels;
+    kernels.f32_avgpool_forward(slot.out.ptr, x.ptr, ...poolArgs(g));
+    const dx = this.tape.gradOf(x);
+    return this.record(slot, [], (grad) => dx && kernels.f32_avgpool_backward(dx.ptr, grad.ptr, ...poolArgs(g)));
+  }
+
+  /**
+   * x [N, d1, d2, ...] as the matrix [N, d1 d2 ...] (torch.flatten(x, 1)): the step from a
+   * convolution's feature maps to a linear layer. A copy (the output is the tape's); backward
+   * dx += G.
+   * @throws ShapeError x of rank < 2.
+   * @throws ValueError not a tensor, or a tensor of another runtime.
+   * @throws DisposedError a disposed input.
+   * @throws StateError used outside the function given to valueAndGrad.
+   */
+  flatten(X: Tensor<"f32">): Tensor<"f32"> {
+    const x = this.input("x", X);
+    if (x.shape.length < 2) throw new ShapeError(`flatten: x ${x.describe()} must have a batch dimension and at least one more`);
+    const slot = this.slot([x.shape[0]!, x.shape.slice(1).reduce((p, d) => p * d, 1)], [x]);
+    slot.out.data.set(x.data); // one memcpy in the engine
+    const kernels = this.tape.rt.kernels;
+    const dx = this.tape.gradOf(x);
+    return this.record(slot, [], (grad) => dx && kernels.f32_scaled_add(dx.ptr, grad.ptr, grad.length, 1));
+  }
+
+  /**
+   * Batch normalization (Ioffe & Szegedy, 2015) of x [N, C, ...] per channel c, over the
+   * M = N d1 d2 ... values of the batch, with PyTorch's conventions:
+   * ```
+   * y = gamma (x - mean) / sqrt(var + eps) + beta          (var biased)
+   * runningMean = (1 - momentum) runningMean + momentum mean
+   * runningVar  = (1 - momentum) runningVar  + momentum var M / (M - 1)
+   * ```
+   * Training (the default) normalizes by the batch statistics and updates the running ones in
+   * place when given; otherwise the running statistics are constants. The kernels are the
+   * BatchNorm module's: backward dx = gamma invstd (G - mean(G) - xhat mean(G xhat)),
+   * dgamma += sum G xhat, dbeta += sum G (dx = gamma G / sqrt(runningVar + eps) in evaluation).
+   * @throws ShapeError x of rank < 2 or empty, gamma, beta or running statistics that are not [C].
+   * @throws ValueError one value per channel when the batch statistics are used, running statistics given alone or overlapping another operand, eps or momentum out of range, an unknown option.
+   * @throws DisposedError a disposed input.
+   * @throws StateError used outside the function given to valueAndGrad.
+   */
+  batchNorm(X: Tensor<"f32">, options: BatchNormOpOptions = {}): Tensor<"f32"> {
+    const x = this.input("x", X);
+    const o = checkOptions(options, { of: "ops.batchNorm", known: BATCH_NORM_OP_OPTIONS });
+    if (x.shape.length < 2 || x.length === 0) throw new ShapeError(`batchNorm: x ${x.describe()} must be a non-empty [N, C, ...]`);
+    const [N, C] = x.shape as [number, number];
+    const S = x.length / (N * C);
+    const training = checkBoolean("training", o.training ?? true);
+    const momentum = checkNumber("momentum", o.momentum ?? 0.1, { min: 0, max: 1 });
+    const eps = checkEps(o.eps ?? 1e-5, LARGEST_FINITE.f32 ** -2, "1 / sqrt(eps) overflows f32");
+    const runningMean = o.runningMean == null ? null : this.constant("runningMean", o.runningMean, [C]);
+    const runningVar = o.runningVar == null ? null : this.constant("runningVar", o.runningVar, [C]);
+    if ((runningMean === null) !== (runningVar === null)) throw new ValueError("batchNorm: give runningMean and runningVar together");
+    const batchStats = training || runningMean === null;
+    if (batchStats && N * S <= 1) {
+      throw new ValueError(`batchNorm: expected more than 1 value per channel with batch statistics, got x ${x.describe()}: the variance of one value is undefined`);
+    }
+    const affine = this.affine("batchNorm", o, [C]);
+    checkNoOverlap("ops.batchNorm", [["runningMean", runningMean], ["runningVar", runningVar]], [["x", x], ["gamma", affine.gamma], ["beta", affine.beta]]);
+    const slot = this.slot(x.shape, [x, affine.gamma, affine.beta]);
+    const { scale, shift, dscale, dshift } = this.affineBuffers(slot.buffers, affine, C);
+    const stats = slot.buffers.get("stats", [BATCH_NORM_STATS_ROWS, C], "f64");
+    const kernels = this.tape.rt.kernels;
+    if (!batchStats) {
+      kernels.f32_batchnorm_forward_eval(x.ptr, slot.out.ptr, scale.ptr, shift.ptr, runningMean!.ptr, runningVar!.ptr, stats.ptr, N, C, S, eps);
+    } else {
+      kernels.f32_batchnorm_forward(x.ptr, slot.out.ptr, scale.ptr, shift.ptr, stats.ptr, N, C, S, eps);
+      const M = N * S;
+      if (training && runningMean) kernels.f32_batchnorm_update_running(runningMean.ptr, runningVar!.ptr, stats.ptr, C, 1 - momentum, momentum, M / (M - 1));
+    }
+    const dx = this.tape.gradOf(x);
+    return this.record(slot, [x, ...affine.reads], (grad) => {
+      // dx may alias dy in the kernel: the complete gradient G becomes dx in place.
+      kernels.f32_batchnorm_backward(x.ptr, grad.ptr, grad.ptr, scale.ptr, stats.ptr, dscale.ptr, dshift.ptr, N, C, S, batchStats ? 1 : 0);
+      if (dx) kernels.f32_scaled_add(dx.ptr, grad.ptr, grad.length, 1);
+    });
+  }
+
+  /**
+   * Layer normalization (Ba, Kiros & Hinton, 2016): each sample normalized over its trailing
+   * dimensions `normalizedShape`, with gamma and beta of that shape:
+   * ```
+   * y = gamma (x - mean) / sqrt(var + eps) + beta     (mean, biased var over the trailing dimensions)
+   * ```
+   * Backward: the LayerNorm module's kernels.
+   * @throws ShapeError x whose trailing dimensions are not normalizedShape, an empty x, gamma or beta not of normalizedShape.
+   * @throws ValueError a normalizedShape that is not a size or a non-empty list of sizes, eps out of range, an unknown option.
+   * @throws DisposedError a disposed input.
+   * @throws StateError used outside the function given to valueAndGrad.
+   */
+  layerNorm(X: Tensor<"f32">, normalizedShape: number | readonly number[], options: NormOpOptions = {}): Tensor<"f32"> {
+    const x = this.input("x", X);
+    const shape = typeof normalizedShape === "number" ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : [];
+    if (shape.length === 0) throw new ValueError(`Invalid normalizedShape: ${String(normalizedShape)} (expected a size or a non-empty list of sizes)`);
+    shape.forEach((d) => checkNumber("normalizedShape", d, { integer: true, min: 1 }));
+    const tail = x.shape.slice(x.shape.length - shape.length);
+    if (x.shape.length < shape.length || tail.some((d, i) => d !== shape[i])) {
+      throw new ShapeError(`layerNorm: x ${x.describe()} must end in the dimensions [${shape.join(", ")}]`);
+    }
+    const D = shape.reduce((p, d) => p * d, 1);
+    return this.rowNorm("layerNorm", x, { N: x.length / D, G: 1, Cg: D, S: 1 }, shape, options);
+  }
+
+  /**
+   * Group normalization (Wu & He, 2018): the C channels of each sample of x [N, C, ...] split
+   * into numGroups groups, each normalized over its channels and positions; gamma and beta [C].
+   * @throws ShapeError x of rank < 2 or empty, gamma or beta not [C].
+   * @throws ValueError numGroups not an integer >= 1 dividing C, eps out of range, an unknown option.
+   * @throws DisposedError a disposed input.
+   * @throws StateError used outside the function given to valueAndGrad.
+   */
+  groupNorm(X: Tensor<"f32">, numGroups: number, options: NormOpOptions = {}): Tensor<"f32"> {
+    const x = this.input("x", X);
+    const { N, C, S } = this.channels("groupNorm", x);
+    checkNumber("numGroups", numGroups, { integer: true, min: 1 });
+    if (C % numGroups !== 0) throw new ValueError(`Invalid numGroups: ${numGroups} (expected a divisor of the ${C} channels of x)`);
+    return this.rowNorm("groupNorm", x, { N, G: numGroups, Cg: C / numGroups, S }, [C], options);
+  }
+
+  /**
+   * Instance normalization (Ulyanov, Vedaldi & Lempitsky, 2016): each channel of each sample of
+   * x [N, C, d1, ...] normalized over its positions; gamma and beta [C].
+   * @throws ShapeError x of rank < 2 or empty, gamma or beta not [C].
+   * @throws ValueError one position per channel, eps out of range, an unknown option.
+   * @throws DisposedError a disposed input.
+   * @throws StateError used outside the function given to valueAndGrad.
+   */
+  instanceNorm(X: Tensor<"f32">, options: NormOpOptions = {}): Tensor<"f32"> {
+    const x = this.input("x", X);
+    const { N, C, S } = this.channels("instanceNorm", x);
+    if (S <= 1) throw new ValueError(`instanceNorm: expected more than 1 position per channel, got x ${x.describe()}`);
+    return this.rowNorm("instanceNorm", x, { N, G: C, Cg: 1, S }, [C], options);
+  }
+
+  /** Checks a pooling's input and options; returns its geometry and output slot. */
+  private pool(op: string, X: Tensor<"f32">, kernel: Size2d, options: Pool2dOpOptions) {
+    const x = this.input("x", X, 4);
+    const { stride, padding = 0 } = checkOptions(options, { of: `ops.${op}`, known: POOL2D_OPTIONS });
+    const size = pairOf("kernel", kernel, 1);
+    const [ph, pw] = pairOf("padding", padding, 0);
+    if (2 * ph > size[0] || 2 * pw > size[1]) {
+      throw new ValueError(`Invalid padding: ${ph} x ${pw} (expected at most half the ${size[0]} x ${size[1]} kernel)`);
+    }
+    const g = window2d(op, x, size, stride ?? size, [ph, pw], 1);
+    return { x, g, slot: this.slot([g.N, g.C, g.OH, g.OW], [x]) };
+  }
+
+  /** N, C and the positions per channel S of a non-empty x [N, C, ...]. */
+  private channels(op: string, x: Tensor) {
+    if (x.shape.length < 2 || x.length === 0) throw new ShapeError(`${op}: x ${x.describe()} must be a non-empty [N, C, ...]`);
+    const [N, C] = x.shape as [number, number];
+    return { N, C, S: x.length / (N * C) };
+  }
+
+  /** The norms with statistics per row (layer, group, instance): one group-norm kernel pair. */
+  private rowNorm(op: string, x: Tensor<"f32">, rows: RowLayout, paramShape: number[], options: NormOpOptions): Tensor<"f32"> {
+    if (x.length === 0) throw new ShapeError(`${op}: x ${x.describe()} is empty`);
+    const o = checkOptions(options, { of: `ops.${op}`, known: NORM_OP_OPTIONS });
+    const eps = checkEps(o.eps ?? 1e-5, LARGEST_FINITE.f32 ** -2, "1 / sqrt(eps) overflows f32");
+    const affine = this.affine(op, o, paramShape);
+    const { N, G, Cg, S } = rows;
+    const slot = this.slot(x.shape, [x, affine.gamma, affine.beta]);
+    const { scale, shift, dscale, dshift } = this.affineBuffers(slot.buffers, affine, G * Cg);
+    const stats = slot.buffers.get("stats", [groupNormStatsLength(N, G, Cg)], "f64");
+    const kernels = this.tape.rt.kernels;
+    kernels.f32_groupnorm_forward(x.ptr, slot.out.ptr, scale.ptr, shift.ptr, stats.ptr, N, G, Cg, S, eps);
+    const dx = this.tape.gradOf(x);
+    return this.record(slot, [x, ...affine.reads], (grad) => {
+      kernels.f32_groupnorm_backward(x.ptr, grad.ptr, grad.ptr, scale.ptr, stats.ptr, dscale.ptr, dshift.ptr, N, G, Cg, S);
+      if (dx) kernels.f32_scaled_add(dx.ptr, grad.ptr, grad.length, 1);
+    });
+  }
+
+  /** gamma and beta of a norm op, each absent or an f32 tensor of `shape`. */
+  private affine(op: string, o: NormOpOptions, shape: readonly number[]) {
+    const of = (name: "gamma" | "beta") => {
+      const value = o[name];
+      if (value == null) return null;
+      const t = this.input(name, value);
+      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+        throw new ShapeError(`${op}: ${name} ${t.describe()} must have shape [${shape.join(", ")}]`);
+      }
+      return t;
+    };
+    const [gamma, beta] = [of("gamma"), of("beta")];
+    return { gamma, beta, reads: [gamma, beta].filter((t): t is Tensor<"f32"> => t !== null) };
+  }
+
+  /**
+   * What the norm kernels read and accumulate into: gamma and beta (ones and zeros of the
+   * slot when absent), and their gradients (slot scratch when they take none).
+   */
+  private affineBuffers(buffers: Workspace, affine: { gamma: Tensor<"f32"> | null; beta: Tensor<"f32"> | null }, count: number) {
+    const param = (t: Tensor<"f32"> | null, name: string, fill: number) => t ?? buffers.get(name, [count]).fill(fill);
+    const grad = (t: Tensor<"f32"> | null, name: string) => (t && this.tape.gradOf(t)) ?? buffers.get(name, [count]);
+    return {
+      scale: param(affine.gamma, "ones", 1),
+      shift: param(affine.beta, "zeros", 0),
+      dscale: grad(affine.gamma, "unused gamma gradient"),
+      dshift: grad(affine.beta, "unused beta gradient"),
+    };
+  }
+
+  /** A live f32 tensor of this runtime of `shape` that an op reads (or updates) but never differentiates. */
+  private constant(name: string, value: unknown, shape: readonly number[]): Tensor<"f32"> {
+    const t = checkTensor(name, value, this.tape.rt);
+    if (t.dtype !== "f32" || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new ShapeError(`Invalid ${name}: ${t.describe()} (expected an f32 tensor of shape [${shape.join(", ")}])`);
+    }
+    return t as Tensor<"f32">;
   }
 
   private total(name: string, A: Tensor<"f32">, mean: boolean): Tensor<"f32"> {

@@ -1,6 +1,10 @@
 import { expect } from "vitest";
-import type { Param, Tensor } from "../../src/runtime/tensor";
+import { valueAndGrad } from "../../src/autodiff/tape";
+import type { Ops } from "../../src/autodiff/ops";
+import type { Runtime } from "../../src/runtime/runtime";
+import { sizeOf, type Param, type Tensor } from "../../src/runtime/tensor";
 import { relativeError } from "./close";
+import { uniformArray } from "./random";
 
 /**
  * Central finite differences of a scalar function: g_i = (f(v + h_i e_i) - f(v - h_i e_i)) / (2 h_i)
@@ -55,4 +59,41 @@ export function expectGradientsMatch(m: Differentiable, x: Tensor<"f64">, w: Flo
   expect(relativeError(dx, numericX), "dx").toBeLessThanOrEqual(tol);
   expect(relativeError(m.gamma!.grad.toArray(), numericGamma), "dgamma").toBeLessThanOrEqual(tol);
   expect(relativeError(m.beta!.grad.toArray(), numericBeta), "dbeta").toBeLessThanOrEqual(tol);
+}
+
+/**
+ * One tape op under a gradient check: its inputs (all trainable Params, values uniform in
+ * [-1, 1]), the op on the tape, and the same output computed in f64 from plain arrays.
+ */
+export interface OpGradientCase {
+  name: string;
+  shapes: number[][];
+  /** The op's output shape. */
+  outShape: number[];
+  tape(ops: Ops, inputs: Param<"f32">[]): Tensor<"f32">;
+  f64(inputs: Float64Array[]): ArrayLike<number>;
+}
+
+/**
+ * Checks every input's gradient of loss = sum w * op(inputs) (w fixed, uniform in [-1, 1])
+ * against central differences of the f64 definition, and the loss itself.
+ */
+export function expectOpGradients(rt: Runtime, c: OpGradientCase, seed = 7): void {
+  rt.scope(() => {
+    const params = c.shapes.map((shape, i) => rt.param(shape, { values: Array.from(uniformArray(sizeOf(shape), seed + i), Math.fround) }));
+    const w = Array.from(uniformArray(sizeOf(c.outShape), 99), Math.fround);
+    const weights = rt.fromArray(w, c.outShape);
+    const step = valueAndGrad(rt, (ops) => ops.sum(ops.mul(c.tape(ops, params), weights)));
+    const loss = step();
+    const values = params.map((p) => Float64Array.from(p.data));
+    const lossF64 = (v: Float64Array[]) => weightedSum(w, c.f64(v));
+    // f32 gradients of O(1) values: a few dozen roundings of 2^-24 relative to the gradient's norm.
+    const tolerance = 64 * 2 ** -24;
+    expect(Math.abs(loss - lossF64(values)), "loss").toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(lossF64(values))));
+    params.forEach((p, i) => {
+      const numeric = centralDifferences(values[i]!, (v) => lossF64(values.map((x, j) => (j === i ? v : x))));
+      expect(relativeError(Array.from(p.grad.data), numeric), `gradient of input ${i}`).toBeLessThanOrEqual(tolerance);
+    });
+    step.dispose();
+  });
 }

@@ -66,6 +66,7 @@ function buildFixture(rt: Runtime) {
   const labels = own(rt.fromArray([0, 1], [2], { dtype: "i32" }));
   const badLabels = own(rt.fromArray([0, 3], [2], { dtype: "i32" }));
   const empty03 = own(rt.tensor([0, 3]));
+  const image = own(rt.fromArray([1, -2, 3, -4, 5, -6, 7, -8, 9, 1, 2, 3], [2, 1, 2, 3]));
   const plain = own(rt.tensor([2, 3]));
   const disposed = rt.fromArray([9, 9, 9, 9, 9, 9], [2, 3]);
   disposed.dispose();
@@ -167,7 +168,7 @@ function buildFixture(rt: Runtime) {
   };
 
   return {
-    rt, other, g, m23, m32, m22, m23d, v2, v3, u3, v3d, i23, labels, badLabels, empty03, plain, disposed, disposedParam, foreign,
+    rt, other, g, m23, m32, m22, m23d, v2, v3, u3, v3d, i23, labels, badLabels, empty03, image, plain, disposed, disposedParam, foreign,
     foreign32, foreignParam, opts, adam, sgd, adamw, rms, scheduler, plateau, average, lateAverage, nanScheduler,
     x432, dy432, x243, dy243, bn, layerNorm, groupNorm, instanceNorm, freshBn, deadBn, hidden, relu, head, net, loss,
     freshLinear, freshRelu, rows6, batches, staleBatch, batch, zeroBatches, curriculum, badCurriculum, bowl,
@@ -1263,7 +1264,7 @@ const OPTIMIZER_VARIANT_ROWS: Row[] = [
 ];
 
 const OPTIMIZER_ROWS = [...OPTIMIZERS.flatMap(optimizerRows), ...OPTIMIZER_VARIANT_ROWS];
-const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...MODULE_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...TRAINING_ROWS, ...API_SAFETY_ROWS, ...AUTODIFF_ROWS];
+const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...MODULE_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...TRAINING_ROWS, ...API_SAFETY_ROWS, ...AUTODIFF_ROWS, ...SPATIAL_OP_ROWS];
 /** The trained network's state dict as plain values, to be spoiled one entry at a time. */
 const netState = (f: Fixture) =>
   Object.fromEntries(Object.entries(f.net.stateDict()).map(([k, t]) => [k, { dtype: t.dtype, shape: [...t.shape], data: Array.from(t.data) }]));
@@ -1294,6 +1295,27 @@ const MODULE_ROWS: Row[] = [
   row("loadCheckpoint", "a file of another model", StateError, /missing keys '0.weight'/, (f) => loadCheckpoint(encodeSafetensors({}), f.net)),
   row("loadCheckpoint", "not bytes", ValueError, /Invalid bytes: 3/, (f) => loadCheckpoint(3 as never, f.net)),
   row("Module.forward", "a module without forward(ops, x)", ValueError, /Module defines no forward\(ops, x\)/, (f) => new Module().forward(null as never, f.m23)),
+];
+
+// The convolution, pooling and normalization ops: each bad call throws before the tape writes.
+const SPATIAL_OP_ROWS: Row[] = [
+  row("valueAndGrad", "conv2d of a matrix", ShapeError, /Invalid x: .* \(expected rank 4\)/, (f) => differentiate(f, (ops) => ops.conv2d(f.m23, f.image))),
+  row("valueAndGrad", "conv2d with a bias of the wrong length", ShapeError, /must have the weight's 2 output channels/, (f) => differentiate(f, (ops) => ops.conv2d(f.image, f.image, { bias: f.v3 }))),
+  row("valueAndGrad", "conv2d with a window larger than the input", ShapeError, /does not fit the input/, (f) => differentiate(f, (ops) => ops.conv2d(f.image, f.image, { dilation: 2 }))),
+  row("valueAndGrad", "conv2d with stride 0", ValueError, /Invalid stride: 0/, (f) => differentiate(f, (ops) => ops.conv2d(f.image, f.image, { stride: 0 }))),
+  row("valueAndGrad", "conv2d with a misspelt option", ValueError, /strides/, (f) => differentiate(f, (ops) => ops.conv2d(f.image, f.image, { strides: 1 } as never))),
+  row("valueAndGrad", "maxPool2d with padding over half the kernel", ValueError, /Invalid padding: 2 x 2/, (f) => differentiate(f, (ops) => ops.maxPool2d(f.image, 2, { padding: 2 }))),
+  row("valueAndGrad", "avgPool2d with a kernel of 1.5", ValueError, /Invalid kernel: 1.5/, (f) => differentiate(f, (ops) => ops.avgPool2d(f.image, 1.5))),
+  row("valueAndGrad", "flatten of a vector", ShapeError, /must have a batch dimension/, (f) => differentiate(f, (ops) => ops.flatten(f.v3))),
+  row("valueAndGrad", "batchNorm of a vector", ShapeError, /must be a non-empty \[N, C, \.\.\.\]/, (f) => differentiate(f, (ops) => ops.batchNorm(f.v3))),
+  row("valueAndGrad", "batchNorm with runningMean alone", ValueError, /give runningMean and runningVar together/, (f) => differentiate(f, (ops) => ops.batchNorm(f.m23, { runningMean: f.v3 }))),
+  row("valueAndGrad", "batchNorm with momentum 2", ValueError, /Invalid momentum: 2/, (f) => differentiate(f, (ops) => ops.batchNorm(f.m23, { momentum: 2 }))),
+  row("valueAndGrad", "batchNorm with gamma of the wrong shape", ShapeError, /gamma .* must have shape \[3\]/, (f) => differentiate(f, (ops) => ops.batchNorm(f.m23, { gamma: f.v2 }))),
+  row("valueAndGrad", "batchNorm with runningMean on gamma", ValueError, /runningMean overlaps gamma/, (f) => differentiate(f, (ops) => ops.batchNorm(f.m23, { gamma: f.v3, runningMean: f.v3, runningVar: f.u3 }))),
+  row("valueAndGrad", "layerNorm over dimensions x does not end in", ShapeError, /must end in the dimensions \[2\]/, (f) => differentiate(f, (ops) => ops.layerNorm(f.m23, 2))),
+  row("valueAndGrad", "groupNorm with groups that do not divide the channels", ValueError, /Invalid numGroups: 2/, (f) => differentiate(f, (ops) => ops.groupNorm(f.m23, 2))),
+  row("valueAndGrad", "instanceNorm of one position per channel", ValueError, /more than 1 position per channel/, (f) => differentiate(f, (ops) => ops.instanceNorm(f.m23))),
+  row("valueAndGrad", "layerNorm with eps 0", ValueError, /Invalid eps: 0/, (f) => differentiate(f, (ops) => ops.layerNorm(f.m23, 3, { eps: 0 }))),
 ];
 
 
