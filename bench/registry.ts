@@ -8,5 +8,6 @@ import { cases as norm } from "./cases/norm";
 import { cases as train } from "./cases/train";
 import { cases as minimize } from "./cases/minimize";
 import { cases as random } from "./cases/random";
+import { cases as tfjs } from "./cases/tfjs-optimizer";
 
-export const ALL_CASES: readonly BenchCase[] = [...gemm, ...optim, ...norm, ...train, ...minimize, ...random];
+export const ALL_CASES: readonly BenchCase[] = [...gemm, ...optim, ...norm, ...train, ...minimize, ...random, ...tfjs];
