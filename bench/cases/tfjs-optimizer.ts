@@ -112,12 +112,12 @@ async function contenders(make: (tfl: TfjsLayers, backend: TfBackend, which: Whi
 
 export const cases: BenchCase[] = [
   {
-    family: "tfjs",
+    family: "optimizer-swap",
     name: `tfjs-layers train step, MLP ${FEATURES}-${HIDDEN}-${HIDDEN}-${CLASSES}, batch ${BATCH}: tfjs Adam vs descend/tfjs Adam`,
     contenders: () => contenders(fitStep),
   },
   {
-    family: "tfjs",
+    family: "optimizer-swap",
     name: `tfjs applyGradients, Adam, ${PARAMS} params: tfjs Adam vs descend/tfjs Adam (copies in and out) vs descend in wasm memory`,
     elements: PARAMS,
     unit: "ns/param",

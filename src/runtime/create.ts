@@ -70,7 +70,7 @@ function makePlan(options: InitOptions, of: "init" | "initSync"): Plan {
   const jsKernels = isJsBackend(given) ? given.kernels : null;
   const backend = jsKernels ? "js" : given;
   if (backend !== "wasm" && backend !== "js") {
-    throw new ValueError(`Invalid backend: ${String(backend)} (expected 'wasm', 'js' or jsBackend from "descend/js")`);
+    throw new ValueError(`Invalid backend: ${String(backend)} (expected 'wasm', 'js' or jsBackend, exported by "descend/js")`);
   }
   if (backend === "js" && !jsKernels && of === "initSync") {
     throw new BackendError(
