@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DisposedError, ShapeError, StateError, ValueError, initSync } from "../../src/index";
+import { jsBackend } from "../../src/js";
 import {
   DescendOptimizer, descendAdaDelta, descendAdaGrad, descendAdam, descendAdamax, descendAdamW, descendDeltaBarDelta,
   descendNAdam, descendOptimizer, descendRMSProp, descendSGD,
@@ -105,6 +106,16 @@ describe("descend/tfjs: a tf.Optimizer", () => {
       expect(loss().dataSync()[0]!, optimizer.rule).toBeLessThan(before);
       tf.dispose([w, b]);
       optimizer.dispose();
+    }
+  });
+
+  it("runs on a given runtime of either backend, the js twins giving the wasm kernels' results", () => {
+    const runtimes = [initSync(), initSync({ backend: jsBackend })];
+    const [wasm, js] = runtimes.map((runtime) => minimized(descendAdam({ lr: 0.05, amsgrad: true, runtime })));
+    expect(maxRelativeGap(js!, wasm!)).toBeLessThan(1e-6);
+    for (const rt of runtimes) {
+      expect(rt.memoryStats().liveTensors).toBe(0);
+      rt.dispose();
     }
   });
 
