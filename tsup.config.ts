@@ -11,9 +11,15 @@ function copyWasm(): void {
   }
 }
 
-/** Every source module the library reaches from src/index.ts (statically or lazily). */
+/** The package's entry points: "descend", "descend/js" (the reference backend), "descend/tfjs". */
+const ENTRIES = { index: "src/index.ts", js: "src/js.ts", tfjs: "src/tfjs/index.ts" };
+
+/** Every source module the library reaches from its entries (statically or lazily). */
 function libraryModules(): string[] {
-  const { metafile } = buildSync({ entryPoints: ["src/index.ts"], bundle: true, write: false, metafile: true, format: "esm", splitting: true, outdir: "dist", logLevel: "error" });
+  const { metafile } = buildSync({
+    entryPoints: Object.values(ENTRIES), bundle: true, write: false, metafile: true, format: "esm", splitting: true, outdir: "dist", logLevel: "error",
+    external: ["@tensorflow/*"],
+  });
   return Object.keys(metafile.inputs).filter((file) => file.startsWith("src/"));
 }
 
@@ -30,6 +36,17 @@ const preserveModules: Plugin = {
 };
 
 const library = libraryModules();
+
+/**
+ * descend/tfjs in CommonJS uses the main entry's bundle (one copy of the classes its
+ * optimizers check with instanceof): its imports of src/index become require("./index.cjs").
+ */
+const mainEntryExternal: Plugin = {
+  name: "main-entry-external",
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/index$/ }, (args) => (args.importer.includes("/src/tfjs/") ? { path: "./index.cjs", external: true } : undefined));
+  },
+};
 
 /** The command's own modules are bundled; the library's are imported from dist/ (no second copy). */
 const libraryExternal: Plugin = {
@@ -49,18 +66,30 @@ export default defineConfig([
   {
     entry: library,
     format: ["esm"],
-    dts: { entry: "src/index.ts" },
+    dts: { entry: { index: ENTRIES.index, js: ENTRIES.js, "tfjs/index": ENTRIES.tfjs } },
     clean: true,
     target: "es2022",
     esbuildPlugins: [preserveModules],
     onSuccess: async () => copyWasm(),
   },
-  // CommonJS, one file (Node's require): both variants' wasm files are read from dist/wasm.
+  // CommonJS, one file per entry (Node's require): both variants' wasm files are read from dist/wasm.
+  // Whitespace and syntax are minified to keep the tarball small; names stay, for stack traces.
   {
-    entry: ["src/index.ts"],
+    entry: { index: ENTRIES.index, tfjs: ENTRIES.tfjs },
     format: ["cjs"],
-    dts: { entry: "src/index.ts" },
+    dts: { entry: ENTRIES },
     shims: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    target: "es2022",
+    esbuildPlugins: [mainEntryExternal],
+  },
+  // descend/js in CommonJS (its types come with the entry above): its own copy of the reference
+  // twins (the main bundle does not export them), fully minified: the largest file a subpath adds.
+  {
+    entry: { js: ENTRIES.js },
+    format: ["cjs"],
+    minify: true,
     target: "es2022",
   },
   // The `descend` command (Node only): train, race, bench. The benchmark peers stay external and

@@ -9,5 +9,6 @@ import { cases as train } from "./cases/train";
 import { cases as autodiff } from "./cases/autodiff";
 import { cases as minimize } from "./cases/minimize";
 import { cases as random } from "./cases/random";
+import { cases as tfjs } from "./cases/tfjs-optimizer";
 
-export const ALL_CASES: readonly BenchCase[] = [...gemm, ...optim, ...norm, ...train, ...autodiff, ...minimize, ...random];
+export const ALL_CASES: readonly BenchCase[] = [...gemm, ...optim, ...norm, ...train, ...autodiff, ...minimize, ...random, ...tfjs];

@@ -4,10 +4,11 @@
 // sum over channels learns it with Adam, because the normalization removes the scales the
 // optimizer would otherwise have to fight. Run: npx tsx examples/batchnorm.ts [--backend js]
 import { initSync, Adam, BatchNorm, type Backend } from "../src/index";
+import { jsBackend } from "../src/js";
 
 const at = process.argv.indexOf("--backend");
 const backend = (at >= 0 ? process.argv[at + 1] : "wasm") as Backend;
-const rt = initSync({ backend });
+const rt = initSync({ backend: backend === "js" ? jsBackend : backend });
 
 const [N, C] = [256, 4];
 const scale = [1e3, 1, 1e-3, 2];

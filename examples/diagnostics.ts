@@ -5,9 +5,10 @@ import {
   HessianVectorProduct, classifyCriticalPoint, diagonalQuadratic, hessianEigenvalues, initSync, minimize,
   type Backend, type FG,
 } from "../src/index";
+import { jsBackend } from "../src/js";
 
 const backend = (process.argv.includes("--backend") ? process.argv[process.argv.indexOf("--backend") + 1] : "wasm") as Backend;
-const rt = initSync({ backend });
+const rt = initSync({ backend: backend === "js" ? jsBackend : backend });
 
 // Rosenbrock's function: its Hessian at the minimum (1, 1) is [[802, -400], [-400, 200]].
 const rosen: FG = (x, g) => {

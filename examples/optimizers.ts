@@ -7,13 +7,15 @@ import {
   initSync, AdaDelta, AdaGrad, Adam, Adamax, AdamW, DeltaBarDelta, NAdam, RMSProp, SGD,
   type Backend, type Optimizer, type Param, type Runtime,
 } from "../src/index";
+import { jsBackend } from "../src/js";
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
   return at >= 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
 }
 
-const rt = initSync({ backend: option("backend", "wasm") as Backend });
+const backend = option("backend", "wasm") as Backend;
+const rt = initSync({ backend: backend === "js" ? jsBackend : backend });
 const steps = Number(option("steps", "3000"));
 
 const rosenbrock = (v: ArrayLike<number>) => (1 - v[0]!) ** 2 + 100 * (v[1]! - v[0]! * v[0]!) ** 2;

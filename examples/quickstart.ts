@@ -3,7 +3,7 @@ import {
   initSync, Adam, Scheduler, warmupCosine, gemm, matmul, BatchNorm, minimize, heUniform, type FG,
 } from "../src/index";
 
-const rt = initSync(); // or: await init(); initSync({ backend: "js" })
+const rt = initSync(); // or: await init(); initSync({ backend: jsBackend }) with jsBackend from "descend/js"
 
 // A parameter (data + grad in wasm memory) and an optimizer with a warm-up + cosine schedule.
 const w = rt.param([256, 64], { init: heUniform(), seed: 7 });

@@ -2,6 +2,7 @@
 // start (-1.2, 1). The gradient is written straight into param.grad.data (the fast path);
 // the update runs in the fused wasm kernel. Run: npm start [-- --backend js --steps 5000 --lr 0.02]
 import { initSync, Adam, type Backend } from "../src/index";
+import { jsBackend } from "../src/js";
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -12,7 +13,7 @@ const backend = option("backend", "wasm") as Backend;
 const steps = Number(option("steps", "4000"));
 const lr = Number(option("lr", "0.02"));
 
-const rt = initSync({ backend });
+const rt = initSync({ backend: backend === "js" ? jsBackend : backend });
 const xy = rt.param([2], { dtype: "f32", values: [-1.2, 1] });
 const opt = new Adam(rt, [xy], { lr });
 

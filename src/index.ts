@@ -1,5 +1,5 @@
 // Public API of descend: named exports only (tree-shakeable). Each area re-exports its own.
-export { init, initSync, type InitOptions } from "./runtime/init";
+export { init, initSync, type InitOptions, type JsBackend } from "./runtime/create";
 export { Runtime, type Backend, type MemoryStats, type RuntimeInfo, type TensorOptions, type ParamOptions } from "./runtime/runtime";
 export { Tensor, Param, type DType, type ArrayFor } from "./runtime/tensor";
 export { Workspace } from "./runtime/workspace";

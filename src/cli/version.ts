@@ -2,7 +2,7 @@
 // wasm variant this engine loads (relaxed SIMD with fused multiply-add, or plain SIMD128).
 import { version } from "../../package.json";
 import { supportsVariant } from "../runtime/backend-wasm";
-import { initSync } from "../runtime/init";
+import { initSync } from "../runtime/create";
 import type { RuntimeInfo } from "../runtime/runtime";
 
 /** The kernels a runtime runs, from its info(): "wasm (relaxed SIMD)", "wasm (SIMD128)" or "js (reference twins)". */

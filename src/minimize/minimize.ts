@@ -1,5 +1,5 @@
 import { ShapeError, ValueError } from "../runtime/errors";
-import { initSync } from "../runtime/init";
+import { initSync } from "../runtime/create";
 import type { Kernels } from "../runtime/kernels";
 import type { Runtime } from "../runtime/runtime";
 import { Tensor, checkTensor } from "../runtime/tensor";

@@ -1,128 +1,15 @@
-import { compileTarget, compileTargetSync, instantiateKernels, selectTarget, type WasmTarget, type WasmVariant } from "./backend-wasm";
-import { referenceKernels } from "./backend-js";
-import type { Kernels } from "./kernels";
-import { Heap } from "./heap";
-import { MAX_MEMORY_BYTES, PAGE_BYTES } from "./memory";
-import { Runtime, type Backend } from "./runtime";
-import { checkNumber, checkOptions, optionNames } from "./validate";
-import { BackendError, ValueError } from "./errors";
-import { ThreadPool, attachPool, controlBytes, poolOf } from "./pool";
+// init/initSync with every backend built in, for code that runs from this repository (tests,
+// benchmarks, the command line): initSync({ backend: 'js' }) binds the reference twins directly.
+// The library's entry exports ./create's functions instead, which reach the twins only through
+// "descend/js" or init's lazy import, so apps that use the wasm kernels do not bundle them.
+import { jsBackend } from "./backend-js";
+import { initSync as createSync, type InitOptions } from "./create";
+import type { Runtime } from "./runtime";
 
-export interface InitOptions {
-  /** 'wasm' (default): the SIMD kernels. 'js': the plain-TypeScript reference twins. */
-  backend?: Backend;
-  /** Upper bound of the linear memory in bytes; default and maximum 4 GiB (wasm32). */
-  maxMemoryBytes?: number;
-  /**
-   * Threads that run the kernels which split their work (gemm), counting the calling
-   * thread; default 1. More than 1 puts the memory in a SharedArrayBuffer and starts
-   * `threads - 1` workers: Node worker_threads, or in browsers Web Workers, which need a
-   * cross-origin isolated page (COOP/COEP headers) and `await init()`. Results are
-   * bit-identical for every thread count. Only the 'wasm' backend has threads.
-   */
-  threads?: number;
-  /**
-   * Which SIMD build to load: 'auto' (default) picks 'relaxed' (fused multiply-add, via
-   * relaxed SIMD) where the engine validates it, else 'simd'. 'simd' gives the same
-   * results on every engine; 'relaxed' may round differently from engine to engine.
-   */
-  wasmVariant?: WasmVariant | "auto";
-  /**
-   * Seed of the default seeds: a layer made without a seed (`new Linear(rt, ...)`) gets the
-   * k-th seed derived from this one, so layers differ from each other and a model built the
-   * same way on a fresh runtime with the same seed is identical. An integer in [0, 2^53); default 0.
-   */
-  seed?: number;
-}
+export { init, type InitOptions, type JsBackend } from "./create";
 
-const INIT_OPTIONS = optionNames<InitOptions>({ backend: true, maxMemoryBytes: true, threads: true, wasmVariant: true, seed: true });
-
-/** Allocations start here, above the wasm module's static data (checked at load). */
-const HEAP_BASE = PAGE_BYTES;
-
-interface Plan {
-  backend: Backend;
-  heap: Heap;
-  maxBytes: number;
-  threads: number;
-  variant: WasmVariant | "auto";
-  seed: number;
-}
-
-function makePlan(options: InitOptions, of: "init" | "initSync"): Plan {
-  checkOptions(options, { of, known: INIT_OPTIONS });
-  const backend = options.backend ?? "wasm";
-  if (backend !== "wasm" && backend !== "js") {
-    throw new ValueError(`Invalid backend: ${String(backend)} (expected 'wasm' or 'js')`);
-  }
-  const variant = options.wasmVariant ?? "auto";
-  if (variant !== "auto" && variant !== "relaxed" && variant !== "simd") {
-    throw new ValueError(`Invalid wasmVariant: ${String(variant)} (expected 'auto', 'relaxed' or 'simd')`);
-  }
-  const threads = checkNumber("threads", options.threads ?? 1, { integer: true, min: 1, max: 256 });
-  if (threads > 1 && backend !== "wasm") throw new ValueError(`Invalid threads: ${threads} (only the 'wasm' backend has threads)`);
-  const maxBytes = checkNumber("maxMemoryBytes", options.maxMemoryBytes ?? MAX_MEMORY_BYTES, {
-    min: 2 * PAGE_BYTES,
-    max: MAX_MEMORY_BYTES,
-  });
-  const maximum = Math.floor(maxBytes / PAGE_BYTES);
-  const memory = new WebAssembly.Memory({ initial: 2, maximum, ...(threads > 1 ? { shared: true } : {}) });
-  const seed = checkNumber("seed", options.seed ?? 0, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
-  return { backend, heap: new Heap(memory), maxBytes: maximum * PAGE_BYTES, threads, variant, seed };
-}
-
-/** Threads need workers and shared memory: Node, or a cross-origin isolated browser page. */
-function checkThreadSupport(sync: boolean): void {
-  const g = globalThis as { process?: { getBuiltinModule?: unknown }; crossOriginIsolated?: boolean; Worker?: unknown };
-  if (typeof g.process?.getBuiltinModule === "function") return;
-  if (typeof g.Worker !== "function" || g.crossOriginIsolated !== true) {
-    throw new BackendError("threads need Node >= 20.16 or a cross-origin isolated page with Web Workers");
-  }
-  if (sync) throw new BackendError("In browsers, threads need `await init({ threads })` (workers start asynchronously)");
-}
-
-/** A runtime on the 'js' backend: the reference twins bound to its heap. */
-function createJs(plan: Plan, jsKernels: (heap: Heap) => Kernels): Runtime {
-  return new Runtime(plan.backend, plan.heap, jsKernels(plan.heap), HEAP_BASE, plan.maxBytes, plan.seed, { variant: null, threads: 1 });
-}
-
-/** A runtime on the compiled wasm `target`, with a thread pool when the plan asks for threads. */
-function createWasm(plan: Plan, module: WebAssembly.Module, target: WasmTarget): Runtime {
-  const { heap, threads } = plan;
-  // With threads, the pool's control block sits at HEAP_BASE and the allocator starts above it.
-  const heapBase = threads > 1 ? HEAP_BASE + Math.ceil(controlBytes(threads) / 16) * 16 : HEAP_BASE;
-  const kernels: Kernels = instantiateKernels(module, heap.memory, heapBase, target);
-  const rt = new Runtime(plan.backend, heap, kernels, heapBase, plan.maxBytes, plan.seed, { variant: target, threads });
-  if (threads > 1) attachPool(rt, new ThreadPool(threads, module, heap.memory, HEAP_BASE, kernels));
-  return rt;
-}
-
-/**
- * Creates a runtime synchronously: Node (which reads the one wasm variant it needs from the
- * package), workers, and tests. Elsewhere (browsers, apps bundled into one file) the wasm
- * bytes come from `await init()`: call it once first, or use it instead; on a browser main
- * thread it also compiles off the main thread. Release it with `rt.dispose()` when done (it
- * stops the worker threads of a runtime made with `threads > 1`).
- */
+/** initSync, with `backend: 'js'` meaning the reference twins (see ./create's initSync). */
 export function initSync(options: InitOptions = {}): Runtime {
-  const plan = makePlan(options, "initSync");
-  if (plan.backend === "js") return createJs(plan, referenceKernels);
-  if (plan.threads > 1) checkThreadSupport(true);
-  const target = selectTarget(plan.variant, plan.threads > 1);
-  return createWasm(plan, compileTargetSync(target), target);
-}
-
-/**
- * Creates a runtime; works everywhere (Node, browsers, workers, bundlers). Loads only what
- * the runtime runs: one wasm variant, or the reference kernels for the 'js' backend. Release
- * it with `rt.dispose()`.
- */
-export async function init(options: InitOptions = {}): Promise<Runtime> {
-  const plan = makePlan(options, "init");
-  if (plan.backend === "js") return createJs(plan, (await import("./backend-js")).referenceKernels);
-  if (plan.threads > 1) checkThreadSupport(false);
-  const target = selectTarget(plan.variant, plan.threads > 1);
-  const rt = createWasm(plan, await compileTarget(target), target);
-  await poolOf(rt)?.ready;
-  return rt;
+  const js = typeof options === "object" && options !== null && options.backend === "js";
+  return createSync(js ? { ...options, backend: jsBackend } : options);
 }

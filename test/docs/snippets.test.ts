@@ -1,8 +1,8 @@
 // Every TypeScript block in README.md and docs/*.md is a complete program a user can copy: this
 // suite type-checks each one under `strict` (as a user's project would, without this repository's
 // extra flags) and then runs it. A `console.log(...)` line that ends in `// prints <text>` must print
-// exactly that text. The only change made to a block is its module specifier: "descend" resolves
-// to this checkout's src/index.ts.
+// exactly that text. The only change made to a block is its module specifiers: "descend",
+// "descend/js" and "descend/tfjs" resolve to this checkout's sources of those entries.
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -12,7 +12,12 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const outDir = join(root, "test-results", "snippets");
-const entry = join(root, "src", "index.ts");
+/** The package's entry points and the source files they are built from. */
+const ENTRIES: Record<string, string> = {
+  descend: join(root, "src", "index.ts"),
+  "descend/js": join(root, "src", "js.ts"),
+  "descend/tfjs": join(root, "src", "tfjs", "index.ts"),
+};
 
 interface Snippet { name: string; code: string; file: string; prints: string[] }
 
@@ -29,7 +34,7 @@ function snippetsOf(markdown: string): Snippet[] {
   return blocks.map((block, i) => {
     const line = text.slice(0, block.index).split("\n").length;
     const stem = `${markdown.replace(/[/.]/g, "_")}_${i + 1}`;
-    const code = block[1]!.replace(/from "descend"/g, `from ${JSON.stringify(toImport(entry))}`);
+    const code = block[1]!.replace(/from "(descend(?:\/js|\/tfjs)?)"/g, (_, name: string) => `from ${JSON.stringify(toImport(ENTRIES[name]!))}`);
     return { name: `${markdown}:${line}`, code, file: join(outDir, `${stem}.ts`), prints: promisedOutput(code) };
   });
 }

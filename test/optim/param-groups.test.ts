@@ -1,5 +1,6 @@
 import { expect, it } from "vitest";
-import { Adam, SGD, StateError, ValueError, initSync } from "../../src/index";
+import { Adam, SGD, StateError, ValueError } from "../../src/index";
+import { initSync } from "../../src/runtime/init";
 import { describeBackends } from "../helpers/backends";
 import { OPTIMIZERS } from "../helpers/optim-db";
 import { expectThrowsUnchanged } from "../helpers/snapshot";

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -105,6 +105,75 @@ export { variant };
       }),
     });
     expect(node(dir, [bin("typescript/bin/tsc"), "-p", "."])).toBe("");
+  });
+
+  describe("the subpaths descend/js and descend/tfjs", () => {
+    // The reference backend, then a tfjs variable updated by descend's Adam: its first step moves
+    // each weight by lr against the sign of its gradient, as TRAIN's does.
+    const SUBPATHS = (imports: string) => `${imports}
+const rt = initSync({ backend: jsBackend });
+${TRAIN}
+const v = tf.variable(tf.tensor1d([1, 2, 3]));
+const tfOpt = descendAdam({ lr: 0.1 });
+tfOpt.applyGradients({ [v.name]: tf.tensor1d([1, -1, 1]) });
+console.log(JSON.stringify({ tfjs: Array.from(v.dataSync(), (x) => Math.round(x * 1e4) / 1e4), optimizer: tfOpt instanceof tf.Optimizer }));`;
+    const ESM = SUBPATHS(`import { Adam, initSync } from "descend";
+import { jsBackend } from "descend/js";
+import { descendAdam } from "descend/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";`);
+    const CJS = SUBPATHS(`const { Adam, initSync } = require("descend");
+const { jsBackend } = require("descend/js");
+const { descendAdam } = require("descend/tfjs");
+const tf = require("@tensorflow/tfjs-core");
+require("@tensorflow/tfjs-backend-cpu");`);
+
+    /** The peer and a tfjs backend, as `npm install` would place them (linked: the tests run offline). */
+    function withTfjsCore(dir: string): string {
+      mkdirSync(join(dir, "node_modules", "@tensorflow"), { recursive: true });
+      for (const name of ["tfjs-core", "tfjs-backend-cpu"]) symlinkSync(bin(`@tensorflow/${name}`), join(dir, "node_modules", "@tensorflow", name), "dir");
+      return dir;
+    }
+
+    it("run from Node ESM and CommonJS with @tensorflow/tfjs-core installed", () => {
+      const dir = withTfjsCore(project("subpaths", { "main.js": ESM, "main.cjs": CJS }));
+      for (const main of ["main.js", "main.cjs"]) {
+        const [js, tfjs] = node(dir, [main]).split("\n").map((line) => JSON.parse(line));
+        expect(js, main).toEqual({ ...EXPECTED, backend: "js", variant: null });
+        expect(tfjs, main).toEqual({ tfjs: [0.9, 2.1, 2.9], optimizer: true });
+      }
+    });
+
+    it("descend/tfjs without @tensorflow/tfjs-core fails naming the missing peer; descend/js needs nothing", () => {
+      const dir = project("no-peer", {
+        "tfjs.mjs": `import "descend/tfjs";`,
+        "tfjs.cjs": `require("descend/tfjs");`,
+        "js.mjs": `import { jsBackend } from "descend/js";\nimport { initSync } from "descend";\nconsole.log(initSync({ backend: jsBackend }).info().backend);`,
+      });
+      for (const main of ["tfjs.mjs", "tfjs.cjs"]) expect(() => node(dir, [main]), main).toThrow(/Cannot find (package|module) '@tensorflow\/tfjs-core'/);
+      expect(node(dir, ["js.mjs"])).toBe("js");
+    });
+
+    it("type-check under TypeScript strict, as ESM and as CommonJS", () => {
+      const program = `import { initSync } from "descend";
+import { jsBackend } from "descend/js";
+import { descendAdam, type DescendOptimizer } from "descend/tfjs";
+import type * as tf from "@tensorflow/tfjs-core";
+const rt = initSync({ backend: jsBackend });
+const opt: DescendOptimizer<"Adam"> = descendAdam({ lr: 0.1, convention: "tfjs", runtime: rt });
+const base: tf.Optimizer = opt;
+export { base };
+`;
+      const dir = withTfjsCore(project("subpaths-ts", {
+        "main.mts": program,
+        "main.cts": program,
+        "tsconfig.json": JSON.stringify({
+          compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", lib: ["es2022", "dom"], types: [], noEmit: true, skipLibCheck: true },
+          files: ["main.mts", "main.cts"],
+        }),
+      }));
+      expect(node(dir, [bin("typescript/bin/tsc"), "-p", "."])).toBe("");
+    });
   });
 
   describe("a Vite app", () => {

@@ -25,6 +25,7 @@ import { Module, Residual, decodeSafetensors, encodeSafetensors, loadCheckpoint,
 import { EarlyStopping, HessianVectorProduct, Whitening, classifyCriticalPoint, hessianEigenvalues } from "../../src/index";
 import { SwitchingOptimizer, freeze, lrRangeChart, lrRangeTest, unfreeze } from "../../src/index";
 import { describeBackends } from "../helpers/backends";
+import { jsBackend } from "../../src/js";
 import { OPTIMIZERS, type AnyOptimizer, type OptimizerInfo } from "../helpers/optim-db";
 import { expectRejectsUnchanged, expectThrowsUnchanged, expectUnchanged, snapshot } from "../helpers/snapshot";
 
@@ -44,7 +45,7 @@ interface OptimizerUnderTest {
 }
 
 function buildFixture(rt: Runtime) {
-  const other = initSync({ backend: rt.backend });
+  const other = initSync({ backend: rt.backend === "js" ? jsBackend : "wasm" });
   const owned: Array<{ dispose(): void }> = [];
   const own = <T extends { dispose(): void }>(x: T): T => {
     owned.push(x);
@@ -224,7 +225,9 @@ const each = (bad: string, error: ErrorClass, message: RegExp, calls: Record<str
 const RUNTIME_ROWS: Row[] = [
   row("initSync", "an unknown backend", ValueError, /Invalid backend: gpu/, () => initSync({ backend: "gpu" as never })),
   row("initSync", "0 threads", ValueError, /Invalid threads: 0/, () => initSync({ threads: 0 })),
-  row("initSync", "threads on the js backend", ValueError, /only the 'wasm' backend has threads/, () => initSync({ backend: "js", threads: 2 })),
+  row("initSync", "threads on the js backend", ValueError, /only the 'wasm' backend has threads/, () => initSync({ backend: jsBackend, threads: 2 })),
+  row("initSync", "'js' without descend/js", BackendError, /pass jsBackend, exported by "descend\/js"/, () => initSync({ backend: "js" })),
+  row("initSync", "a backend object that is not jsBackend", ValueError, /Invalid backend/, () => initSync({ backend: { name: "js" } as never })),
   row("initSync", "a maximum below two pages", ValueError, /Invalid maxMemoryBytes: 1000/, () => initSync({ maxMemoryBytes: 1000 })),
   row("initSync", "an unknown wasm variant", ValueError, /Invalid wasmVariant: avx/, () => initSync({ wasmVariant: "avx" as never })),
   row("initSync", "an engine without SIMD", BackendError, /lacks WebAssembly SIMD128/, () => initSync({ backend: "wasm" }), {
@@ -902,7 +905,7 @@ const NN_ROWS: Row[] = [
   row("SoftmaxCrossEntropy.forward", "disposed logits", DisposedError, /used after dispose/, (f) => f.loss.forward(f.disposed, f.labels)),
   row("SoftmaxCrossEntropy.forward", "logits of another runtime", ValueError, /belongs to another runtime/, (f) => f.loss.forward(f.foreign, f.labels)),
   // Aliasing, call order, use after dispose and seeds of the layers and modules (adversarial/aliasing, layers).
-  row("initSync", "a fractional seed", ValueError, /Invalid seed: 1.5/, () => initSync({ backend: "js", seed: 1.5 })),
+  row("initSync", "a fractional seed", ValueError, /Invalid seed: 1.5/, () => initSync({ backend: jsBackend, seed: 1.5 })),
   row("Linear.forward", "its own output", ValueError, /Linear.forward: y overlaps x/, (_f, { layer, y }) => layer.forward(y), {
     prepare: (f) => {
       const layer = new Linear(f.rt, 2, 2, { seed: 3 });
@@ -1178,7 +1181,7 @@ const API_SAFETY_ROWS: Row[] = [
   row("new Adam", "PyTorch's betas", ValueError, /unknown option 'betas' \(did you mean beta1\/beta2 \(PyTorch's betas\)\?\)/, (f) => new api.Adam(f.rt, [f.adam.w], { betas: [0.9, 0.99] } as never)),
   row("Runtime.tensor", "a disposed runtime", DisposedError, /Runtime\(\w+\) was used after dispose/, (f) => disposedRuntime(f.rt).tensor([2])),
   row("Tensor.data", "a tensor of a disposed runtime", DisposedError, /used after its runtime's dispose/, (f) => {
-    const rt = initSync({ backend: f.rt.backend });
+    const rt = initSync({ backend: f.rt.backend === "js" ? jsBackend : "wasm" });
     const t = rt.tensor([2]);
     rt.dispose();
     return t.data;
@@ -1186,7 +1189,7 @@ const API_SAFETY_ROWS: Row[] = [
 ];
 
 function disposedRuntime(like: Runtime): Runtime {
-  const rt = initSync({ backend: like.backend });
+  const rt = initSync({ backend: like.backend === "js" ? jsBackend : "wasm" });
   rt.dispose();
   return rt;
 }
@@ -1323,7 +1326,7 @@ const SPATIAL_OP_ROWS: Row[] = [
 
 describe("the snapshot helper", () => {
   it("names the first byte that changed, and a change in the statistics", () => {
-    const rt = initSync({ backend: "js" });
+    const rt = initSync({ backend: jsBackend });
     const t = rt.tensor([64]);
     const before = snapshot(rt);
     new Uint8Array(rt.memory.buffer)[t.ptr + 37] = 1;
@@ -1337,7 +1340,7 @@ describe("the snapshot helper", () => {
   });
 
   it("fails a call that throws another class, or nothing", () => {
-    const rt = initSync({ backend: "js" });
+    const rt = initSync({ backend: jsBackend });
     expect(() => expectThrowsUnchanged(rt, () => rt.tensor([-1]), ValueError, /shape/)).toThrow(/expected ValueError.*got ShapeError/);
     expect(() => expectThrowsUnchanged(rt, () => 1, ValueError, /x/)).toThrow(/nothing was thrown/);
   });

@@ -8,9 +8,11 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import {
-  Adam, BatchNorm, DisposedError, Linear, ValueError, gemm, initSync, matmul, threadCount, type Runtime, type Tensor,
+  Adam, BatchNorm, DisposedError, Linear, ValueError, gemm, matmul, threadCount, type Runtime, type Tensor,
 } from "../../../src/index";
 import { BACKENDS, describeBackends } from "../../helpers/backends";
+// Runtimes by backend name: the repository's initSync, which binds the js twins itself.
+import { initSync } from "../../../src/runtime/init";
 
 /** OS threads of this process (Linux): the main thread, V8's and libuv's, and every worker. */
 function osThreads(): number {
