@@ -291,6 +291,7 @@ function setUpThreads(): void {
 fillSelect("surface", SURFACES.map((s) => s.name));
 fillSelect("optimizer", ["all", ...RACERS.map((r) => r.name)]);
 fillSelect("train-optimizer", OPTIMIZERS);
+$<HTMLSelectElement>("train-optimizer").value = "adam";
 setUpThreads();
 checkWhileTyping(document.body);
 $("run").addEventListener("click", () => void runPlayground());
