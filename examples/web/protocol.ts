@@ -2,7 +2,7 @@
 import type { EpochReport, TrainOptions } from "../../src/demo/train";
 
 export type Request =
-  | { kind: "train"; options: TrainOptions; backend: "wasm" | "js" }
+  | { kind: "train"; options: TrainOptions; backend: "wasm" | "js"; threads: number }
   | { kind: "bench"; backends: Array<"wasm" | "js"> };
 
 export type Reply =

@@ -31,7 +31,7 @@ export async function quickBench(backends: Array<"wasm" | "js">, report: (row: B
     report({ name: "Adam step, N = 1e6", backend, msPerOp: ms, unit: "ns/param", perUnit: (ms * 1e6) / n });
     opt.dispose();
     w.dispose();
-    const size = backend === "wasm" ? 256 : 128;
+    const size = 256;
     const a = rt.fromArray(Float32Array.from({ length: size * size }, (_, i) => Math.sin(i)), [size, size]);
     const ms2 = await time(() => matmul(a, a).dispose());
     report({ name: `matmul ${size}x${size}`, backend, msPerOp: ms2, unit: "GFLOP/s", perUnit: (2 * size ** 3) / (ms2 * 1e6) });

@@ -11,13 +11,14 @@ self.onmessage = async (event: MessageEvent<Request>) => {
   const request = event.data;
   try {
     if (request.kind === "train") {
-      const rt = await init({ backend: request.backend });
+      const rt = await init({ backend: request.backend, threads: request.threads });
       const result = train(
         rt,
         request.options,
         (step, total, loss) => post({ kind: "step", step, total, loss }),
         (report) => post({ kind: "epoch", report }),
       );
+      rt.dispose(); // stops the runtime's worker threads
       post({ kind: "trained", losses: result.losses, testAccuracy: result.testAccuracy, msPerStep: result.msPerStep });
     } else {
       await quickBench(request.backends, (row) => post({ kind: "bench-row", ...row }));

@@ -32,8 +32,28 @@ export interface BarChartOptions {
   width?: number;
 }
 
-/** A colour-blind-safe palette (Okabe-Ito), cycled by series index. */
-export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
+/**
+ * A colour-blind-safe palette (Okabe-Ito) cycled by series index, without its yellow, which
+ * is barely visible on white; the dark colours come first.
+ */
+export const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#E69F00", "#56B4E9"];
+
+/**
+ * Dash patterns (SVG stroke-dasharray / canvas setLineDash lengths) cycled by series index with
+ * the palette, so lines that cross or overlap stay apart in print and for colour-blind readers.
+ */
+export const DASHES: ReadonlyArray<readonly number[]> = [[], [7, 3], [2, 2.5], [9, 3, 2, 3], [4, 4], [1, 4], [12, 4]];
+
+/** Colour and dash pattern of series `index`. */
+export function seriesStyle(index: number): { colour: string; dash: readonly number[] } {
+  return { colour: PALETTE[index % PALETTE.length]!, dash: DASHES[index % DASHES.length]! };
+}
+
+/** The SVG stroke attributes of series `index`. */
+export function strokeOf(index: number): string {
+  const { colour, dash } = seriesStyle(index);
+  return `stroke="${colour}"${dash.length ? ` stroke-dasharray="${dash.join(" ")}"` : ""}`;
+}
 
 const MARGIN = { left: 70, right: 160, top: 40, bottom: 50 };
 
@@ -82,11 +102,16 @@ function frame(width: number, height: number, title: string, body: string[]): st
   ].join("\n");
 }
 
-/** A colour key: one swatch and name per series, 18 px apart, from (x, y). */
-export function legend(names: readonly string[], x: number, y: number): string[] {
+/**
+ * A key: one sample and name per series, 18 px apart, from (x, y). The sample is a colour swatch,
+ * or with `lines` a stretch of the series' line in its colour and dash pattern.
+ */
+export function legend(names: readonly string[], x: number, y: number, { lines = false } = {}): string[] {
   return names.flatMap((name, i) => [
-    `<rect x="${x}" y="${y + i * 18 - 9}" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/>`,
-    `<text x="${x + 18}" y="${y + i * 18 + 1}">${escapeXml(name)}</text>`,
+    lines
+      ? `<line x1="${x}" x2="${x + 26}" y1="${y + i * 18 - 3}" y2="${y + i * 18 - 3}" ${strokeOf(i)} stroke-width="2.2"/>`
+      : `<rect x="${x}" y="${y + i * 18 - 9}" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/>`,
+    `<text x="${x + (lines ? 32 : 18)}" y="${y + i * 18 + 1}">${escapeXml(name)}</text>`,
   ]);
 }
 

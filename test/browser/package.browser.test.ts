@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { startStaticServer, type StaticServer } from "../../scripts/static-server";
+import { serveFolder, type Served } from "../helpers/preview";
 import { hasChromium, launchChromium } from "../helpers/chromium";
 import { initSync } from "../../src/runtime/init";
 import { Adam } from "../../src/optim/adam";
@@ -19,11 +19,11 @@ function adamInNode(backend: "wasm" | "js"): number[] {
 }
 
 describe.skipIf(!hasChromium)("the built package in headless Chromium", () => {
-  let server: StaticServer;
+  let server: Served;
   let browser: Browser;
 
   beforeAll(async () => {
-    server = await startStaticServer(".");
+    server = await serveFolder(".");
     browser = await launchChromium();
   });
 

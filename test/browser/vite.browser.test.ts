@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { build } from "vite";
-import { startStaticServer, type StaticServer } from "../../scripts/static-server";
+import { serveFolder, type Served } from "../helpers/preview";
 import { hasChromium, launchChromium } from "../helpers/chromium";
 import { initSync } from "../../src/runtime/init";
 import { Adam } from "../../src/optim/adam";
@@ -22,13 +22,13 @@ function expected(): number[] {
 }
 
 describe.skipIf(!hasChromium)("a Vite app importing descend, in headless Chromium", () => {
-  let server: StaticServer;
+  let server: Served;
   let browser: Browser;
 
   beforeAll(async () => {
     const outDir = mkdtempSync(join(tmpdir(), "descend-vite-"));
     await build({ configFile: "examples/vite-app/vite.config.ts", build: { outDir, emptyOutDir: true } });
-    server = await startStaticServer(outDir);
+    server = await serveFolder(outDir);
     browser = await launchChromium();
   }, 120_000);
 

@@ -6,7 +6,6 @@ import { RACE } from "../../src/cli/race";
 import { parseFlags, UsageError } from "../../src/cli/args";
 import { RACERS } from "../../src/race/race";
 import { SURFACES } from "../../src/race/surfaces";
-import { marchingSquares, quantileLevels } from "../../src/plot/contour";
 
 const race = (argv: string[], print: (line: string) => void = () => {}) => RACE.run(parseFlags(argv, RACE.flags), print);
 
@@ -22,6 +21,10 @@ describe("descend race", () => {
         expect(svg.startsWith("<svg")).toBe(true);
         for (const racer of RACERS) expect(svg).toContain(`>${racer.name}<`);
         expect(report.results).toHaveLength(RACERS.length);
+        // Joined contour paths and simplified trajectories: tens of KB, not hundreds.
+        expect(svg.length, report.surface).toBeLessThan(60_000);
+        expect(svg).toMatch(/font-style="italic">x<\/text>/);
+        expect(svg).toMatch(/font-style="italic">y<\/text>/);
       }
       expect(lines.join("\n")).toMatch(/Ill-conditioned quadratic/);
     });
@@ -44,28 +47,24 @@ describe("descend race", () => {
     expect(once()[0]!.results).toEqual(once()[0]!.results);
   });
 
+  it("draws the quadratic at 1:1, with the start and the minimum marked and no yellow", () => {
+    const out = mkdtempSync(join(tmpdir(), "race-"));
+    const [report] = race(["--out", out, "--surface", "quadratic", "--steps", "50"]);
+    const svg = readFileSync(report!.svg, "utf8");
+    const area = svg.match(/<rect x="\d+" y="\d+" width="(\d+)" height="(\d+)" fill="#fbfbfb"/)!;
+    const { x, y } = SURFACES.find((s) => s.name === "quadratic")!.view;
+    expect(Number(area[1]) / Number(area[2])).toBeCloseTo((x[1] - x[0]) / (y[1] - y[0]), 2);
+    expect(svg).toContain(">start</text>");
+    expect(svg).toContain(">minimum</text>");
+    expect(svg).not.toMatch(/#F0E442/i);
+    // Every trajectory has its own dash pattern.
+    const dashes = [...svg.matchAll(/<g clip-path="url\(#plot\)" stroke="[^"]+"( stroke-dasharray="[^"]+")?/g)].map((m) => m[1] ?? "solid");
+    expect(new Set(dashes).size).toBe(RACERS.length);
+  });
+
   it("rejects bad flags with a UsageError", () => {
     expect(() => race(["--surface", "himmelblau"])).toThrow(UsageError);
     expect(() => race(["--steps", "-3"])).toThrow(/--steps -3: expected an integer >= 1/);
-  });
-});
-
-describe("contours", () => {
-  it("marching squares puts the circle x^2 + y^2 = 1 at radius 1", () => {
-    const n = 41; // grid over [-2, 2]^2, spacing 0.1
-    const values = new Float64Array(n * n);
-    for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) values[j * n + i] = (-2 + 0.1 * i) ** 2 + (-2 + 0.1 * j) ** 2;
-    const segments = marchingSquares(values, n, n, 1);
-    expect(segments.length).toBeGreaterThan(40);
-    for (const [i0, j0] of segments) {
-      const r = Math.hypot(-2 + 0.1 * i0!, -2 + 0.1 * j0!);
-      expect(Math.abs(r - 1)).toBeLessThan(0.02); // linear interpolation error on a 0.1 grid
-    }
-  });
-
-  it("takes levels at quantiles, skipping non-finite values", () => {
-    const levels = quantileLevels(Float64Array.from([5, 1, NaN, 3, 2, 4, Infinity]), 3);
-    expect(levels).toEqual([2, 3, 4]);
   });
 });
 

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { hasChromium, launchChromium } from "../helpers/chromium";
-import { startStaticServer, type StaticServer } from "../../scripts/static-server";
+import { serveFolder, type Served } from "../helpers/preview";
 
 // The package as users receive it: dist/ (built by `npm test`'s pretest) packed once, installed
 // from the tarball into fresh projects that have no dev dependencies, and used from Node ESM,
@@ -211,11 +211,11 @@ if (!globalThis.document) console.log(JSON.stringify(globalThis.__result));`,
     });
 
     describe.skipIf(!hasChromium)("in headless Chromium", () => {
-      let server: StaticServer;
+      let server: Served;
       let browser: Browser;
 
       beforeAll(async () => {
-        server = await startStaticServer(join(dir, "dist"));
+        server = await serveFolder(join(dir, "dist"));
         browser = await launchChromium();
       });
 
