@@ -7,21 +7,35 @@ import {
 } from "./optimizer";
 
 export interface AdamOptions extends BaseHyper {
-  /** Decay of the first-moment estimate (the book's rho1). */
+  /**
+   * Decay of the first-moment estimate (the book's rho1).
+   * @defaultValue 0.9
+   */
   beta1: number;
-  /** Decay of the second-moment estimate (the book's rho2). */
+  /**
+   * Decay of the second-moment estimate (the book's rho2).
+   * @defaultValue 0.999
+   */
   beta2: number;
-  /** The book's delta: added to sqrt(r_hat), outside the square root. */
+  /**
+   * The book's delta: added to sqrt(r_hat), outside the square root.
+   * @defaultValue 1e-8 ('book', 'pytorch'); 1e-7 ('tfjs')
+   */
   eps: number;
-  /** AMSGrad (Reddi et al. 2018): divide by the running maximum of the second moment (default false). */
+  /**
+   * AMSGrad (Reddi et al. 2018): divide by the running maximum of the second moment.
+   * @defaultValue false
+   */
   amsgrad: boolean;
   /**
    * What AMSGrad takes the maximum of: 'raw' r (PyTorch; the bias correction applied after)
    * or the bias-corrected r_hat (optax `amsgrad`). They differ in the first ~1/(1 - beta2) steps.
+   * @defaultValue 'raw'
    */
   amsgradMax: "raw" | "corrected";
 }
 
+/** Whose defaults Adam follows: they differ only in eps. */
 export type AdamConvention = "book" | "pytorch" | "tfjs";
 
 const ADAM_BASE: AdamOptions = { ...BASE_DEFAULTS, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, amsgrad: false, amsgradMax: "raw" };
@@ -45,11 +59,13 @@ export function checkBetas(hyper: { beta1: number; beta2: number; eps: number })
 /**
  * Adam, Goodfellow et al. (2016), Algorithm 8.7 (Kingma & Ba, 2015), one fused pass:
  *
- *   t <- t + 1
- *   s <- beta1 s + (1 - beta1) g
- *   r <- beta2 r + (1 - beta2) g * g
- *   s_hat = s / (1 - beta1^t),   r_hat = r / (1 - beta2^t)
- *   theta <- theta - lr * s_hat / (sqrt(r_hat) + eps)
+ * ```text
+ * t <- t + 1
+ * s <- beta1 s + (1 - beta1) g
+ * r <- beta2 r + (1 - beta2) g * g
+ * s_hat = s / (1 - beta1^t),   r_hat = r / (1 - beta2^t)
+ * theta <- theta - lr * s_hat / (sqrt(r_hat) + eps)
+ * ```
  *
  * eps sits outside the square root, as in the book, PyTorch and tfjs (tfjs with eps = 1e-7
  * by default). t counts per parameter. `amsgrad: true` divides by sqrt of the running
@@ -66,14 +82,11 @@ export function checkBetas(hyper: { beta1: number; beta2: number; eps: number })
 export class Adam extends Optimizer<AdamOptions> {
   readonly name: string = "Adam";
   protected readonly allBufferNames = ["s", "r", "rmax"];
+  /** Where the defaults come from; AdamW names its own. */
+  protected static readonly conventions: Conventions<AdamOptions> = ADAM_CONVENTIONS;
 
-  constructor(
-    runtime: Runtime,
-    params: Param[] | ParamGroupInput<AdamOptions>[],
-    options: OptionsOf<AdamOptions, AdamConvention> = {},
-    conventions: Conventions<AdamOptions> = ADAM_CONVENTIONS,
-  ) {
-    super(runtime, params, conventions, options);
+  constructor(runtime: Runtime, params: Param[] | ParamGroupInput<AdamOptions>[], options: OptionsOf<AdamOptions, AdamConvention> = {}) {
+    super(runtime, params, (new.target as typeof Adam).conventions, options);
   }
 
   protected checkHyper(hyper: AdamOptions): void {
@@ -103,7 +116,9 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 }
 
-export type AdamWConvention = "pytorch" | "optax";
+/** Whose defaults AdamW follows: they differ only in weightDecay. */
+export type AdamWConvention
+ = "pytorch" | "optax";
 
 /** AdamW defaults: PyTorch's weight decay 1e-2, optax's 1e-4; both decoupled and scaled by lr. */
 export const ADAMW_CONVENTIONS: Conventions<AdamOptions> = {
@@ -117,7 +132,9 @@ export const ADAMW_CONVENTIONS: Conventions<AdamOptions> = {
 /**
  * AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay,
  *
- *   theta <- theta (1 - lr lambda) - lr s_hat / (sqrt(r_hat) + eps),
+ * ```text
+ * theta <- theta (1 - lr lambda) - lr s_hat / (sqrt(r_hat) + eps),
+ * ```
  *
  * in the same fused pass. lambda = weightDecay (PyTorch default 1e-2, optax 1e-4).
  *
@@ -126,8 +143,9 @@ export const ADAMW_CONVENTIONS: Conventions<AdamOptions> = {
  */
 export class AdamW extends Adam {
   override readonly name: string = "AdamW";
+  protected static override readonly conventions: Conventions<AdamOptions> = ADAMW_CONVENTIONS;
 
   constructor(runtime: Runtime, params: Param[] | ParamGroupInput<AdamOptions>[], options: OptionsOf<AdamOptions, AdamWConvention> = {}) {
-    super(runtime, params, options as OptionsOf<AdamOptions, AdamConvention>, ADAMW_CONVENTIONS);
+    super(runtime, params, options as OptionsOf<AdamOptions, AdamConvention>);
   }
 }

@@ -17,16 +17,30 @@ import { ValueError } from "../runtime/errors";
 export type MomentumForm = "lr-inside" | "lr-outside";
 
 export interface SGDOptions extends BaseHyper {
-  /** Momentum coefficient (the book's alpha; default 0: plain SGD, no buffer). */
+  /**
+   * Momentum coefficient (the book's alpha); 0 is plain SGD, with no buffer.
+   * @defaultValue 0
+   */
   momentum: number;
-  /** PyTorch's dampening: the new gradient enters the buffer scaled by 1 - dampening (default 0). */
+  /**
+   * PyTorch's dampening: the new gradient enters the buffer scaled by 1 - dampening.
+   * @defaultValue 0
+   */
   dampening: number;
-  /** Nesterov momentum (book Alg. 8.3 via the Sutskever change of variables; default false). */
+  /**
+   * Nesterov momentum (book Alg. 8.3 via the Sutskever change of variables).
+   * @defaultValue false
+   */
   nesterov: boolean;
-  /** Where lr sits relative to the momentum buffer. */
+  /**
+   * Where lr sits relative to the momentum buffer.
+   * @defaultValue 'lr-outside' ('pytorch', 'tfjs'); 'lr-inside' ('book')
+   */
   momentumForm: MomentumForm;
+
 }
 
+/** Whose defaults SGD follows (where lr sits relative to the momentum buffer). */
 export type SGDConvention = "book" | "pytorch" | "tfjs";
 
 const SGD_BASE: SGDOptions = { ...BASE_DEFAULTS, lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, momentumForm: "lr-outside" };
@@ -48,10 +62,12 @@ export const SGD_DEFAULTS: Readonly<SGDOptions> = SGD_BASE;
  * Stochastic gradient descent with optional (Nesterov) momentum, Goodfellow et al. (2016)
  * Algorithms 8.1-8.3, one fused pass per parameter:
  *
- *   plain:                 theta <- theta - lr g
- *   'lr-outside' (PyTorch, tfjs):  b <- mu b + (1 - dampening) g   (b = g on the first step)
- *                                  theta <- theta - lr b,  Nesterov: theta <- theta - lr (g + mu b)
- *   'lr-inside' (book):    v <- mu v - lr g;  theta <- theta + v,  Nesterov: theta <- theta + mu v - lr g
+ * ```text
+ * plain:                 theta <- theta - lr g
+ * 'lr-outside' (PyTorch, tfjs):  b <- mu b + (1 - dampening) g   (b = g on the first step)
+ *                                theta <- theta - lr b,  Nesterov: theta <- theta - lr (g + mu b)
+ * 'lr-inside' (book):    v <- mu v - lr g;  theta <- theta + v,  Nesterov: theta <- theta + mu v - lr g
+ * ```
  *
  * Nesterov evaluates no gradient at a look-ahead point: as in PyTorch, tfjs and optax the
  * stored parameters are the look-ahead iterates theta + mu v of Algorithm 8.3.

@@ -2,9 +2,11 @@ import { decayed, effectiveGrad, pmax, prologue, twins, type Lanes } from "./lan
 
 /**
  * Twin of assembly/optim/adam.ts (book Alg. 8.7, AMSGrad, NAdam), moments in lerp form:
- *   s <- s + (1 - rho1)(x - s);  r <- r + (1 - rho2)(x^2 - r)
- *   AMSGrad: rmax <- pmax(maxScale r, rmax), used in place of r below
- *   theta <- theta0 - (stepSize s [+ gCoef x]) / (sqrt(r) invSqrtBc2 + delta)
+ * ```text
+ * s <- s + (1 - rho1)(x - s);  r <- r + (1 - rho2)(x^2 - r)
+ * AMSGrad: rmax <- pmax(maxScale r, rmax), used in place of r below
+ * theta <- theta0 - (stepSize s [+ gCoef x]) / (sqrt(r) invSqrtBc2 + delta)
+ * ```
  */
 function adamRule(
   v: Lanes, amsgrad: boolean, nesterov: boolean,
