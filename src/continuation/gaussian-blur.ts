@@ -35,8 +35,10 @@ export interface GaussianBlurOptions {
  * The Gaussian-blurred objective of continuation methods (Goodfellow et al. 2016, sec. 8.7;
  * Mobahi & Fisher 2015):
  *
- *   J_sigma(theta) = E_{e ~ N(0, I)} [ J(theta + sigma e) ],
- *   grad J_sigma(theta) = E[ grad J(theta + sigma e) ] = E[ J(theta + sigma e) e ] / sigma.
+ * ```text
+ * J_sigma(theta) = E_{e ~ N(0, I)} [ J(theta + sigma e) ],
+ * grad J_sigma(theta) = E[ grad J(theta + sigma e) ] = E[ J(theta + sigma e) e ] / sigma.
+ * ```
  *
  * Blurring removes detail smaller than sigma: a sequence of decreasing sigmas
  * ({@link blurSchedule}) turns a hard non-convex problem into a chain of easier ones, each

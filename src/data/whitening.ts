@@ -32,9 +32,11 @@ const MAX_SWEEPS = 100;
 /**
  * PCA or ZCA whitening of a dataset x [n, d] (rows are samples), fitted at construction:
  *
- *   mu = mean of the rows,  C = (x - mu)'(x - mu) / (n - 1) = E' D E    (E: eigenvectors as rows)
- *   PCA: y = (x - mu) W',  W = D_eps^-1/2 E           (the first k rows: components by decreasing variance)
- *   ZCA: y = (x - mu) W,   W = E' D_eps^-1/2 E        (symmetric)
+ * ```text
+ * mu = mean of the rows,  C = (x - mu)'(x - mu) / (n - 1) = E' D E    (E: eigenvectors as rows)
+ * PCA: y = (x - mu) W',  W = D_eps^-1/2 E           (the first k rows: components by decreasing variance)
+ * ZCA: y = (x - mu) W,   W = E' D_eps^-1/2 E        (symmetric)
+ * ```
  *
  * with D_eps = D + epsilon I, so that the rows of y have covariance D (D + eps I)^-1, which is I for
  * epsilon = 0. ZCA is the whitening that changes the data least: among all W with W C W' = I it

@@ -1,6 +1,6 @@
 import { DisposedError, NonFiniteError, ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
-import { Tensor, checkTensor } from "../runtime/tensor";
+import { Tensor, checkTensor, type Values } from "../runtime/tensor";
 import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { checkFinite, isObjective, type Objective } from "../minimize/objectives";
 import type { FG } from "../minimize/options";
@@ -20,12 +20,12 @@ const KNOWN = optionNames<HessianVectorOptions>({ relativeStep: true });
 /** cbrt(2^-52): the central-difference step that balances truncation and rounding. */
 export const CENTRAL_DIFFERENCE_STEP = Math.cbrt(Number.EPSILON);
 
-type Values = ArrayLike<number> | Tensor;
-
 /**
  * Hessian-vector products of any gradient function by central differences of gradients:
  *
- *   H(x) v ~ (g(x + h v) - g(x - h v)) / (2h),   h = r (1 + |x|) / |v|,   r = cbrt(eps) by default
+ * ```text
+ * H(x) v ~ (g(x + h v) - g(x - h v)) / (2h),   h = r (1 + |x|) / |v|,   r = cbrt(eps) by default
+ * ```
  *
  * (Nocedal & Wright 2006, Sec. 8.1: central differences have error O(h^2) from truncation and
  * O(eps / h) from rounding, balanced at h ~ eps^(1/3); the factor (1 + |x|) / |v| makes the

@@ -46,8 +46,10 @@ const MAX_SWEEPS = 100;
  * Extreme eigenvalues of the Hessian at x by the Lanczos method with full reorthogonalization
  * (Golub & Van Loan 2013, Alg. 10.1.1 and Sec. 10.3.1): from a random unit q_1,
  *
- *   w = H q_j - beta_{j-1} q_{j-1},  alpha_j = q_j' w,  w -= alpha_j q_j,
- *   w -= Q_j (Q_j' w) twice,         beta_j = |w|,      q_{j+1} = w / beta_j,
+ * ```text
+ * w = H q_j - beta_{j-1} q_{j-1},  alpha_j = q_j' w,  w -= alpha_j q_j,
+ * w -= Q_j (Q_j' w) twice,         beta_j = |w|,      q_{j+1} = w / beta_j,
+ * ```
  *
  * then the eigenvalues of the tridiagonal T = tridiag(beta, alpha, beta) by Jacobi (f64_symeig).
  * The second Gram-Schmidt pass ("twice is enough", Parlett 1998, Sec. 6.9) keeps the q_j

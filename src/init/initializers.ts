@@ -62,7 +62,7 @@ export function calculateGain(nonlinearity: Nonlinearity, slope = 0.01): number 
   }
 }
 
-interface FanOptions {
+export interface FanOptions {
   /** Overrides the fans computed from the shape (e.g. for PyTorch's [out, in] layout). */
   fans?: Fans;
 }

@@ -181,7 +181,9 @@ function run(p: GemmPlan, A: Tensor, B: Tensor, C: Tensor): void {
 /**
  * General matrix multiply (BLAS gemm) on row-major matrices, in place in C:
  *
- *   C <- relu?( alpha * op(A) op(B) + beta * C + bias )
+ * ```text
+ * C <- relu?( alpha * op(A) op(B) + beta * C + bias )
+ * ```
  *
  * op(X) is X, or X^T with `transX: true`; op(A) is m x k, op(B) k x n, C m x n. As in BLAS,
  * beta = 0 (the default) overwrites C without reading it, so NaN or garbage in C is

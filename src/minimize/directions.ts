@@ -58,9 +58,11 @@ export class Steepest implements Direction {
 /**
  * Nonlinear conjugate gradients, d = -g + beta d_prev, with y = g - g_prev (Nocedal & Wright
  * 2006, Sec. 5.2; Hager & Zhang 2006, "A survey of nonlinear conjugate gradient methods"):
- *   FR  g'g / g_p'g_p              PR  g'y / g_p'g_p          PR+  max(0, PR)
- *   HS  g'y / d'y                  DY  g'g / d'y
- *   HZ  (y - 2 d |y|^2 / d'y)'g / d'y, bounded below by -1 / (|d| min(0.01, |g_p|)) (CG_DESCENT)
+ * ```text
+ * FR  g'g / g_p'g_p              PR  g'y / g_p'g_p          PR+  max(0, PR)
+ * HS  g'y / d'y                  DY  g'g / d'y
+ * HZ  (y - 2 d |y|^2 / d'y)'g / d'y, bounded below by -1 / (|d| min(0.01, |g_p|)) (CG_DESCENT)
+ * ```
  * Every dot product comes from kernels over g, g_prev and d; y is never formed. Restarts along
  * -g every `restart` iterations and whenever d is not a descent direction.
  */

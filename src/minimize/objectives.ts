@@ -1,6 +1,6 @@
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
-import { Tensor, checkTensor, pinValues } from "../runtime/tensor";
+import { Tensor, checkTensor, pinValues, type Values } from "../runtime/tensor";
 import { checkNumber, checkValues } from "../runtime/validate";
 
 /**
@@ -85,8 +85,6 @@ class KernelObjective implements Objective {
     };
   }
 }
-
-type Values = ArrayLike<number> | Tensor;
 
 /** The numbers of `values`: a live tensor's data, or an array-like (ValueError otherwise, also for a stale view). */
 function valuesOf(name: string, values: Values): ArrayLike<number> {

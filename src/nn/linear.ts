@@ -31,8 +31,10 @@ export interface LinearOptions {
 /**
  * A fully connected layer y = x W + b (W is [in, out]), optionally followed by ReLU, all in
  * one gemm with the bias-and-ReLU epilogue. Backward (x is [batch, in], dy is [batch, out]):
- *   dy <- dy * [y > 0]          (when relu)
- *   dW += x^T dy,  db += sum over the batch of dy,  dx = dy W^T
+ * ```text
+ * dy <- dy * [y > 0]          (when relu)
+ * dW += x^T dy,  db += sum over the batch of dy,  dx = dy W^T
+ * ```
  *
  * Aliasing: forward's x must not overlap the layer's output (a layer cannot take its own
  * output: copy it, or use a second layer); backward's dy may be forward's output y (it is

@@ -6,7 +6,9 @@ import { Workspace } from "../runtime/workspace";
 
 /**
  * Mean softmax cross-entropy of logits [batch, classes] against integer labels [batch]:
- *   L = -(1/B) sum_i log softmax(z_i)[y_i],   dL/dz = (softmax(z) - onehot(y)) / B
+ * ```text
+ * L = -(1/B) sum_i log softmax(z_i)[y_i],   dL/dz = (softmax(z) - onehot(y)) / B
+ * ```
  * computed in one fused kernel (stable: shifted by each row's maximum).
  * Aliasing: logits and labels must not overlap the gradient it returns (its own buffer).
  */

@@ -63,8 +63,10 @@ export const BATCH_NORM_DEFAULTS: Readonly<Record<BatchNormConvention, { momentu
  * inputs (N, C) or (N, C, d1, d2, ...) such as NCHW images: per channel c, over the
  * M = N * d1 * d2 * ... values of the batch,
  *
- *   mean = (1/M) sum x,   var = (1/M) sum (x - mean)^2   (biased)
- *   y = gamma (x - mean) / sqrt(var + eps) + beta
+ * ```text
+ * mean = (1/M) sum x,   var = (1/M) sum (x - mean)^2   (biased)
+ * y = gamma (x - mean) / sqrt(var + eps) + beta
+ * ```
  *
  * backward(dy) returns dx by the closed form dx = gamma invstd (dy - mean(dy) - xhat
  * mean(dy xhat)) and accumulates dgamma = sum dy xhat, dbeta = sum dy into gamma.grad and

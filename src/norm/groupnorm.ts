@@ -19,7 +19,9 @@ interface RowLayout {
  * (sample n, group g) of L = Cg * S elements is normalized by its own mean and biased
  * variance, then scaled and shifted per channel:
  *
- *   y = gamma[ch] (x - mean_row) / sqrt(var_row + eps) + beta[ch]
+ * ```text
+ * y = gamma[ch] (x - mean_row) / sqrt(var_row + eps) + beta[ch]
+ * ```
  *
  * Training and evaluation compute the same thing (no running statistics), so forward()'s
  * options are optional. backward(dy) returns dx and accumulates dgamma, dbeta. One kernel

@@ -7,17 +7,26 @@ import {
 } from "./optimizer";
 
 export interface AdaDeltaOptions extends BaseHyper {
-  /** Decay of both running averages. */
+  /**
+   * Decay of both running averages.
+   * @defaultValue 0.95 ('book', 'tfjs'); 0.9 ('pytorch')
+   */
   rho: number;
-  /** Added inside both square roots. */
+  /**
+   * Added inside both square roots.
+   * @defaultValue 1e-6 ('book', 'pytorch'); 1e-7 ('tfjs')
+   */
   eps: number;
   /**
    * Which E[g^2] divides: the one just updated with g ('current': Zeiler's Algorithm 1,
    * PyTorch) or the one before it ('previous': what tfjs 4.22 computes).
+   * @defaultValue 'current' ('book', 'pytorch'); 'previous' ('tfjs')
    */
+
   denominator: "current" | "previous";
 }
 
+/** Whose defaults AdaDelta follows (rho, eps, and which E[g^2] divides). */
 export type AdaDeltaConvention = "book" | "pytorch" | "tfjs";
 
 const ADADELTA_PAPER: AdaDeltaOptions = { ...BASE_DEFAULTS, lr: 1, rho: 0.95, eps: 1e-6, denominator: "current" };
@@ -39,10 +48,12 @@ export const ADADELTA_CONVENTIONS: Conventions<AdaDeltaOptions> = {
 /**
  * AdaDelta (Zeiler 2012), one fused pass:
  *
- *   E[g^2] <- rho E[g^2] + (1 - rho) g^2
- *   dx = sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps) * g
- *   E[dx^2] <- rho E[dx^2] + (1 - rho) dx^2
- *   theta <- theta - lr dx
+ * ```text
+ * E[g^2] <- rho E[g^2] + (1 - rho) g^2
+ * dx = sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps) * g
+ * E[dx^2] <- rho E[dx^2] + (1 - rho) dx^2
+ * theta <- theta - lr dx
+ * ```
  *
  * @example
  * const opt = new AdaDelta(rt, [w]); // PyTorch: lr 1, rho 0.9, eps 1e-6

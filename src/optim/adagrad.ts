@@ -10,15 +10,30 @@ import {
 export type EpsPlacement = "inside" | "outside";
 
 export interface AdaGradOptions extends BaseHyper {
-  /** The book's delta. */
+  /**
+   * The book's delta.
+   * @defaultValue 1e-7 ('book', 'tfjs'); 1e-10 ('pytorch')
+   */
   eps: number;
+  /**
+   * eps inside the square root, sqrt(r + eps) (tfjs), or outside, sqrt(r) + eps (book, PyTorch).
+   * @defaultValue 'outside' ('book', 'pytorch'); 'inside' ('tfjs')
+   */
   epsPlacement: EpsPlacement;
-  /** Value the accumulator r starts from (PyTorch 0, tfjs 0.1). */
+  /**
+   * Value the accumulator r starts from.
+   * @defaultValue 0 ('book', 'pytorch'); 0.1 ('tfjs')
+   */
   initialAccumulator: number;
-  /** PyTorch's lr_decay: lr_t = lr / (1 + (t - 1) lrDecay) (default 0). */
+  /**
+   * PyTorch's lr_decay: lr_t = lr / (1 + (t - 1) lrDecay).
+   * @defaultValue 0
+   */
   lrDecay: number;
+
 }
 
+/** Whose defaults AdaGrad follows (eps, its placement, the initial accumulator). */
 export type AdaGradConvention = "book" | "pytorch" | "tfjs";
 
 const ADAGRAD_BASE: AdaGradOptions = { ...BASE_DEFAULTS, lr: 1e-2, eps: 1e-10, epsPlacement: "outside", initialAccumulator: 0, lrDecay: 0 };
@@ -36,9 +51,11 @@ export const ADAGRAD_CONVENTIONS: Conventions<AdaGradOptions> = {
 /**
  * AdaGrad, Goodfellow et al. (2016), Algorithm 8.4 (Duchi et al. 2011), one fused pass:
  *
- *   r <- r + g * g
- *   theta <- theta - lr_t g / (eps + sqrt(r))      ('outside': book, PyTorch)
- *   theta <- theta - lr_t g / sqrt(r + eps)        ('inside': tfjs)
+ * ```text
+ * r <- r + g * g
+ * theta <- theta - lr_t g / (eps + sqrt(r))      ('outside': book, PyTorch)
+ * theta <- theta - lr_t g / sqrt(r + eps)        ('inside': tfjs)
+ * ```
  *
  * with lr_t = lr / (1 + (t - 1) lrDecay) and r starting at initialAccumulator.
  *

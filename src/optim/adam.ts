@@ -8,11 +8,20 @@ import {
 } from "./optimizer";
 
 export interface AdamOptions extends BaseHyper {
-  /** Decay of the first-moment estimate (the book's rho1). */
+  /**
+   * Decay of the first-moment estimate (the book's rho1).
+   * @defaultValue 0.9
+   */
   beta1: number;
-  /** Decay of the second-moment estimate (the book's rho2). */
+  /**
+   * Decay of the second-moment estimate (the book's rho2).
+   * @defaultValue 0.999
+   */
   beta2: number;
-  /** The book's delta, added to sqrt(r_hat) (`epsPlacement: 'outside'`) or to r_hat under the root ('inside'). */
+  /**
+   * The book's delta, added to sqrt(r_hat) (`epsPlacement: 'outside'`) or to r_hat under the root ('inside').
+   * @defaultValue 1e-8 ('book', 'pytorch'); 1e-7 ('tfjs')
+   */
   eps: number;
   /**
    * Where eps sits: 'outside' the square root, `s_hat / (sqrt(r_hat) + eps)` (book Alg. 8.7,
@@ -27,8 +36,12 @@ export interface AdamOptions extends BaseHyper {
    * @defaultValue true
    */
   biasCorrection: boolean;
-  /** AMSGrad (Reddi et al. 2018): divide by the running maximum of the second moment (default false). */
+  /**
+   * AMSGrad (Reddi et al. 2018): divide by the running maximum of the second moment.
+   * @defaultValue false
+   */
   amsgrad: boolean;
+
   /**
    * Which maximum AMSGrad keeps: 'raw' r in its own buffer, the bias correction applied after
    * (PyTorch); the bias-corrected r_hat in its own buffer (optax `amsgrad`, 'corrected'); or
@@ -40,6 +53,7 @@ export interface AdamOptions extends BaseHyper {
   amsgradMax: "raw" | "corrected" | "fed-back";
 }
 
+/** Whose defaults Adam follows: they differ only in eps. */
 export type AdamConvention = "book" | "pytorch" | "tfjs";
 
 const ADAM_BASE: AdamOptions = {
@@ -65,11 +79,13 @@ export function checkBetas(hyper: { beta1: number; beta2: number; eps: number })
 /**
  * Adam, Goodfellow et al. (2016), Algorithm 8.7 (Kingma & Ba, 2015), one fused pass:
  *
- *   t <- t + 1
- *   s <- beta1 s + (1 - beta1) g
- *   r <- beta2 r + (1 - beta2) g * g
- *   s_hat = s / (1 - beta1^t),   r_hat = r / (1 - beta2^t)
- *   theta <- theta - lr * s_hat / (sqrt(r_hat) + eps)
+ * ```text
+ * t <- t + 1
+ * s <- beta1 s + (1 - beta1) g
+ * r <- beta2 r + (1 - beta2) g * g
+ * s_hat = s / (1 - beta1^t),   r_hat = r / (1 - beta2^t)
+ * theta <- theta - lr * s_hat / (sqrt(r_hat) + eps)
+ * ```
  *
  * eps sits outside the square root, as in the book, PyTorch and tfjs (tfjs with eps = 1e-7
  * by default); `epsPlacement: 'inside'` divides by sqrt(r_hat + eps) instead. t counts per
@@ -77,9 +93,11 @@ export function checkBetas(hyper: { beta1: number; beta2: number; eps: number })
  * running maximum of r (PyTorch), of r_hat (`amsgradMax: 'corrected'`, optax), or keeps the
  * maximum in r itself (`amsgradMax: 'fed-back'`):
  *
- *   'raw':       rmax <- max(rmax, r);        denominator sqrt(rmax / (1 - beta2^t)) + eps
- *   'corrected': rmax <- max(rmax, r_hat);    denominator sqrt(rmax) + eps
- *   'fed-back':  r <- max(beta2 r + (1 - beta2) g * g, r);   r_hat, denominator as Adam
+ * ```text
+ * 'raw':       rmax <- max(rmax, r);        denominator sqrt(rmax / (1 - beta2^t)) + eps
+ * 'corrected': rmax <- max(rmax, r_hat);    denominator sqrt(rmax) + eps
+ * 'fed-back':  r <- max(beta2 r + (1 - beta2) g * g, r);   r_hat, denominator as Adam
+ * ```
  *
  * Reddi et al. (2018) Algorithm 2 is `{ amsgrad: true, biasCorrection: false }`.
  * `weightDecayMode: 'decoupled'` is AdamW (see {@link AdamW}).
@@ -94,14 +112,11 @@ export function checkBetas(hyper: { beta1: number; beta2: number; eps: number })
 export class Adam extends Optimizer<AdamOptions> {
   readonly name: string = "Adam";
   protected readonly allBufferNames = ["s", "r", "rmax"];
+  /** Where the defaults come from; AdamW names its own. */
+  protected static readonly conventions: Conventions<AdamOptions> = ADAM_CONVENTIONS;
 
-  constructor(
-    runtime: Runtime,
-    params: Param[] | ParamGroupInput<AdamOptions>[],
-    options: OptionsOf<AdamOptions, AdamConvention> = {},
-    conventions: Conventions<AdamOptions> = ADAM_CONVENTIONS,
-  ) {
-    super(runtime, params, conventions, options);
+  constructor(runtime: Runtime, params: Param[] | ParamGroupInput<AdamOptions>[], options: OptionsOf<AdamOptions, AdamConvention> = {}) {
+    super(runtime, params, (new.target as typeof Adam).conventions, options);
   }
 
   protected checkHyper(hyper: AdamOptions): void {
@@ -138,7 +153,9 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 }
 
-export type AdamWConvention = "pytorch" | "optax";
+/** Whose defaults AdamW follows: they differ only in weightDecay. */
+export type AdamWConvention
+ = "pytorch" | "optax";
 
 /** AdamW defaults: PyTorch's weight decay 1e-2, optax's 1e-4; both decoupled and scaled by lr. */
 export const ADAMW_CONVENTIONS: Conventions<AdamOptions> = {
@@ -152,7 +169,9 @@ export const ADAMW_CONVENTIONS: Conventions<AdamOptions> = {
 /**
  * AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay,
  *
- *   theta <- theta (1 - lr lambda) - lr s_hat / (sqrt(r_hat) + eps),
+ * ```text
+ * theta <- theta (1 - lr lambda) - lr s_hat / (sqrt(r_hat) + eps),
+ * ```
  *
  * in the same fused pass. lambda = weightDecay (PyTorch default 1e-2, optax 1e-4).
  *
@@ -161,8 +180,9 @@ export const ADAMW_CONVENTIONS: Conventions<AdamOptions> = {
  */
 export class AdamW extends Adam {
   override readonly name: string = "AdamW";
+  protected static override readonly conventions: Conventions<AdamOptions> = ADAMW_CONVENTIONS;
 
   constructor(runtime: Runtime, params: Param[] | ParamGroupInput<AdamOptions>[], options: OptionsOf<AdamOptions, AdamWConvention> = {}) {
-    super(runtime, params, options as OptionsOf<AdamOptions, AdamConvention>, ADAMW_CONVENTIONS);
+    super(runtime, params, options as OptionsOf<AdamOptions, AdamConvention>);
   }
 }

@@ -8,19 +8,40 @@ import {
 } from "./optimizer";
 
 export interface AdamaxOptions extends BaseHyper {
+  /**
+   * Decay of the first moment m.
+   * @defaultValue 0.9
+   */
   beta1: number;
+  /**
+   * Decay of the infinity norm u = max(beta2 u, |g|).
+   * @defaultValue 0.999
+   */
   beta2: number;
+  /**
+   * Keeps the division finite (see epsPlacement).
+   * @defaultValue 1e-8 ('pytorch'); 1e-7 ('tfjs')
+   */
   eps: number;
-  /** Where eps goes: into the max, u = max(beta2 u, |g| + eps) (PyTorch), or the denominator m / (u + eps) (tfjs). */
+  /**
+   * Where eps goes: into the max, u = max(beta2 u, |g| + eps) (PyTorch), or the denominator m / (u + eps) (tfjs).
+   * @defaultValue 'max' ('pytorch'); 'denominator' ('tfjs')
+   */
   epsPlacement: "max" | "denominator";
-  /** tfjs' `decay`: lr_t = lr / (1 + lrDecay (t - 1)) (default 0). */
+  /**
+   * tfjs' `decay`: lr_t = lr / (1 + lrDecay (t - 1)).
+   * @defaultValue 0
+   */
   lrDecay: number;
+
 }
 
+/** Whose defaults Adamax follows (eps and its placement). */
 export type AdamaxConvention = "pytorch" | "tfjs";
 
 const ADAMAX_BASE: AdamaxOptions = { ...BASE_DEFAULTS, lr: 2e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, epsPlacement: "max", lrDecay: 0 };
 
+/** Adamax's defaults per convention. */
 export const ADAMAX_CONVENTIONS: Conventions<AdamaxOptions> = {
   default: "pytorch",
   defaults: { pytorch: ADAMAX_BASE, tfjs: { ...ADAMAX_BASE, eps: 1e-7, epsPlacement: "denominator" } },
@@ -29,9 +50,11 @@ export const ADAMAX_CONVENTIONS: Conventions<AdamaxOptions> = {
 /**
  * Adamax (Kingma & Ba 2015, Algorithm 2): Adam with the infinity norm, one fused pass:
  *
- *   m <- beta1 m + (1 - beta1) g
- *   PyTorch: u <- max(beta2 u, |g| + eps);  theta <- theta - lr_t / (1 - beta1^t) * m / u
- *   tfjs:    u <- max(beta2 u, |g|);        theta <- theta - lr_t / (1 - beta1^t) * m / (u + eps)
+ * ```text
+ * m <- beta1 m + (1 - beta1) g
+ * PyTorch: u <- max(beta2 u, |g| + eps);  theta <- theta - lr_t / (1 - beta1^t) * m / u
+ * tfjs:    u <- max(beta2 u, |g|);        theta <- theta - lr_t / (1 - beta1^t) * m / (u + eps)
+ * ```
  *
  * with lr_t = lr / (1 + lrDecay (t - 1)). The paper has no eps (tfjs with eps = 0).
  *

@@ -7,26 +7,39 @@ import {
 } from "./optimizer";
 
 export interface DeltaBarDeltaOptions extends BaseHyper {
-  /** Additive increase of a rate while the gradient keeps the sign of its average (Jacobs' kappa). */
+  /**
+   * Additive increase of a rate while the gradient keeps the sign of its average (Jacobs' kappa).
+   * @defaultValue 1e-3
+   */
   kappa: number;
-  /** Fraction a rate loses when the sign flips (Jacobs' phi). */
+  /**
+   * Fraction a rate loses when the sign flips (Jacobs' phi).
+   * @defaultValue 0.1
+   */
   phi: number;
-  /** Weight of the past in the gradient average delta-bar (Jacobs' theta). */
+  /**
+   * Weight of the past in the gradient average delta-bar (Jacobs' theta).
+   * @defaultValue 0.7
+   */
   theta: number;
 }
 
 const DBD_BASE: DeltaBarDeltaOptions = { ...BASE_DEFAULTS, lr: 1e-2, kappa: 1e-3, phi: 0.1, theta: 0.7 };
 
-export const DELTA_BAR_DELTA_CONVENTIONS: Conventions<DeltaBarDeltaOptions> = { default: "book", defaults: { book: DBD_BASE } };
+/** Delta-bar-delta's defaults: one convention, 'book' (Jacobs 1988 as the book describes it). */
+export const DELTA_BAR_DELTA_CONVENTIONS
+: Conventions<DeltaBarDeltaOptions> = { default: "book", defaults: { book: DBD_BASE } };
 
 /**
  * Delta-bar-delta (Jacobs 1988; Goodfellow et al. 2016, section 8.5): one learning rate
  * per parameter, starting at lr, one fused pass:
  *
- *   bar_prev * g > 0:  eta <- eta + kappa         (same sign: grow additively)
- *   bar_prev * g < 0:  eta <- (1 - phi) eta       (sign flip: shrink multiplicatively)
- *   theta <- theta - eta g
- *   bar <- (1 - theta_avg) g + theta_avg bar_prev
+ * ```text
+ * bar_prev * g > 0:  eta <- eta + kappa         (same sign: grow additively)
+ * bar_prev * g < 0:  eta <- (1 - phi) eta       (sign flip: shrink multiplicatively)
+ * theta <- theta - eta g
+ * bar <- (1 - theta_avg) g + theta_avg bar_prev
+ * ```
  *
  * Meant for full-batch gradients: minibatch noise flips signs at random. lr is read once,
  * when a parameter's rates are created; later changes to lr do not affect them. The

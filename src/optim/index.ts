@@ -1,7 +1,7 @@
 export {
   Optimizer, BASE_DEFAULTS, clipCoefficient,
   type BaseHyper, type Conventions, type KernelOp, type NonFinitePolicy, type OptimizerOptions, type OptionsOf,
-  type ParamGroup, type ParamGroupInput, type ParamState, type Prologue, type StepResult, type Stateful, type WeightDecayMode,
+  type ParamGroup, type ParamGroupInput, type ParamState, type StepResult, type Stateful, type WeightDecayMode,
 } from "./optimizer";
 export { gradNorm } from "./clip";
 export { STATE_FORMAT, STATE_VERSION, type StateDict } from "./state";

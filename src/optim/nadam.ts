@@ -8,20 +8,40 @@ import {
 } from "./optimizer";
 
 export interface NAdamOptions extends BaseHyper {
+  /**
+   * Decay of the first moment (mu, before the momentum schedule).
+   * @defaultValue 0.9
+   */
   beta1: number;
+  /**
+   * Decay of the second moment.
+   * @defaultValue 0.999
+   */
   beta2: number;
-  /** Added to sqrt(r_hat), outside the square root. */
+  /**
+   * Added to sqrt(r_hat), outside the square root.
+   * @defaultValue 1e-8
+   */
   eps: number;
-  /** Dozat's momentum schedule mu_t = beta1 (1 - 0.5 * 0.96^(t psi)) (PyTorch); false: mu_t = beta1 (optax). */
+  /**
+   * Dozat's momentum schedule mu_t = beta1 (1 - 0.5 * 0.96^(t psi)) (PyTorch); false: mu_t = beta1 (optax).
+   * @defaultValue true ('pytorch'); false ('optax')
+   */
   momentumSchedule: boolean;
-  /** psi of the schedule (PyTorch's momentum_decay, default 4e-3). */
+  /**
+   * psi of the schedule (PyTorch's momentum_decay).
+   * @defaultValue 4e-3
+   */
   momentumDecay: number;
+
 }
 
+/** Whose defaults NAdam follows: PyTorch with Dozat's momentum schedule, optax without. */
 export type NAdamConvention = "pytorch" | "optax";
 
 const NADAM_BASE: NAdamOptions = { ...BASE_DEFAULTS, lr: 2e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, momentumSchedule: true, momentumDecay: 4e-3 };
 
+/** NAdam's defaults per convention. */
 export const NADAM_CONVENTIONS: Conventions<NAdamOptions> = {
   default: "pytorch",
   defaults: { pytorch: NADAM_BASE, optax: { ...NADAM_BASE, momentumSchedule: false } },
@@ -30,11 +50,13 @@ export const NADAM_CONVENTIONS: Conventions<NAdamOptions> = {
 /**
  * NAdam (Dozat 2016): Adam with Nesterov momentum, one fused pass:
  *
- *   s, r as in Adam;  denom = sqrt(r / (1 - beta2^t)) + eps
- *   PyTorch (momentumSchedule): mu_t = beta1 (1 - 0.5 * 0.96^(t psi)), P_t = mu_1 ... mu_t
- *     theta <- theta - lr [ mu_{t+1} s / (1 - P_t mu_{t+1}) + (1 - mu_t) g / (1 - P_t) ] / denom
- *   optax (no schedule):
- *     theta <- theta - lr [ beta1 s / (1 - beta1^(t+1)) + (1 - beta1) g / (1 - beta1^t) ] / denom
+ * ```text
+ * s, r as in Adam;  denom = sqrt(r / (1 - beta2^t)) + eps
+ * PyTorch (momentumSchedule): mu_t = beta1 (1 - 0.5 * 0.96^(t psi)), P_t = mu_1 ... mu_t
+ *   theta <- theta - lr [ mu_{t+1} s / (1 - P_t mu_{t+1}) + (1 - mu_t) g / (1 - P_t) ] / denom
+ * optax (no schedule):
+ *   theta <- theta - lr [ beta1 s / (1 - beta1^(t+1)) + (1 - beta1) g / (1 - beta1^t) ] / denom
+ * ```
  *
  * Neither the book nor tfjs has NAdam. The product P_t is kept per parameter in the state.
  *

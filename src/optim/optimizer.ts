@@ -20,35 +20,56 @@ export type WeightDecayMode = "l2" | "decoupled" | "l1";
 
 /** Hyperparameters every optimizer has, per param group, mutable between steps. */
 export interface BaseHyper {
-  /** Learning rate (the book's epsilon). */
+  /**
+   * Learning rate (the book's epsilon).
+   * @defaultValue the optimizer's convention's (1e-3 for Adam in every convention; see each optimizer)
+   */
   lr: number;
-  /** Weight decay strength lambda (default 0). */
+  /**
+   * Weight decay strength lambda.
+   * @defaultValue 0 (AdamW: 1e-2 'pytorch', 1e-4 'optax')
+   */
   weightDecay: number;
-  /** How weightDecay applies (default 'l2'; AdamW: 'decoupled'). */
+  /**
+   * How weightDecay applies.
+   * @defaultValue 'l2' (AdamW: 'decoupled')
+   */
   weightDecayMode: WeightDecayMode;
-  /** Ascend instead of descend: the gradient's sign is flipped (default false). */
+  /**
+   * Ascend instead of descend: the gradient's sign is flipped.
+   * @defaultValue false
+   */
   maximize: boolean;
-  /** Clamp each gradient element to [-clipValue, clipValue] (default Infinity: off). */
+  /**
+   * Clamp each gradient element to [-clipValue, clipValue].
+   * @defaultValue Infinity (off)
+   */
   clipValue: number;
-  /** Scale each tensor's gradient to L2 norm at most clipNorm (default Infinity: off). */
+  /**
+   * Scale each tensor's gradient to L2 norm at most clipNorm.
+   * @defaultValue Infinity (off)
+   */
   clipNorm: number;
 }
 
 /** Options of the whole optimizer (not per group). */
 export interface OptimizerOptions {
   /**
-   * Scale all gradients together so their global L2 norm is at most this (default
-   * Infinity: off). As torch.nn.utils.clip_grad_norm_: coef = min(1, max / (norm + 1e-6)).
+   * Scale all gradients together so their global L2 norm is at most this. As
+   * torch.nn.utils.clip_grad_norm_: coef = min(1, max / (norm + 1e-6)).
+   * @defaultValue Infinity (off)
    */
   clipGlobalNorm?: number;
   /**
-   * Gradients with NaN/Inf: 'propagate' (default, as PyTorch and tfjs: no check, no cost),
-   * 'error' (throw NonFiniteError, nothing changes) or 'skip' (nothing changes, step()
-   * reports `skipped: true`). The check shares the norm pass with global clipping.
+   * Gradients with NaN/Inf: 'propagate' (as PyTorch and tfjs: no check, no cost), 'error'
+   * (throw NonFiniteError, nothing changes) or 'skip' (nothing changes, step() reports
+   * `skipped: true`). The check shares the norm pass with global clipping.
+   * @defaultValue 'propagate'
    */
   nonFinite?: NonFinitePolicy;
 }
 
+/** The hyperparameters every optimizer shares, before a convention overrides them. */
 export const BASE_DEFAULTS: Readonly<BaseHyper> = {
   lr: 1e-3,
   weightDecay: 0,
@@ -59,15 +80,24 @@ export const BASE_DEFAULTS: Readonly<BaseHyper> = {
 };
 
 /** A group of parameters sharing hyperparameters; unset ones fall back to the optimizer's defaults. */
-export type ParamGroupInput<H> = { params: Param[] } & Partial<H>;
+export type ParamGroupInput<H> = {
+  /** The parameters of the group. */
+  params: Param[];
+} & Partial<H>;
 
 /** A group after merging with the defaults. Hyperparameters may be changed between steps. */
-export type ParamGroup<H> = H & { params: Param[] };
+export type ParamGroup<H> = H & {
+  /** The parameters of the group. */
+  params: Param[];
+};
 
 /** The state of one parameter: its step count, its buffers and its scalar accumulators. */
 export interface ParamState {
+  /** Updates applied to this parameter. */
   step: number;
+  /** The rule's per-element buffers by name (e.g. Adam's 's', 'r'). */
   buffers: Record<string, Tensor<FloatDType>>;
+  /** The rule's per-parameter scalars by name (e.g. NAdam's momentum product). */
   scalars: Record<string, number>;
 }
 
@@ -91,12 +121,21 @@ const NONE: ReadonlySet<string> = new Set();
 
 /** Default hyperparameters per convention, and which convention applies when none is named. */
 export interface Conventions<H> {
+  /** The convention used when none is named. */
   default: string;
+  /** Default hyperparameters by convention name. */
   defaults: Record<string, Readonly<H>>;
 }
 
 /** Options accepted by an optimizer's constructor: hyperparameter defaults, optimizer options and the convention. */
-export type OptionsOf<H, C extends string> = Partial<H> & OptimizerOptions & { convention?: C };
+export type OptionsOf<H, C extends string> = Partial<H> & OptimizerOptions & {
+  /**
+   * Whose defaults (and, where they differ, formulas) to follow: 'book', 'pytorch', 'tfjs',
+   * 'optax', ... as each optimizer lists.
+   * @defaultValue each optimizer's (see its conventions table in docs/optim.md)
+   */
+  convention?: C;
+};
 
 /** Clipping coefficient of torch.nn.utils.clip_grad_norm_: min(1, max / (norm + 1e-6)). */
 export function clipCoefficient(norm: number, maxNorm: number): number {
@@ -131,7 +170,9 @@ function checkBound(name: string, value: unknown): number {
  * update: one fused kernel call per parameter.
  */
 export abstract class Optimizer<H extends BaseHyper> {
+  /** The parameter groups with their hyperparameters; change these between steps (schedules do). */
   readonly paramGroups: ParamGroup<H>[];
+
   /** Global-norm clipping bound (Infinity: off); mutable between steps. */
   clipGlobalNorm: number;
   /** Policy for NaN/Inf gradients; mutable between steps. */
@@ -187,8 +228,12 @@ export abstract class Optimizer<H extends BaseHyper> {
     return this.paramGroups[0]?.lr ?? this.defaults.lr;
   }
 
-  /** Sets the learning rate of every group. */
+  /**
+   * Sets the learning rate of every group.
+   * @throws {@link ValueError} unless `value` is a finite number >= 0.
+   */
   set lr(value: number) {
+
     this.assertLive("lr = value");
     checkNumber("lr", value, { min: 0 });
     for (const group of this.paramGroups) group.lr = value;
@@ -200,6 +245,11 @@ export abstract class Optimizer<H extends BaseHyper> {
    * hyperparameter and parameter first; with clipping or a non-finite policy other than
    * 'propagate' it reads the gradients once more (one fused sum-of-squares pass) before
    * the update kernels run.
+   *
+   * @throws {@link ValueError} when a hyperparameter or group is invalid (nothing changes).
+   * @throws {@link NonFiniteError} when a gradient holds NaN/Inf and `nonFinite` is 'error' (nothing changes).
+   * @throws {@link DisposedError} after dispose(), or when a parameter was disposed.
+   * @throws {@link OutOfMemoryError} when the first step cannot allocate the state (nothing is kept).
    */
   step(): StepResult {
     this.assertLive("step()");
@@ -243,7 +293,10 @@ export abstract class Optimizer<H extends BaseHyper> {
     return { skipped: false, gradNorm };
   }
 
-  /** Sets every parameter's gradient to zero (none, when one of them was disposed: DisposedError). */
+  /**
+   * Sets every parameter's gradient to zero.
+   * @throws {@link DisposedError} after dispose(), or when a parameter was disposed (then no gradient changes).
+   */
   zeroGrad(): void {
     this.assertLive("zeroGrad()");
     this.checkParams();
@@ -271,6 +324,10 @@ export abstract class Optimizer<H extends BaseHyper> {
    * checked as at construction: known keys, valid values, live params of this runtime that
    * are in no other group. Schedulers and averagers made before see a group count or
    * parameter list they were not made for and throw StateError: make them after adding groups.
+   *
+   * @throws {@link ValueError} for unknown keys, bad values, or params that are not live Params of
+   * this runtime or already in a group (nothing is added).
+   * @throws {@link DisposedError} after dispose().
    */
   addParamGroup(group: ParamGroupInput<H>): void {
     this.assertLive("addParamGroup()");
@@ -286,6 +343,9 @@ export abstract class Optimizer<H extends BaseHyper> {
   /**
    * Saves `stateful`'s state inside this optimizer's: stateDict() stores it under
    * `extras[key]` and loadStateDict() hands it back (an LR scheduler, a Polyak average).
+   *
+   * @throws {@link ValueError} for an empty or taken key, or an object without stateDict()/loadStateDict().
+   * @throws {@link DisposedError} after dispose().
    */
   attachState(key: string, stateful: Stateful): void {
     this.assertLive("attachState()");
@@ -311,13 +371,18 @@ export abstract class Optimizer<H extends BaseHyper> {
    * per-parameter step counts, buffers and scalars (parameters by position, as torch), and
    * the state of attached objects. Non-finite numbers and -0 are kept as strings, so a
    * JSON round trip restores every bit.
+   *
+   * @throws {@link DisposedError} after dispose().
    */
   stateDict(): StateDict {
     this.assertLive("stateDict()");
     return encodeState(this.snapshot(), "json");
   }
 
-  /** The same state in a compact binary form: a JSON header and the raw buffer bytes. */
+  /**
+   * The same state in a compact binary form: a JSON header and the raw buffer bytes.
+   * @throws {@link DisposedError} after dispose().
+   */
   stateBytes(): Uint8Array {
     this.assertLive("stateBytes()");
     return encodeState(this.snapshot(), "binary");
@@ -329,13 +394,20 @@ export abstract class Optimizer<H extends BaseHyper> {
    * (hyperparameters, each parameter's state, each attached scheduler, average or plateau
    * rule) is validated before any is written. Throws StateError, changing nothing, when the
    * format, version, optimizer, groups, keys, lengths, dtypes or hyperparameters do not fit.
+   *
+   * @throws {@link StateError} when the saved state does not fit (nothing changes).
+   * @throws {@link DisposedError} after dispose().
    */
   loadStateDict(saved: unknown): void {
     this.assertLive("loadStateDict()");
     this.restore(decodeState(saved, "json"));
   }
 
-  /** Restores a state saved by stateBytes(); same checks as loadStateDict(). */
+  /**
+   * Restores a state saved by stateBytes(); same checks as loadStateDict().
+   * @throws {@link StateError} when the bytes are not a state that fits (nothing changes).
+   * @throws {@link DisposedError} after dispose().
+   */
   loadStateBytes(bytes: Uint8Array): void {
     this.assertLive("loadStateBytes()");
     this.restore(decodeState(bytes, "binary"));

@@ -10,20 +10,37 @@ import {
 import { ValueError } from "../runtime/errors";
 
 export interface RMSPropOptions extends BaseHyper {
-  /** Decay of the squared-gradient average (the book's rho; PyTorch alpha, tfjs decay). */
+  /**
+   * Decay of the squared-gradient average (the book's rho; PyTorch alpha, tfjs decay).
+   * @defaultValue 0.9 ('book', 'tfjs'); 0.99 ('pytorch')
+   */
   rho: number;
   /**
    * The book's delta. 0 is allowed without `centered` (Algorithm 8.6 writes no delta): a
    * coordinate whose r is 0 then does not move (see {@link RMSProp}).
+   * @defaultValue 1e-6 ('book'); 1e-8 ('pytorch'); 1e-7 ('tfjs')
+
    */
   eps: number;
-  /** eps inside the root (book, tfjs) or outside (PyTorch). */
+  /**
+   * eps inside the root (book, tfjs) or outside (PyTorch).
+   * @defaultValue 'inside' ('book', 'tfjs'); 'outside' ('pytorch')
+   */
   epsPlacement: EpsPlacement;
-  /** Momentum coefficient alpha (default 0: no buffer). */
+  /**
+   * Momentum coefficient alpha; 0 keeps no buffer.
+   * @defaultValue 0
+   */
   momentum: number;
-  /** Centered RMSProp (Graves 2013): divide by the root of the variance estimate r - ga^2. */
+  /**
+   * Centered RMSProp (Graves 2013): divide by the root of the variance estimate r - ga^2.
+   * @defaultValue false
+   */
   centered: boolean;
-  /** Nesterov momentum, book Algorithm 8.6 (via the Sutskever change of variables). */
+  /**
+   * Nesterov momentum, book Algorithm 8.6 (via the Sutskever change of variables).
+   * @defaultValue false
+   */
   nesterov: boolean;
   /**
    * lr inside the momentum buffer (book, tfjs), outside (PyTorch), or 'ema':
@@ -31,8 +48,10 @@ export interface RMSPropOptions extends BaseHyper {
    * @defaultValue 'lr-outside' (PyTorch); 'lr-inside' for the book and tfjs conventions
    */
   momentumForm: MomentumForm;
+
 }
 
+/** Whose defaults RMSProp follows (lr, rho, eps, eps and lr placement). */
 export type RMSPropConvention = "book" | "pytorch" | "tfjs";
 
 const RMSPROP_BOOK: RMSPropOptions = {
@@ -57,16 +76,20 @@ export const RMSPROP_CONVENTIONS: Conventions<RMSPropOptions> = {
 /**
  * RMSProp, Goodfellow et al. (2016) Algorithms 8.5 and 8.6 (Hinton 2012), one fused pass:
  *
- *   r <- rho r + (1 - rho) g * g
- *   centered: ga <- rho ga + (1 - rho) g;  v = r - ga^2   (else v = r)
- *   u = g / sqrt(v + eps)  ('inside': book, tfjs)   or   g / (sqrt(v) + eps)  ('outside': PyTorch)
- *   no momentum:  theta <- theta - lr u
- *   'lr-inside' (book, tfjs):  m <- alpha m + lr u;  theta <- theta - m
- *   'lr-outside' (PyTorch):    b <- alpha b + u;     theta <- theta - lr b
- *   Nesterov (book Alg. 8.6):  m as above, theta <- theta - alpha m - lr u (look-ahead iterate)
+ * ```text
+ * r <- rho r + (1 - rho) g * g
+ * centered: ga <- rho ga + (1 - rho) g;  v = r - ga^2   (else v = r)
+ * u = g / sqrt(v + eps)  ('inside': book, tfjs)   or   g / (sqrt(v) + eps)  ('outside': PyTorch)
+ * no momentum:  theta <- theta - lr u
+ * 'lr-inside' (book, tfjs):  m <- alpha m + lr u;  theta <- theta - m
+ * 'lr-outside' (PyTorch):    b <- alpha b + u;     theta <- theta - lr b
+ * Nesterov (book Alg. 8.6):  m as above, theta <- theta - alpha m - lr u (look-ahead iterate)
+ * ```
  *
- *   'ema':                     b <- alpha b + (1 - alpha) u; theta <- theta - lr b
- *                              (Nesterov: theta <- theta - lr (alpha b + (1 - alpha) u))
+ * ```text
+ * 'ema':                     b <- alpha b + (1 - alpha) u; theta <- theta - lr b
+ *                            (Nesterov: theta <- theta - lr (alpha b + (1 - alpha) u))
+ * ```
  *
  * tfjs' centered RMSProp computes sqrt(r - ga^2 - eps) (eps subtracted: NaN once the
  * variance estimate drops below eps); we add eps as its plain RMSProp and the book do.

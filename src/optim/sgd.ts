@@ -20,19 +20,30 @@ import { ValueError } from "../runtime/errors";
 export type MomentumForm = "lr-inside" | "lr-outside" | "ema";
 
 export interface SGDOptions extends BaseHyper {
-  /** Momentum coefficient (the book's alpha; default 0: plain SGD, no buffer). */
+  /**
+   * Momentum coefficient (the book's alpha); 0 is plain SGD, with no buffer.
+   * @defaultValue 0
+   */
   momentum: number;
-  /** PyTorch's dampening: the new gradient enters the buffer scaled by 1 - dampening (default 0). */
+  /**
+   * PyTorch's dampening: the new gradient enters the buffer scaled by 1 - dampening.
+   * @defaultValue 0
+   */
   dampening: number;
-  /** Nesterov momentum (book Alg. 8.3 via the Sutskever change of variables; default false). */
+  /**
+   * Nesterov momentum (book Alg. 8.3 via the Sutskever change of variables).
+   * @defaultValue false
+   */
   nesterov: boolean;
   /**
    * Where lr sits relative to the momentum buffer, or 'ema' for the moving-average form (see {@link MomentumForm}).
    * @defaultValue 'lr-outside' ('lr-inside' for the book convention)
    */
   momentumForm: MomentumForm;
+
 }
 
+/** Whose defaults SGD follows (where lr sits relative to the momentum buffer). */
 export type SGDConvention = "book" | "pytorch" | "tfjs";
 
 const SGD_BASE: SGDOptions = { ...BASE_DEFAULTS, lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, momentumForm: "lr-outside" };
@@ -54,12 +65,14 @@ export const SGD_DEFAULTS: Readonly<SGDOptions> = SGD_BASE;
  * Stochastic gradient descent with optional (Nesterov) momentum, Goodfellow et al. (2016)
  * Algorithms 8.1-8.3, one fused pass per parameter:
  *
- *   plain:                 theta <- theta - lr g
- *   'lr-outside' (PyTorch, tfjs):  b <- mu b + (1 - dampening) g   (b = g on the first step)
- *                                  theta <- theta - lr b,  Nesterov: theta <- theta - lr (g + mu b)
- *   'lr-inside' (book):    v <- mu v - lr g;  theta <- theta + v,  Nesterov: theta <- theta + mu v - lr g
- *   'ema':                 v <- mu v + (1 - mu) g (from v = 0);  theta <- theta - lr v,
- *                          Nesterov: theta <- theta - lr (mu v + (1 - mu) g)
+ * ```text
+ * plain:                 theta <- theta - lr g
+ * 'lr-outside' (PyTorch, tfjs):  b <- mu b + (1 - dampening) g   (b = g on the first step)
+ *                                theta <- theta - lr b,  Nesterov: theta <- theta - lr (g + mu b)
+ * 'lr-inside' (book):    v <- mu v - lr g;  theta <- theta + v,  Nesterov: theta <- theta + mu v - lr g
+ * 'ema':                 v <- mu v + (1 - mu) g (from v = 0);  theta <- theta - lr v,
+ *                        Nesterov: theta <- theta - lr (mu v + (1 - mu) g)
+ * ```
  *
  * Nesterov evaluates no gradient at a look-ahead point: as in PyTorch, tfjs and optax the
  * stored parameters are the look-ahead iterates theta + mu v of Algorithm 8.3.

@@ -2,8 +2,9 @@ import { decodeNumber, encodeNumber, type JsonNumber } from "../runtime/json-num
 import { StateError } from "../runtime/errors";
 import type { DType } from "../runtime/tensor";
 
-/** Identifies saved optimizer state; bumped when the layout changes. */
+/** Identifies saved optimizer state (the `format` field of a {@link StateDict}). */
 export const STATE_FORMAT = "descend.optim.state";
+/** Version of the saved layout; bumped when it changes. Loading another version is a StateError. */
 export const STATE_VERSION = 1;
 
 /** Magic bytes of the binary form: "DSOS" (descend optimizer state). */
@@ -31,18 +32,43 @@ export interface Snapshot {
 
 /** The JSON-safe form of an optimizer's state (see Optimizer.stateDict). */
 export interface StateDict {
+  /** Always {@link STATE_FORMAT}. */
   format: typeof STATE_FORMAT;
+  /** Always {@link STATE_VERSION}. */
   version: typeof STATE_VERSION;
+  /** The optimizer's name ('Adam', 'SGD', ...): loading into another optimizer is a StateError. */
   optimizer: string;
+  /** The convention its defaults came from. */
   convention: string;
-  options: { clipGlobalNorm: JsonNumber; nonFinite: string };
-  paramGroups: Array<Record<string, unknown> & { params: number[] }>;
-  state: Record<
-    string,
-    { step: number; dtype: DType; length: number; buffers: Record<string, JsonNumber[]>; scalars: Record<string, JsonNumber> }
-  >;
+  /** The whole-optimizer options. */
+  options: {
+    /** Global-norm clipping bound; Infinity saved as the string "Infinity". */
+    clipGlobalNorm: JsonNumber;
+    /** The non-finite gradient policy. */
+    nonFinite: string;
+  };
+  /** Hyperparameters per group, with the positions of its params in the optimizer's order. */
+  paramGroups: Array<Record<string, unknown> & {
+    /** Positions of the group's params, counted over all groups in order. */
+    params: number[];
+  }>;
+  /** Per-parameter state by position (as a decimal string key). */
+  state: Record<string, {
+    /** Updates applied. */
+    step: number;
+    /** Element type of the buffers. */
+    dtype: DType;
+    /** Elements of each buffer. */
+    length: number;
+    /** The rule's buffers by name, as number lists (non-finite values and -0 as strings). */
+    buffers: Record<string, JsonNumber[]>;
+    /** The rule's scalars by name. */
+    scalars: Record<string, JsonNumber>;
+  }>;
+  /** The states of attached objects (schedulers, averagers) by their attach key. */
   extras: Record<string, unknown>;
 }
+
 
 /** The number at `where` in a saved state; StateError when it is not one. */
 export function requireNumber(x: unknown, where: string): number {

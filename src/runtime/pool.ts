@@ -10,11 +10,13 @@ import type { Runtime } from "./runtime";
  * a job costs two futex operations, no copying and no event loop turn.
  *
  * Control block (Int32 words at `control`), then MAX_ARGS f64 arguments per part:
- *   [GENERATION]  incremented by the caller once per job; workers wait on it
- *   [PENDING]     parts still running; the last worker to finish notifies the caller
- *   [KERNEL]      index of the kernel in kernelNames
- *   [STOP]        1 when the pool is being shut down
- *   [FAILED]      parts whose kernel threw (a trap) in the last job
+ * ```text
+ * [GENERATION]  incremented by the caller once per job; workers wait on it
+ * [PENDING]     parts still running; the last worker to finish notifies the caller
+ * [KERNEL]      index of the kernel in kernelNames
+ * [STOP]        1 when the pool is being shut down
+ * [FAILED]      parts whose kernel threw (a trap) in the last job
+ * ```
  */
 const GENERATION = 0;
 const PENDING = 1;

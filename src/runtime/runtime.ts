@@ -36,19 +36,31 @@ export interface RuntimeInfo {
   memoryBytes: number;
 }
 
+/** Options of `rt.tensor` and `rt.fromArray`. */
 export interface TensorOptions<D extends DType> {
-  /** Element type; default 'f32'. */
+  /**
+   * Element type: 'f32', 'f64' or 'i32'.
+   * @defaultValue 'f32'
+   */
   dtype?: D;
 }
 
+/** Options of `rt.param`. */
 export interface ParamOptions<D extends FloatDType> extends TensorOptions<D> {
-  /** Initial values (copied in); default zeros. */
+  /**
+   * Initial values (copied in).
+   * @defaultValue zeros
+   */
   values?: ArrayLike<number>;
-  /** Fills the new parameter in place, e.g. `glorotUniform()` (descend's init area); excludes `values`. */
+  /**
+   * Fills the new parameter in place, e.g. `glorotUniform()` (descend's init area); excludes `values`.
+   * @defaultValue none (the values, or zeros)
+   */
   init?: (param: Param<D>, seed: number) => unknown;
   /**
-   * Seed handed to `init`: an integer in [0, 2^53); default `rt.nextSeed()`, a fresh seed per
-   * param derived from the runtime's seed (so two params made alike differ, reproducibly).
+   * Seed handed to `init`: an integer in [0, 2^53). The default is a fresh seed per param
+   * derived from the runtime's seed (so two params made alike differ, reproducibly).
+   * @defaultValue `rt.nextSeed()`
    */
   seed?: number;
 }
@@ -75,8 +87,11 @@ export class Runtime {
   private readonly onDispose: Array<() => void> = [];
   private seedsDrawn = 0;
 
+  /** @internal Runtimes are made by `init()` or `initSync()`. */
   constructor(
+    /** Which implementation runs the kernels. */
     readonly backend: Backend,
+
     heap: Heap,
     kernels: Kernels,
     heapBase: number,
@@ -108,12 +123,12 @@ export class Runtime {
     return { backend: this.backend, ...this.loaded, memoryBytes: this.heap.memory.buffer.byteLength };
   }
 
-  /** Typed views over the linear memory. Throws DisposedError after dispose(). */
+  /** @internal Typed views over the linear memory. Throws DisposedError after dispose(). */
   get heap(): Heap {
     return this.live().heap;
   }
 
-  /** The kernels of this runtime's backend. Throws DisposedError after dispose(). */
+  /** @internal The kernels of this runtime's backend. Throws DisposedError after dispose(). */
   get kernels(): Kernels {
     return this.live().kernels;
   }
@@ -146,7 +161,12 @@ export class Runtime {
     this.onDispose.push(release);
   }
 
-  /** A new tensor of zeros. */
+  /**
+   * A new tensor of zeros.
+   * @throws {@link ValueError} for a bad shape or dtype, or unknown options.
+   * @throws {@link OutOfMemoryError} when the memory cannot grow to hold it.
+   * @throws {@link DisposedError} after dispose().
+   */
   tensor<D extends DType = "f32">(shape: readonly number[], options: TensorOptions<D> = {}): Tensor<D> {
     const dtype = (checkOptions(options, { of: "rt.tensor", known: TENSOR_OPTIONS }).dtype ?? "f32") as D;
     checkDType(dtype);
@@ -157,6 +177,11 @@ export class Runtime {
    * A new tensor holding a copy of `values` (the slow path); shape defaults to [values.length].
    * `values` may be a view of this runtime's memory (`t.data`): it is read before anything is
    * allocated, so the allocation growing the memory cannot detach it.
+   *
+   * @throws {@link ShapeError} when `shape` does not hold `values.length` elements.
+   * @throws {@link ValueError} when `values` is not an array of numbers, or for a bad dtype.
+   * @throws {@link OutOfMemoryError} when the memory cannot grow to hold it.
+   * @throws {@link DisposedError} after dispose().
    */
   fromArray<D extends DType = "f32">(
     values: ArrayLike<number>,
@@ -170,7 +195,13 @@ export class Runtime {
     return this.filled(this.tensor(dims, options), source);
   }
 
-  /** A new trainable parameter with a zeroed gradient of the same shape. */
+  /**
+   * A new trainable parameter with a zeroed gradient of the same shape.
+   * @throws {@link ShapeError} when `values` does not fit `shape`.
+   * @throws {@link ValueError} for a bad dtype (i32), seed or init, or unknown options.
+   * @throws {@link OutOfMemoryError} when the memory cannot grow to hold it (nothing is kept).
+   * @throws {@link DisposedError} after dispose().
+   */
   param<D extends FloatDType = "f32">(shape: readonly number[], options: ParamOptions<D> = {}): Param<D> {
     const dtype = (checkOptions(options, { of: "rt.param", known: PARAM_OPTIONS }).dtype ?? "f32") as D;
     checkDType(dtype);
@@ -212,6 +243,9 @@ export class Runtime {
    * function is a ValueError before it runs, and a function that returns a promise is a
    * ValueError that frees nothing (its tensors move to the outer scope), since the work after
    * an await would otherwise find its tensors freed.
+   *
+   * @throws {@link ValueError} when `fn` is not a function, is async, or returns a promise.
+   * @throws {@link DisposedError} after dispose().
    */
   scope<T>(fn: () => T): T {
     checkFunction("fn", fn);
@@ -258,6 +292,10 @@ export class Runtime {
     return this.keep(this.scope(fn));
   }
 
+  /**
+   * Live bytes and tensors, peak bytes and capacity: for proving the absence of leaks.
+   * @throws {@link DisposedError} after dispose().
+   */
   memoryStats(): MemoryStats {
     const { liveBytes, peakBytes, capacityBytes } = this.live().allocator.stats();
     return { liveBytes, liveTensors: this.liveTensors, peakBytes, capacityBytes };

@@ -88,6 +88,9 @@ export function pinValues(name: string, values: unknown, runtime: Runtime): Arra
   return ownMemory ? (checked as unknown as Float64Array).slice() : checked;
 }
 
+/** Numbers given either way: an array-like (copied) or a tensor of any runtime (read). */
+export type Values = ArrayLike<number> | Tensor;
+
 /**
  * A handle to `length` elements of `dtype` at byte address `ptr` in the runtime's
  * linear memory. Kernels receive `ptr`; users read and write through `data`, a
@@ -98,12 +101,17 @@ export class Tensor<D extends DType = DType> {
   private view: ArrayFor<D> | null = null;
   private released = false;
 
+  /** @internal Tensors are made by a runtime: `rt.tensor`, `rt.fromArray`, `rt.param`. */
   constructor(
     /** The runtime whose memory holds this tensor; kernels on it run on that runtime's backend. */
     readonly runtime: Runtime,
+    /** Byte address of the first element in the runtime's linear memory. */
     readonly ptr: number,
+    /** Element type: 'f32', 'f64' or 'i32'. */
     readonly dtype: D,
+    /** Dimensions, outermost first (row-major). */
     readonly shape: readonly number[],
+    /** Number of elements: the product of `shape`. */
     readonly length: number = sizeOf(shape),
   ) {}
 
@@ -117,6 +125,7 @@ export class Tensor<D extends DType = DType> {
     return this.view;
   }
 
+  /** Size in bytes: length times the element size. */
   get byteLength(): number {
     return this.length * BYTES_PER_ELEMENT[this.dtype];
   }
@@ -135,7 +144,11 @@ export class Tensor<D extends DType = DType> {
   /**
    * Copies `values` in (the slow path: O(n) copy from JS). Faster: write into `data`.
    * Throws ShapeError, changing nothing, when the length differs; ValueError when `values` is
-   * not an array of numbers or is a stale view (see {@link checkValues}).
+   * not an array of numbers or is a stale view (a typed array over memory that has since grown).
+   *
+   * @throws {@link ShapeError} when `values.length` differs from `length`.
+   * @throws {@link ValueError} when `values` is not an array of numbers, or is a stale view.
+   * @throws {@link DisposedError} after dispose().
    */
   set(values: ArrayLike<number>): this {
     this.assertLive();
@@ -168,6 +181,7 @@ export class Tensor<D extends DType = DType> {
     this.runtime.release(this);
   }
 
+  /** A short description for messages, e.g. `Tensor(f32, [3, 4])`. */
   describe(): string {
     return `Tensor(${this.dtype}, [${this.shape.join(", ")}])`;
   }
@@ -192,6 +206,7 @@ export class Param<D extends FloatDType = FloatDType> extends Tensor<D> {
     ptr: number,
     dtype: D,
     shape: readonly number[],
+    /** The gradient, of the same shape and dtype: optimizers read it, backward passes write it. */
     readonly grad: Tensor<D>,
   ) {
     super(runtime, ptr, dtype, shape);
@@ -208,6 +223,7 @@ export class Param<D extends FloatDType = FloatDType> extends Tensor<D> {
     if (!this.grad.disposed) this.grad.dispose();
   }
 
+  /** A short description for messages, e.g. `Param(f32, [3, 4])`. */
   override describe(): string {
     return `Param(${this.dtype}, [${this.shape.join(", ")}])`;
   }

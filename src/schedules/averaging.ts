@@ -28,9 +28,11 @@ const VERSION = 1;
  * iterates averaged so far (steps after `start`), every mode is one fused lerp per parameter,
  * theta_hat <- theta_hat + w_n (theta - theta_hat):
  *
- *   mean:             theta_hat_n = (1/n) sum_{i<=n} theta_i                  w_n = 1/n
- *   ema:              theta_hat <- a theta_hat + (1 - a) theta, from theta_1  w_1 = 1, then 1 - a
- *   ema, debiased:    m_n = a m_{n-1} + (1 - a) theta_n, m_0 = 0; m_n/(1 - a^n)  w_n = (1 - a)/(1 - a^n)
+ * ```text
+ * mean:             theta_hat_n = (1/n) sum_{i<=n} theta_i                  w_n = 1/n
+ * ema:              theta_hat <- a theta_hat + (1 - a) theta, from theta_1  w_1 = 1, then 1 - a
+ * ema, debiased:    m_n = a m_{n-1} + (1 - a) theta_n, m_0 = 0; m_n/(1 - a^n)  w_n = (1 - a)/(1 - a^n)
+ * ```
  *
  * The non-debiased EMA starts at the first averaged iterate (PyTorch AveragedModel); the
  * debiased one equals optax's zero-started ema divided by 1 - a^n, kept already divided.

@@ -35,7 +35,9 @@ function checkFactor(name: string, value: unknown): number {
 
 /**
  * Half a cosine from `from` (frac = 0) to `to` (frac = 1):
- *   to + (from - to) (1 + cos(pi frac)) / 2
+ * ```text
+ * to + (from - to) (1 + cos(pi frac)) / 2
+ * ```
  * cos(pi) = -1 exactly, so frac = 1 gives `to` exactly.
  */
 function cosineBetween(from: number, to: number, frac: number): number {
@@ -71,8 +73,10 @@ export interface LinearScheduleOptions {
 /**
  * The book's linear decay (Goodfellow et al. 2016, eq. 8.14), with k = step - begin:
  *
- *   eps_k = (1 - k/tau) eps_0 + (k/tau) eps_tau   for 0 <= k <= tau
- *   eps_k = eps_tau                               for k > tau
+ * ```text
+ * eps_k = (1 - k/tau) eps_0 + (k/tau) eps_tau   for 0 <= k <= tau
+ * eps_k = eps_tau                               for k > tau
+ * ```
  *
  * `end` defaults to 1% of `init` (the book: "set eps_tau to roughly 1 percent of eps_0");
  * it may exceed `init`, which makes it a linear warm-up (or a growing momentum).
@@ -102,7 +106,9 @@ export interface LinearWarmupOptions {
 
 /**
  * Linear warm-up from `init` (default 0) to `peak` over `steps`, then `peak`:
- *   lr_t = (1 - t/steps) init + (t/steps) peak  for t <= steps;  peak afterwards.
+ * ```text
+ * lr_t = (1 - t/steps) init + (t/steps) peak  for t <= steps;  peak afterwards.
+ * ```
  * Join it with a decay ({@link joinSchedules}) or multiply a decay by a 0 -> 1 warm-up
  * ({@link chainSchedules}); {@link warmupCosine} is the common recipe ready-made.
  */
@@ -196,7 +202,9 @@ export interface PolynomialDecayOptions {
 
 /**
  * Polynomial decay (optax polynomial_schedule), with k = clamp(step - begin, 0, steps):
- *   eta = end + (init - end) (1 - k/steps)^power
+ * ```text
+ * eta = end + (init - end) (1 - k/steps)^power
+ * ```
  */
 export function polynomialDecay(options: PolynomialDecayOptions): Schedule {
   const { init, end = 0, steps, power = 1, begin = 0 } = checkOptions(options, { required: true, of: "polynomialDecay", known: optionNames<PolynomialDecayOptions>({ init: true, end: true, steps: true, power: true, begin: true }) });
@@ -222,7 +230,9 @@ export interface CosineDecayOptions {
 
 /**
  * Cosine annealing (Loshchilov & Hutter 2017, eq. 5 for a single cycle):
- *   eta_t = end + (init - end) (1 + cos(pi t / steps)) / 2   for t <= steps;  end afterwards.
+ * ```text
+ * eta_t = end + (init - end) (1 + cos(pi t / steps)) / 2   for t <= steps;  end afterwards.
+ * ```
  * Held at `end` after `steps` as in optax (PyTorch's CosineAnnealingLR keeps following the
  * cosine back up instead); for restarts use {@link sgdr}.
  */
@@ -260,7 +270,9 @@ export interface SgdrOptions {
 /**
  * Cosine annealing with warm restarts, SGDR (Loshchilov & Hutter 2017, eq. 5):
  *
- *   eta_t = end_i + (peak_i - end_i) (1 + cos(pi T_cur / T_i)) / 2
+ * ```text
+ * eta_t = end_i + (peak_i - end_i) (1 + cos(pi T_cur / T_i)) / 2
+ * ```
  *
  * where cycle i has length T_i = T0 Tmult^i and starts at step S_i = T0 (Tmult^i - 1)/(Tmult - 1)
  * (= i T0 when Tmult = 1), T_cur = t - S_i, and peak_i = max(end_i, init_i peakDecay^i). So the
@@ -361,8 +373,10 @@ export interface WarmupCosineOptions {
 
 /**
  * Linear warm-up then cosine decay (optax warmup_cosine_decay_schedule):
- *   t <= w:      (1 - t/w) init + (t/w) peak
- *   w <= t <= T: end + (peak - end) (1 + cos(pi (t - w)/(T - w))) / 2;   end after T.
+ * ```text
+ * t <= w:      (1 - t/w) init + (t/w) peak
+ * w <= t <= T: end + (peak - end) (1 + cos(pi (t - w)/(T - w))) / 2;   end after T.
+ * ```
  */
 export function warmupCosine(options: WarmupCosineOptions): Schedule {
   const { init = 0, peak, warmupSteps, steps, end = 0 } = checkOptions(options, { required: true, of: "warmupCosine", known: optionNames<WarmupCosineOptions>({ init: true, peak: true, warmupSteps: true, steps: true, end: true }) });
@@ -399,8 +413,10 @@ export interface OneCycleOptions {
  * The one-cycle learning rate (Smith 2018; PyTorch OneCycleLR's closed form). With
  * a = pctStart T - 1 and T = steps, lr0 = peak/divFactor and lrEnd = lr0/finalDivFactor:
  *
- *   two phases:   lr0 -> peak on [0, a],  peak -> lrEnd on [a, T - 1]
- *   three phases: lr0 -> peak on [0, a],  peak -> lr0 on [a, 2a],  lr0 -> lrEnd on [2a, T - 1]
+ * ```text
+ * two phases:   lr0 -> peak on [0, a],  peak -> lrEnd on [a, T - 1]
+ * three phases: lr0 -> peak on [0, a],  peak -> lr0 on [a, 2a],  lr0 -> lrEnd on [2a, T - 1]
+ * ```
  *
  * each by `anneal` (cos: to + (from - to)(1 + cos(pi frac))/2, linear: from + frac (to - from)).
  * After step T - 1 the final value is held (PyTorch raises instead). optax's
@@ -501,7 +517,9 @@ function phased(ends: number[], values: number[], between: (from: number, to: nu
  * Runs `schedules[i]` from `boundaries[i - 1]` on, restarting its step count there
  * (optax join_schedules, PyTorch SequentialLR):
  *
- *   value(t) = schedules[i](t - boundaries[i - 1])   for boundaries[i - 1] <= t < boundaries[i]
+ * ```text
+ * value(t) = schedules[i](t - boundaries[i - 1])   for boundaries[i - 1] <= t < boundaries[i]
+ * ```
  *
  * with boundaries[-1] = 0. There is one boundary fewer than schedules, strictly increasing
  * integers >= 1.
@@ -523,7 +541,9 @@ export function joinSchedules(schedules: readonly Schedule[], boundaries: readon
 
 /**
  * The product of schedules at the same step (PyTorch ChainedScheduler):
- *   value(t) = s_1(t) s_2(t) ... s_n(t)
+ * ```text
+ * value(t) = s_1(t) s_2(t) ... s_n(t)
+ * ```
  * e.g. a cosine decay times a 0 -> 1 warm-up factor.
  */
 export function chainSchedules(...schedules: Schedule[]): Schedule {

@@ -32,7 +32,9 @@ const SCHEDULER_VERSION = 1;
  * `step()` it writes `schedule(t)` into the bound field of every group, where t counts
  * `step()` calls; the optimizer reads the field at its next step. So the loop is
  *
- *   opt.step(); sched.step();
+ * ```text
+ * opt.step(); sched.step();
+ * ```
  *
  * and the k-th optimizer step (k = 0, 1, ...) uses schedule(k), as with PyTorch schedulers.
  * Any numeric field can be driven: `lr`, and `momentum` (SGD, RMSProp) or `beta1` (Adam)
@@ -203,12 +205,14 @@ const PLATEAU_VERSION = 1;
  * Reduces the learning rate when a metric stops improving (PyTorch ReduceLROnPlateau).
  * Call `step(metric)` once per evaluation. With best the best metric so far:
  *
- *   better(m) = m < best (1 - threshold)   (min, rel)    m < best - threshold   (min, abs)
- *               m > best (1 + threshold)   (max, rel)    m > best + threshold   (max, abs)
- *   better: best = m, bad = 0;  else bad += 1
- *   in cooldown: cooldown counter -= 1, bad = 0
- *   bad > patience: lr_i = max(lr_i factor, minLr_i) for each group (skipped when the change
- *                   is <= eps); cooldown counter = cooldown; bad = 0
+ * ```text
+ * better(m) = m < best (1 - threshold)   (min, rel)    m < best - threshold   (min, abs)
+ *             m > best (1 + threshold)   (max, rel)    m > best + threshold   (max, abs)
+ * better: best = m, bad = 0;  else bad += 1
+ * in cooldown: cooldown counter -= 1, bad = 0
+ * bad > patience: lr_i = max(lr_i factor, minLr_i) for each group (skipped when the change
+ *                 is <= eps); cooldown counter = cooldown; bad = 0
+ * ```
  *
  * A NaN metric is never better (it counts as a bad step, as in PyTorch). The state (best,
  * counters, step and the current values) is JSON-safe and restores the exact behaviour;

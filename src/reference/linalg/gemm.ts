@@ -2,7 +2,9 @@ import type { Heap } from "../../runtime/heap";
 
 /**
  * Reference twin of assembly/linalg/gemm.ts, on row-major matrices:
- *   C <- relu?( alpha * op(A) op(B) + beta * C + bias )
+ * ```text
+ * C <- relu?( alpha * op(A) op(B) + beta * C + bias )
+ * ```
  * with op(X) = X or X^T (transX != 0), op(A) m x k, op(B) k x n, leading dimensions in
  * elements, bias = 0 for none. beta = 0 never reads C; alpha = 0 never reads A or B. Each
  * dot product is summed in double precision and rounded once on store (f32), so this

@@ -4,12 +4,16 @@ import { f32Elements, f64Elements, shiftedMoments, twin, type Elements } from ".
  * Reference twins of assembly/norm/batchnorm.ts: batch normalization over x of shape
  * (N, C, S), per channel over its M = N * S elements, written for clarity in f64 with a
  * two-pass mean and biased variance, shifted by the channel's first value (shiftedMoments):
- *   y = gamma (x - mean) / sqrt(var + eps) + beta
- *   dgamma += sum dy xhat,  dbeta += sum dy,
- *   dx = gamma invstd (dy - dbeta/M - xhat dgamma/M)   (batch statistics; else gamma invstd dy)
+ * ```text
+ * y = gamma (x - mean) / sqrt(var + eps) + beta
+ * dgamma += sum dy xhat,  dbeta += sum dy,
+ * dx = gamma invstd (dy - dbeta/M - xhat dgamma/M)   (batch statistics; else gamma invstd dy)
+ * ```
  * Book form (book != 0): invstd = 1 / (sqrt(var) + eps), and the variance term of dx uses
  * 1 / sqrt(var) (0 where var = 0) in place of invstd:
- *   dx = gamma invstd (dy - dbeta/M - (x - mean) K dgamma/M),   K = 1 / sqrt(var)   (invstd in the standard form)
+ * ```text
+ * dx = gamma invstd (dy - dbeta/M - (x - mean) K dgamma/M),   K = 1 / sqrt(var)   (invstd in the standard form)
+ * ```
  * stats: f64 rows of C each, [mean | var | invstd | kernel scratch... | K] (row 9 holds K, the
  * factor of that term; the twins leave the scratch rows alone).
  */

@@ -2,8 +2,10 @@ import { decayed, effectiveGrad, prologue, twins, type Lanes } from "./lanes";
 
 /**
  * Twin of assembly/optim/adadelta.ts (Zeiler 2012):
- *   eg' = rho eg + (1 - rho) x^2;  dx = sqrt(edx + eps) / sqrt(den + eps) x, den = lagged ? eg : eg'
- *   edx <- rho edx + (1 - rho) dx^2;  theta <- theta0 - lr dx
+ * ```text
+ * eg' = rho eg + (1 - rho) x^2;  dx = sqrt(edx + eps) / sqrt(den + eps) x, den = lagged ? eg : eg'
+ * edx <- rho edx + (1 - rho) dx^2;  theta <- theta0 - lr dx
+ * ```
  */
 function adadelta(
   v: Lanes, p: number, g: number, eg: number, edx: number, n: number,

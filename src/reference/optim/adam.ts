@@ -2,10 +2,12 @@ import { decayed, effectiveGrad, pmax, prologue, twins, type Lanes } from "./lan
 
 /**
  * Twin of assembly/optim/adam.ts (book Alg. 8.7, AMSGrad, NAdam), moments in lerp form:
- *   s <- s + (1 - rho1)(x - s);  r <- r + (1 - rho2)(x^2 - r)
- *   AMSGrad fed back: r <- r + (1 - rho2) pmax(x^2 - r, 0)
- *   AMSGrad: rmax <- pmax(maxScale r, rmax), used in place of r below
- *   theta <- theta0 - (stepSize s [+ gCoef x]) / (sqrt(r + epsIn) invSqrtBc2 + epsOut)
+ * ```text
+ * s <- s + (1 - rho1)(x - s);  r <- r + (1 - rho2)(x^2 - r)
+ * AMSGrad fed back: r <- r + (1 - rho2) pmax(x^2 - r, 0)
+ * AMSGrad: rmax <- pmax(maxScale r, rmax), used in place of r below
+ * theta <- theta0 - (stepSize s [+ gCoef x]) / (sqrt(r + epsIn) invSqrtBc2 + epsOut)
+ * ```
  */
 function adamRule(
   v: Lanes, amsgrad: boolean, nesterov: boolean, fedBack: boolean,

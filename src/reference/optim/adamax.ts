@@ -2,7 +2,9 @@ import { decayed, effectiveGrad, pmax, prologue, twins, type Lanes } from "./lan
 
 /**
  * Twin of assembly/optim/adamax.ts (Kingma & Ba 2015, Alg. 2):
- *   m <- m + (1 - rho1)(x - m);  u <- pmax(|x| + epsIn, rho2 u);  theta <- theta0 - stepSize m / (u + epsOut)
+ * ```text
+ * m <- m + (1 - rho1)(x - m);  u <- pmax(|x| + epsIn, rho2 u);  theta <- theta0 - stepSize m / (u + epsOut)
+ * ```
  */
 function adamax(
   v: Lanes, p: number, g: number, m1: number, u: number, n: number,

@@ -2,8 +2,10 @@ import { decayed, effectiveGrad, prologue, twins, type Lanes } from "./lanes";
 
 /**
  * Twin of assembly/optim/delta_bar_delta.ts (Jacobs 1988):
- *   eta <- eta + kappa if bar x > 0;  eta <- (1 - phi) eta if bar x < 0
- *   theta <- theta0 - eta x;  bar <- (1 - avg) x + avg bar
+ * ```text
+ * eta <- eta + kappa if bar x > 0;  eta <- (1 - phi) eta if bar x < 0
+ * theta <- theta0 - eta x;  bar <- (1 - avg) x + avg bar
+ * ```
  */
 function deltaBarDelta(
   v: Lanes, p: number, g: number, eta: number, bar: number, n: number,

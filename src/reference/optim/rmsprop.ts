@@ -2,9 +2,11 @@ import { decayed, effectiveGrad, pmax, prologue, twins, type Lanes } from "./lan
 
 /**
  * Twin of assembly/optim/rmsprop.ts (book Alg. 8.5/8.6, centered, momentum):
- *   r <- rho r + (1 - rho) x^2;  centered: ga <- rho ga + (1 - rho) x, v = max(r - ga^2, 0)
- *   d = sqrt(v + epsIn) + epsOut;  u = x / d, or 0 where d = 0 (eps = 0 and r = 0)
- *   momentum: b <- mu b + k u; theta <- theta0 + a b + c u.  Otherwise theta <- theta0 + c u.
+ * ```text
+ * r <- rho r + (1 - rho) x^2;  centered: ga <- rho ga + (1 - rho) x, v = max(r - ga^2, 0)
+ * d = sqrt(v + epsIn) + epsOut;  u = x / d, or 0 where d = 0 (eps = 0 and r = 0)
+ * momentum: b <- mu b + k u; theta <- theta0 + a b + c u.  Otherwise theta <- theta0 + c u.
+ * ```
  */
 function rmspropRule(
   v: Lanes, centered: boolean, withMomentum: boolean,
