@@ -622,9 +622,9 @@ export class Ops {
     const stats = slot.buffers.get("stats", [BATCH_NORM_STATS_ROWS, C], "f64");
     const kernels = this.tape.rt.kernels;
     if (!batchStats) {
-      kernels.f32_batchnorm_forward_eval(x.ptr, slot.out.ptr, scale.ptr, shift.ptr, runningMean!.ptr, runningVar!.ptr, stats.ptr, N, C, S, eps);
+      kernels.f32_batchnorm_forward_eval(x.ptr, slot.out.ptr, scale.ptr, shift.ptr, runningMean!.ptr, runningVar!.ptr, stats.ptr, N, C, S, eps, 0);
     } else {
-      kernels.f32_batchnorm_forward(x.ptr, slot.out.ptr, scale.ptr, shift.ptr, stats.ptr, N, C, S, eps);
+      kernels.f32_batchnorm_forward(x.ptr, slot.out.ptr, scale.ptr, shift.ptr, stats.ptr, N, C, S, eps, 0);
       const M = N * S;
       if (training && runningMean) kernels.f32_batchnorm_update_running(runningMean.ptr, runningVar!.ptr, stats.ptr, C, 1 - momentum, momentum, M / (M - 1));
     }

@@ -1266,8 +1266,6 @@ const OPTIMIZER_VARIANT_ROWS: Row[] = [
   row("Adam.step", "a non-boolean biasCorrection set on a group", ValueError, /Invalid biasCorrection: 1/, (f) => f.adam.opt.step(), onGroup((f) => f.adam, { biasCorrection: 1 })),
 ];
 
-const OPTIMIZER_ROWS = [...OPTIMIZERS.flatMap(optimizerRows), ...OPTIMIZER_VARIANT_ROWS];
-const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...MODULE_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...TRAINING_ROWS, ...API_SAFETY_ROWS, ...AUTODIFF_ROWS, ...SPATIAL_OP_ROWS];
 /** The trained network's state dict as plain values, to be spoiled one entry at a time. */
 const netState = (f: Fixture) =>
   Object.fromEntries(Object.entries(f.net.stateDict()).map(([k, t]) => [k, { dtype: t.dtype, shape: [...t.shape], data: Array.from(t.data) }]));
@@ -1320,6 +1318,9 @@ const SPATIAL_OP_ROWS: Row[] = [
   row("valueAndGrad", "instanceNorm of one position per channel", ValueError, /more than 1 position per channel/, (f) => differentiate(f, (ops) => ops.instanceNorm(f.m23))),
   row("valueAndGrad", "layerNorm with eps 0", ValueError, /Invalid eps: 0/, (f) => differentiate(f, (ops) => ops.layerNorm(f.m23, 3, { eps: 0 }))),
 ];
+
+const OPTIMIZER_ROWS = [...OPTIMIZERS.flatMap(optimizerRows), ...OPTIMIZER_VARIANT_ROWS];
+const ROWS: Row[] = [...RUNTIME_ROWS, ...OPTIMIZER_ROWS, ...SCHEDULE_ROWS, ...LINALG_ROWS, ...NORM_ROWS, ...MINIMIZE_ROWS, ...INIT_ROWS, ...NN_ROWS, ...MODULE_ROWS, ...DIAGNOSTICS_ROWS, ...WHITENING_ROWS, ...EARLY_STOPPING_ROWS, ...TRAINING_ROWS, ...API_SAFETY_ROWS, ...AUTODIFF_ROWS, ...SPATIAL_OP_ROWS];
 
 
 // ---------------------------------------------------------------------------------------------
