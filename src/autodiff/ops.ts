@@ -1,6 +1,5 @@
 import { gemm } from "../linalg/gemm";
-import { BATCH_NORM_STATS_ROWS } from "../norm/batchnorm";
-import { groupNormStatsLength } from "../norm/groupnorm";
+import { BATCH_NORM_STATS_ROWS, groupNormStatsLength } from "../norm/stats";
 import { ShapeError, StateError, ValueError } from "../runtime/errors";
 import { checkNoOverlap } from "../runtime/overlap";
 import { checkTensor, Tensor } from "../runtime/tensor";

@@ -25,4 +25,5 @@ export {
   type VarianceScalingOptions,
   type GainOptions,
   type HeOptions,
+  type FanOptions,
 } from "./initializers";

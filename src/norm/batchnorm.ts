@@ -1,4 +1,5 @@
 import { ShapeError, ValueError } from "../runtime/errors";
+import { BATCH_NORM_STATS_ROWS } from "./stats";
 import type { Runtime } from "../runtime/runtime";
 import type { DType, FloatDType, Tensor } from "../runtime/tensor";
 import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
@@ -45,12 +46,6 @@ const BATCH_NORM_OPTIONS = optionNames<BatchNormOptions<FloatDType>>({
 /** The book's delta, the default eps of `epsPlacement: 'outside'`. */
 const BOOK_DELTA = 1e-6;
 
-/**
- * Rows of C f64 in the statistics buffer the batch-norm kernels take: mean, biased
- * variance and invstd (written by the forward, read by the backward), kernel scratch, and
- * the derivative factor of the backward (written by the forward).
- */
-export const BATCH_NORM_STATS_ROWS = 10;
 
 /** Defaults per convention (PyTorch 2.x docs of BatchNorm2d; tfjs-layers 4.22 BatchNormalization). */
 export const BATCH_NORM_DEFAULTS: Readonly<Record<BatchNormConvention, { momentum: number; eps: number }>> = {

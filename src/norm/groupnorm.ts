@@ -1,4 +1,5 @@
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
+import { groupNormStatsLength } from "./stats";
 import type { Runtime } from "../runtime/runtime";
 import type { DType, FloatDType, Tensor } from "../runtime/tensor";
 import { checkNumber, checkOptions } from "../runtime/validate";
@@ -75,14 +76,6 @@ export abstract class RowNorm<D extends FloatDType = "f32"> extends NormModule<D
   protected abstract layout(shape: readonly number[]): RowLayout;
 }
 
-/**
- * f64 entries of the statistics buffer the group-norm kernels take for N samples of G groups
- * of Cg channels: mean, biased variance and invstd per row (3 N G), then backward scratch (4 G Cg).
- */
-export function groupNormStatsLength(N: number, G: number, Cg: number): number {
-  for (const [name, value] of [["N", N], ["G", G], ["Cg", Cg]] as const) checkNumber(name, value, { integer: true, min: 0 });
-  return 3 * N * G + 4 * G * Cg;
-}
 
 /** (N, C, S) of an input [N, C, d1, ...] whose channel dimension must be C. */
 function channelsFirst(shape: readonly number[], C: number, owner: string): { N: number; S: number } {

@@ -1,6 +1,6 @@
 export {
   Optimizer, BASE_DEFAULTS, clipCoefficient,
-  type BaseHyper, type Conventions, type KernelOp, type NonFinitePolicy, type OptimizerOptions, type OptionsOf,
+  type BaseHyper, type Conventions, type NonFinitePolicy, type OptimizerOptions, type OptionsOf,
   type ParamGroup, type ParamGroupInput, type ParamState, type StepResult, type Stateful, type WeightDecayMode,
 } from "./optimizer";
 export { gradNorm } from "./clip";

@@ -74,7 +74,7 @@ export class Philox {
     return this.words;
   }
 
-  /** The generator at `state`, e.g. one saved with {@link state}. */
+  /** The generator at `state`, e.g. one saved with {@link Philox.state}. */
   static fromState(state: PhiloxState): Philox {
     if (state === null || typeof state !== "object") throw new ValueError(`Invalid state: ${String(state)} (expected { seed, stream, position })`);
     // Checked here: the constructor's defaults would take a missing seed or stream as 0.

@@ -11,12 +11,15 @@ import { ThreadPool, attachPool, controlBytes, poolOf } from "./pool";
  * The plain-TypeScript reference backend, imported from "descend/js" (`jsBackend`) so that apps
  * which do not use it do not bundle it.
  */
+/** The plain-TypeScript reference backend, as `jsBackend` from "descend/js" gives it. */
 export interface JsBackend {
+  /** Always 'js'. */
   readonly name: "js";
-  /** Binds the reference twins to a runtime's heap. */
+  /** @internal Binds the reference twins to a runtime's heap. */
   readonly kernels: (heap: Heap) => Kernels;
 }
 
+/** Options of {@link init} and {@link initSync}. */
 export interface InitOptions {
   /**
    * 'wasm': the SIMD kernels. The plain-TypeScript reference twins: `jsBackend` from

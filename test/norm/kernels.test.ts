@@ -3,8 +3,7 @@ import { twinRuntimes } from "../helpers/backends";
 import { uniformArray } from "../helpers/random";
 import type { Runtime } from "../../src/runtime/runtime";
 import type { DType, FloatDType } from "../../src/runtime/tensor";
-import { BATCH_NORM_STATS_ROWS } from "../../src/norm/batchnorm";
-import { groupNormStatsLength } from "../../src/norm/groupnorm";
+import { BATCH_NORM_STATS_ROWS, groupNormStatsLength } from "../../src/norm/stats";
 
 /**
  * The wasm normalization kernels against their reference twins, on shapes chosen to hit

@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import type { Kernels } from "../../../src/runtime/kernels";
-import { BATCH_NORM_STATS_ROWS } from "../../../src/norm/batchnorm";
-import { groupNormStatsLength } from "../../../src/norm/groupnorm";
+import { BATCH_NORM_STATS_ROWS, groupNormStatsLength } from "../../../src/norm/stats";
 import { buffer, floats, kernelProperty, type BufferCase, type KernelCase, type KernelProperty } from "./harness";
 
 /** Cases per property: under a second each on the development machine. */
