@@ -59,7 +59,24 @@ const libraryExternal: Plugin = {
   },
 };
 
+/**
+ * CommonJS runs in Node, which reads the wasm files in dist/wasm (initSync and init alike):
+ * the base64 chunks that carry the wasm to browsers are left out of the CommonJS bundles,
+ * which would otherwise inline both variants.
+ */
+const wasmFilesOnly: Plugin = {
+  name: "wasm-files-only",
+  setup(build) {
+    build.onResolve({ filter: /\/wasm\/wasm-(relaxed|simd)\.generated$/ }, (args) => ({ path: args.path, namespace: "wasm-files-only" }));
+    build.onLoad({ filter: /.*/, namespace: "wasm-files-only" }, () => ({
+      contents: 'throw new Error("descend (CommonJS) found no wasm file in dist/wasm: reinstall the package, or load its ES module build");',
+      loader: "js",
+    }));
+  },
+};
+
 export default defineConfig([
+
   // The library as ES modules, one file per source module: each wasm variant and the reference
   // kernels load only when a runtime needs them. Runs in Node and, served statically or bundled,
   // in browsers, with nothing to configure.
@@ -82,7 +99,7 @@ export default defineConfig([
     minifyWhitespace: true,
     minifySyntax: true,
     target: "es2022",
-    esbuildPlugins: [mainEntryExternal],
+    esbuildPlugins: [mainEntryExternal, wasmFilesOnly],
   },
   // descend/js in CommonJS (its types come with the entry above): its own copy of the reference
   // twins (the main bundle does not export them), fully minified: the largest file a subpath adds.

@@ -35,10 +35,15 @@ new Adam(rt, [w], { lr: 0.1 }).step();
 console.log(w.data);`,
     maxGzip: 75 * KB,
   },
-  { name: "whole API", source: `import * as descend from "descend";\nconsole.log(descend);`, maxGzip: 120 * KB },
+  // 120 KB until the tape's ops, Module, checkpoints and training tools joined the API (+28 KB
+  // of code); an app that imports only what it uses is measured by the rows above.
+  { name: "whole API", source: `import * as descend from "descend";\nconsole.log(descend);`, maxGzip: 135 * KB },
   { name: "schedule only", source: `import { cosineDecay } from "descend";\nconsole.log(cosineDecay);`, maxGzip: 3 * KB },
 ];
-const MAX_TARBALL = 600 * KB;
+// 600 KB until the API above and the descend/js and descend/tfjs subpaths joined (each
+// entry's types ship for ES modules and for CommonJS).
+const MAX_TARBALL = 650 * KB;
+
 
 /** The wasm of one variant travels in its own chunk; an app loads exactly one of them. */
 const VARIANT_CHUNK = /wasm-(relaxed|simd)\b/;

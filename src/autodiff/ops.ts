@@ -13,13 +13,25 @@ import type { Tape } from "./tape";
 const MATMUL_OPTIONS = optionNames<MatmulOpOptions>({ transA: true, transB: true, bias: true, relu: true });
 
 export interface MatmulOpOptions {
-  /** Use A^T in place of A. Default false. */
+  /**
+   * Use A^T in place of A. Default false.
+   * @defaultValue false
+   */
   transA?: boolean;
-  /** Use B^T in place of B. Default false. */
+  /**
+   * Use B^T in place of B. Default false.
+   * @defaultValue false
+   */
   transB?: boolean;
-  /** A row of n values added to every row of the product (a Linear layer's bias). */
+  /**
+   * A row of n values added to every row of the product (a Linear layer's bias).
+   * @defaultValue null (none)
+   */
   bias?: Tensor<"f32"> | null;
-  /** Apply ReLU to the result in the same pass. Default false. */
+  /**
+   * Apply ReLU to the result in the same pass. Default false.
+   * @defaultValue false
+   */
   relu?: boolean;
 }
 

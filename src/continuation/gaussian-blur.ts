@@ -17,17 +17,27 @@ export type BlurGradient = "pathwise" | "score";
 export interface GaussianBlurOptions {
   /** Blur radius sigma >= 0; 0 is the objective itself. */
   sigma: number;
-  /** Noise draws per estimate (pairs when antithetic); default 8. */
+  /**
+   * Noise draws per estimate (pairs when antithetic); default 8.
+   * @defaultValue 8
+   */
   samples?: number;
-  /** Use e and -e together (cancels the odd terms of the estimate); default true. */
+  /**
+   * Use e and -e together (cancels the odd terms of the estimate); default true.
+   * @defaultValue true
+   */
   antithetic?: boolean;
   /**
    * 'pathwise' (default): the mean of grad J(theta + sigma e), needs gradients.
    * 'score': the mean of J(theta + sigma e) e / sigma, values only (Gaussian smoothing of
    * Nesterov & Spokoiny 2017); with antithetic pairs (J(+) - J(-)) e / (2 sigma).
+   * @defaultValue 'pathwise'
    */
   gradient?: BlurGradient;
-  /** A generator or seed for the noise; default seed 0. */
+  /**
+   * A generator or seed for the noise; default seed 0.
+   * @defaultValue seed 0
+   */
   rng?: Philox | number;
 }
 

@@ -11,11 +11,18 @@ export interface CurriculumOptions {
   /**
    * The expected share of hard examples in batch `step`: a constant or a schedule, e.g.
    * {@link linearHardFraction}. Default: from 0.1 to 1 over 1000 steps.
+   * @defaultValue `linearHardFraction(0.1, 1, 1000)` (from 0.1 to 1 over 1000 steps)
    */
   hardFraction?: HardFraction;
-  /** Share of the examples, by increasing difficulty, that count as easy; default 0.5. */
+  /**
+   * Share of the examples, by increasing difficulty, that count as easy; default 0.5.
+   * @defaultValue 0.5
+   */
   easyShare?: number;
-  /** A generator or seed; default seed 0. */
+  /**
+   * A generator or seed; default seed 0.
+   * @defaultValue seed 0
+   */
   rng?: Philox | number;
 }
 

@@ -25,15 +25,28 @@ const DIGITS: ReadonlyArray<readonly Stroke[]> = [
   [ellipse(0.5, 0.3, 0.3, 0.27), [[0.8, 0.3], [0.58, 1]]],
 ];
 
+/** Side of a glyph image in pixels (each example has GLYPH_SIZE^2 features). */
 export const GLYPH_SIZE = 16;
 
+/** Options of {@link glyphs}. */
 export interface GlyphOptions {
+  /**
+   * Examples to draw.
+   * @defaultValue 10000
+   */
   count?: number;
-  /** Largest shift in pixels, each axis. */
+  /**
+   * Largest shift in pixels, each axis.
+   * @defaultValue 2
+   */
   shift?: number;
-  /** Standard deviation of the additive pixel noise. */
+  /**
+   * Standard deviation of the additive pixel noise.
+   * @defaultValue 0.3
+   */
   noise?: number;
 }
+
 
 function distanceToSegment(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
   const dx = bx - ax;

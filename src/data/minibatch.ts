@@ -19,11 +19,20 @@ export type BatchSize = number | ((epoch: number) => number);
 
 export interface MinibatchOptions {
   batchSize: BatchSize;
-  /** Default 'once'. */
+  /**
+   * Default 'once'.
+   * @defaultValue 'once'
+   */
   shuffle?: ShuffleMode;
-  /** A generator or seed for the shuffles; default seed 0. */
+  /**
+   * A generator or seed for the shuffles; default seed 0.
+   * @defaultValue seed 0
+   */
   rng?: Philox | number;
-  /** Skip the last batch of an epoch when it is smaller than the batch size; default false. */
+  /**
+   * Skip the last batch of an epoch when it is smaller than the batch size; default false.
+   * @defaultValue false
+   */
   dropLast?: boolean;
 }
 

@@ -1,15 +1,29 @@
 import { gaussian, type Dataset, type Uniform } from "./dataset";
 
+/** Options of {@link spirals}. */
 export interface SpiralOptions {
-  /** Number of arms, one class each. */
+  /**
+   * Number of arms, one class each.
+   * @defaultValue 3
+   */
   classes?: number;
-  /** Points in all. */
+  /**
+   * Points in all.
+   * @defaultValue 1500
+   */
   count?: number;
-  /** Turns of each arm. */
+  /**
+   * Turns of each arm.
+   * @defaultValue 0.75
+   */
   turns?: number;
-  /** Standard deviation of the angular noise (radians). */
+  /**
+   * Standard deviation of the angular noise (radians).
+   * @defaultValue 0.2
+   */
   noise?: number;
 }
+
 
 /**
  * K interleaved spiral arms in the plane: the classic problem no linear model solves. Point i

@@ -10,7 +10,10 @@ export type WhiteningMethod = "zca" | "pca";
 
 /** Options of {@link Whitening}. */
 export interface WhiteningOptions {
-  /** Default 'zca'. */
+  /**
+   * Default 'zca'.
+   * @defaultValue 'zca'
+   */
   method?: WhiteningMethod;
   /**
    * Added to every eigenvalue before the inverse square root: W = D_eps^-1/2 ..., D_eps = D + eps I;
@@ -18,9 +21,13 @@ export interface WhiteningOptions {
    * amplify noise without bound. It is in the units of the data's variance: for data of unusual
    * scale choose it relative to the eigenvalues. 0 whitens exactly (and needs a covariance of full
    * rank).
+   * @defaultValue 1e-5
    */
   epsilon?: number;
-  /** 'pca' only: keep the k components of largest variance (the output is [m, k]); default d. */
+  /**
+   * 'pca' only: keep the k components of largest variance (the output is [m, k]); default d.
+   * @defaultValue d (all)
+   */
   components?: number;
 }
 

@@ -21,15 +21,20 @@ export interface ClassifyOptions extends LanczosOptions {
    * An eigenvalue counts as zero when |lambda| <= max(atol, tol max(|lambda_min|, |lambda_max|)).
    * tol: default 1e-6, well above the relative error of the central-difference products (about
    * 1e-9 for smooth f).
+   * @defaultValue 1e-6
    */
   tol?: number;
   /**
    * The absolute part of the zero test; default 1e-8, above the curvature that the differences
    * see where the true one is 0 (x^4 at 0 gives 4 h^2 ~ 1.5e-10). It is in the units of f / x^2:
    * set it for objectives of unusual scale.
+   * @defaultValue 1e-8
    */
   atol?: number;
-  /** The point is critical when max_i |g_i| <= gtol; default 1e-5 (minimize's default). */
+  /**
+   * The point is critical when max_i |g_i| <= gtol; default 1e-5 (minimize's default).
+   * @defaultValue 1e-5
+   */
   gtol?: number;
 }
 

@@ -11,6 +11,7 @@ export interface HessianVectorOptions {
    * The relative step r of the central difference: h = r (1 + |x|) / |v| (Euclidean norms).
    * Default cbrt(machine epsilon) = 6.06e-6, which balances the O(h^2) truncation error of a
    * central difference against its O(eps / h) rounding error.
+   * @defaultValue cbrt(machine epsilon) = 6.06e-6
    */
   relativeStep?: number;
 }

@@ -10,9 +10,13 @@ export interface LanczosOptions {
    * Lanczos steps m, the dimension of the Krylov subspace; at most n. Default min(n, 30). Each
    * step costs one Hessian-vector product (two gradient evaluations) and keeps one more vector of
    * n f64. With m = n the Ritz values are the eigenvalues (up to the products' error).
+   * @defaultValue min(n, 30)
    */
   steps?: number;
-  /** Seed of the Philox stream drawing the random start vector; default 0. */
+  /**
+   * Seed of the Philox stream drawing the random start vector; default 0.
+   * @defaultValue 0
+   */
   seed?: number;
 }
 

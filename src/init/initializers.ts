@@ -63,7 +63,10 @@ export function calculateGain(nonlinearity: Nonlinearity, slope = 0.01): number 
 }
 
 export interface FanOptions {
-  /** Overrides the fans computed from the shape (e.g. for PyTorch's [out, in] layout). */
+  /**
+   * Overrides the fans computed from the shape (e.g. for PyTorch's [out, in] layout).
+   * @defaultValue computed from the shape (computeFans)
+   */
   fans?: Fans;
 }
 
@@ -73,11 +76,20 @@ const FAN_OPTIONS = optionNames<FanOptions>({ fans: true });
 export type FanMode = "fanIn" | "fanOut" | "fanAvg";
 
 export interface VarianceScalingOptions extends FanOptions {
-  /** Target variance times the fan; default 1. */
+  /**
+   * Target variance times the fan; default 1.
+   * @defaultValue 1
+   */
   scale?: number;
-  /** Default 'fanIn'. */
+  /**
+   * Default 'fanIn'.
+   * @defaultValue 'fanIn'
+   */
   mode?: FanMode;
-  /** Default 'normal' (plain, not truncated). */
+  /**
+   * Default 'normal' (plain, not truncated).
+   * @defaultValue 'normal'
+   */
   distribution?: "uniform" | "normal";
 }
 
@@ -119,7 +131,10 @@ export function uniformFanIn(options: FanOptions = {}): Initializer {
 }
 
 export interface GainOptions extends FanOptions {
-  /** Multiplies the standard deviation (see {@link calculateGain}); default 1. */
+  /**
+   * Multiplies the standard deviation (see {@link calculateGain}); default 1.
+   * @defaultValue 1
+   */
   gain?: number;
 }
 
@@ -143,11 +158,20 @@ export function glorotNormal(options: GainOptions = {}): Initializer {
 }
 
 export interface HeOptions extends FanOptions {
-  /** The nonlinearity after the layer; default 'relu' (gain sqrt(2)). */
+  /**
+   * The nonlinearity after the layer; default 'relu' (gain sqrt(2)).
+   * @defaultValue 'relu'
+   */
   nonlinearity?: Nonlinearity;
-  /** Negative slope for 'leaky_relu'; default 0.01. */
+  /**
+   * Negative slope for 'leaky_relu'; default 0.01.
+   * @defaultValue 0.01
+   */
   slope?: number;
-  /** Preserve the forward ('fanIn', default) or backward ('fanOut') variance. */
+  /**
+   * Preserve the forward ('fanIn', default) or backward ('fanOut') variance.
+   * @defaultValue 'fanIn'
+   */
   mode?: "fanIn" | "fanOut";
 }
 

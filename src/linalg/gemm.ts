@@ -7,17 +7,35 @@ import { overlaps } from "../runtime/overlap";
 
 /** Options of {@link gemm}; every one is optional. */
 export interface GemmOptions {
-  /** Use A^T in place of A (A is then k x m). Default false. */
+  /**
+   * Use A^T in place of A (A is then k x m). Default false.
+   * @defaultValue false
+   */
   transA?: boolean;
-  /** Use B^T in place of B (B is then n x k). Default false. */
+  /**
+   * Use B^T in place of B (B is then n x k). Default false.
+   * @defaultValue false
+   */
   transB?: boolean;
-  /** Scale of the product. Default 1. alpha = 0 does not read A or B. */
+  /**
+   * Scale of the product. Default 1. alpha = 0 does not read A or B.
+   * @defaultValue 1
+   */
   alpha?: number;
-  /** Scale of C's old contents. Default 0: C is overwritten and never read (NaN in C is ignored). */
+  /**
+   * Scale of C's old contents. Default 0: C is overwritten and never read (NaN in C is ignored).
+   * @defaultValue 0
+   */
   beta?: number;
-  /** A row of n values ([n] or [1, n]) added to every row of the result (a Linear layer's bias). */
+  /**
+   * A row of n values ([n] or [1, n]) added to every row of the result (a Linear layer's bias).
+   * @defaultValue null (none)
+   */
   bias?: Tensor | null;
-  /** Apply ReLU, max(x, 0), to the result on the way out. Default false. */
+  /**
+   * Apply ReLU, max(x, 0), to the result on the way out. Default false.
+   * @defaultValue false
+   */
   relu?: boolean;
 }
 

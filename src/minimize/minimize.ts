@@ -20,6 +20,7 @@ export interface MinimizeFields {
    * classifyCriticalPoint with minimize's gtol): `kind` ('minimum', 'maximum', 'saddle',
    * 'degenerate' or 'not-critical') and the Hessian's extreme eigenvalues `min`, `max`. Absent
    * otherwise, and when the run ended without a finite f and gradient at x.
+   * @defaultValue absent (without `classify`)
    */
   criticalPoint?: CriticalPoint;
   /** The final point (a copy, owned by the caller). */

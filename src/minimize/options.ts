@@ -65,18 +65,31 @@ export interface IterationInfo {
 export type FG = (x: Float64Array, g: Float64Array) => number;
 
 export interface MinimizeOptions {
-  /** Default 'lbfgs'. */
+  /**
+   * Default 'lbfgs'.
+   * @defaultValue 'lbfgs'
+   */
   method?: Method;
   /**
    * Default 'strong-wolfe'; 'exact' needs an objective with curvature (quadratic(), diagonalQuadratic(),
    * leastSquares()). 'newton' ignores it (Levenberg-Marquardt steps are accepted by a ratio test).
+   * @defaultValue 'strong-wolfe'
    */
   lineSearch?: LineSearch;
-  /** Sufficient-decrease constant c1 of Armijo and Wolfe, in (0, 1); default 1e-4. */
+  /**
+   * Sufficient-decrease constant c1 of Armijo and Wolfe, in (0, 1); default 1e-4.
+   * @defaultValue 1e-4
+   */
   c1?: number;
-  /** Curvature constant c2 of strong Wolfe, in (c1, 1); default 0.9, and 0.4 for 'cg' and 'steepest' (scipy's CG). */
+  /**
+   * Curvature constant c2 of strong Wolfe, in (c1, 1); default 0.9, and 0.4 for 'cg' and 'steepest' (scipy's CG).
+   * @defaultValue 0.9
+   */
   c2?: number;
-  /** Most f/g evaluations per line search; default 20 (scipy, L-BFGS-B maxls). */
+  /**
+   * Most f/g evaluations per line search; default 20 (scipy, L-BFGS-B maxls).
+   * @defaultValue 20
+   */
   maxLineSearch?: number;
   /**
    * Stop when max_i |g_i| <= gtol, an absolute test on the gradient as fg returns it (whatever
@@ -89,31 +102,63 @@ export interface MinimizeOptions {
    * Stop when (f_prev - f) <= ftol max(|f_prev|, |f|, 1); default 0 (off). `LBFGSB_FTOL` (2.22e-9)
    * is scipy L-BFGS-B's default and reproduces its stopping, which can end early in a slow valley
    * (Wood's function: f = 7.88).
+   * @defaultValue 0
    */
   ftol?: number;
-  /** Stop when max_i |x_i - x_prev_i| <= xtol; default 0 (off). */
+  /**
+   * Stop when max_i |x_i - x_prev_i| <= xtol; default 0 (off).
+   * @defaultValue 0
+   */
   xtol?: number;
-  /** Most iterations; default 15000 (L-BFGS-B's maxiter). */
+  /**
+   * Most iterations; default 15000 (L-BFGS-B's maxiter).
+   * @defaultValue 15000
+   */
   maxIter?: number;
-  /** Most calls of f (nfev), checked before each gradient: finite differences may pass it by up to 2n; default Infinity. */
+  /**
+   * Most calls of f (nfev), checked before each gradient: finite differences may pass it by up to 2n; default Infinity.
+   * @defaultValue Infinity
+   */
   maxEval?: number;
-  /** Milliseconds before stopping with 'max-time'; default Infinity. */
+  /**
+   * Milliseconds before stopping with 'max-time'; default Infinity.
+   * @defaultValue Infinity
+   */
   maxTime?: number;
-  /** Stops the run with 'aborted' when it fires (checked before every evaluation). */
+  /**
+   * Stops the run with 'aborted' when it fires (checked before every evaluation).
+   * @defaultValue none
+   */
   signal?: AbortSignal;
-  /** Called after each iteration; return true to stop with 'callback'. */
+  /**
+   * Called after each iteration; return true to stop with 'callback'.
+   * @defaultValue none
+   */
   onIteration?: (info: IterationInfo) => boolean | void;
-  /** 'cg': the beta formula; default 'polak-ribiere+'. */
+  /**
+   * 'cg': the beta formula; default 'polak-ribiere+'.
+   * @defaultValue 'polak-ribiere+'
+   */
   beta?: CGBeta;
-  /** 'cg': restart along -g every `restart` iterations; default n. */
+  /**
+   * 'cg': restart along -g every `restart` iterations; default n.
+   * @defaultValue n
+   */
   restart?: number;
-  /** 'lbfgs': pairs kept; default 10 (L-BFGS-B maxcor). */
+  /**
+   * 'lbfgs': pairs kept; default 10 (L-BFGS-B maxcor).
+   * @defaultValue 10
+   */
   memory?: number;
-  /** 'newton': fills H (n x n, row-major) with the Hessian at x. An Objective may bring its own. */
+  /**
+   * 'newton': fills H (n x n, row-major) with the Hessian at x. An Objective may bring its own.
+   * @defaultValue the Objective's, else assembled from `hessp`
+   */
   hess?: (x: Float64Array, H: Float64Array) => void;
   /**
    * 'newton', when no `hess` is given: writes the Hessian-vector product Hv at x into out. The
    * Hessian is assembled from n products with the unit vectors (one per row, H being symmetric).
+   * @defaultValue none
    */
   hessp?: (x: Float64Array, v: Float64Array, out: Float64Array) => void;
   /**
@@ -141,7 +186,10 @@ export interface MinimizeOptions {
    * @defaultValue undefined: fg writes the gradient
    */
   gradient?: GradientRule;
-  /** Where the vectors live and which backend runs the kernels; see {@link minimize}. */
+  /**
+   * Where the vectors live and which backend runs the kernels; see {@link minimize}.
+   * @defaultValue the objective's runtime, else a hidden wasm runtime
+   */
   runtime?: Runtime;
 }
 

@@ -11,19 +11,27 @@ import type { Ops } from "../autodiff/ops";
 import { isOps, Module } from "./module";
 
 export interface LinearOptions {
-  /** Add a learned bias b, initialized to zero (default true; pointless right before a normalization layer). */
+  /**
+   * Add a learned bias b, initialized to zero (default true; pointless right before a normalization layer).
+   * @defaultValue true
+   */
   bias?: boolean;
-  /** Apply ReLU in the same pass (the gemm epilogue). Default false. */
+  /**
+   * Apply ReLU in the same pass (the gemm epilogue). Default false.
+   * @defaultValue false
+   */
   relu?: boolean;
   /**
    * Fills the weight [inFeatures, outFeatures]; default `uniformFanIn()`, U(-1/sqrt(m), 1/sqrt(m))
    * with m = inFeatures (the book's heuristic, PyTorch's default). `heUniform()` suits ReLU layers.
+   * @defaultValue `uniformFanIn()`
    */
   init?: Initializer;
   /**
    * Seed of the initializer's Philox stream; default `rt.nextSeed()` (see `rt.param`), a fresh
    * seed per layer derived from the runtime's seed (so two layers differ, and a model rebuilt on a runtime of
    * the same seed is identical).
+   * @defaultValue `rt.nextSeed()`
    */
   seed?: number;
 }

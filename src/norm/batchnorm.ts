@@ -20,14 +20,21 @@ import { NormModule, checkBoolean, checkTraining, type ForwardOptions, type Norm
 export type BatchNormConvention = "pytorch" | "keras";
 
 export interface BatchNormOptions<D extends FloatDType = "f32"> extends NormOptions<D> {
-  /** Default 'pytorch'. Sets the defaults of momentum and eps and the running-variance rule. */
+  /**
+   * Default 'pytorch'. Sets the defaults of momentum and eps and the running-variance rule.
+   * @defaultValue 'pytorch'
+   */
   convention?: BatchNormConvention;
   /**
    * Weight of the running statistics' update, in the convention's sense: PyTorch weights
    * the new batch (default 0.1; null for a cumulative average), Keras the old value (0.99).
+   * @defaultValue 0.1
    */
   momentum?: number | null;
-  /** Keep running mean and variance for evaluation; default true. Without them evaluation uses batch statistics. */
+  /**
+   * Keep running mean and variance for evaluation; default true. Without them evaluation uses batch statistics.
+   * @defaultValue true
+   */
   trackRunningStats?: boolean;
   /**
    * Where eps enters the scale: 'inside' the root, 1 / sqrt(var + eps) (PyTorch, Keras), or

@@ -9,14 +9,21 @@ import { checkBoolean, checkEps, checkOptions, checkTraining, LARGEST_FINITE, op
 
 /** Options every normalization module shares. */
 export interface NormOptions<D extends FloatDType = "f32"> {
-  /** Added to the variance inside the square root. */
+  /**
+   * Added to the variance inside the square root.
+   * @defaultValue 1e-5 (BatchNorm: 1e-5 'pytorch', 1e-3 'keras')
+   */
   eps?: number;
   /**
    * Learnable per-channel gamma (scale, init 1) and beta (shift, init 0) as Params that plug
    * into the optimizers. Without them the output is the plain normalized input.
+   * @defaultValue true
    */
   affine?: boolean;
-  /** Element type of the input, output and parameters; default 'f32' (the optimizers take f32). */
+  /**
+   * Element type of the input, output and parameters; default 'f32' (the optimizers take f32).
+   * @defaultValue 'f32'
+   */
   dtype?: D;
 }
 

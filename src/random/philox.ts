@@ -17,16 +17,28 @@ export interface PhiloxState {
 }
 
 export interface UniformOptions {
-  /** Inclusive lower bound; default 0. */
+  /**
+   * Inclusive lower bound; default 0.
+   * @defaultValue 0
+   */
   low?: number;
-  /** Exclusive upper bound; default 1. */
+  /**
+   * Exclusive upper bound; default 1.
+   * @defaultValue 1
+   */
   high?: number;
 }
 
 export interface NormalOptions {
-  /** Default 0. */
+  /**
+   * Default 0.
+   * @defaultValue 0
+   */
   mean?: number;
-  /** Standard deviation, >= 0; default 1. */
+  /**
+   * Standard deviation, >= 0; default 1.
+   * @defaultValue 1
+   */
   std?: number;
 }
 

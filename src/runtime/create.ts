@@ -27,7 +27,10 @@ export interface InitOptions {
    * @defaultValue 'wasm'
    */
   backend?: Backend | JsBackend;
-  /** Upper bound of the linear memory in bytes; default and maximum 4 GiB (wasm32). */
+  /**
+   * Upper bound of the linear memory in bytes; default and maximum 4 GiB (wasm32).
+   * @defaultValue 4 GiB
+   */
   maxMemoryBytes?: number;
   /**
    * Threads that run the kernels which split their work (gemm), counting the calling
@@ -35,18 +38,21 @@ export interface InitOptions {
    * `threads - 1` workers: Node worker_threads, or in browsers Web Workers, which need a
    * cross-origin isolated page (COOP/COEP headers) and `await init()`. Results are
    * bit-identical for every thread count. Only the 'wasm' backend has threads.
+   * @defaultValue 1
    */
   threads?: number;
   /**
    * Which SIMD build to load: 'auto' (default) picks 'relaxed' (fused multiply-add, via
    * relaxed SIMD) where the engine validates it, else 'simd'. 'simd' gives the same
    * results on every engine; 'relaxed' may round differently from engine to engine.
+   * @defaultValue 'auto'
    */
   wasmVariant?: WasmVariant | "auto";
   /**
    * Seed of the default seeds: a layer made without a seed (`new Linear(rt, ...)`) gets the
    * k-th seed derived from this one, so layers differ from each other and a model built the
    * same way on a fresh runtime with the same seed is identical. An integer in [0, 2^53); default 0.
+   * @defaultValue 0
    */
   seed?: number;
 }

@@ -7,15 +7,30 @@ import { attachTo, detachFrom, decodeNumber, encodeNumber, isStep, openState, st
 export type AverageMode = "mean" | "ema";
 
 export interface PolyakAveragerOptions {
-  /** default 'mean' (Polyak & Juditsky 1992). */
+  /**
+   * default 'mean' (Polyak & Juditsky 1992).
+   * @defaultValue 'mean'
+   */
   mode?: AverageMode;
-  /** EMA decay a in [0, 1); default 0.999. Ignored by 'mean'. */
+  /**
+   * EMA decay a in [0, 1); default 0.999. Ignored by 'mean'.
+   * @defaultValue 0.999
+   */
   decay?: number;
-  /** EMA only: start from zero and divide by 1 - a^n (optax ema) instead of starting from the first iterate. Default false. */
+  /**
+   * EMA only: start from zero and divide by 1 - a^n (optax ema) instead of starting from the first iterate. Default false.
+   * @defaultValue false
+   */
   debias?: boolean;
-  /** Steps left out of the average (burn-in), an integer >= 0: it averages theta_{start+1}, theta_{start+2}, .... Default 0. */
+  /**
+   * Steps left out of the average (burn-in), an integer >= 0: it averages theta_{start+1}, theta_{start+2}, .... Default 0.
+   * @defaultValue 0
+   */
   start?: number;
-  /** Key under which the optimizer saves this state (see attachState); default 'average'. */
+  /**
+   * Key under which the optimizer saves this state (see attachState); default 'average'.
+   * @defaultValue 'average'
+   */
   key?: string;
 }
 

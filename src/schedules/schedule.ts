@@ -66,7 +66,10 @@ export interface LinearScheduleOptions {
   end?: number;
   /** Length of the ramp (the book's tau), an integer >= 1. */
   steps: number;
-  /** Step at which the ramp starts; `init` is held before it. Default 0. */
+  /**
+   * Step at which the ramp starts; `init` is held before it. Default 0.
+   * @defaultValue 0
+   */
   begin?: number;
 }
 
@@ -96,7 +99,10 @@ export function linearSchedule(options: LinearScheduleOptions): Schedule {
 }
 
 export interface LinearWarmupOptions {
-  /** Value at step 0; default 0. */
+  /**
+   * Value at step 0; default 0.
+   * @defaultValue 0
+   */
   init?: number;
   /** Value reached at step `steps` and held afterwards. */
   peak: number;
@@ -153,7 +159,10 @@ export interface StepDecayOptions {
   init: number;
   /** Steps between decays, an integer >= 1. */
   stepSize: number;
-  /** Factor in (0, 1] applied every `stepSize` steps; default 0.1 (PyTorch StepLR). */
+  /**
+   * Factor in (0, 1] applied every `stepSize` steps; default 0.1 (PyTorch StepLR).
+   * @defaultValue 0.1
+   */
   gamma?: number;
 }
 
@@ -171,7 +180,10 @@ export interface MultiStepDecayOptions {
   init: number;
   /** Steps at which the value is multiplied by gamma: strictly increasing integers >= 1. */
   milestones: readonly number[];
-  /** Factor in (0, 1]; default 0.1 (PyTorch MultiStepLR). */
+  /**
+   * Factor in (0, 1]; default 0.1 (PyTorch MultiStepLR).
+   * @defaultValue 0.1
+   */
   gamma?: number;
 }
 
@@ -190,13 +202,22 @@ export function multiStepDecay(options: MultiStepDecayOptions): Schedule {
 export interface PolynomialDecayOptions {
   /** Value at steps <= begin. */
   init: number;
-  /** Value at steps >= begin + steps; default 0. */
+  /**
+   * Value at steps >= begin + steps; default 0.
+   * @defaultValue 0
+   */
   end?: number;
   /** Length of the decay, an integer >= 1. */
   steps: number;
-  /** Exponent p > 0; default 1 (linear). */
+  /**
+   * Exponent p > 0; default 1 (linear).
+   * @defaultValue 1
+   */
   power?: number;
-  /** Step at which the decay starts; default 0. */
+  /**
+   * Step at which the decay starts; default 0.
+   * @defaultValue 0
+   */
   begin?: number;
 }
 
@@ -224,7 +245,10 @@ export interface CosineDecayOptions {
   init: number;
   /** Length of the half cosine (T_max), an integer >= 1. */
   steps: number;
-  /** Value at step `steps` and after (eta_min); default 0. */
+  /**
+   * Value at step `steps` and after (eta_min); default 0.
+   * @defaultValue 0
+   */
   end?: number;
 }
 
@@ -255,7 +279,10 @@ export interface SgdrOptions {
   init: PerCycle;
   /** Length of the first cycle (T_0), an integer >= 1. */
   T0: number;
-  /** Growth of the cycle length (T_i = T_0 T_mult^i), an integer >= 1; default 1. */
+  /**
+   * Growth of the cycle length (T_i = T_0 T_mult^i), an integer >= 1; default 1.
+   * @defaultValue 1
+   */
   Tmult?: number;
   /**
    * Floor each cycle anneals to (eta_min): one value, one per cycle, or a function of the
@@ -263,7 +290,10 @@ export interface SgdrOptions {
    * @defaultValue 0
    */
   end?: PerCycle;
-  /** Peak of cycle i is max(end_i, init peakDecay^i); in (0, 1], default 1 (no decay). Needs a single `init`. */
+  /**
+   * Peak of cycle i is max(end_i, init peakDecay^i); in (0, 1], default 1 (no decay). Needs a single `init`.
+   * @defaultValue 1
+   */
   peakDecay?: number;
 }
 
@@ -359,7 +389,10 @@ export function sgdrCycle(step: number, T0: number, Tmult: number): { cycle: num
 }
 
 export interface WarmupCosineOptions {
-  /** Value at step 0; default 0. */
+  /**
+   * Value at step 0; default 0.
+   * @defaultValue 0
+   */
   init?: number;
   /** Value at the end of the warm-up. */
   peak: number;
@@ -367,7 +400,10 @@ export interface WarmupCosineOptions {
   warmupSteps: number;
   /** Total length, warm-up included (as in optax); an integer > warmupSteps. */
   steps: number;
-  /** Final value, held after `steps`; default 0. */
+  /**
+   * Final value, held after `steps`; default 0.
+   * @defaultValue 0
+   */
   end?: number;
 }
 
@@ -397,15 +433,30 @@ export interface OneCycleOptions {
   peak: number;
   /** Total steps of the cycle (total_steps), an integer >= 2. */
   steps: number;
-  /** Fraction of the steps spent increasing; default 0.3. */
+  /**
+   * Fraction of the steps spent increasing; default 0.3.
+   * @defaultValue 0.3
+   */
   pctStart?: number;
-  /** Initial lr = peak / divFactor; default 25. */
+  /**
+   * Initial lr = peak / divFactor; default 25.
+   * @defaultValue 25
+   */
   divFactor?: number;
-  /** Final lr = initial lr / finalDivFactor; default 1e4. */
+  /**
+   * Final lr = initial lr / finalDivFactor; default 1e4.
+   * @defaultValue 1e4
+   */
   finalDivFactor?: number;
-  /** default 'cos'. */
+  /**
+   * default 'cos'.
+   * @defaultValue 'cos'
+   */
   anneal?: Anneal;
-  /** Smith's original three phases (up, down to the initial lr, then annihilation); default false. */
+  /**
+   * Smith's original three phases (up, down to the initial lr, then annihilation); default false.
+   * @defaultValue false
+   */
   threePhase?: boolean;
 }
 
@@ -445,15 +496,30 @@ export function oneCycle(options: OneCycleOptions): Schedule {
 export interface OneCycleMomentumOptions {
   /** Total steps of the cycle, as given to {@link oneCycle}. */
   steps: number;
-  /** As given to {@link oneCycle}; default 0.3. */
+  /**
+   * As given to {@link oneCycle}; default 0.3.
+   * @defaultValue 0.3
+   */
   pctStart?: number;
-  /** Momentum at the lr peak; default 0.85 (PyTorch base_momentum). */
+  /**
+   * Momentum at the lr peak; default 0.85 (PyTorch base_momentum).
+   * @defaultValue 0.85
+   */
   base?: number;
-  /** Momentum at the start and the end; default 0.95 (PyTorch max_momentum). */
+  /**
+   * Momentum at the start and the end; default 0.95 (PyTorch max_momentum).
+   * @defaultValue 0.95
+   */
   max?: number;
-  /** default 'cos'. */
+  /**
+   * default 'cos'.
+   * @defaultValue 'cos'
+   */
   anneal?: Anneal;
-  /** As given to {@link oneCycle}; default false. */
+  /**
+   * As given to {@link oneCycle}; default false.
+   * @defaultValue false
+   */
   threePhase?: boolean;
 }
 

@@ -20,7 +20,10 @@ import {
 export type ScheduleBindings<G> = { [K in NumericKeys<G>]?: Schedule | readonly Schedule[] };
 
 export interface SchedulerOptions {
-  /** Key under which the optimizer saves this scheduler's state (see attachState); default 'scheduler'. */
+  /**
+   * Key under which the optimizer saves this scheduler's state (see attachState); default 'scheduler'.
+   * @defaultValue 'scheduler'
+   */
   key?: string;
 }
 
@@ -176,25 +179,55 @@ function perGroup<G>(field: string, bound: Schedule | readonly Schedule[], group
 }
 
 export interface ReduceOnPlateauOptions<G> {
-  /** 'min' (default): lower metrics are better (losses); 'max' for accuracies. */
+  /**
+   * 'min' (default): lower metrics are better (losses); 'max' for accuracies.
+   * @defaultValue 'min'
+   */
   mode?: "min" | "max";
-  /** Multiplier in (0, 1) applied on a plateau; default 0.1. */
+  /**
+   * Multiplier in (0, 1) applied on a plateau; default 0.1.
+   * @defaultValue 0.1
+   */
   factor?: number;
-  /** Steps without improvement tolerated before reducing, an integer >= 0; default 10. */
+  /**
+   * Steps without improvement tolerated before reducing, an integer >= 0; default 10.
+   * @defaultValue 10
+   */
   patience?: number;
-  /** Least improvement that counts, >= 0; default 1e-4. */
+  /**
+   * Least improvement that counts, >= 0; default 1e-4.
+   * @defaultValue 1e-4
+   */
   threshold?: number;
-  /** 'rel' (default): better than best (1 -/+ threshold); 'abs': better than best -/+ threshold. */
+  /**
+   * 'rel' (default): better than best (1 -/+ threshold); 'abs': better than best -/+ threshold.
+   * @defaultValue 'rel'
+   */
   thresholdMode?: "rel" | "abs";
-  /** Steps after a reduction during which bad steps are not counted, an integer >= 0; default 0. */
+  /**
+   * Steps after a reduction during which bad steps are not counted, an integer >= 0; default 0.
+   * @defaultValue 0
+   */
   cooldown?: number;
-  /** Floor of the value, one for all groups or one per group, >= 0; default 0. */
+  /**
+   * Floor of the value, one for all groups or one per group, >= 0; default 0.
+   * @defaultValue 0
+   */
   minLr?: number | readonly number[];
-  /** Reductions smaller than this are skipped, >= 0; default 1e-8 (PyTorch's eps). */
+  /**
+   * Reductions smaller than this are skipped, >= 0; default 1e-8 (PyTorch's eps).
+   * @defaultValue 1e-8
+   */
   eps?: number;
-  /** The field reduced; default 'lr'. */
+  /**
+   * The field reduced; default 'lr'.
+   * @defaultValue 'lr'
+   */
   field?: NumericKeys<G>;
-  /** Key under which the optimizer saves this state (see attachState); default 'plateau'. */
+  /**
+   * Key under which the optimizer saves this state (see attachState); default 'plateau'.
+   * @defaultValue 'plateau'
+   */
   key?: string;
 }
 

@@ -15,13 +15,25 @@ export interface EarlyStoppable {
 
 /** Options of {@link EarlyStopping}. */
 export interface EarlyStoppingOptions {
-  /** Evaluations without improvement before stopping; default 10. */
+  /**
+   * Evaluations without improvement before stopping; default 10.
+   * @defaultValue 10
+   */
   patience?: number;
-  /** The least change that counts as an improvement; default 0 (any strict improvement). */
+  /**
+   * The least change that counts as an improvement; default 0 (any strict improvement).
+   * @defaultValue 0
+   */
   minDelta?: number;
-  /** 'min' (a loss, the default) or 'max' (an accuracy). */
+  /**
+   * 'min' (a loss, the default) or 'max' (an accuracy).
+   * @defaultValue 'min'
+   */
   mode?: "min" | "max";
-  /** On stopping, put the best parameters and optimizer state back; default true. */
+  /**
+   * On stopping, put the best parameters and optimizer state back; default true.
+   * @defaultValue true
+   */
   restoreBest?: boolean;
 }
 
