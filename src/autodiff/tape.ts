@@ -121,6 +121,8 @@ export interface GradStep<A extends unknown[]> {
  * @example
  * const step = valueAndGrad(rt, (ops, x, y) => ops.mse(ops.matmul(x, w), y));
  * const loss = step(x, y); // w.grad += dloss/dw
+ *
+ * @throws {@link ValueError} when `rt` is not a runtime or `fn` not a function; the returned step throws the errors of the ops (ShapeError, ValueError) and StateError when called while another step of the same tape runs, each before any gradient changes.
  */
 export function valueAndGrad<A extends unknown[]>(rt: Runtime, fn: (ops: Ops, ...inputs: A) => Tensor): GradStep<A> {
   checkRuntime(rt);

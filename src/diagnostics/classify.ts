@@ -58,6 +58,8 @@ const KNOWN = optionNames<ClassifyOptions>({ steps: true, seed: true, tol: true,
  * @example
  * const saddle = new HessianVectorProduct(rt, (x, g) => { g[0] = 2 * x[0]; g[1] = -2 * x[1]; return 0; }, 2);
  * classifyCriticalPoint(saddle, [0, 0]).kind;  // 'saddle'
+ *
+ * @throws {@link ValueError} for bad options, an hvp that is not a HessianVectorProduct, or x of the wrong length or with non-finite values.
  */
 export function classifyCriticalPoint(hvp: HessianVectorProduct, x: ArrayLike<number> | Tensor, options: ClassifyOptions = {}): CriticalPoint {
   checkHvp(hvp);

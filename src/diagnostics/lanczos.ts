@@ -68,6 +68,8 @@ const MAX_SWEEPS = 100;
  * @example
  * const hvp = new HessianVectorProduct(rt, rosen, 2);
  * const { max, min, condition } = hessianEigenvalues(hvp, [1, 1]);  // 1001.6, 0.3994, 2508
+ *
+ * @throws {@link ValueError} for bad options, an hvp that is not a HessianVectorProduct, or x of the wrong length or with non-finite values.
  */
 export function hessianEigenvalues(hvp: HessianVectorProduct, x: ArrayLike<number> | Tensor, options: LanczosOptions = {}): HessianSpectrum {
   checkHvp(hvp);

@@ -23,6 +23,8 @@ export interface Fans {
  * [inputs, outputs] (y = x W) and a convolution kernel is [...receptive field, in, out]:
  * rank 1: fanIn = fanOut = shape[0]; rank >= 2: fanIn = shape[-2] r, fanOut = shape[-1] r with
  * r the product of the leading dimensions. PyTorch stores [out, in]: pass `fans` to override.
+ *
+ * @throws {@link ShapeError} for an empty shape or one whose dimensions are not non-negative integers.
  */
 export function computeFans(shape: readonly number[]): Fans {
   sizeOf(shape); // a list of non-negative integers, else ShapeError
@@ -39,6 +41,8 @@ export type Nonlinearity = "linear" | "identity" | "sigmoid" | "tanh" | "relu" |
  * The gain that keeps activations' variance steady through a layer followed by
  * `nonlinearity` (PyTorch's `calculate_gain` values): linear/identity/sigmoid 1, tanh 5/3,
  * relu sqrt(2), leaky_relu sqrt(2 / (1 + slope^2)) (default slope 0.01), selu 3/4.
+ *
+ * @throws {@link ValueError} for an unknown nonlinearity or a slope that is not a finite number.
  */
 export function calculateGain(nonlinearity: Nonlinearity, slope = 0.01): number {
   switch (nonlinearity) {
@@ -97,6 +101,8 @@ export interface VarianceScalingOptions extends FanOptions {
  * Weights with variance scale / fan: N(0, scale / fan) or U(-sqrt(3 scale / fan),
  * +sqrt(3 scale / fan)), fan = fanIn, fanOut or (fanIn + fanOut) / 2. Every fan-based
  * initializer below is one of these.
+ *
+ * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
  */
 export function varianceScaling(options: VarianceScalingOptions = {}): Initializer {
   checkOptions(options, { of: "varianceScaling", known: optionNames<VarianceScalingOptions>({ fans: true, scale: true, mode: true, distribution: true }) });
@@ -124,6 +130,8 @@ export function varianceScaling(options: VarianceScalingOptions = {}): Initializ
 /**
  * The book's heuristic (Goodfellow et al. 2016, sec. 8.4; PyTorch's default for Linear):
  * W ~ U(-1/sqrt(m), 1/sqrt(m)) for m inputs. Variance 1 / (3 m).
+ *
+ * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
  */
 export function uniformFanIn(options: FanOptions = {}): Initializer {
   const { fans } = checkOptions(options, { of: "uniformFanIn", known: FAN_OPTIONS });
@@ -143,6 +151,8 @@ const GAIN_OPTIONS = optionNames<GainOptions>({ fans: true, gain: true });
 /**
  * Glorot & Bengio (2010), "normalized initialization": W ~ U(-b, b) with
  * b = gain sqrt(6 / (m + n)) for m inputs and n outputs; variance gain^2 2 / (m + n).
+ *
+ * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
  */
 export function glorotUniform(options: GainOptions = {}): Initializer {
   checkOptions(options, { of: "glorotUniform", known: GAIN_OPTIONS });
@@ -150,7 +160,11 @@ export function glorotUniform(options: GainOptions = {}): Initializer {
   return varianceScaling({ fans: options.fans, scale: gain * gain, mode: "fanAvg", distribution: "uniform" });
 }
 
-/** Glorot & Bengio (2010) with a normal law: W ~ N(0, gain^2 2 / (m + n)). */
+/**
+ * Glorot & Bengio (2010) with a normal law: W ~ N(0, gain^2 2 / (m + n)).
+ *
+ * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ */
 export function glorotNormal(options: GainOptions = {}): Initializer {
   checkOptions(options, { of: "glorotNormal", known: GAIN_OPTIONS });
   const gain = checkNumber("gain", options.gain ?? 1, { above: 0 });
@@ -181,23 +195,39 @@ function heScale(options: HeOptions, of: string): number {
   return gain * gain;
 }
 
-/** He et al. (2015): W ~ N(0, gain^2 / fan), gain = sqrt(2) for ReLU; fan = fanIn by default. */
+/**
+ * He et al. (2015): W ~ N(0, gain^2 / fan), gain = sqrt(2) for ReLU; fan = fanIn by default.
+ *
+ * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ */
 export function heNormal(options: HeOptions = {}): Initializer {
   return varianceScaling({ scale: heScale(options, "heNormal"), fans: options.fans, mode: options.mode ?? "fanIn", distribution: "normal" });
 }
 
-/** He et al. (2015) with a uniform law: W ~ U(-b, b), b = gain sqrt(3 / fan). */
+/**
+ * He et al. (2015) with a uniform law: W ~ U(-b, b), b = gain sqrt(3 / fan).
+ *
+ * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ */
 export function heUniform(options: HeOptions = {}): Initializer {
   return varianceScaling({ scale: heScale(options, "heUniform"), fans: options.fans, mode: options.mode ?? "fanIn", distribution: "uniform" });
 }
 
-/** LeCun et al. (1998), "Efficient BackProp": W ~ N(0, 1 / m) for m inputs. */
+/**
+ * LeCun et al. (1998), "Efficient BackProp": W ~ N(0, 1 / m) for m inputs.
+ *
+ * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ */
 export function lecunNormal(options: FanOptions = {}): Initializer {
   const { fans } = checkOptions(options, { of: "lecunNormal", known: FAN_OPTIONS });
   return varianceScaling({ fans, scale: 1, mode: "fanIn", distribution: "normal" });
 }
 
-/** LeCun et al. (1998) with a uniform law: W ~ U(-sqrt(3 / m), sqrt(3 / m)). */
+/**
+ * LeCun et al. (1998) with a uniform law: W ~ U(-sqrt(3 / m), sqrt(3 / m)).
+ *
+ * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ */
 export function lecunUniform(options: FanOptions = {}): Initializer {
   const { fans } = checkOptions(options, { of: "lecunUniform", known: FAN_OPTIONS });
   return varianceScaling({ fans, scale: 1, mode: "fanIn", distribution: "uniform" });
@@ -209,6 +239,8 @@ export function lecunUniform(options: FanOptions = {}): Initializer {
  * the Householder QR of a max x min Gaussian matrix with diag(R) made positive, so it is
  * uniformly (Haar) distributed. rows >= cols gives orthonormal columns (W'W = gain^2 I),
  * rows < cols orthonormal rows (W W' = gain^2 I). Runs in wasm in f64, then rounds.
+ *
+ * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
  */
 export function orthogonal(options: { gain?: number } = {}): Initializer {
   checkOptions(options, { of: "orthogonal", known: ["gain"] });
@@ -238,6 +270,8 @@ export function orthogonal(options: { gain?: number } = {}): Initializer {
  * inputs chosen uniformly without replacement; all other weights are 0. This keeps the
  * total input to a unit independent of the fan-in without shrinking every weight.
  * PyTorch's `sparse_` instead zeroes a fraction of each column.
+ *
+ * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
  */
 export function sparse(options: { k?: number; std?: number } = {}): Initializer {
   checkOptions(options, { of: "sparse", known: ["k", "std"] });
@@ -260,7 +294,11 @@ export function sparse(options: { k?: number; std?: number } = {}): Initializer 
   };
 }
 
-/** Every element = value. */
+/**
+ * Every element = value.
+ *
+ * @throws {@link ValueError} unless the value is a finite number.
+ */
 export function constant(value: number): Initializer {
   checkNumber("value", value);
   return (target) => {
@@ -283,6 +321,8 @@ export function ones(): Initializer {
 /**
  * Bias of ReLU units: a small positive constant (default 0.1; Goodfellow et al. 2016,
  * sec. 8.4) so that most units start active and pass gradients.
+ *
+ * @throws {@link ValueError} unless the value is a finite number.
  */
 export function reluBias(value = 0.1): Initializer {
   return constant(checkNumber("value", value, { above: 0 }));
@@ -293,6 +333,8 @@ export function reluBias(value = 0.1): Initializer {
  * set to `value` (default 1, Jozefowicz et al. 2015; Goodfellow et al. sec. 8.4), the others
  * 0. `gate` is the forget gate's position in the stacking: 1 for PyTorch (i, f, g, o) and
  * Keras (i, f, c, o), the default.
+ *
+ * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
  */
 export function lstmForgetBias(options: { value?: number; gate?: number } = {}): Initializer {
   checkOptions(options, { of: "lstmForgetBias", known: ["value", "gate"] });
@@ -312,6 +354,8 @@ export function lstmForgetBias(options: { value?: number; gate?: number } = {}):
  * Output biases matching the marginal class frequencies c (Goodfellow et al. 2016, sec. 8.4):
  * softmax(b) = c is solved by b_i = log c_i - mean_j log c_j (counts are normalized first);
  * for independent sigmoid outputs, b_i = log(c_i / (1 - c_i)).
+ *
+ * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
  */
 export function marginalBias(frequencies: ArrayLike<number>, options: { activation?: "softmax" | "sigmoid" } = {}): Initializer {
   checkOptions(options, { of: "marginalBias", known: ["activation"] });

@@ -218,6 +218,10 @@ function run(p: GemmPlan, A: Tensor, B: Tensor, C: Tensor): void {
  * const C = rt.tensor([2, 2]);
  * gemm(A, B, C); // C = [[4, 5], [10, 11]]
  * gemm(A, B, C, { alpha: 2, beta: -1 }); // C = [[4, 5], [10, 11]] again: 2AB - C
+ *
+ * @throws {@link ShapeError} when the shapes of A, B, C or the bias do not fit.
+ * @throws {@link ValueError} for operands of different dtypes or runtimes, C overlapping A or B, or bad options.
+ * @throws {@link DisposedError} when an operand was disposed.
  */
 export function gemm<T extends Tensor>(A: T, B: T, C: T, options: GemmOptions = {}): T {
   if (C === null) throw new ValueError("Invalid C: null (expected a Tensor)"); // null means "allocate" to plan()
@@ -232,6 +236,10 @@ export function gemm<T extends Tensor>(A: T, B: T, C: T, options: GemmOptions = 
  *
  * @example
  * const y = matmul(x, w, { bias: b, relu: true }); // a Linear + ReLU layer, x [batch, in], w [in, out]
+ *
+ * @throws {@link ShapeError} when the inner dimensions differ.
+ * @throws {@link ValueError} for operands of different dtypes or runtimes, or bad options.
+ * @throws {@link DisposedError} when an operand was disposed.
  */
 export function matmul<T extends Tensor>(A: T, B: T, options: MatmulOptions = {}): T {
   const p = plan(A, B, null, { ...checkOptions(options, { of: "matmul", known: MATMUL_OPTIONS }), beta: 0 });

@@ -126,6 +126,10 @@ export function sharedMinimizeRuntime(): Runtime | null {
  *   return 100 * t * t + (1 - x[0]) ** 2;
  * };
  * minimize(rosen, [-1.2, 1], { method: 'lbfgs' }); // { x: [1, 1], status: 'gtol', ... }
+ *
+ * @throws {@link ValueError} for bad options, an x0 that is not finite numbers, or a callback that misbehaves (e.g. leaves a gradient component unwritten).
+ * @throws {@link ShapeError} when x0 and the objective or hess differ in length.
+ * @throws {@link DisposedError} when the objective or runtime was disposed.
  */
 export function minimize(fg: FG | Objective, x0: ArrayLike<number> | Tensor, options: MinimizeOptions = {}): MinimizeResult {
   const objective = isObjective(fg) ? fg : null;

@@ -138,6 +138,9 @@ function createWasm(plan: Plan, module: WebAssembly.Module, target: WasmTarget):
  * bytes come from `await init()`: call it once first, or use it instead; on a browser main
  * thread it also compiles off the main thread. Release it with `rt.dispose()` when done (it
  * stops the worker threads of a runtime made with `threads > 1`).
+ *
+ * @throws {@link ValueError} for an unknown or out-of-range option.
+ * @throws {@link BackendError} when the engine lacks WebAssembly SIMD (or the relaxed SIMD asked for), no wasm can be read synchronously here (browsers: call `await init()` once first), `backend: 'js'` is asked for without `jsBackend`, or threads are not available.
  */
 export function initSync(options: InitOptions = {}): Runtime {
   const plan = makePlan(options, "initSync");
@@ -151,6 +154,9 @@ export function initSync(options: InitOptions = {}): Runtime {
  * Creates a runtime; works everywhere (Node, browsers, workers, bundlers). Loads only what
  * the runtime runs: one wasm variant, or the reference kernels for the 'js' backend. Release
  * it with `rt.dispose()`.
+ *
+ * @throws {@link ValueError} for an unknown or out-of-range option.
+ * @throws {@link BackendError} when the engine lacks WebAssembly SIMD or threads are asked for where workers or shared memory are not available.
  */
 export async function init(options: InitOptions = {}): Promise<Runtime> {
   const plan = makePlan(options, "init");

@@ -49,7 +49,11 @@ function linearBetween(from: number, to: number, frac: number): number {
   return (1 - frac) * from + frac * to;
 }
 
-/** The same value at every step. */
+/**
+ * The same value at every step.
+ *
+ * @throws {@link ValueError} unless `value` is a finite number.
+ */
 export function constantSchedule(value: number): Schedule {
   checkValue("value", value);
   return schedule(() => value);
@@ -117,6 +121,8 @@ export interface LinearWarmupOptions {
  * ```
  * Join it with a decay ({@link joinSchedules}) or multiply a decay by a 0 -> 1 warm-up
  * ({@link chainSchedules}); {@link warmupCosine} is the common recipe ready-made.
+ *
+ * @throws {@link ValueError} for a missing, unknown or out-of-range option (nothing is made).
  */
 export function linearWarmup(options: LinearWarmupOptions): Schedule {
   const { init = 0, peak, steps } = checkOptions(options, { required: true, of: "linearWarmup", known: optionNames<LinearWarmupOptions>({ init: true, peak: true, steps: true }) });
@@ -131,7 +137,11 @@ export interface ExponentialDecayOptions {
   alpha: number;
 }
 
-/** Exponential decay: eta_t = eta_0 e^(-alpha t). */
+/**
+ * Exponential decay: eta_t = eta_0 e^(-alpha t).
+ *
+ * @throws {@link ValueError} for a missing, unknown or out-of-range option (nothing is made).
+ */
 export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
   const { init, alpha } = checkOptions(options, { required: true, of: "exponentialDecay", known: optionNames<ExponentialDecayOptions>({ init: true, alpha: true }) });
   checkValue("init", init);
@@ -146,7 +156,11 @@ export interface InverseTimeDecayOptions {
   alpha: number;
 }
 
-/** Inverse-time decay: eta_t = eta_0 / (1 + alpha t). */
+/**
+ * Inverse-time decay: eta_t = eta_0 / (1 + alpha t).
+ *
+ * @throws {@link ValueError} for a missing, unknown or out-of-range option (nothing is made).
+ */
 export function inverseTimeDecay(options: InverseTimeDecayOptions): Schedule {
   const { init, alpha } = checkOptions(options, { required: true, of: "inverseTimeDecay", known: optionNames<InverseTimeDecayOptions>({ init: true, alpha: true }) });
   checkValue("init", init);
@@ -166,7 +180,11 @@ export interface StepDecayOptions {
   gamma?: number;
 }
 
-/** Step decay (PyTorch StepLR): eta_t = eta_0 gamma^floor(t / stepSize). */
+/**
+ * Step decay (PyTorch StepLR): eta_t = eta_0 gamma^floor(t / stepSize).
+ *
+ * @throws {@link ValueError} for a missing, unknown or out-of-range option (nothing is made).
+ */
 export function stepDecay(options: StepDecayOptions): Schedule {
   const { init, stepSize, gamma = 0.1 } = checkOptions(options, { required: true, of: "stepDecay", known: optionNames<StepDecayOptions>({ init: true, stepSize: true, gamma: true }) });
   checkValue("init", init);
@@ -190,6 +208,8 @@ export interface MultiStepDecayOptions {
 /**
  * Multi-step decay (PyTorch MultiStepLR): eta_t = eta_0 gamma^m(t), where m(t) counts the
  * milestones <= t. At a milestone step the new value already applies.
+ *
+ * @throws {@link ValueError} for a missing, unknown or out-of-range option (nothing is made).
  */
 export function multiStepDecay(options: MultiStepDecayOptions): Schedule {
   const { init, milestones, gamma = 0.1 } = checkOptions(options, { required: true, of: "multiStepDecay", known: optionNames<MultiStepDecayOptions>({ init: true, milestones: true, gamma: true }) });
@@ -226,6 +246,8 @@ export interface PolynomialDecayOptions {
  * ```text
  * eta = end + (init - end) (1 - k/steps)^power
  * ```
+ *
+ * @throws {@link ValueError} for a missing, unknown or out-of-range option (nothing is made).
  */
 export function polynomialDecay(options: PolynomialDecayOptions): Schedule {
   const { init, end = 0, steps, power = 1, begin = 0 } = checkOptions(options, { required: true, of: "polynomialDecay", known: optionNames<PolynomialDecayOptions>({ init: true, end: true, steps: true, power: true, begin: true }) });
@@ -259,6 +281,8 @@ export interface CosineDecayOptions {
  * ```
  * Held at `end` after `steps` as in optax (PyTorch's CosineAnnealingLR keeps following the
  * cosine back up instead); for restarts use {@link sgdr}.
+ *
+ * @throws {@link ValueError} for a missing, unknown or out-of-range option (nothing is made).
  */
 export function cosineDecay(options: CosineDecayOptions): Schedule {
   const { init, steps, end = 0 } = checkOptions(options, { required: true, of: "cosineDecay", known: optionNames<CosineDecayOptions>({ init: true, steps: true, end: true }) });
@@ -413,6 +437,8 @@ export interface WarmupCosineOptions {
  * t <= w:      (1 - t/w) init + (t/w) peak
  * w <= t <= T: end + (peak - end) (1 + cos(pi (t - w)/(T - w))) / 2;   end after T.
  * ```
+ *
+ * @throws {@link ValueError} for a missing, unknown or out-of-range option (nothing is made).
  */
 export function warmupCosine(options: WarmupCosineOptions): Schedule {
   const { init = 0, peak, warmupSteps, steps, end = 0 } = checkOptions(options, { required: true, of: "warmupCosine", known: optionNames<WarmupCosineOptions>({ init: true, peak: true, warmupSteps: true, steps: true, end: true }) });
@@ -473,6 +499,8 @@ export interface OneCycleOptions {
  * After step T - 1 the final value is held (PyTorch raises instead). optax's
  * cosine_onecycle_schedule places the peak at step pctStart T rather than pctStart T - 1.
  * Pair it with {@link oneCycleMomentum} for the inverse momentum cycle.
+ *
+ * @throws {@link ValueError} for a missing, unknown or out-of-range option (nothing is made).
  */
 export function oneCycle(options: OneCycleOptions): Schedule {
   const {
@@ -526,6 +554,8 @@ export interface OneCycleMomentumOptions {
 /**
  * The momentum (or Adam beta1) cycle that mirrors {@link oneCycle}: max -> base while the
  * lr rises, base -> max while it falls, then (three phases) held at max.
+ *
+ * @throws {@link ValueError} for a missing, unknown or out-of-range option (nothing is made).
  */
 export function oneCycleMomentum(options: OneCycleMomentumOptions): Schedule {
   const {
@@ -589,6 +619,8 @@ function phased(ends: number[], values: number[], between: (from: number, to: nu
  *
  * with boundaries[-1] = 0. There is one boundary fewer than schedules, strictly increasing
  * integers >= 1.
+ *
+ * @throws {@link ValueError} for a schedule that is not a function, or boundaries that are not increasing integers >= 1, one fewer than the schedules.
  */
 export function joinSchedules(schedules: readonly Schedule[], boundaries: readonly number[]): Schedule {
   checkSchedules(schedules);
@@ -611,6 +643,8 @@ export function joinSchedules(schedules: readonly Schedule[], boundaries: readon
  * value(t) = s_1(t) s_2(t) ... s_n(t)
  * ```
  * e.g. a cosine decay times a 0 -> 1 warm-up factor.
+ *
+ * @throws {@link ValueError} for a schedule that is not a function.
  */
 export function chainSchedules(...schedules: Schedule[]): Schedule {
   checkSchedules(schedules);
