@@ -1,23 +1,12 @@
 import { describe, expect, it } from "vitest";
+import type { Window2d } from "../../src/autodiff/spatial";
 import { valueAndGrad } from "../../src/autodiff/tape";
 import { ShapeError, ValueError } from "../../src/runtime/errors";
 import { describeBackends } from "../helpers/backends";
 import { expectOpGradients, type OpGradientCase } from "../helpers/gradcheck";
 
-interface Geometry {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  ph: number;
-  pw: number;
-  dh: number;
-  dw: number;
-}
+/** The sizes of a window over [N, C, H, W]: the test derives the output sizes itself (outSize). */
+type Geometry = Omit<Window2d, "OH" | "OW">;
 
 const outSize = (n: number, k: number, s: number, p: number, d: number) => Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
 
