@@ -36,7 +36,8 @@ export const CENTRAL_DIFFERENCE_STEP = Math.cbrt(Number.EPSILON);
  * the gradient is smooth (zero for a quadratic, up to rounding).
  *
  * `grad` is what {@link minimize} takes: a callback `fg(x, g)` that writes the gradient into g
- * (its return value is ignored here), or an {@link Objective}. Every buffer (the trial point and
+ * (its return value is ignored here), or an {@link Objective}; an objective with an exact
+ * `hessianVector` (a {@link tapeObjective}) gives its exact products instead of differences. Every buffer (the trial point and
  * the two gradients, f64 in the runtime's memory) is allocated once by the constructor and
  * reused by each product; `dispose()` frees them.
  *
@@ -49,7 +50,7 @@ export const CENTRAL_DIFFERENCE_STEP = Math.cbrt(Number.EPSILON);
 export class HessianVectorProduct {
   /** Step factor r of h = r (1 + |x|) / |v|. */
   readonly relativeStep: number;
-  /** Gradient evaluations so far (two per product). */
+  /** Gradient evaluations so far: two per product by differences, one per exact product of an objective that has them. */
   evaluations = 0;
   private readonly x: Tensor<"f64">;
   private readonly v: Tensor<"f64">;
@@ -118,6 +119,13 @@ export class HessianVectorProduct {
   productAt(x: number, v: number, out: number): void {
     const k = this.runtime.kernels;
     const n = this.n;
+    if (this.objective?.hessianVector) {
+      this.evaluations += 1;
+      this.objective.hessianVector(x, v, this.gPlus.ptr);
+      if (!Number.isFinite(k.f64_norm_inf(this.gPlus.ptr, n))) throw new NonFiniteError("the exact Hessian-vector product is not finite");
+      k.f64_axpby(out, 1, this.gPlus.ptr, 0, this.gPlus.ptr, n);
+      return;
+    }
     const vNorm = k.f64_nrm2(v, n);
     if (vNorm === 0) {
       k.f64_axpby(out, 0, v, 0, v, n);

@@ -24,6 +24,11 @@ export interface Objective {
   curvature?(d: number): number;
   /** Writes the dense Hessian at x (n x n row-major) at H, for 'newton'. */
   hessian?(x: number, H: number): void;
+  /**
+   * Writes the exact H(x) v at `out` (byte addresses of n f64): {@link HessianVectorProduct} uses
+   * it in place of differences of gradients ({@link tapeObjective} has it).
+   */
+  hessianVector?(x: number, v: number, out: number): void;
   /** One sweep of exact coordinate minimization with g current; returns the largest step (for 'coordinate'). */
   coordinateSweep?(x: number, g: number): number;
   /** Frees the objective's data. Idempotent. */

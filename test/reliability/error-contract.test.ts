@@ -8,7 +8,7 @@
 // export of src/index.ts has a row or is listed as unable to throw.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as api from "../../src/index";
-import { valueAndGrad, type Ops } from "../../src/index";
+import { hessianVectorProduct, tapeObjective, valueAndGrad, type Ops } from "../../src/index";
 import {
   BackendError, BatchNorm, CurriculumSampler, DisposedError, GaussianBlur, GroupNorm, InstanceNorm,
   LayerNorm, Linear, Minibatches, NonFiniteError, OutOfMemoryError, Philox, PolyakAverager, ReLU, ReduceOnPlateau,
@@ -1197,8 +1197,29 @@ function disposedRuntime(like: Runtime): Runtime {
 /** Runs one call of a differentiated function whose first op fails (so nothing is allocated). */
 const differentiate = (f: Fixture, fn: (ops: Ops) => unknown) => valueAndGrad(f.rt, fn as (ops: Ops) => Tensor)();
 let keptOps: Ops | null = null;
+/** One exact Hessian-vector product of `fn` in Adam's f32 weight along `directions` (the step freed after). */
+const curvature = (f: Fixture, fn: (ops: Ops) => unknown, directions: unknown = [f.adam.w.grad]) => {
+  const step = hessianVectorProduct(f.rt, fn as (ops: Ops) => Tensor, [f.adam.w]);
+  try {
+    return step(directions as Tensor<"f32">[]);
+  } finally {
+    step.dispose();
+  }
+};
 
 const AUTODIFF_ROWS: Row[] = [
+  row("hessianVectorProduct", "not a runtime", ValueError, /Invalid runtime/, (f) => hessianVectorProduct(JUNK, () => f.v3, [])),
+  row("hessianVectorProduct", "fn that is not a function", ValueError, /Invalid fn: 3 \(expected a function\)/, (f) => hessianVectorProduct(f.rt, 3 as never, [])),
+  row("hessianVectorProduct", "params that are not an array", ValueError, /Invalid params: w \(expected an array of f32 Params\)/, (f) => hessianVectorProduct(f.rt, () => f.v3, "w" as never)),
+  row("hessianVectorProduct", "a plain tensor for a param", ValueError, /Invalid params\[0\]: expected an f32 Param/, (f) => hessianVectorProduct(f.rt, () => f.v3, [f.m23 as never])),
+  row("hessianVectorProduct", "an f64 param", ValueError, /Invalid params\[0\]: expected an f32 Param/, (f) => hessianVectorProduct(f.rt, () => f.v3, [f.adam.b])),
+  row("hessianVectorProduct", "a param listed twice", ValueError, /is listed twice/, (f) => hessianVectorProduct(f.rt, () => f.v3, [f.adam.w, f.adam.w])),
+  row("hessianVectorProduct", "a param of another runtime", ValueError, /belongs to another runtime/, (f) => hessianVectorProduct(f.rt, () => f.v3, [f.foreignParam as never])),
+  row("hessianVectorProduct", "an op without an exact rule", ValueError, /ops\.gelu has no exact Hessian-vector rule/, (f) => curvature(f, (ops) => ops.sum(ops.gelu(f.adam.w)))),
+  row("hessianVectorProduct", "directions of another shape", ShapeError, /Invalid directions\[0\]/, (f) => curvature(f, (ops) => ops.sum(f.adam.w), [f.m23])),
+  row("hessianVectorProduct", "one direction too many", ShapeError, /expected an array of 1 f32 tensors/, (f) => curvature(f, (ops) => ops.sum(f.adam.w), [f.adam.w.grad, f.adam.w.grad])),
+  row("tapeObjective", "not a runtime", ValueError, /Invalid runtime/, (f) => tapeObjective(JUNK, () => f.v3, [])),
+  row("tapeObjective", "a param listed twice", ValueError, /is listed twice/, (f) => tapeObjective(f.rt, () => f.v3, [f.adam.w, f.adam.w])),
   row("valueAndGrad", "not a runtime", ValueError, /Invalid runtime/, () => valueAndGrad(JUNK, () => null as never)),
   row("valueAndGrad", "fn that is not a function", ValueError, /Invalid fn: 3 \(expected a function\)/, (f) => valueAndGrad(f.rt, 3 as never)),
   row("valueAndGrad", "a loss that is not a tensor", ValueError, /Invalid loss: 1 \(expected a Tensor\)/, (f) => differentiate(f, () => 1)),
