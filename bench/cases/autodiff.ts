@@ -13,7 +13,7 @@ import type { Linear } from "../../src/nn/linear";
 import { SoftmaxCrossEntropy } from "../../src/nn/loss";
 import type { BatchNorm } from "../../src/norm/batchnorm";
 import { Adam } from "../../src/optim/adam";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../../test/helpers/runtime";
 import type { Runtime } from "../../src/runtime/runtime";
 import type { Tensor } from "../../src/runtime/tensor";
 import type { BenchCase, Contender, Skipped } from "../harness";
@@ -31,7 +31,7 @@ function inputs(batch: number, features: number): { x: Float32Array; labels: Int
 
 /** The demo MLP on one runtime, its data, and Adam over its parameters. */
 function mlpSetup() {
-  const rt = initSync();
+  const rt = initSyncWithTwins();
   const model = makeModel(rt, FEATURES, HIDDEN, CLASSES, 1);
   const opt = new Adam(rt, model.parameters(), { lr: 1e-3 });
   const data = inputs(MLP_BATCH, FEATURES);
@@ -87,7 +87,7 @@ function heValues(n: number, fanIn: number, seed: number): Float32Array {
 }
 
 function cnnTape(): Contender {
-  const rt: Runtime = initSync();
+  const rt: Runtime = initSyncWithTwins();
   const param = (shape: number[], fanIn: number, seed: number) => rt.param(shape, { values: heValues(shape.reduce((a, b) => a * b, 1), fanIn, seed) });
   const k1 = param([C1, 1, 3, 3], 9, 1);
   const k2 = param([C2, C1, 3, 3], C1 * 9, 2);

@@ -2,7 +2,7 @@
 // Adam): forward, softmax cross-entropy, backward, optimizer step. descend on both backends vs the
 // same model written with TensorFlow.js ops (tf.moments + tf.batchNorm) and its Adam, on its wasm
 // and cpu backends.
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../../test/helpers/runtime";
 import { makeModel } from "../../src/demo/train";
 import { SoftmaxCrossEntropy } from "../../src/nn/loss";
 import { Adam } from "../../src/optim/adam";
@@ -20,7 +20,7 @@ function inputs(): { x: Float32Array; labels: Int32Array } {
 }
 
 function descendStep(backend: Backend): Contender {
-  const rt = initSync({ backend });
+  const rt = initSyncWithTwins({ backend });
   const model = makeModel(rt, FEATURES, HIDDEN, CLASSES, 1);
   const loss = new SoftmaxCrossEntropy(rt);
   const opt = new Adam(rt, model.parameters(), { lr: 1e-3 });

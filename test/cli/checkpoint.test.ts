@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TRAIN } from "../../src/cli/train";
 import { parseFlags, UsageError } from "../../src/cli/args";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { train, type TrainOptions } from "../../src/demo/train";
 import { StateError, ValueError } from "../../src/runtime/errors";
 import { decodeSafetensors } from "../../src/io/safetensors";
@@ -20,7 +20,7 @@ function run(backend: "wasm" | "js", options: Partial<TrainOptions> = {}, resume
   let losses: number[] = [];
   try {
     losses = train(
-      initSync({ backend }),
+      initSyncWithTwins({ backend }),
       { ...TINY, ...options },
       undefined,
       (report) => {
