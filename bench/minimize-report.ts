@@ -12,7 +12,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { environment } from "./environment";
-import { initSync } from "../src/runtime/init";
+import { initSyncWithTwins } from "../test/helpers/runtime";
 import { LBFGSB_FTOL, extendedRosenbrock, minimize, type Method, type MinimizeResult } from "../src/minimize/index";
 import {
   MGH_PROBLEMS,
@@ -26,7 +26,7 @@ import {
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
-const rt = initSync();
+const rt = initSyncWithTwins();
 
 interface Problem {
   name: string;

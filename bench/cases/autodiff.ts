@@ -13,11 +13,12 @@ import type { Linear } from "../../src/nn/linear";
 import { SoftmaxCrossEntropy } from "../../src/nn/loss";
 import type { BatchNorm } from "../../src/norm/batchnorm";
 import { Adam } from "../../src/optim/adam";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../../test/helpers/runtime";
 import type { Runtime } from "../../src/runtime/runtime";
 import type { Tensor } from "../../src/runtime/tensor";
-import type { BenchCase, Contender, Skipped } from "../harness";
-import { loadTfjs, useTfBackend, type Tf } from "../peers/tfjs";
+import type { BenchCase, Contender } from "../harness";
+import type { Tf } from "../peers/tfjs";
+import { tfjsTrainSteps, type TfjsTrainStep } from "../peers/tfjs-train";
 
 const [FEATURES, HIDDEN, CLASSES, MLP_BATCH] = [256, 512, 10, 128];
 
@@ -31,7 +32,7 @@ function inputs(batch: number, features: number): { x: Float32Array; labels: Int
 
 /** The demo MLP on one runtime, its data, and Adam over its parameters. */
 function mlpSetup() {
-  const rt = initSync();
+  const rt = initSyncWithTwins();
   const model = makeModel(rt, FEATURES, HIDDEN, CLASSES, 1);
   const opt = new Adam(rt, model.parameters(), { lr: 1e-3 });
   const data = inputs(MLP_BATCH, FEATURES);
@@ -87,7 +88,7 @@ function heValues(n: number, fanIn: number, seed: number): Float32Array {
 }
 
 function cnnTape(): Contender {
-  const rt: Runtime = initSync();
+  const rt: Runtime = initSyncWithTwins();
   const param = (shape: number[], fanIn: number, seed: number) => rt.param(shape, { values: heValues(shape.reduce((a, b) => a * b, 1), fanIn, seed) });
   const k1 = param([C1, 1, 3, 3], 9, 1);
   const k2 = param([C2, C1, 3, 3], C1 * 9, 2);
@@ -117,7 +118,7 @@ function cnnTape(): Contender {
   };
 }
 
-function cnnTfjs(tf: Tf): Contender {
+function cnnTfjs(tf: Tf): TfjsTrainStep {
   const data = inputs(CNN_BATCH, IMAGE * IMAGE);
   const variable = (shape: number[], fanIn: number, seed: number) => tf.variable(tf.tensor(heValues(shape.reduce((a, b) => a * b, 1), fanIn, seed), shape));
   const vars = {
@@ -129,35 +130,16 @@ function cnnTfjs(tf: Tf): Contender {
   // NDHWC with depth 1: [batch, 1, 28, 28, channels].
   const x = tf.tensor5d(data.x, [CNN_BATCH, 1, IMAGE, IMAGE, 1]);
   const y = tf.oneHot(tf.tensor1d(data.labels, "int32"), CLASSES);
-  const optimizer = tf.train.adam(1e-3);
   type T5 = ReturnType<typeof tf.tensor5d>;
   const conv = (h: T5, k: typeof vars.k1, b: typeof vars.b1) => tf.relu(tf.add(tf.conv3d(h, k as never, 1, "same"), b)) as T5;
-  return {
-    name: "tfjs-wasm",
-    fn: () => {
-      const cost = optimizer.minimize(() => {
-        const h2 = conv(conv(x, vars.k1, vars.b1), vars.k2, vars.b2);
-        const pooled = tf.maxPool(tf.reshape(h2, [CNN_BATCH, IMAGE, IMAGE, C2]) as never, 2, 2, "valid");
-        const hidden = tf.relu(tf.add(tf.matMul(tf.reshape(pooled, [CNN_BATCH, FLAT]) as never, vars.w3), vars.b3));
-        const logits = tf.add(tf.matMul(hidden as never, vars.w4), vars.b4);
-        return tf.losses.softmaxCrossEntropy(y, logits) as ReturnType<typeof tf.scalar>;
-      }, true);
-      cost!.dataSync(); // wait for the step to finish
-      cost!.dispose();
-    },
-    dispose: () => {
-      optimizer.dispose();
-      tf.dispose([x, y, ...Object.values(vars)]);
-    },
+  const loss = () => {
+    const h2 = conv(conv(x, vars.k1, vars.b1), vars.k2, vars.b2);
+    const pooled = tf.maxPool(tf.reshape(h2, [CNN_BATCH, IMAGE, IMAGE, C2]) as never, 2, 2, "valid");
+    const hidden = tf.relu(tf.add(tf.matMul(tf.reshape(pooled, [CNN_BATCH, FLAT]) as never, vars.w3), vars.b3));
+    const logits = tf.add(tf.matMul(hidden as never, vars.w4), vars.b4);
+    return tf.losses.softmaxCrossEntropy(y, logits) as ReturnType<typeof tf.scalar>;
   };
-}
-
-async function tfjsWasm(): Promise<Array<Contender | Skipped>> {
-  const peer = await loadTfjs();
-  if (!("backends" in peer)) return [{ name: "tfjs-wasm", skipped: peer.skipped }];
-  if (!peer.backends.includes("wasm")) return [{ name: "tfjs-wasm", skipped: peer.skipped.wasm ?? "not available" }];
-  await useTfBackend(peer.tf, "wasm");
-  return [{ ...cnnTfjs(peer.tf), before: () => useTfBackend(peer.tf, "wasm") }];
+  return { optimizer: tf.train.adam(1e-3), loss, owned: [x, y, ...Object.values(vars)] };
 }
 
 export const cases: BenchCase[] = [
@@ -171,6 +153,6 @@ export const cases: BenchCase[] = [
     family: "autodiff",
     name: `autodiff train step CNN 28x28x1 conv${C1}-conv${C2}-pool-${DENSE}-${CLASSES}, batch ${CNN_BATCH}`,
     flops: 3 * 2 * CNN_MACS,
-    contenders: async () => [cnnTape(), ...(await tfjsWasm())],
+    contenders: async () => [cnnTape(), ...(await tfjsTrainSteps(["wasm"], cnnTfjs))],
   },
 ];

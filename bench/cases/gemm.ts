@@ -9,7 +9,7 @@
 // With DESCEND_THREADS=n a second descend contender runs on an n-thread pool. The naive
 // contenders (reference twin, tfjs cpu, ml-matrix, i-k-j) run up to n = 512-sized products
 // only: at 1024 each takes seconds per call.
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../../test/helpers/runtime";
 import { selectTarget } from "../../src/runtime/backend-wasm";
 import { gemm } from "../../src/linalg/index";
 import type { Runtime } from "../../src/runtime/runtime";
@@ -148,7 +148,7 @@ function ikj(s: Shape): Disposable {
 let shared: { wasm: Runtime; js: Runtime; threads: number; pooled: Runtime | null } | null = null;
 function runtimes() {
   const threads = Number(process.env.DESCEND_THREADS ?? 1);
-  shared ??= { wasm: initSync(), js: initSync({ backend: "js" }), threads, pooled: threads > 1 ? initSync({ threads }) : null };
+  shared ??= { wasm: initSyncWithTwins(), js: initSyncWithTwins({ backend: "js" }), threads, pooled: threads > 1 ? initSyncWithTwins({ threads }) : null };
   return shared;
 }
 

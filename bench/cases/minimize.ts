@@ -2,7 +2,7 @@
 // the objective in wasm, descend wasm vs the reference twins, in ns per element per iteration;
 // and a whole L-BFGS / BFGS / CG run over the small Moré-Garbow-Hillstrom problems.
 // The scipy comparison and the evaluation counts live in bench/minimize-report.ts.
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../../test/helpers/runtime";
 import { extendedRosenbrock, minimize, type Method } from "../../src/minimize/index";
 import { MGH_PROBLEMS, extendedRosenbrockStart, mghFG } from "../../test/helpers/mgh";
 import type { Backend } from "../../src/runtime/runtime";
@@ -12,7 +12,7 @@ import type { BenchCase } from "../harness";
 const ITERATIONS = 10;
 
 function lbfgsContender(backend: Backend, n: number): Contender & { dispose: () => void } {
-  const rt = initSync({ backend });
+  const rt = initSyncWithTwins({ backend });
   const objective = extendedRosenbrock(rt, n);
   const x0 = extendedRosenbrockStart(n);
   return {
@@ -26,7 +26,7 @@ function lbfgsContender(backend: Backend, n: number): Contender & { dispose: () 
 }
 
 function mghContender(backend: Backend, method: Method): Contender {
-  const rt = initSync({ backend });
+  const rt = initSyncWithTwins({ backend });
   const problems = MGH_PROBLEMS.map((p) => ({ fg: mghFG(p), x0: p.x0 }));
   return { name: `descend-${backend}`, fn: () => problems.forEach((p) => minimize(p.fg, p.x0, { method, runtime: rt })) };
 }

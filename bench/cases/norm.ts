@@ -4,7 +4,7 @@
 // backward (which autodiff cannot run without its forward, so tfjs appears in the
 // forward and forward + backward cases only). LayerNorm and GroupNorm run on the same
 // element counts, to compare with BatchNorm.
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../../test/helpers/runtime";
 import { BatchNorm } from "../../src/norm/batchnorm";
 import { GroupNorm, LayerNorm } from "../../src/norm/groupnorm";
 import type { Backend } from "../../src/runtime/runtime";
@@ -28,8 +28,8 @@ interface Module {
   dispose(): void;
 }
 
-function descend(backend: Backend, shape: number[], mode: Mode, make: (rt: ReturnType<typeof initSync>) => Module): Bench {
-  const rt = initSync({ backend });
+function descend(backend: Backend, shape: number[], mode: Mode, make: (rt: ReturnType<typeof initSyncWithTwins>) => Module): Bench {
+  const rt = initSyncWithTwins({ backend });
   const x = rt.tensor(shape);
   const dy = rt.tensor(shape);
   fillInputs(x.data, dy.data);
@@ -118,7 +118,7 @@ const rowNormCases: BenchCase[] = SHAPES.flatMap((shape) =>
   MODES.map((mode) => {
     const layer = shape.length === 2;
     const kind = layer ? `layernorm(${shape[1]})` : `groupnorm(32, ${shape[1]})`;
-    const make = (rt: ReturnType<typeof initSync>): Module =>
+    const make = (rt: ReturnType<typeof initSyncWithTwins>): Module =>
       layer ? new LayerNorm(rt, shape[1]!) : new GroupNorm(rt, 32, shape[1]!);
     return {
       family: "norm",

@@ -6,7 +6,7 @@
 // almost no arithmetic; "% of bound" = bound time / contender time.
 // Families: `--only adam` (Adam, and Adam with global-norm clipping + the non-finite check
 // against plain Adam), `--only optim` (every other rule). BENCH_SIZES=1e6,1e7 picks sizes.
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../../test/helpers/runtime";
 import { AdaDelta, AdaGrad, Adam, Adamax, AdamW, DeltaBarDelta, NAdam, RMSProp, SGD, type Optimizer } from "../../src/optim/index";
 import type { Backend, Runtime } from "../../src/runtime/runtime";
 import type { Param } from "../../src/runtime/tensor";
@@ -68,7 +68,7 @@ function fillParam(param: Param): void {
 }
 
 function descend(rule: Rule, backend: Backend, n: number, label = `descend-${backend}`): Disposable {
-  const rt = initSync({ backend });
+  const rt = initSyncWithTwins({ backend });
   const w = rt.param([n]);
   fillParam(w);
   const opt = rule.make(rt, [w]);
@@ -77,7 +77,7 @@ function descend(rule: Rule, backend: Backend, n: number, label = `descend-${bac
 
 /** The stream probe over the bytes of a rule with k written arrays. */
 function bound(k: number, n: number): Disposable {
-  const rt = initSync({ backend: "wasm" });
+  const rt = initSyncWithTwins({ backend: "wasm" });
   const arrays = Array.from({ length: 5 }, (_, j) => (j <= k ? rt.tensor([n]) : null));
   const ptrs = arrays.map((a) => a?.ptr ?? 0) as [number, number, number, number, number];
   return {

@@ -1,6 +1,6 @@
 // Philox fills: descend wasm (four blocks per v128 pass) vs the reference twin, in ns per value.
 // Both produce the same bits; Math.random() is shown as the floor of what a JS loop costs.
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../../test/helpers/runtime";
 import { Philox } from "../../src/random/philox";
 import type { Backend } from "../../src/runtime/runtime";
 import type { DType } from "../../src/runtime/tensor";
@@ -10,7 +10,7 @@ import type { BenchCase } from "../harness";
 type Kind = "uniform" | "normal" | "permutation";
 
 function fillContender(backend: Backend, kind: Kind, dtype: DType, n: number): Contender & { dispose: () => void } {
-  const rt = initSync({ backend });
+  const rt = initSyncWithTwins({ backend });
   const t = rt.tensor([n], { dtype });
   const g = new Philox(1);
   const fn =

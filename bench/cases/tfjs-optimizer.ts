@@ -4,7 +4,7 @@
 // fixed gradients. The second case also runs descend's Adam on copies already in wasm memory:
 // the adapter's time minus that is what moving tensors between tfjs and wasm memory costs.
 import { Adam } from "../../src/optim/adam";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../../test/helpers/runtime";
 import type { BenchCase, Contender, Skipped } from "../harness";
 import { loadTfjs, useTfBackend, type Tf, type TfBackend } from "../peers/tfjs";
 
@@ -81,7 +81,7 @@ async function updateOnly(tfl: TfjsLayers, backend: TfBackend, which: Which): Pr
 
 /** descend's Adam on the same number of parameters, already in wasm memory: no copies. */
 function descendInPlace(): Contender {
-  const rt = initSync();
+  const rt = initSyncWithTwins();
   const sizes = [FEATURES * HIDDEN, HIDDEN, HIDDEN * HIDDEN, HIDDEN, HIDDEN * CLASSES, CLASSES];
   const params = sizes.map((n, i) => {
     const p = rt.param([n]);

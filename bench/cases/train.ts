@@ -2,13 +2,14 @@
 // Adam): forward, softmax cross-entropy, backward, optimizer step. descend on both backends vs the
 // same model written with TensorFlow.js ops (tf.moments + tf.batchNorm) and its Adam, on its wasm
 // and cpu backends.
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../../test/helpers/runtime";
 import { makeModel } from "../../src/demo/train";
 import { SoftmaxCrossEntropy } from "../../src/nn/loss";
 import { Adam } from "../../src/optim/adam";
 import type { Backend } from "../../src/runtime/runtime";
-import type { BenchCase, Contender, Skipped } from "../harness";
-import { loadTfjs, useTfBackend, type Tf, type TfBackend } from "../peers/tfjs";
+import type { BenchCase, Contender } from "../harness";
+import type { Tf } from "../peers/tfjs";
+import { tfjsTrainSteps, type TfjsTrainStep } from "../peers/tfjs-train";
 
 const [FEATURES, HIDDEN, CLASSES, BATCH] = [256, 512, 10, 128];
 const FLOPS_PER_STEP = 3 * 2 * BATCH * (FEATURES * HIDDEN + HIDDEN * HIDDEN + HIDDEN * CLASSES); // fwd + 2 bwd gemms
@@ -20,7 +21,7 @@ function inputs(): { x: Float32Array; labels: Int32Array } {
 }
 
 function descendStep(backend: Backend): Contender {
-  const rt = initSync({ backend });
+  const rt = initSyncWithTwins({ backend });
   const model = makeModel(rt, FEATURES, HIDDEN, CLASSES, 1);
   const loss = new SoftmaxCrossEntropy(rt);
   const opt = new Adam(rt, model.parameters(), { lr: 1e-3 });
@@ -44,7 +45,7 @@ function descendStep(backend: Backend): Contender {
   };
 }
 
-function tfjsStep(tf: Tf, backend: TfBackend): Contender {
+function tfjsModel(tf: Tf): TfjsTrainStep {
   const data = inputs();
   const dense = (rows: number, cols: number) => tf.variable(tf.randomUniform([rows, cols], -Math.sqrt(6 / rows), Math.sqrt(6 / rows), "float32", 1));
   const vars = {
@@ -60,40 +61,13 @@ function tfjsStep(tf: Tf, backend: TfBackend): Contender {
   };
   const x = tf.tensor2d(data.x, [BATCH, FEATURES]);
   const y = tf.oneHot(tf.tensor1d(data.labels, "int32"), CLASSES);
-  const optimizer = tf.train.adam(1e-3);
-  return {
-    name: `tfjs-${backend}`,
-    fn: () => {
-      const cost = optimizer.minimize(() => {
-        const h1 = tf.relu(batchNorm(tf.matMul(x, vars.w1), vars.g1, vars.b1));
-        const h2 = tf.relu(batchNorm(tf.matMul(h1, vars.w2), vars.g2, vars.b2));
-        const logits = tf.add(tf.matMul(h2, vars.w3), vars.b3);
-        return tf.losses.softmaxCrossEntropy(y, logits) as ReturnType<typeof tf.scalar>;
-      }, true);
-      cost!.dataSync(); // wait for the step to finish
-      cost!.dispose();
-    },
-    dispose: () => {
-      optimizer.dispose();
-      tf.dispose([x, y, ...Object.values(vars)]);
-    },
+  const loss = () => {
+    const h1 = tf.relu(batchNorm(tf.matMul(x, vars.w1), vars.g1, vars.b1));
+    const h2 = tf.relu(batchNorm(tf.matMul(h1, vars.w2), vars.g2, vars.b2));
+    const logits = tf.add(tf.matMul(h2, vars.w3), vars.b3);
+    return tf.losses.softmaxCrossEntropy(y, logits) as ReturnType<typeof tf.scalar>;
   };
-}
-
-/** Each tfjs contender builds its model on its own backend and switches tfjs to it before each timed block. */
-async function tfjsContenders(): Promise<Array<Contender | Skipped>> {
-  const peer = await loadTfjs();
-  if (!("backends" in peer)) return [{ name: "tfjs", skipped: peer.skipped }];
-  const out: Array<Contender | Skipped> = [];
-  for (const backend of ["wasm", "cpu"] as const) {
-    if (!peer.backends.includes(backend)) {
-      out.push({ name: `tfjs-${backend}`, skipped: peer.skipped[backend] ?? "not available" });
-      continue;
-    }
-    await useTfBackend(peer.tf, backend);
-    out.push({ ...tfjsStep(peer.tf, backend), before: () => useTfBackend(peer.tf, backend) });
-  }
-  return out;
+  return { optimizer: tf.train.adam(1e-3), loss, owned: [x, y, ...Object.values(vars)] };
 }
 
 export const cases: BenchCase[] = [
@@ -101,6 +75,6 @@ export const cases: BenchCase[] = [
     family: "train",
     name: `train step MLP ${FEATURES}-${HIDDEN}-${HIDDEN}-${CLASSES} BatchNorm, batch ${BATCH}`,
     flops: FLOPS_PER_STEP,
-    contenders: async () => [descendStep("wasm"), descendStep("js"), ...(await tfjsContenders())],
+    contenders: async () => [descendStep("wasm"), descendStep("js"), ...(await tfjsTrainSteps(["wasm", "cpu"], tfjsModel))],
   },
 ];

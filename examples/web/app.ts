@@ -1,6 +1,6 @@
 // The descend demo page: an optimizer playground on canvas contour plots, live training of the
 // demo network in a worker, and a quick wasm-vs-js benchmark in this browser.
-import { init } from "../../src/runtime/init";
+import { init } from "../../src/runtime/create";
 import { RACERS, run, type RaceResult } from "../../src/race/race";
 import { SURFACES, type Surface } from "../../src/race/surfaces";
 import { equalAspect, quantileLevels, sampleGrid } from "../../src/plot/contour";

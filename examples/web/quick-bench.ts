@@ -1,6 +1,6 @@
 // The demo page's quick benchmark (wasm vs js): Adam at N = 1e6 and a matmul, timed with the
 // benchmark harness. The page runs it in a worker; Node runs the same code for comparison.
-import { init } from "../../src/runtime/init";
+import { init } from "../../src/runtime/create";
 import { Adam } from "../../src/optim/adam";
 import { matmul } from "../../src/linalg/gemm";
 import { measure } from "../../bench/harness";

@@ -1,6 +1,6 @@
 // The demo's worker: trains the demo network and runs the quick benchmark off the main thread
 // (and compiles wasm asynchronously, as browsers require for modules over 4 KB).
-import { init } from "../../src/runtime/init";
+import { init } from "../../src/runtime/create";
 import { train } from "../../src/demo/train";
 import type { Reply, Request } from "./protocol";
 import { quickBench } from "./quick-bench";

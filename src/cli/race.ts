@@ -2,7 +2,7 @@
 // written as SVG contour plots with the trajectories, and a table of steps to the tolerance.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { initSync } from "../runtime/init";
+import { runtimeOn } from "./runtime";
 import { seededUniform } from "../data/dataset";
 import { contourPlot } from "../plot/contour";
 import { RACERS, run, type RaceResult } from "../race/race";
@@ -40,7 +40,7 @@ export function parseStart(raw: string): [number, number] | undefined {
 
 function runRace(flags: Parsed<typeof RACE_FLAGS>, print: (line: string) => void): RaceReport[] {
   const start = parseStart(flags.start);
-  const rt = initSync({ backend: flags.backend });
+  const rt = runtimeOn(flags.backend);
   const uniform = seededUniform(flags.seed);
   mkdirSync(flags.out, { recursive: true });
   const reports: RaceReport[] = [];

@@ -2,9 +2,10 @@
 // accuracy, the final test accuracy, time per step, and an SVG of the loss curves.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { initSync } from "../runtime/init";
+import { runtimeOn } from "./runtime";
 import { lineChart } from "../plot/svg";
-import { DATASETS, DEFAULT_GROUPS, DEFAULT_TAU, NORMS, OPTIMIZERS, planTraining, SCHEDULES, train, type EpochReport, type TrainOptions, type TrainResult } from "../demo/train";
+import { DEFAULT_GROUPS, DEFAULT_TAU } from "../demo/defaults";
+import { DATASETS, NORMS, OPTIMIZERS, planTraining, SCHEDULES, train, type EpochReport, type TrainOptions, type TrainResult } from "../demo/train";
 import { ValueError } from "../runtime/errors";
 import { UsageError, type FlagSpec, type Parsed } from "./args";
 import { command } from "./command";
@@ -93,7 +94,7 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
   checkCombination(flags);
   const checkpoint = checkpointFiles(flags);
   mkdirSync(flags.out, { recursive: true });
-  const rt = initSync({ backend: flags.backend });
+  const rt = runtimeOn(flags.backend);
   if (flags["find-lr"]) {
     const report = findLr(rt, trainOptions(flags), flags.out);
     print(flags.json ? JSON.stringify({ backend: kernelsLabel(rt.info()), ...report }) : findLrLine(report));

@@ -6,13 +6,20 @@ import type { Module } from "../nn/module";
 import type { BaseHyper, Optimizer } from "../optim/optimizer";
 import { Philox, type PhiloxState } from "../random/philox";
 import { StateError, ValueError } from "../runtime/errors";
+import { DEFAULT_GROUPS, DEFAULT_TAU } from "./defaults";
 import type { TrainOptions } from "./train";
 
 /** Where a run's own state lives in the checkpoint's metadata. */
 const RUN_KEY = "descend.train";
 
 /** The options that define what a run computes; a resumed run must repeat them. */
-const DEFINING = ["dataset", "optimizer", "schedule", "lr", "batch", "hidden", "norm", "samples", "seed"] as const;
+const DEFINING = ["dataset", "optimizer", "schedule", "tau", "lr", "batch", "hidden", "norm", "groups", "samples", "seed", "earlyStop"] as const;
+
+/**
+ * Defining options the first checkpoints did not record. A checkpoint without one resumes with
+ * the flags' value, unchecked, as it did then; any other missing option is a mismatch.
+ */
+const RECORDED_LATER = ["tau", "groups", "earlyStop"] as const;
 
 /** Reads and writes a run's checkpoint: `resume` the bytes to start from, `save` called after every epoch. */
 export interface TrainCheckpoint {
@@ -27,8 +34,13 @@ interface RunState {
   options: Record<string, unknown>;
 }
 
-const defining = (options: TrainOptions) =>
-  Object.fromEntries(DEFINING.map((key) => [key, options[key] ?? (key === "schedule" ? "constant" : key === "norm" ? "batch" : undefined)]));
+/** The defining options of a run, defaults filled in; null for one that does not apply (tau without the linear schedule). */
+function defining(options: TrainOptions): Record<(typeof DEFINING)[number], unknown> {
+  const { dataset, optimizer, lr, batch, hidden, samples, seed, schedule = "constant", norm = "batch" } = options;
+  const tau = schedule === "linear" ? (options.tau ?? DEFAULT_TAU) : null;
+  const groups = norm === "group" ? (options.groups ?? DEFAULT_GROUPS) : null;
+  return { dataset, optimizer, schedule, tau, lr, batch, hidden, norm, groups, samples, seed, earlyStop: options.earlyStop ?? 0 };
+}
 
 /** The checkpoint after `epoch` epochs of a run of `options`. */
 export function saveRun(model: Module, optimizer: Optimizer<BaseHyper>, shuffle: Philox, epoch: number, options: TrainOptions): Uint8Array {
@@ -55,9 +67,11 @@ export function resumeRun(bytes: Uint8Array, model: Module, optimizer: Optimizer
  */
 export function checkResume(bytes: Uint8Array, options: TrainOptions): RunState {
   const run = runState(bytes);
-  const differ = DEFINING.filter((key) => run.options[key] !== defining(options)[key]);
+  const now = defining(options);
+  const saved = { ...Object.fromEntries(RECORDED_LATER.map((key) => [key, now[key]])), ...run.options };
+  const differ = DEFINING.filter((key) => saved[key] !== now[key]);
   if (differ.length) {
-    throw new ValueError(`the checkpoint was saved by a run with ${differ.map((k) => `${k} ${String(run.options[k])}`).join(", ")}: resume with the same options`);
+    throw new ValueError(`the checkpoint was saved by a run with ${differ.map((k) => `${k} ${String(saved[k])}`).join(", ")}: resume with the same options`);
   }
   if ((options.schedule ?? "constant") !== "constant" && options.epochs !== run.epochs) {
     throw new ValueError(`schedule '${options.schedule}' spans the ${run.epochs} epochs of the saved run: resume with epochs ${run.epochs}`);

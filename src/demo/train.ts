@@ -26,12 +26,11 @@ import { TensorSnapshot } from "../training/snapshot";
 import { StepProbe, type StepDiagnostics } from "../training/step-diagnostics";
 import { Philox } from "../random/philox";
 import { resumeRun, saveRun, type TrainCheckpoint } from "./checkpoint";
+import { DEFAULT_GROUPS, DEFAULT_TAU } from "./defaults";
 
 export const DATASETS = ["glyphs", "spirals"] as const;
 export const NORMS = ["batch", "layer", "group", "none"] as const;
 
-/** Default number of groups of `norm: 'group'` (a divisor of the default 512 hidden units). */
-export const DEFAULT_GROUPS = 32;
 /** The optimizers `descend train` offers, by flag value, each with its customary defaults. */
 const OPTIMIZER_FACTORIES = {
   sgd: (rt: Runtime, p: Param[], lr: number) => new SGD(rt, p, { lr }),
@@ -65,9 +64,6 @@ const SCHEDULE_FACTORIES = {
   step: (lr: number, steps: number) => stepDecay({ init: lr, stepSize: Math.max(1, Math.round(steps / 3)), gamma: 0.1 }),
   sgdr: (lr: number, steps: number) => sgdr({ init: lr, T0: Math.max(1, Math.round(steps / 7)), Tmult: 2 }),
 } satisfies Record<string, (lr: number, steps: number, tau: number) => Schedule>;
-
-/** Default share of the run the 'linear' schedule decays over (the book's tau over the run's length). */
-export const DEFAULT_TAU = 0.8;
 
 export const SCHEDULES = Object.keys(SCHEDULE_FACTORIES) as Array<keyof typeof SCHEDULE_FACTORIES>;
 

@@ -112,6 +112,8 @@ export function checkBetas(hyper: { beta1: number; beta2: number; eps: number })
 export class Adam extends Optimizer<AdamOptions> {
   readonly name: string = "Adam";
   protected readonly allBufferNames = ["s", "r", "rmax"];
+  /** States saved before epsPlacement and biasCorrection existed: eps outside, bias-corrected. */
+  protected override readonly addedHyperparameters: Partial<AdamOptions> = { epsPlacement: "outside", biasCorrection: true };
   /** Where the defaults come from; AdamW names its own. */
   protected static readonly conventions: Conventions<AdamOptions> = ADAM_CONVENTIONS;
 

@@ -394,6 +394,7 @@ export abstract class Optimizer<H extends BaseHyper> {
    * (hyperparameters, each parameter's state, each attached scheduler, average or plateau
    * rule) is validated before any is written. Throws StateError, changing nothing, when the
    * format, version, optimizer, groups, keys, lengths, dtypes or hyperparameters do not fit.
+   * A state saved before the optimizer gained an option loads with the option's old behaviour.
    *
    * @throws {@link StateError} when the saved state does not fit (nothing changes).
    * @throws {@link DisposedError} after dispose().
@@ -426,6 +427,14 @@ export abstract class Optimizer<H extends BaseHyper> {
   protected initialValue(_buffer: string, _group: H): number {
     return 0;
   }
+
+  /**
+   * Hyperparameters added after this optimizer's saved-state format was first written, each
+   * with the value that reproduces how a state saved without it behaved. loadStateDict() fills
+   * these, and only these, into saved groups that lack them; any other missing field is a
+   * StateError.
+   */
+  protected readonly addedHyperparameters: Partial<H> = {};
 
   /** Scalar accumulators of a new state and their initial values (default none). */
   protected initialScalars(): Record<string, number> {
@@ -569,7 +578,8 @@ export abstract class Optimizer<H extends BaseHyper> {
       if (!Array.isArray(indices) || indices.length !== expected.length || Array.from(indices).some((v, i) => v !== expected[i])) {
         fail(`group ${g} holds params ${JSON.stringify(indices)}, expected ${JSON.stringify(expected)}`);
       }
-      const { params: _ignored, ...hyper } = savedGroup as Record<string, unknown>;
+      const { params: _ignored, ...savedHyper } = savedGroup as Record<string, unknown>;
+      const hyper: Record<string, unknown> = { ...this.addedHyperparameters, ...savedHyper };
       // Every hyperparameter must be there; extra fields (a scheduler's initialLr) ride along.
       const missing = Object.keys(this.defaults).filter((key) => !(key in hyper) || hyper[key] === undefined);
       if (missing.length) fail(`group ${g} lacks ${missing.join(", ")}`);

@@ -4,7 +4,7 @@ import type { Ops } from "../../src/autodiff/ops";
 import type { Runtime } from "../../src/runtime/runtime";
 import type { Param, Tensor } from "../../src/runtime/tensor";
 import { describeBackends } from "../helpers/backends";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { relativeError } from "../helpers/close";
 import { centralDifferences } from "../helpers/gradcheck";
 import { uniformArray } from "../helpers/random";
@@ -81,7 +81,7 @@ function softmaxF64(a: Float64Array, cols: number, log: boolean): Float64Array {
 
 /** The dropout op's mask for its first use in the first call: Philox(seed, 0 * 2^32 + 0) uniforms. */
 function dropoutMask(n: number, p: number, seed: number): Float64Array {
-  const rt = initSync({ backend: "js" });
+  const rt = initSyncWithTwins({ backend: "js" });
   const u = new Philox(seed, 0).uniform(rt.tensor([n]));
   const mask = Float64Array.from(u.data, (v) => (v >= Math.fround(p) ? Math.fround(1 / (1 - p)) : 0));
   rt.dispose();

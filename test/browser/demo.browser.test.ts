@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { build } from "vite";
 import { startPreview, type Served } from "../helpers/preview";
 import { hasChromium, launchChromium } from "../helpers/chromium";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { train, type TrainOptions } from "../../src/demo/train";
 import { RACERS } from "../../src/race/race";
 import { SURFACES } from "../../src/race/surfaces";
@@ -139,7 +139,7 @@ describe.skipIf(!hasChromium)("the web demo, built by Vite and served by its pre
     }, null, { timeout: 120_000 });
     const browserRun = (await demo(page)).training;
     expect(browserRun.error).toBeUndefined();
-    const nodeRun = train(initSync({ backend: "wasm" }), options);
+    const nodeRun = train(initSyncWithTwins({ backend: "wasm" }), options);
     expect(browserRun.losses).toHaveLength(nodeRun.losses.length);
     // Same wasm, same data generator: the losses agree to 1e-6 relative (bit for bit in practice).
     browserRun.losses.forEach((loss, i) => expect(Math.abs(loss - nodeRun.losses[i]!)).toBeLessThanOrEqual(1e-6 * Math.abs(nodeRun.losses[i]!)));

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { serveFolder, type Served } from "../helpers/preview";
 import { hasChromium, launchChromium } from "../helpers/chromium";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { Adam } from "../../src/optim/adam";
 
 /** The same program as fixtures/adam.html, in Node. */
 function adamInNode(backend: "wasm" | "js"): number[] {
-  const rt = initSync({ backend });
+  const rt = initSyncWithTwins({ backend });
   const n = 37;
   const w = rt.param([n], { values: Array.from({ length: n }, (_, i) => Math.sin(i + 1)) });
   const opt = new Adam(rt, [w], { lr: 0.01 });

@@ -6,12 +6,12 @@ import type { Browser } from "playwright-core";
 import { build } from "vite";
 import { serveFolder, type Served } from "../helpers/preview";
 import { hasChromium, launchChromium } from "../helpers/chromium";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { Adam } from "../../src/optim/adam";
 
 /** The app's program, in Node, for comparison. */
 function expected(): number[] {
-  const rt = initSync();
+  const rt = initSyncWithTwins();
   const w = rt.param([5], { values: [1, 2, 3, 4, 5] });
   const opt = new Adam(rt, [w], { lr: 0.1 });
   for (let t = 0; t < 10; t++) {

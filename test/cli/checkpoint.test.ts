@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TRAIN } from "../../src/cli/train";
 import { parseFlags, UsageError } from "../../src/cli/args";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { train, type TrainOptions } from "../../src/demo/train";
 import { StateError, ValueError } from "../../src/runtime/errors";
 import { decodeSafetensors } from "../../src/io/safetensors";
@@ -20,7 +20,7 @@ function run(backend: "wasm" | "js", options: Partial<TrainOptions> = {}, resume
   let losses: number[] = [];
   try {
     losses = train(
-      initSync({ backend }),
+      initSyncWithTwins({ backend }),
       { ...TINY, ...options },
       undefined,
       (report) => {
@@ -33,6 +33,26 @@ function run(backend: "wasm" | "js", options: Partial<TrainOptions> = {}, resume
   }
   return { saved, losses };
 }
+
+/**
+ * The checkpoint with `keys` gone from the run's recorded options: as the first checkpoints,
+ * which did not record tau, groups and earlyStop, were written (or with more taken away).
+ */
+function withoutRunOptions(bytes: Uint8Array, keys: readonly string[]): Uint8Array {
+  const file = Buffer.from(bytes);
+  const length = Number(file.readBigUInt64LE(0));
+  const header = JSON.parse(file.subarray(8, 8 + length).toString());
+  const run = JSON.parse(header.__metadata__["descend.train"]);
+  for (const key of keys) delete run.options[key];
+  header.__metadata__["descend.train"] = JSON.stringify(run);
+  const json = JSON.stringify(header);
+  const padded = Buffer.from(json.padEnd(Math.ceil(json.length / 8) * 8, " "));
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(padded.length));
+  return new Uint8Array(Buffer.concat([prefix, padded, file.subarray(8 + length)]));
+}
+
+const RECORDED_LATER = ["tau", "groups", "earlyStop"];
 
 describe("descend train checkpoints", () => {
   for (const backend of ["wasm", "js"] as const) {
@@ -56,6 +76,29 @@ describe("descend train checkpoints", () => {
     expect(() => run("wasm", { epochs: 2 }, saved[0])).toThrow(/saved by a run with schedule constant/);
     expect(() => run("wasm", { epochs: 1, schedule: "constant" }, saved[0])).toThrow(/at epoch 1: epochs must be larger/);
     expect(() => run("wasm", { epochs: 2, schedule: "constant" }, new Uint8Array(16))).toThrow(StateError);
+  });
+
+  it("a checkpoint from before tau, groups and earlyStop were recorded still resumes bit for bit", () => {
+    const options = { norm: "group", groups: 4 } as const;
+    const whole = run("wasm", options);
+    const first = run("wasm", options, undefined, 2);
+    const old = withoutRunOptions(first.saved[1]!, RECORDED_LATER);
+    const rest = run("wasm", options, old);
+    expect(rest.losses).toEqual(whole.losses.slice(whole.losses.length / 2));
+    expect(Buffer.from(rest.saved.at(-1)!).equals(Buffer.from(whole.saved.at(-1)!))).toBe(true);
+    // Only those are filled in: a checkpoint without an option recorded from the start is refused.
+    expect(() => run("wasm", options, withoutRunOptions(first.saved[1]!, ["lr"]))).toThrow(/saved by a run with lr undefined/);
+  });
+
+  it("refuses to resume with another --groups, --tau or --early-stop (each where it applies)", () => {
+    const grouped = run("wasm", { epochs: 1, schedule: "constant", norm: "group", groups: 4 }).saved[0];
+    expect(() => run("wasm", { epochs: 2, schedule: "constant", norm: "group", groups: 8 }, grouped)).toThrow(/saved by a run with groups 4:/);
+    const linear = run("wasm", { epochs: 1, schedule: "linear", tau: 0.5 }).saved[0];
+    expect(() => run("wasm", { epochs: 1, schedule: "linear", tau: 0.8 }, linear)).toThrow(/saved by a run with tau 0.5:/);
+    const plain = run("wasm", { epochs: 1, schedule: "constant" }).saved[0];
+    expect(() => run("wasm", { epochs: 2, schedule: "constant", earlyStop: 2 }, plain)).toThrow(/saved by a run with earlyStop 0:/);
+    // tau and groups do not apply to this run: they may differ.
+    expect(() => run("wasm", { epochs: 2, schedule: "constant", tau: 0.3, groups: 8 }, plain)).not.toThrow();
   });
 
   it("--save then --resume with more --epochs continues a constant-schedule run exactly", () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/cli";
 import { planTraining, train } from "../../src/demo/train";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { ValueError } from "../../src/runtime/errors";
 
 async function cli(argv: string[]) {
@@ -26,7 +26,7 @@ describe("descend train --early-stop", () => {
 
   for (const backend of ["wasm", "js"] as const) {
     it(`stops once the validation loss has not fallen for N epochs and ends at the best epoch's model [${backend}]`, () => {
-      const rt = initSync({ backend });
+      const rt = initSyncWithTwins({ backend });
       const result = train(rt, OVERFIT);
       const e = result.earlyStop!;
       expect(e.stoppedAt).toBe(e.bestEpoch + 2);

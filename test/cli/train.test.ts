@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { TRAIN } from "../../src/cli/train";
 import { helpText } from "../../src/cli/command";
 import { parseFlags, UsageError } from "../../src/cli/args";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { makeModel, OPTIMIZERS, planTraining, SCHEDULES, train } from "../../src/demo/train";
 import { GroupNorm } from "../../src/norm/groupnorm";
 import { ValueError } from "../../src/runtime/errors";
@@ -20,7 +20,7 @@ const SMALL = { dataset: "glyphs", optimizer: "adam", lr: 3e-3, epochs: 4, batch
 describe("training the demo", () => {
   for (const backend of ["wasm", "js"] as const) {
     it(`reaches 80% test accuracy on glyphs with a fixed seed [${backend}]`, () => {
-      const rt = initSync({ backend });
+      const rt = initSyncWithTwins({ backend });
       const result = train(rt, SMALL);
       expect(result.epochs).toHaveLength(4);
       expect(result.testAccuracy).toBeGreaterThanOrEqual(0.8);
@@ -31,15 +31,15 @@ describe("training the demo", () => {
 
   it("gives the same losses on both backends to f32 rounding", () => {
     const short = { ...SMALL, epochs: 1, samples: 1000 };
-    const wasm = train(initSync({ backend: "wasm" }), short).losses;
-    const js = train(initSync({ backend: "js" }), short).losses;
+    const wasm = train(initSyncWithTwins({ backend: "wasm" }), short).losses;
+    const js = train(initSyncWithTwins({ backend: "js" }), short).losses;
     expect(wasm).toHaveLength(js.length);
     wasm.forEach((loss, i) => expect(Math.abs(loss - js[i]!)).toBeLessThan(1e-3 * Math.max(1, js[i]!)));
   });
 
   it("is reproducible: the same seed gives the same losses bit for bit", () => {
     const short = { ...SMALL, epochs: 1, samples: 1000 };
-    expect(train(initSync(), short).losses).toEqual(train(initSync(), short).losses);
+    expect(train(initSyncWithTwins(), short).losses).toEqual(train(initSyncWithTwins(), short).losses);
   });
 });
 
@@ -47,14 +47,14 @@ describe("every optimizer and schedule of descend train", () => {
   const tiny = { dataset: "glyphs", lr: 1e-2, epochs: 2, batch: 32, hidden: 16, samples: 400, seed: 2 } as const;
   for (const optimizer of OPTIMIZERS) {
     it(`trains with ${optimizer}`, () => {
-      const r = train(initSync(), { ...tiny, optimizer });
+      const r = train(initSyncWithTwins(), { ...tiny, optimizer });
       expect(r.losses.every(Number.isFinite)).toBe(true);
       expect(r.epochs[1]!.trainLoss).toBeLessThan(r.epochs[0]!.trainLoss * 1.5);
     });
   }
   it("the schedule drives the learning rate: constant keeps it, cosine ends near 0, step divides it", () => {
     const lrs = (schedule: (typeof SCHEDULES)[number]) =>
-      train(initSync(), { ...tiny, optimizer: "sgd", schedule, epochs: 3 }).epochs.map((e) => e.lr);
+      train(initSyncWithTwins(), { ...tiny, optimizer: "sgd", schedule, epochs: 3 }).epochs.map((e) => e.lr);
     expect(lrs("constant")).toEqual([1e-2, 1e-2, 1e-2]);
     expect(lrs("cosine").at(-1)).toBeLessThan(1e-4);
     // 30 steps (320 examples / 32 x 3 epochs), decays of 0.1 at steps 10, 20 and 30: 1e-2 -> 1e-5.
@@ -63,16 +63,16 @@ describe("every optimizer and schedule of descend train", () => {
   });
 
   it("trains with GroupNorm (--norm group) and rejects a group count that does not divide the hidden units", () => {
-    const r = train(initSync(), { ...tiny, optimizer: "adam", norm: "group", groups: 4 });
+    const r = train(initSyncWithTwins(), { ...tiny, optimizer: "adam", norm: "group", groups: 4 });
     expect(r.losses.every(Number.isFinite)).toBe(true);
     expect(r.epochs[1]!.trainLoss).toBeLessThan(r.epochs[0]!.trainLoss);
-    expect(() => train(initSync(), { ...tiny, optimizer: "adam", norm: "group", groups: 5 })).toThrow(/norm 'group' needs groups dividing hidden: 5 groups do not divide 16/);
-    const model = makeModel(initSync(), 8, 16, 3, 1, "group", 4);
+    expect(() => train(initSyncWithTwins(), { ...tiny, optimizer: "adam", norm: "group", groups: 5 })).toThrow(/norm 'group' needs groups dividing hidden: 5 groups do not divide 16/);
+    const model = makeModel(initSyncWithTwins(), 8, 16, 3, 1, "group", 4);
     expect(model.layers.filter((l) => l instanceof GroupNorm).map((l) => (l as GroupNorm).numGroups)).toEqual([4, 4]);
   });
 
   it("linear decays to lr/100 over the first tau share of the run, then holds it (default tau 0.8)", () => {
-    const lrs = (tau?: number) => train(initSync(), { ...tiny, optimizer: "sgd", schedule: "linear", epochs: 3, tau }).epochs.map((e) => e.lr);
+    const lrs = (tau?: number) => train(initSyncWithTwins(), { ...tiny, optimizer: "sgd", schedule: "linear", epochs: 3, tau }).epochs.map((e) => e.lr);
     // 30 steps; tau 0.5: the ramp ends at step 15, so epochs 2 and 3 end on the constant 1e-4.
     const half = lrs(0.5);
     expect(half[0]).toBeGreaterThan(1e-4);
@@ -82,7 +82,7 @@ describe("every optimizer and schedule of descend train", () => {
     const byDefault = lrs();
     expect(byDefault[1]).toBeGreaterThan(1e-4 * 1.01);
     expect(byDefault[2]).toBeCloseTo(1e-4, 15);
-    expect(() => train(initSync(), { ...tiny, optimizer: "sgd", tau: 0 })).toThrow(/Invalid tau: 0/);
+    expect(() => train(initSyncWithTwins(), { ...tiny, optimizer: "sgd", tau: 0 })).toThrow(/Invalid tau: 0/);
   });
 });
 
@@ -143,7 +143,7 @@ describe("a training run has at least one step (bug 8: --samples 100 with batch 
   ];
   for (const [what, options, message] of rejected) {
     it(`rejects ${what} with a ValueError before any work`, () => {
-      const rt = initSync();
+      const rt = initSyncWithTwins();
       expect(() => train(rt, { ...base, ...options })).toThrow(ValueError);
       expect(() => train(rt, { ...base, ...options })).toThrow(message);
       expect(rt.memoryStats().liveTensors).toBe(0);
@@ -151,7 +151,7 @@ describe("a training run has at least one step (bug 8: --samples 100 with batch 
   }
 
   it("the smallest run that fits reports finite loss and time per step", () => {
-    const r = train(initSync(), { ...base, batch: 80, schedule: "cosine" });
+    const r = train(initSyncWithTwins(), { ...base, batch: 80, schedule: "cosine" });
     expect(r.steps).toBe(1);
     expect([r.msPerStep, r.epochs[0]!.trainLoss, r.epochs[0]!.msPerStep].every(Number.isFinite)).toBe(true);
   });

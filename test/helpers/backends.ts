@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect } from "vitest";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "./runtime";
 import type { Backend, Runtime } from "../../src/runtime/runtime";
 
 /** Every backend the suites run against. */
@@ -12,7 +12,7 @@ export const BACKENDS: readonly Backend[] = ["wasm", "js"];
 export function describeBackends(name: string, suite: (rt: Runtime, backend: Backend) => void): void {
   for (const backend of BACKENDS) {
     describe(`${name} [${backend}]`, () => {
-      const rt = initSync({ backend });
+      const rt = initSyncWithTwins({ backend });
       let before = rt.memoryStats();
       beforeEach(() => {
         before = rt.memoryStats();
@@ -31,5 +31,5 @@ export function describeBackends(name: string, suite: (rt: Runtime, backend: Bac
 
 /** One runtime per backend, for twin tests that run the same input through both. */
 export function twinRuntimes(): { wasm: Runtime; js: Runtime } {
-  return { wasm: initSync({ backend: "wasm" }), js: initSync({ backend: "js" }) };
+  return { wasm: initSyncWithTwins({ backend: "wasm" }), js: initSyncWithTwins({ backend: "js" }) };
 }

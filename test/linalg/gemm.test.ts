@@ -214,8 +214,8 @@ describeBackends("gemm validation", (rt) => {
   });
 
   it("tensors of another runtime are refused", async () => {
-    const { initSync } = await import("../../src/runtime/init");
-    const other = initSync({ backend: rt.backend });
+    const { initSyncWithTwins } = await import("../helpers/runtime");
+    const other = initSyncWithTwins({ backend: rt.backend });
     rt.scope(() => {
       const A = rt.fromArray([1, 2, 3, 4], [2, 2]);
       const B = other.fromArray([1, 2, 3, 4], [2, 2]);

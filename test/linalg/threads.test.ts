@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { init, initSync } from "../../src/runtime/init";
+import { init } from "../../src/runtime/create";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { poolOf, threadCount } from "../../src/runtime/pool";
 import { supportsVariant } from "../../src/runtime/backend-wasm";
 import { gemm } from "../../src/linalg/index";
@@ -44,8 +45,8 @@ function product(rt: Runtime, c: Case): { out: number[]; inputs: Record<string, 
 }
 
 describe("gemm on a thread pool", () => {
-  const single = initSync();
-  const pools = [2, 3].map((threads) => initSync({ threads }));
+  const single = initSyncWithTwins();
+  const pools = [2, 3].map((threads) => initSyncWithTwins({ threads }));
   afterAll(() => pools.forEach((rt) => poolOf(rt)?.terminate()));
 
   it("the test workers run the relaxed-SIMD build (vitest.config.ts passes the flag on Node 20)", () => {
@@ -118,7 +119,7 @@ describe("gemm on a thread pool", () => {
     [{ threads: 2, backend: "js" }, /only the 'wasm' backend has threads/],
     [{ wasmVariant: "fast" }, /Invalid wasmVariant: fast/],
   ])("init(%o) throws ValueError", (options, message) => {
-    expect(() => initSync(options as never)).toThrow(ValueError);
-    expect(() => initSync(options as never)).toThrow(message);
+    expect(() => initSyncWithTwins(options as never)).toThrow(ValueError);
+    expect(() => initSyncWithTwins(options as never)).toThrow(message);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect } from "vitest";
 import { describeBackends } from "../helpers/backends";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { selectTarget, supportsVariant } from "../../src/runtime/backend-wasm";
 import type { Runtime } from "../../src/runtime/runtime";
 
@@ -15,7 +15,7 @@ export function describeVariants(name: string, suite: (rt: Runtime, label: strin
   const other = auto === "relaxed" ? "simd" : "relaxed";
   if (!supportsVariant(other)) return;
   describe(`${name} [wasm-${other}]`, () => {
-    const rt = initSync({ wasmVariant: other });
+    const rt = initSyncWithTwins({ wasmVariant: other });
     let before = rt.memoryStats();
     beforeEach(() => {
       before = rt.memoryStats();

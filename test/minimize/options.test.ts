@@ -3,7 +3,7 @@ import { describeBackends } from "../helpers/backends";
 import { MGH_PROBLEMS, mghFG } from "../helpers/mgh";
 import { LBFGSB_FTOL, minimize, quadratic, extendedRosenbrock, type MinimizeOptions } from "../../src/minimize/index";
 import { ShapeError, ValueError } from "../../src/runtime/errors";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 
 const rosen = MGH_PROBLEMS[0]!;
 const fg = mghFG(rosen);
@@ -46,7 +46,7 @@ describeBackends("minimize() options", (rt) => {
     expect(() => minimize(fg, [1, 2], 7 as never)).toThrow(/Invalid options: 7/);
     const q = extendedRosenbrock(rt, 4);
     expect(() => minimize(q, [1, 2], {})).toThrow(ShapeError);
-    expect(() => minimize(q, [1, 2, 3, 4], { runtime: initSync({ backend: "js" }) })).toThrow(/another runtime/);
+    expect(() => minimize(q, [1, 2, 3, 4], { runtime: initSyncWithTwins({ backend: "js" }) })).toThrow(/another runtime/);
     expect(() => extendedRosenbrock(rt, 3)).toThrow(ShapeError);
   });
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { LS, LS_CODE, LS_MODE, LS_SLOTS } from "../../src/reference/minimize/linesearch-layout";
 import { minimize, type Method } from "../../src/minimize/index";
 
 /** Laws that hold for every input: fast-check draws the problems. */
 describe("minimize() properties", () => {
-  const rt = initSync();
+  const rt = initSyncWithTwins();
 
   // SPD Q = M'M + shift I from drawn entries; f = 1/2 x'Qx - b'x has its minimum where Qx = b.
   const spdProblem = fc.integer({ min: 1, max: 9 }).chain((n) =>

@@ -4,7 +4,7 @@ import { OPTIMIZERS } from "../helpers/optim-db";
 import { expectUnchanged, snapshot } from "../helpers/snapshot";
 import { Adam, SGD } from "../../src/optim/index";
 import { DisposedError, ValueError } from "../../src/runtime/errors";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 
 /** Options set on the optimizer itself, not on a group. */
 const OPTIMIZER_LEVEL = new Set(["clipGlobalNorm", "nonFinite"]);
@@ -57,7 +57,7 @@ describeBackends("optimizer errors", (rt) => {
       expect(() => new SGD(rt, [rt.tensor([3]) as never])).toThrow(/expected a Param from rt.param\(\)/);
       expect(() => new SGD(rt, "w" as never)).toThrow(/expected an array/);
       expect(() => new SGD(rt, [{ weights: [w] } as never])).toThrow(/\{ params: Param\[\] \} groups/);
-      const other = initSync({ backend: rt.backend });
+      const other = initSyncWithTwins({ backend: rt.backend });
       expect(() => new SGD(rt, [other.param([3])])).toThrow(/belongs to another runtime/);
     });
   });

@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { Adam, SGD, StateError, ValueError } from "../../src/index";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { describeBackends } from "../helpers/backends";
 import { OPTIMIZERS } from "../helpers/optim-db";
 import { expectThrowsUnchanged } from "../helpers/snapshot";
@@ -52,7 +52,7 @@ describeBackends("Optimizer.addParamGroup", (rt) => {
   });
 
   it("is checked as at construction, and a refused group changes nothing", () => {
-    const other = initSync({ backend: rt.backend });
+    const other = initSyncWithTwins({ backend: rt.backend });
     const w = rt.param([2]);
     const b = rt.param([2]);
     const foreign = other.param([2]);

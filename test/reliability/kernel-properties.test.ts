@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { supportsVariant } from "../../src/runtime/backend-wasm";
 import { kernelNames } from "../../src/runtime/kernels";
 import { checkKernelProperty, type KernelProperty } from "./kernels/harness";
@@ -36,9 +36,9 @@ const AREAS: Record<string, KernelProperty<any>[]> = {
   random: RANDOM,
 };
 
-const js = initSync({ backend: "js" });
+const js = initSyncWithTwins({ backend: "js" });
 for (const variant of (["relaxed", "simd"] as const).filter(supportsVariant)) {
-  const wasm = initSync({ wasmVariant: variant });
+  const wasm = initSyncWithTwins({ wasmVariant: variant });
   for (const [area, properties] of Object.entries(AREAS)) {
     describe(`${area} kernels: wasm-${variant} = reference on random inputs`, () => {
       for (const property of properties) checkKernelProperty({ wasm, js }, property);

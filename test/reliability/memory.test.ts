@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { describeBackends } from "../helpers/backends";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { DisposedError, OutOfMemoryError } from "../../src/runtime/errors";
 import { PAGE_BYTES } from "../../src/runtime/memory";
 import { seededRandom } from "../helpers/random";
@@ -49,7 +49,7 @@ describeBackends("memory safety", (rt) => {
 
 describe("growing past 1 GiB and back", () => {
   it("keeps every live tensor correct while the memory grows past 1 GiB, and reuses it after", () => {
-    const rt = initSync({ backend: "wasm" });
+    const rt = initSyncWithTwins({ backend: "wasm" });
     const small = rt.fromArray([1, 2, 3, 4, 5, 6, 7]);
     const big: ReturnType<typeof rt.tensor>[] = [];
     // 256 MiB each, marked at both ends, until the heap is past 1 GiB.
@@ -75,7 +75,7 @@ describe("growing past 1 GiB and back", () => {
   });
 
   it("throws OutOfMemoryError past the maximum and the runtime remains usable", () => {
-    const rt = initSync({ backend: "js", maxMemoryBytes: 256 * PAGE_BYTES });
+    const rt = initSyncWithTwins({ backend: "js", maxMemoryBytes: 256 * PAGE_BYTES });
     const keep = rt.fromArray([3, 1, 4, 1, 5]);
     expect(() => rt.tensor([8 * 2 ** 20])).toThrow(OutOfMemoryError);
     expect(() => rt.param([8 * 2 ** 20])).toThrow(OutOfMemoryError);

@@ -7,7 +7,7 @@ import {
   ReLU, SGD, Sequential, SoftmaxCrossEntropy, Workspace, gemm, minimize, orthogonal, quadratic,
 } from "../../src/index";
 import { Adam, EarlyStopping, HessianVectorProduct, Whitening, classifyCriticalPoint, lrRangeTest } from "../../src/index";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import type { Backend, Runtime } from "../../src/runtime/runtime";
 
 /**
@@ -273,7 +273,7 @@ const stats = (rt: Runtime) => {
 for (const backend of ["wasm", "js"] as Backend[]) {
   for (const operation of OPERATIONS) {
     it(`[${backend}] ${operation.name}: out of memory at any allocation leaves nothing behind`, () => {
-      const rt = initSync({ backend, maxMemoryBytes: MAX_MEMORY });
+      const rt = initSyncWithTwins({ backend, maxMemoryBytes: MAX_MEMORY });
       const { run, teardown } = operation.setup(rt);
       const baseline = stats(rt);
       // What the operation needs: its peak above the baseline, with all the memory there is.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { describeBackends } from "../helpers/backends";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { DisposedError, OutOfMemoryError, ShapeError, ValueError } from "../../src/runtime/errors";
 import { PAGE_BYTES } from "../../src/runtime/memory";
 
@@ -137,7 +137,7 @@ describeBackends("memory runtime", (rt) => {
 
 describe("memory limits", () => {
   it("throws OutOfMemoryError past the maximum and stays usable", () => {
-    const rt = initSync({ backend: "wasm", maxMemoryBytes: 64 * PAGE_BYTES });
+    const rt = initSyncWithTwins({ backend: "wasm", maxMemoryBytes: 64 * PAGE_BYTES });
     const held = rt.fromArray([7, 8, 9]);
     expect(() => rt.tensor([16 * 1024 * 1024])).toThrow(OutOfMemoryError);
     expect(rt.memoryStats().liveTensors).toBe(1);
@@ -147,8 +147,8 @@ describe("memory limits", () => {
   });
 
   it("rejects invalid init options", () => {
-    expect(() => initSync({ backend: "gpu" as "js" })).toThrow(ValueError);
-    expect(() => initSync({ maxMemoryBytes: Number.NaN })).toThrow(ValueError);
-    expect(() => initSync({ maxMemoryBytes: 2 ** 40 })).toThrow(ValueError);
+    expect(() => initSyncWithTwins({ backend: "gpu" as "js" })).toThrow(ValueError);
+    expect(() => initSyncWithTwins({ maxMemoryBytes: Number.NaN })).toThrow(ValueError);
+    expect(() => initSyncWithTwins({ maxMemoryBytes: 2 ** 40 })).toThrow(ValueError);
   });
 });

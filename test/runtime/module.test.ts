@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as reference from "../../src/reference/index";
 import { kernelNames } from "../../src/runtime/kernels";
-import { init, initSync } from "../../src/runtime/init";
+import { init, initSync } from "../../src/runtime/create";
 
 const variantBytes = (variant: string) => readFileSync(new URL(`../../src/runtime/wasm/descend-${variant}.wasm`, import.meta.url));
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { SGD } from "../../src/index";
 import { main } from "../../src/cli/cli";
 import { train } from "../../src/demo/train";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins } from "../helpers/runtime";
 import { StepProbe } from "../../src/training/step-diagnostics";
 import { describeBackends } from "../helpers/backends";
 
@@ -37,7 +37,7 @@ const SMALL = { dataset: "glyphs", optimizer: "sgd", lr: 0.05, epochs: 2, batch:
 describe("training with diagnostics", () => {
   for (const backend of ["wasm", "js"] as const) {
     it(`leaves the training bit for bit as it is without, and the prediction tracks the observed change [${backend}]`, () => {
-      const rt = initSync({ backend });
+      const rt = initSyncWithTwins({ backend });
       const plain = train(rt, SMALL);
       const probed = train(rt, { ...SMALL, diagnostics: true });
       expect(probed.losses).toEqual(plain.losses);

@@ -8,7 +8,7 @@ import { ReLU } from "../../../src/nn/relu";
 import { SoftmaxCrossEntropy } from "../../../src/nn/loss";
 import { Sequential } from "../../../src/nn/sequential";
 import { DisposedError, ShapeError, StateError, ValueError } from "../../../src/runtime/errors";
-import { initSync } from "../../../src/runtime/init";
+import { initSyncWithTwins } from "../../helpers/runtime";
 import { glorotUniform } from "../../../src/init/initializers";
 import type { Runtime } from "../../../src/runtime/runtime";
 import type { Tensor } from "../../../src/runtime/tensor";
@@ -174,7 +174,7 @@ describeBackends("layers and modules", (rt) => {
 
     it("a model built twice on fresh runtimes of the same seed is identical; another seed differs", () => {
       const build = (seed: number) => {
-        const fresh = initSync({ backend: rt.backend, seed });
+        const fresh = initSyncWithTwins({ backend: rt.backend, seed });
         const net = new Sequential([new Linear(fresh, 4, 8), new ReLU(fresh), new Linear(fresh, 8, 3)]);
         return net.parameters().map((p) => Array.from(p.data));
       };
@@ -183,13 +183,13 @@ describeBackends("layers and modules", (rt) => {
     });
 
     it("an explicit seed is taken as given, whatever the runtime's seed", () => {
-      const explicit = (seed: number) => weights(new Linear(initSync({ backend: rt.backend, seed }), 4, 4, { seed: 3 }));
+      const explicit = (seed: number) => weights(new Linear(initSyncWithTwins({ backend: rt.backend, seed }), 4, 4, { seed: 3 }));
       expect(explicit(1)).toEqual(explicit(2));
     });
 
     it("two params made alike with an initializer and no seed differ, and rebuild identically", () => {
       const make = () => {
-        const fresh = initSync({ backend: rt.backend, seed: 11 });
+        const fresh = initSyncWithTwins({ backend: rt.backend, seed: 11 });
         return [0, 1].map(() => Array.from(fresh.param([8, 8], { init: glorotUniform() }).data));
       };
       const [a, b] = make();
@@ -205,7 +205,7 @@ describeBackends("layers and modules", (rt) => {
     });
 
     it("nextSeed gives distinct integers in [0, 2^53)", () => {
-      const fresh = initSync({ backend: rt.backend, seed: 2 ** 52 + 1 });
+      const fresh = initSyncWithTwins({ backend: rt.backend, seed: 2 ** 52 + 1 });
       const seeds = Array.from({ length: 1000 }, () => fresh.nextSeed());
       expect(new Set(seeds).size).toBe(1000);
       for (const s of seeds) expect(Number.isSafeInteger(s) && s >= 0).toBe(true);

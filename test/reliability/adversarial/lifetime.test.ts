@@ -11,8 +11,7 @@ import {
   Adam, BatchNorm, DisposedError, Linear, ValueError, gemm, matmul, threadCount, type Runtime, type Tensor,
 } from "../../../src/index";
 import { BACKENDS, describeBackends } from "../../helpers/backends";
-// Runtimes by backend name: the repository's initSync, which binds the js twins itself.
-import { initSync } from "../../../src/runtime/init";
+import { initSyncWithTwins } from "../../helpers/runtime";
 
 /** OS threads of this process (Linux): the main thread, V8's and libuv's, and every worker. */
 function osThreads(): number {
@@ -29,7 +28,7 @@ describe("rt.dispose", () => {
     describe(`[${backend}]`, () => {
       /** A runtime with one of each kind of object on it, then disposed. */
       function disposedWorld() {
-        const rt = initSync({ backend });
+        const rt = initSyncWithTwins({ backend });
         const t = rt.fromArray([1, 2, 3, 4], [2, 2]);
         const w = rt.param([2, 2]);
         const opt = new Adam(rt, [w]);
@@ -81,7 +80,7 @@ describe("rt.dispose", () => {
       });
 
       it("rt.dispose() inside rt.scope: the scope ends without freeing twice", () => {
-        const rt = initSync({ backend });
+        const rt = initSyncWithTwins({ backend });
         expect(() =>
           rt.scope(() => {
             rt.tensor([4]);
@@ -92,7 +91,7 @@ describe("rt.dispose", () => {
       });
 
       it("a disposed runtime does not affect another one", () => {
-        const other = initSync({ backend });
+        const other = initSyncWithTwins({ backend });
         const kept = other.fromArray([1, 2, 3]);
         disposedWorld();
         expect(kept.toArray()).toEqual([1, 2, 3]);
@@ -107,7 +106,7 @@ describe("rt.dispose", () => {
       const rssBefore = process.memoryUsage().rss;
       const runtimes: Runtime[] = [];
       for (let i = 0; i < 8; i++) {
-        const rt = initSync({ threads: 2 });
+        const rt = initSyncWithTwins({ threads: 2 });
         const a = rt.fromArray(new Array(64 * 64).fill(1), [64, 64]);
         matmul(a, a); // the pool runs a job
         runtimes.push(rt);
@@ -134,7 +133,7 @@ describe("rt.dispose", () => {
       const gc = runInNewContext("gc") as () => void;
       const baseline = osThreads();
       (() => {
-        const rt = initSync({ threads: 3 });
+        const rt = initSyncWithTwins({ threads: 3 });
         rt.fromArray([1, 2, 3]);
       })();
       await until(() => osThreads() >= baseline + 2);

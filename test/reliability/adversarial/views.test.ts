@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { BACKENDS } from "../../helpers/backends";
 import { expectThrowsUnchanged } from "../../helpers/snapshot";
-import { initSync } from "../../../src/runtime/init";
+import { initSyncWithTwins } from "../../helpers/runtime";
 import type { Backend, Runtime } from "../../../src/runtime/runtime";
 import type { Tensor } from "../../../src/runtime/tensor";
 import { ShapeError, ValueError } from "../../../src/runtime/errors";
@@ -13,7 +13,7 @@ import { diagonalQuadratic, leastSquares, logisticRegression, minimize, quadrati
 
 /** A fresh runtime and an f64 tensor (0, 1, 2, ...) bigger than its memory was: allocating its size again grows the memory. */
 function crowded(backend: Backend, dtype: "f32" | "f64" = "f64"): { rt: Runtime; t: Tensor } {
-  const rt = initSync({ backend });
+  const rt = initSyncWithTwins({ backend });
   const length = rt.memoryStats().capacityBytes / (dtype === "f64" ? 8 : 4) + 1;
   const t = rt.tensor([length], { dtype });
   t.data.forEach((_, i, data) => (data[i] = i % 97));
@@ -171,7 +171,7 @@ for (const backend of BACKENDS) {
       for (const { name, tensors, make } of objectives) {
         it(`${name} given tensors, and given their views, when copying them grows the memory`, () => {
           for (const asView of [false, true]) {
-            const rt = initSync({ backend });
+            const rt = initSyncWithTwins({ backend });
             const diagonal = name === "diagonalQuadratic";
             const At = rt.fromArray(diagonal ? Float64Array.from({ length: n * n }, (_, k) => 1 + (k % n)) : A, [n * n], { dtype: "f64" });
             const bt = rt.fromArray(diagonal ? At.data.subarray(0, n * n) : b, [diagonal ? n * n : n], { dtype: "f64" });
@@ -183,7 +183,7 @@ for (const backend of BACKENDS) {
       }
 
       it("logisticRegression given views of tensors, when copying them grows the memory", () => {
-        const rt = initSync({ backend });
+        const rt = initSyncWithTwins({ backend });
         const [At, yt] = [rt.fromArray(A, [n * n], { dtype: "f64" }), rt.fromArray(labels, [n], { dtype: "f64" })];
         const fromViews = growing(rt, () => logisticRegression(rt, At.data, yt.data, n, 1), 3);
         const fromArrays = logisticRegression(rt, A, labels, n, 1);
@@ -195,7 +195,7 @@ for (const backend of BACKENDS) {
       });
 
       it("a stale view is a ValueError, with nothing allocated", () => {
-        const rt = initSync({ backend });
+        const rt = initSyncWithTwins({ backend });
         const At = rt.fromArray(A, [n * n], { dtype: "f64" });
         const view = staleView(rt, At);
         expectThrowsUnchanged(rt, () => quadratic(rt, view, b), ValueError, /Invalid A: a stale view/);

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { initSync } from "../../../src/runtime/init";
+import { initSyncWithTwins } from "../../helpers/runtime";
 import type { Runtime } from "../../../src/runtime/runtime";
 import { buffer, floats, kernelProperty, lengths, withRuns, type BufferCase, type KernelCase, type KernelProperty } from "./harness";
 
@@ -42,7 +42,7 @@ interface GemmScalars {
 let sizing: Runtime | null = null;
 /** The wasm kernel's workspace size (the work buffer is exactly that: its guards catch overruns). */
 function workspaceBytes(type: "f32" | "f64", m: number, n: number, k: number): number {
-  sizing ??= initSync({ backend: "wasm" });
+  sizing ??= initSyncWithTwins({ backend: "wasm" });
   return sizing.kernels[`${type}_gemm_workspace`](m, n, k);
 }
 
