@@ -12,6 +12,7 @@ import type { Tape } from "./tape";
 /** Options of {@link Ops.matmul}: those of gemm that define a fresh product. */
 const MATMUL_OPTIONS = optionNames<MatmulOpOptions>({ transA: true, transB: true, bias: true, relu: true });
 
+/** Options of {@link Ops.matmul}. */
 export interface MatmulOpOptions {
   /**
    * Use A^T in place of A. Default false.
@@ -78,6 +79,10 @@ export class Ops {
    * op(A) op(B) (+ bias) (then ReLU), one gemm. Backward, with G the output's gradient (masked
    * by [y > 0] under ReLU): dA += G op(B)^T, dB += op(A)^T G (transposed for transposed
    * operands), dbias += the column sums of G.
+   * @throws {ShapeError} when A or B is not an f32 matrix, the inner dimensions differ, or bias does not hold n values.
+   * @throws {ValueError} when an input is not a tensor of this runtime, or an option is unknown or not a boolean.
+   * @throws {DisposedError} when an input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
    */
   matmul(A: Tensor<"f32">, B: Tensor<"f32">, options: MatmulOpOptions = {}): Tensor<"f32"> {
     const a = this.input("A", A, 2);
@@ -110,7 +115,13 @@ export class Ops {
     });
   }
 
-  /** a + b, b of a's shape or of its trailing dimensions (broadcast over the leading ones, as a bias). */
+  /**
+   * a + b, b of a's shape or of its trailing dimensions (broadcast over the leading ones, as a bias).
+   * @throws {ShapeError} when b's shape is neither a's nor a trailing part of it, or a dtype is not f32.
+   * @throws {ValueError} when an input is not a tensor of this runtime.
+   * @throws {DisposedError} when an input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
   add(A: Tensor<"f32">, B: Tensor<"f32">): Tensor<"f32"> {
     const { a, b, rows, cols } = this.broadcast("add", A, B);
     const slot = this.slot(a.shape, [a, b]);
@@ -414,7 +425,13 @@ export class Ops {
     return this.record(slot, [], (g) => da && kernels.f32_softmax_backward(da.ptr, g.ptr, slot.out.ptr, rows, cols, log));
   }
 
-  /** c a for a finite number c; backward da += c g. */
+  /**
+   * c a for a finite number c; backward da += c g.
+   * @throws {ShapeError} when a is not f32.
+   * @throws {ValueError} when a is not a tensor of this runtime, or c is not a finite number.
+   * @throws {DisposedError} when a or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
   scale(A: Tensor<"f32">, c: number): Tensor<"f32"> {
     const a = this.input("a", A);
     checkNumber("c", c);
@@ -425,17 +442,35 @@ export class Ops {
     return this.record(slot, [], (g) => da && kernels.f32_scaled_add(da.ptr, g.ptr, g.length, c));
   }
 
-  /** The sum of all elements, a scalar; backward da += g. */
+  /**
+   * The sum of all elements, a scalar; backward da += g.
+   * @throws {ShapeError} when a is not f32.
+   * @throws {ValueError} when an input is not a tensor of this runtime.
+   * @throws {DisposedError} when an input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
   sum(A: Tensor<"f32">): Tensor<"f32"> {
     return this.total("sum", A, false);
   }
 
-  /** The mean of all elements (at least one), a scalar; backward da += g / n. */
+  /**
+   * The mean of all elements (at least one), a scalar; backward da += g / n.
+   * @throws {ShapeError} when a is not f32 or empty.
+   * @throws {ValueError} when an input is not a tensor of this runtime.
+   * @throws {DisposedError} when an input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
   mean(A: Tensor<"f32">): Tensor<"f32"> {
     return this.total("mean", A, true);
   }
 
-  /** max(a, 0); backward da += g [y > 0]. */
+  /**
+   * max(a, 0); backward da += g [y > 0].
+   * @throws {ShapeError} when a is not f32.
+   * @throws {ValueError} when an input is not a tensor of this runtime.
+   * @throws {DisposedError} when an input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
   relu(A: Tensor<"f32">): Tensor<"f32"> {
     return this.activation(A, "f32_relu", (k, g, y, da) => {
       k.f32_relu_backward(g.ptr, y.ptr, g.length); // g is complete here: mask it in place
@@ -443,17 +478,35 @@ export class Ops {
     });
   }
 
-  /** tanh(a); backward da += g (1 - y^2). */
+  /**
+   * tanh(a); backward da += g (1 - y^2).
+   * @throws {ShapeError} when a is not f32.
+   * @throws {ValueError} when an input is not a tensor of this runtime.
+   * @throws {DisposedError} when an input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
   tanh(A: Tensor<"f32">): Tensor<"f32"> {
     return this.activation(A, "f32_tanh", (k, g, y, da) => k.f32_tanh_backward(da.ptr, g.ptr, y.ptr, g.length));
   }
 
-  /** 1 / (1 + exp(-a)); backward da += g y (1 - y). */
+  /**
+   * 1 / (1 + exp(-a)); backward da += g y (1 - y).
+   * @throws {ShapeError} when a is not f32.
+   * @throws {ValueError} when an input is not a tensor of this runtime.
+   * @throws {DisposedError} when an input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
   sigmoid(A: Tensor<"f32">): Tensor<"f32"> {
     return this.activation(A, "f32_sigmoid", (k, g, y, da) => k.f32_sigmoid_backward(da.ptr, g.ptr, y.ptr, g.length));
   }
 
-  /** Mean squared error (1/n) sum (a - b)^2, a scalar; backward da += (2g/n)(a - b), db -= the same. */
+  /**
+   * Mean squared error (1/n) sum (a - b)^2, a scalar; backward da += (2g/n)(a - b), db -= the same.
+   * @throws {ShapeError} when a and b differ in shape, are empty, or a dtype is not f32.
+   * @throws {ValueError} when an input is not a tensor of this runtime.
+   * @throws {DisposedError} when an input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
+   */
   mse(A: Tensor<"f32">, B: Tensor<"f32">): Tensor<"f32"> {
     const [a, b] = this.pair("mse", A, B);
     if (a.length === 0) throw new ShapeError("mse: the inputs are empty (the mean needs at least one element)");
@@ -472,6 +525,10 @@ export class Ops {
    * Mean softmax cross-entropy of logits [batch, classes] against i32 labels [batch] in
    * [0, classes), a scalar: -(1/B) sum_i log softmax(z_i)[y_i]. The forward kernel also writes
    * (softmax(z) - onehot(y)) / B, which backward scales by the output's gradient.
+   * @throws {ShapeError} when logits are not an f32 matrix [batch, classes] (non-empty) or labels not i32 [batch].
+   * @throws {ValueError} when a tensor is not of this runtime, or a label is outside [0, classes).
+   * @throws {DisposedError} when an input or its gradient was disposed.
+   * @throws {StateError} when called outside the function given to valueAndGrad.
    */
   softmaxCrossEntropy(logits: Tensor<"f32">, labels: Tensor<"i32">): Tensor<"f32"> {
     const z = this.input("logits", logits, 2);

@@ -5,13 +5,14 @@ import { Philox, toGenerator } from "../random/philox";
 /** The probability that a slot of batch `step` (0-based) holds a hard example. */
 export type HardFraction = number | ((step: number) => number);
 
+/** Options of {@link CurriculumSampler}. */
 export interface CurriculumOptions {
   /** Examples per batch. */
   batchSize: number;
   /**
    * The expected share of hard examples in batch `step`: a constant or a schedule, e.g.
    * {@link linearHardFraction}. Default: from 0.1 to 1 over 1000 steps.
-   * @defaultValue `linearHardFraction(0.1, 1, 1000)` (from 0.1 to 1 over 1000 steps)
+   * @defaultValue `linearHardFraction({ steps: 1000 })` (from 0.1 to 1 over 1000 steps)
    */
   hardFraction?: HardFraction;
   /**
@@ -26,7 +27,16 @@ export interface CurriculumOptions {
   rng?: Philox | number;
 }
 
-/** A hard fraction rising linearly from `start` to `end` over `steps` batches, then flat. */
+/**
+ * A hard fraction rising linearly from `start` (default 0.1) to `end` (default 1) over `steps`
+ * batches, then flat.
+ *
+ * ```text
+ * hardFraction(step) = start + (end - start) * min(1, step / steps)
+ * ```
+ * @throws {ValueError} when `start` or `end` is outside [0, 1], `steps` is not an integer >= 1,
+ *   or an option is unknown.
+ */
 export function linearHardFraction(options: { start?: number; end?: number; steps: number }): (step: number) => number {
   checkOptions(options, { required: true, of: "linearHardFraction", known: ["start", "end", "steps"] });
   const start = checkNumber("start", options.start ?? 0.1, { min: 0, max: 1 });
@@ -45,6 +55,7 @@ export function linearHardFraction(options: { start?: number; end?: number; step
  * handful of scalars.
  */
 export class CurriculumSampler {
+  /** Examples per batch. */
   readonly batchSize: number;
   private readonly easy: Uint32Array;
   private readonly hard: Uint32Array;
@@ -53,6 +64,12 @@ export class CurriculumSampler {
   private readonly generator: Philox;
   private steps = 0;
 
+  /**
+   * @param difficulty - One finite score per example; lower is easier.
+   * @throws {ValueError} when a score is not a finite number, `batchSize` is not an integer >= 1,
+   *   `easyShare` is outside (0, 1) or leaves a pool empty, `hardFraction` is neither a number in
+   *   [0, 1] nor a function, the seed is invalid, or an option is unknown.
+   */
   constructor(difficulty: ArrayLike<number>, options: CurriculumOptions) {
     const scores = Array.from(difficulty ?? [], (d, i) => checkNumber(`difficulty[${i}]`, d));
     checkOptions(options, { required: true, of: "CurriculumSampler", known: optionNames<CurriculumOptions>({ batchSize: true, hardFraction: true, easyShare: true, rng: true }) });
@@ -84,7 +101,10 @@ export class CurriculumSampler {
     return this.fraction(this.steps);
   }
 
-  /** The next batch of example indices; each slot uses two uniforms (pool, then member). */
+  /**
+   * The next batch of example indices; each slot uses two uniforms (pool, then member).
+   * @throws {ValueError} when the hard-fraction schedule returns a value outside [0, 1].
+   */
   next(): Uint32Array {
     const p = checkNumber(`hardFraction(${this.steps})`, this.fraction(this.steps), { min: 0, max: 1 });
     const u = this.generator.uniformArray(2 * this.batchSize);

@@ -17,10 +17,12 @@ export type ShuffleMode = "once" | "everyEpoch" | "none";
 /** A batch size, or a schedule giving the batch size of each epoch (0-based). */
 export type BatchSize = number | ((epoch: number) => number);
 
+/** Options of {@link Minibatches}. */
 export interface MinibatchOptions {
+  /** Examples per batch (an integer >= 1), or a schedule giving it per epoch, e.g. {@link growingBatchSize}. */
   batchSize: BatchSize;
   /**
-   * Default 'once'.
+   * How the examples are ordered (see {@link ShuffleMode}).
    * @defaultValue 'once'
    */
   shuffle?: ShuffleMode;
@@ -40,6 +42,7 @@ export interface MinibatchOptions {
 export interface Batch {
   /** The example indices (a copy; the sampler keeps its own order in wasm memory). */
   readonly indices: Uint32Array;
+  /** The 0-based epoch the batch belongs to. */
   readonly epoch: number;
   /** Position of the batch within its epoch. */
   readonly index: number;
@@ -52,6 +55,13 @@ export interface Batch {
  * capped at `max`. Larger batches late in training reduce the gradient noise as a decaying
  * learning rate would (Smith et al. 2018, "Don't decay the learning rate, increase the batch
  * size"; Goodfellow et al. sec. 8.1.3 on batch size and gradient variance).
+ *
+ * ```text
+ * batchSize(epoch) = min(max, floor(initial * factor^floor(epoch / every)))
+ * ```
+ * Defaults: factor 2, every 1, max Number.MAX_SAFE_INTEGER.
+ * @throws {ValueError} when `initial` or `every` is not an integer >= 1, `factor` < 1, `max` <
+ *   `initial`, or an option is unknown.
  */
 export function growingBatchSize(options: { initial: number; factor?: number; every?: number; max?: number }): (epoch: number) => number {
   checkOptions(options, { required: true, of: "growingBatchSize", known: ["initial", "factor", "every", "max"] });
@@ -77,15 +87,24 @@ export function growingBatchSize(options: { initial: number; factor?: number; ev
  * }
  */
 export class Minibatches {
+  /** Number of examples, indices 0..n-1. */
   readonly n: number;
+  /** How the examples are ordered. */
   readonly shuffle: ShuffleMode;
+  /** Whether an epoch's last, smaller batch is skipped. */
   readonly dropLast: boolean;
   private readonly generator: Philox;
   private readonly batchSize: BatchSize;
   private readonly order: Tensor<"f32">; // n 4-byte slots holding u32 indices
   private epochs = 0;
 
+  /**
+   * @param n - Number of examples (an integer in [1, 2^30]).
+   * @throws {ValueError} when `runtime` is not a Runtime, `n` or the batch size is not an integer
+   *   in range, `shuffle` or the seed is invalid, or an option is unknown.
+   */
   constructor(
+    /** The runtime whose memory holds the order and the gathered batches. */
     readonly runtime: Runtime,
     n: number,
     options: MinibatchOptions,
@@ -114,13 +133,20 @@ export class Minibatches {
     return this.epochs;
   }
 
-  /** The batch size of `epoch` (validated when the schedule is a function). */
+  /**
+   * The batch size of `epoch` (validated when the schedule is a function).
+   * @throws {ValueError} when the schedule returns something other than an integer >= 1.
+   */
   batchSizeAt(epoch: number): number {
     const size = typeof this.batchSize === "function" ? this.batchSize(epoch) : this.batchSize;
     return checkNumber(`batchSize(${epoch})`, size, { integer: true, min: 1 });
   }
 
-  /** Batches in this epoch's order: a fresh permutation first when shuffle is 'everyEpoch'. */
+  /**
+   * Batches in this epoch's order: a fresh permutation first when shuffle is 'everyEpoch'.
+   * @throws {ValueError} when the batch-size schedule returns something other than an integer >= 1.
+   * @throws {DisposedError} after dispose() (also while iterating).
+   */
   epoch(): IterableIterator<Batch> {
     const epoch = this.epochs;
     const size = this.batchSizeAt(epoch);
@@ -134,6 +160,10 @@ export class Minibatches {
    * Copies the rows of `batch` from `source` (row-major, shape [n, ...]) into `into`
    * (shape [batch size, ...], same dtype), or into a new tensor the caller disposes.
    * `into` must not overlap `source` (ValueError: the copy would read rows it already wrote).
+   * @throws {ValueError} when `source` or `into` is not a Tensor of this runtime, `batch` is not
+   *   from this sampler's current epoch, or `into` overlaps `source`.
+   * @throws {ShapeError} when `source` does not have n rows, or `into` has another dtype or size.
+   * @throws {DisposedError} when a tensor or the sampler was disposed.
    */
   gather<T extends Tensor>(source: T, batch: Batch, into?: T): T {
     checkTensor("source", source, this.runtime);
@@ -162,7 +192,10 @@ export class Minibatches {
     return out;
   }
 
-  /** Frees the order kept in wasm memory. */
+  /**
+   * Frees the order kept in wasm memory.
+   * @throws {DisposedError} when already disposed.
+   */
   dispose(): void {
     this.order.dispose();
   }
@@ -182,6 +215,9 @@ export class Minibatches {
 /**
  * k distinct indices drawn uniformly from 0..n-1 (sampling without replacement), in random
  * order: the first k entries of a Fisher-Yates permutation made in wasm.
+ * @param rng - A generator or seed (default seed 0).
+ * @throws {ValueError} when `runtime` is not a Runtime, `n` is not an integer in [0, 2^30], `k`
+ *   not an integer in [0, n], or the seed is invalid.
  */
 export function sampleWithoutReplacement(runtime: Runtime, n: number, k: number, rng?: Philox | number): Uint32Array {
   checkRuntime(runtime);

@@ -11,7 +11,7 @@ export type WhiteningMethod = "zca" | "pca";
 /** Options of {@link Whitening}. */
 export interface WhiteningOptions {
   /**
-   * Default 'zca'.
+   * Which whitening matrix (see {@link WhiteningMethod}).
    * @defaultValue 'zca'
    */
   method?: WhiteningMethod;
@@ -64,7 +64,9 @@ const MAX_SWEEPS = 100;
  * white.dispose();
  */
 export class Whitening {
+  /** The whitening fitted: 'zca' or 'pca'. */
   readonly method: WhiteningMethod;
+  /** Added to every eigenvalue before the inverse square root, in the units of the data's variance. */
   readonly epsilon: number;
   /** Features d of the input. */
   readonly features: number;
@@ -82,6 +84,14 @@ export class Whitening {
   private readonly bias: Tensor<"f64">;
   private released = false;
 
+  /**
+   * @param x - The data [n, d], f64, n >= 2 samples as rows.
+   * @throws {ShapeError} when `x` is not a non-empty f64 matrix or has fewer than 2 rows.
+   * @throws {ValueError} when `x` is not a Tensor or holds a non-finite value, `method` or
+   *   `epsilon` is invalid, `components` is not an integer in [1, d] (or not d for 'zca'), an
+   *   option is unknown, or a kept eigenvalue plus `epsilon` is not positive (rank-deficient data).
+   * @throws {DisposedError} when `x` was disposed.
+   */
   constructor(x: Tensor<"f64">, options: WhiteningOptions = {}) {
     const data = checkMatrix("x", x, null);
     const [n, d] = data.shape as [number, number];
@@ -105,12 +115,20 @@ export class Whitening {
   /**
    * y = (x - mu) W' for x [m, d] (f64, this runtime), into `out` [m, k] (a new tensor, owned by
    * the caller, when omitted); returns y.
+   * @throws {ShapeError} when `x` or `out` is not an f64 matrix of the right shape.
+   * @throws {ValueError} when `x` or `out` is not a Tensor of this runtime, or `out` overlaps `x`.
+   * @throws {DisposedError} after dispose(), or when `x` or `out` was disposed.
    */
   transform(x: Tensor<"f64">, out?: Tensor<"f64">): Tensor<"f64">{
     return this.apply("x", x, this.features, out, this.components, this.matrix, true, this.bias);
   }
 
-  /** x = y M + mu for y [m, k], into `out` [m, d] (new when omitted); returns x. */
+  /**
+   * x = y M + mu for y [m, k], into `out` [m, d] (new when omitted); returns x.
+   * @throws {ShapeError} when `y` or `out` is not an f64 matrix of the right shape.
+   * @throws {ValueError} when `y` or `out` is not a Tensor of this runtime, or `out` overlaps `y`.
+   * @throws {DisposedError} after dispose(), or when `y` or `out` was disposed.
+   */
   inverseTransform(y: Tensor<"f64">, out?: Tensor<"f64">): Tensor<"f64">{
     return this.apply("y", y, this.components, out, this.features, this.inverseMatrix, false, this.mean);
   }
@@ -120,7 +138,10 @@ export class Whitening {
     return this.released;
   }
 
-  /** Frees the owned tensors; any later call throws DisposedError. */
+  /**
+   * Frees the owned tensors; any later call throws DisposedError.
+   * @throws {DisposedError} when already disposed.
+   */
   dispose(): void {
     this.assertLive();
     this.released = true;

@@ -40,6 +40,7 @@ export interface ClassifyOptions extends LanczosOptions {
 
 /** What {@link classifyCriticalPoint} returns: the spectrum estimate and the verdict. */
 export interface CriticalPoint extends HessianSpectrum {
+  /** The verdict: 'not-critical' when max_i |g_i| > gtol, otherwise from the signs of the extreme eigenvalues. */
   kind: CriticalPointKind;
   /** max_i |g_i| at the point. */
   gradNorm: number;

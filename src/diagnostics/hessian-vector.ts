@@ -62,9 +62,18 @@ export class HessianVectorProduct {
   private readonly fg: FG | null;
   private released = false;
 
+  /**
+   * @param grad - The gradient: a callback `fg(x, g)` writing g, or an {@link Objective} of this runtime.
+   * @throws {ValueError} when `runtime` is not a Runtime, `grad` is neither a function nor an
+   *   Objective (or lives in another runtime), `n` is not an integer >= 1, `relativeStep` is
+   *   outside (0, 1], or an option is unknown.
+   * @throws {ShapeError} when an Objective has other than n variables.
+   */
   constructor(
+    /** The runtime whose memory holds the trial point and the gradients. */
     readonly runtime: Runtime,
     grad: FG | Objective,
+    /** Number of variables. */
     readonly n: number,
     options: HessianVectorOptions = {},
   ) {
@@ -88,6 +97,10 @@ export class HessianVectorProduct {
    * H(x) v into `out` (a new Float64Array when omitted), which is returned. x and v are arrays
    * of n finite numbers or tensors of this runtime; v = 0 gives 0 without evaluating anything.
    * Throws NonFiniteError, `out` unchanged, when a gradient at x +- h v is NaN or infinite.
+   * @throws {NonFiniteError} when a gradient at x +- h v is NaN or infinite (`out` unchanged).
+   * @throws {ValueError} when x or v holds a non-finite value or is a tensor of another runtime.
+   * @throws {ShapeError} when x or v does not hold n values, or `out` is not a Float64Array of length n.
+   * @throws {DisposedError} after dispose(), or when x or v is a disposed tensor.
    */
   apply(x: Values, v: Values, out?: Float64Array): Float64Array {
     this.assertLive();
@@ -159,7 +172,10 @@ export class HessianVectorProduct {
     return this.released;
   }
 
-  /** Frees the buffers; any later call throws DisposedError. */
+  /**
+   * Frees the buffers; any later call throws DisposedError.
+   * @throws {DisposedError} when already disposed.
+   */
   dispose(): void {
     this.assertLive();
     this.released = true;

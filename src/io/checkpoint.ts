@@ -21,6 +21,7 @@ export interface CheckpointOptions {
   metadata?: Record<string, string>;
 }
 
+/** Options of {@link loadCheckpoint}. */
 export interface LoadCheckpointOptions {
   /** The optimizer to restore; the file must then hold optimizer state. @defaultValue none: the model only, optimizer entries ignored */
   optimizer?: Optimizer<BaseHyper>;

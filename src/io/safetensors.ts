@@ -18,7 +18,9 @@ const TYPED = { f32: Float32Array, f64: Float64Array, i32: Int32Array } as const
 
 /** The contents of a safetensors file: tensors by name and the string metadata. */
 export interface Safetensors {
+  /** The tensors by name, as plain `{ dtype, shape, data }` (i64 entries read as doubles). */
   tensors: Record<string, StateTensor>;
+  /** The header's `__metadata__`: string values by key ({} when absent). */
   metadata: Record<string, string>;
 }
 

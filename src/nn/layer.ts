@@ -15,11 +15,15 @@ import { checkTensor, type Param, type Tensor } from "../runtime/tensor";
  * built or run inside `rt.scope`; `dispose()` frees it.
  */
 export interface Layer {
+  /** The layer's output for x (layer-owned), kept with x for backward(); `training` selects the mode of layers that have one. */
   forward(x: Tensor<"f32">, options: { training: boolean }): Tensor<"f32">;
+  /** Gradient of the last forward(): accumulates the parameter gradients and returns dx (layer-owned). */
   backward(dy: Tensor<"f32">): Tensor<"f32">;
   /** The shape forward() returns for an input of `shape` in that mode; throws (ShapeError, ...) as forward() would for that shape. */
   outputShape(shape: readonly number[], options?: { training: boolean }): number[];
+  /** The learnable Params, for an optimizer. */
   parameters(): Param<"f32">[];
+  /** Frees the parameters and buffers the layer owns. */
   dispose(): void;
 }
 

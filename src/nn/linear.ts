@@ -10,6 +10,7 @@ import { Workspace } from "../runtime/workspace";
 import type { Ops } from "../autodiff/ops";
 import { isOps, Module } from "./module";
 
+/** Options of {@link Linear}. */
 export interface LinearOptions {
   /**
    * Add a learned bias b, initialized to zero (default true; pointless right before a normalization layer).
@@ -50,15 +51,23 @@ export interface LinearOptions {
  * layer's dx. Violations throw ValueError before anything is written.
  */
 export class Linear extends Module implements Layer {
+  /** The weight W, [inFeatures, outFeatures] (PyTorch stores its transpose). */
   readonly weight: Param<"f32">;
+  /** The bias b, [outFeatures]; null with `bias: false`. */
   readonly bias: Param<"f32"> | null;
   private readonly relu: boolean;
   private readonly buffers: Workspace;
   private input: Tensor<"f32"> | null = null;
 
+  /**
+   * @throws {ValueError} when `rt` is not a Runtime, a feature count is not an integer >= 1, or an
+   *   option is unknown or invalid.
+   */
   constructor(
     private readonly rt: Runtime,
+    /** Input features m: the columns of x. */
     readonly inFeatures: number,
+    /** Output features: the columns of y. */
     readonly outFeatures: number,
     options: LinearOptions = {},
   ) {
@@ -83,9 +92,9 @@ export class Linear extends Module implements Layer {
    * Through the tape (`forward(ops, x)`, inside valueAndGrad): x W + b (then ReLU) as one
    * `ops.matmul`, the gradients landing in weight.grad and bias.grad. Hand-wired
    * (`forward(x)`): the same product into the layer's own output, kept for backward().
-   * @throws ShapeError for an input that is not f32 [batch, inFeatures].
-   * @throws ValueError for a tensor of another runtime, or (hand-wired) an input that overlaps the layer's output.
-   * @throws DisposedError once the layer or the input was disposed.
+   * @throws {ShapeError} for an input that is not f32 [batch, inFeatures].
+   * @throws {ValueError} for a tensor of another runtime, or (hand-wired) an input that overlaps the layer's output.
+   * @throws {DisposedError} once the layer or the input was disposed.
    */
   override forward(ops: Ops, x: Tensor<"f32">): Tensor<"f32">;
   override forward(x: Tensor<"f32">, options?: { training: boolean }): Tensor<"f32">;
@@ -104,7 +113,11 @@ export class Linear extends Module implements Layer {
     return y;
   }
 
-  /** The shape forward() returns for an input of `shape`; ShapeError when the layer rejects it. */
+  /**
+   * The shape forward() returns for an input of `shape`.
+   * @throws {ShapeError} when `shape` is not a list of sizes, or not [batch, inFeatures].
+   * @throws {DisposedError} after dispose().
+   */
   outputShape(shape: readonly number[]): number[] {
     this.assertUsable();
     checkShape(shape);
@@ -114,6 +127,15 @@ export class Linear extends Module implements Layer {
     return [shape[0]!, this.outFeatures];
   }
 
+  /**
+   * Gradient of the last hand-wired forward(): adds x^T dy to weight.grad and the column sums of
+   * dy to bias.grad, and returns dx = dy W^T (layer-owned, reused by the next backward). With
+   * relu, dy is overwritten by dy * [y > 0].
+   * @throws {StateError} before any forward().
+   * @throws {ShapeError} when dy is not f32 [batch, outFeatures] with forward's batch.
+   * @throws {ValueError} when dy belongs to another runtime or overlaps x, the parameters or their gradients.
+   * @throws {DisposedError} after dispose(), or when dy, the forward input or (with relu) its output was disposed.
+   */
   backward(dy: Tensor<"f32">): Tensor<"f32"> {
     // Everything is checked before dy (overwritten by the ReLU's backward) or a gradient changes.
     this.assertUsable();
@@ -151,6 +173,10 @@ export class Linear extends Module implements Layer {
     }
   }
 
+  /**
+   * [weight, bias] (or [weight] without bias), for an optimizer.
+   * @throws {DisposedError} after dispose().
+   */
   override parameters(): Param<"f32">[] {
     this.assertUsable();
     return this.bias ? [this.weight, this.bias] : [this.weight];

@@ -16,12 +16,26 @@ export class SoftmaxCrossEntropy {
   private readonly buffers: Workspace;
   private disposedLoss = false;
 
+  /** @throws {ValueError} when `rt` is not a Runtime. */
   constructor(private readonly rt: Runtime) {
     this.buffers = new Workspace(checkRuntime(rt));
   }
 
-  /** The mean loss, the gradient of the logits (owned, reused), and the count of correct argmaxes. */
-  forward(logits: Tensor<"f32">, labels: Tensor<"i32">): { loss: number; grad: Tensor<"f32">; correct: number } {
+  /**
+   * The mean loss, the gradient of the logits (owned, reused), and the count of correct argmaxes.
+   * @throws {ShapeError} when logits are not f32 [batch, classes] or labels not i32 [batch].
+   * @throws {ValueError} when a tensor is not of this runtime, overlaps the returned gradient, or a
+   *   label is outside [0, classes).
+   * @throws {DisposedError} after dispose(), or when logits or labels were disposed.
+   */
+  forward(logits: Tensor<"f32">, labels: Tensor<"i32">): {
+    /** The mean cross-entropy over the batch, in nats. */
+    loss: number;
+    /** dL/dz, [batch, classes]: owned by the loss and overwritten by its next forward(). */
+    grad: Tensor<"f32">;
+    /** Rows whose largest logit is at the label. */
+    correct: number;
+  } {
     if (this.disposedLoss) throw new DisposedError("SoftmaxCrossEntropy was used after dispose()");
     checkTensor("logits", logits, this.rt);
     checkTensor("labels", labels, this.rt);
@@ -46,6 +60,7 @@ export class SoftmaxCrossEntropy {
     this.buffers.dispose();
   }
 
+  /** Whether dispose() has run. */
   get disposed(): boolean {
     return this.disposedLoss;
   }

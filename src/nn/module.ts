@@ -11,8 +11,11 @@ import type { Initializer } from "../init/initializers";
  * is what PyTorch stores integer buffers in (`num_batches_tracked`); it loads into an i32 tensor.
  */
 export interface StateTensor {
+  /** Element type; 'i64' (PyTorch's integer buffers) loads into an i32 tensor. */
   readonly dtype: DType | "i64";
+  /** Dimensions, row-major. */
   readonly shape: readonly number[];
+  /** The values, row-major, as many as the shape's product. */
   readonly data: ArrayLike<number>;
 }
 
@@ -22,6 +25,7 @@ export interface StateTensor {
  */
 export type StateLayout = "descend" | "pytorch";
 
+/** Options of `Module.stateDict()`. */
 export interface StateDictOptions {
   /**
    * The layout of the tensors. In the 'pytorch' layout the transposed entries are copies.
@@ -30,6 +34,7 @@ export interface StateDictOptions {
   layout?: StateLayout;
 }
 
+/** Options of `Module.loadStateDict()`. */
 export interface LoadStateDictOptions extends StateDictOptions {
   /**
    * What a NaN or infinity in a floating-point entry does: 'error' throws NonFiniteError naming

@@ -14,6 +14,7 @@ export class ReLU extends Module implements Layer {
   private readonly buffers: Workspace;
   private output: Tensor<"f32"> | null = null;
 
+  /** @throws {ValueError} when `rt` is not a Runtime. */
   constructor(private readonly rt: Runtime) {
     super();
     this.buffers = new Workspace(checkRuntime(rt));
@@ -22,9 +23,9 @@ export class ReLU extends Module implements Layer {
   /**
    * max(x, 0): through the tape (`forward(ops, x)`) as `ops.relu`, hand-wired (`forward(x)`)
    * into the layer's own output.
-   * @throws ShapeError for an input that is not f32 of rank >= 1.
-   * @throws ValueError for a tensor of another runtime.
-   * @throws DisposedError once the layer or the input was disposed.
+   * @throws {ShapeError} for an input that is not f32 of rank >= 1.
+   * @throws {ValueError} for a tensor of another runtime.
+   * @throws {DisposedError} once the layer or the input was disposed.
    */
   override forward(ops: Ops, x: Tensor<"f32">): Tensor<"f32">;
   override forward(x: Tensor<"f32">, options?: { training: boolean }): Tensor<"f32">;
@@ -40,7 +41,11 @@ export class ReLU extends Module implements Layer {
     return y;
   }
 
-  /** [batch, features] for an input [batch, ...] of rank >= 1. */
+  /**
+   * [batch, features] for an input [batch, ...] of rank >= 1.
+   * @throws {ShapeError} for a scalar shape, or one that is not a list of sizes.
+   * @throws {DisposedError} after dispose().
+   */
   outputShape(shape: readonly number[]): number[] {
     this.assertUsable();
     checkShape(shape);
@@ -49,6 +54,13 @@ export class ReLU extends Module implements Layer {
     return [shape[0]!, size / shape[0]! || 0];
   }
 
+  /**
+   * dx = dy * [y > 0], written into dy, which it returns.
+   * @throws {StateError} before any forward().
+   * @throws {ShapeError} when dy is not f32 with as many elements as the forward output.
+   * @throws {ValueError} when dy is not a Tensor of this runtime.
+   * @throws {DisposedError} after dispose(), or when dy or the forward output was disposed.
+   */
   backward(dy: Tensor<"f32">): Tensor<"f32"> {
     this.assertUsable();
     const y = this.output;
@@ -62,6 +74,10 @@ export class ReLU extends Module implements Layer {
     return dy;
   }
 
+  /**
+   * Always [] (ReLU has no parameters).
+   * @throws {DisposedError} after dispose().
+   */
   override parameters(): Param<"f32">[] {
     this.assertUsable();
     return [];

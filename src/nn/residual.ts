@@ -13,8 +13,11 @@ import { Module } from "./module";
  * const block = new Residual(new Sequential([new Linear(rt, 64, 64, { relu: true }), new Linear(rt, 64, 64)]));
  */
 export class Residual extends Module {
-  /** @throws ValueError when f is not a Module. */
-  constructor(readonly f: Module) {
+  /** @throws {ValueError} when f is not a Module. */
+  constructor(
+    /** The residual branch, mapping x to a tensor of x's shape. */
+    readonly f: Module,
+  ) {
     super();
     if (!(f instanceof Module)) throw new ValueError(`Invalid f: ${String(f)} (expected a Module)`);
   }

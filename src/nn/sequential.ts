@@ -24,9 +24,12 @@ const isLayer = (layer: unknown): layer is Layer =>
  */
 export class Sequential extends Module implements Layer {
   /**
-   * @throws ValueError for something other than an array of Modules or Layers, or an entry that appears twice.
+   * @throws {ValueError} for something other than an array of Modules or Layers, or an entry that appears twice.
    */
-  constructor(readonly layers: ReadonlyArray<Layer | Module>) {
+  constructor(
+    /** The entries, applied in order; entry i is named `i` in the state dict. */
+    readonly layers: ReadonlyArray<Layer | Module>,
+  ) {
     super();
     if (!Array.isArray(layers)) throw new ValueError(`Invalid layers: ${String(layers)} (expected an array of layers)`);
     layers.forEach((layer, i) => {
@@ -43,9 +46,9 @@ export class Sequential extends Module implements Layer {
   /**
    * Through the tape: each module's forward(ops, x) in order. Hand-wired: each layer's
    * forward(x, options) in order, after checking the shapes through all of them.
-   * @throws ValueError for an entry that cannot run that way, bad options or a tensor of another runtime.
-   * @throws ShapeError for an input some layer rejects.
-   * @throws DisposedError once the model, a layer or the input was disposed.
+   * @throws {ValueError} for an entry that cannot run that way, bad options or a tensor of another runtime.
+   * @throws {ShapeError} for an input some layer rejects.
+   * @throws {DisposedError} once the model, a layer or the input was disposed.
    */
   override forward(ops: Ops, x: Tensor<"f32">): Tensor<"f32">;
   override forward(x: Tensor<"f32">, options: { training: boolean }): Tensor<"f32">;
@@ -62,17 +65,33 @@ export class Sequential extends Module implements Layer {
     return this.handWired().reduce((h, layer) => layer.forward(h, options), first);
   }
 
-  /** The output shape of the last layer, each layer's outputShape applied in order. */
+  /**
+   * The output shape of the last layer, each layer's outputShape applied in order.
+   * @throws {ShapeError} for a shape that is not a list of sizes, or that some layer rejects.
+   * @throws {ValueError} when an entry is not a hand-wired Layer; whatever a layer's outputShape()
+   *   throws for its input shape (a norm: ValueError for `options.training` that is not a boolean).
+   * @throws {DisposedError} once the model or a layer was disposed.
+   */
   outputShape(shape: readonly number[], options?: { training: boolean }): number[] {
     this.assertUsable();
     return this.handWired().reduce<number[]>((s, layer) => layer.outputShape(s, options), [...checkShape(shape)]);
   }
 
+  /**
+   * Each layer's backward() in reverse order; returns the first layer's dx.
+   * @throws {ValueError} when an entry is not a hand-wired Layer; whatever a layer's backward() throws
+   *   (StateError before forward(), ShapeError for a dy of the wrong shape).
+   * @throws {DisposedError} once the model or a layer was disposed.
+   */
   backward(dy: Tensor<"f32">): Tensor<"f32"> {
     this.assertUsable();
     return this.handWired().reduceRight((g, layer) => layer.backward(g), dy);
   }
 
+  /**
+   * Every entry's parameters, in order.
+   * @throws {DisposedError} once the model or a layer was disposed.
+   */
   override parameters(): Param<"f32">[] {
     this.assertUsable();
     return this.layers.flatMap((layer) => layer.parameters() as Param<"f32">[]);

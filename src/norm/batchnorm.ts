@@ -19,16 +19,18 @@ import { NormModule, checkBoolean, checkTraining, type ForwardOptions, type Norm
  */
 export type BatchNormConvention = "pytorch" | "keras";
 
+/** Options of {@link BatchNorm}. */
 export interface BatchNormOptions<D extends FloatDType = "f32"> extends NormOptions<D> {
   /**
-   * Default 'pytorch'. Sets the defaults of momentum and eps and the running-variance rule.
+   * Whose running-statistics rule to follow (see {@link BatchNormConvention}). Sets the defaults
+   * of momentum and eps and the running-variance rule.
    * @defaultValue 'pytorch'
    */
   convention?: BatchNormConvention;
   /**
    * Weight of the running statistics' update, in the convention's sense: PyTorch weights
    * the new batch (default 0.1; null for a cumulative average), Keras the old value (0.99).
-   * @defaultValue 0.1
+   * @defaultValue 0.1 ('pytorch'), 0.99 ('keras')
    */
   momentum?: number | null;
   /**
@@ -55,7 +57,12 @@ const BOOK_DELTA = 1e-6;
 
 
 /** Defaults per convention (PyTorch 2.x docs of BatchNorm2d; tfjs-layers 4.22 BatchNormalization). */
-export const BATCH_NORM_DEFAULTS: Readonly<Record<BatchNormConvention, { momentum: number; eps: number }>> = {
+export const BATCH_NORM_DEFAULTS: Readonly<Record<BatchNormConvention, {
+  /** Default momentum, in the convention's sense. */
+  momentum: number;
+  /** Default eps (with epsPlacement 'inside'). */
+  eps: number;
+}>> = {
   pytorch: { momentum: 0.1, eps: 1e-5 },
   keras: { momentum: 0.99, eps: 1e-3 },
 };
@@ -87,6 +94,7 @@ export const BATCH_NORM_DEFAULTS: Readonly<Record<BatchNormConvention, { momentu
  * opt.step();
  */
 export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
+  /** Whose running-statistics rule the module follows. */
   readonly convention: BatchNormConvention;
   /** Momentum in the convention's sense; null = cumulative average (PyTorch only). */
   readonly momentum: number | null;
@@ -94,12 +102,18 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
   readonly epsPlacement: "inside" | "outside";
   /** Running mean and variance (init 0 and 1); null when not tracked. */
   readonly runningMean: Tensor<D> | null;
+  /** Running variance (init 1; unbiased for 'pytorch', biased for 'keras'); null when not tracked. */
   readonly runningVar: Tensor<D> | null;
-  /** Training batches folded into the running statistics (the buffer `num_batches_tracked`). */
+  /**
+   * Training batches folded into the running statistics (the buffer `num_batches_tracked`).
+   * With momentum null the next update weighs the batch 1 / (count + 1).
+   * @throws {DisposedError} after dispose().
+   */
   get numBatchesTracked(): number {
     return this.batchCount.data[0]!;
   }
 
+  /** Sets the batch count (not checked: a non-integer is truncated by the i32 buffer). */
   set numBatchesTracked(count: number) {
     this.batchCount.data[0] = count;
   }
@@ -110,7 +124,18 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
   /** Whether the last forward normalized with batch statistics (backward needs to know). */
   private batchStats = true;
 
-  constructor(runtime: Runtime, readonly numChannels: number, options: BatchNormOptions<D> = {}) {
+  /**
+   * @param numChannels - Channels C, the size of dimension 1 of the input.
+   * @throws {ValueError} when `runtime` is not a Runtime, `numChannels` is not an integer >= 1, an
+   *   option is unknown or invalid (convention, momentum outside [0, 1] or null with 'keras',
+   *   eps, epsPlacement, dtype), or 1 / eps overflows the dtype.
+   */
+  constructor(
+    runtime: Runtime,
+    /** Channels C: the size of dimension 1 of the input. */
+    readonly numChannels: number,
+    options: BatchNormOptions<D> = {},
+  ) {
     checkNumber("numChannels", numChannels, { integer: true, min: 1 });
     checkOptions(options, { of: "BatchNorm", known: BATCH_NORM_OPTIONS });
     const convention = options.convention ?? "pytorch";
@@ -161,6 +186,11 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
    * Normalizes x ([N, C, ...]). training: batch statistics, and the running statistics
    * (when tracked) take one update step. Otherwise the running statistics, or batch
    * statistics when they are not tracked. Returns a module-owned tensor shaped like x.
+   * @throws {ShapeError} when x has another dtype, fewer than 2 dimensions or not numChannels channels.
+   * @throws {ValueError} when x is not a Tensor of this runtime, overlaps the module's output,
+   *   `training` is not a boolean, the batch has one value per channel where batch statistics are
+   *   used, or it is called with an Ops (BatchNorm runs hand-wired only).
+   * @throws {DisposedError} after dispose(), or when x was disposed.
    */
   override forward(ops: Ops, x: Tensor<"f32">): never;
   override forward(x: Tensor<D>, options: ForwardOptions): Tensor<D>;
@@ -192,6 +222,11 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
   /**
    * Gradient of the last forward(): returns dx (module-owned, shaped like x) and adds
    * dgamma, dbeta to gamma.grad, beta.grad.
+   * @throws {StateError} before any forward().
+   * @throws {ShapeError} when dy has another dtype or not the forward input's shape.
+   * @throws {ValueError} when dy is not a Tensor of this runtime, or overlaps x or the parameter
+   *   gradients.
+   * @throws {DisposedError} after dispose(), or when dy or the forward input was disposed.
    */
   backward(dy: Tensor<D>): Tensor<D> {
     const { x, dy: grad } = this.checkGradient(dy);
@@ -208,15 +243,26 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
     return this.epsPlacement === "outside" ? 1 : 0;
   }
 
-  /** Batch mean and biased variance of the last forward (running statistics in evaluation), as plain arrays. */
-  lastStatistics(): { mean: number[]; variance: number[] } {
+  /**
+   * Batch mean and biased variance of the last forward (running statistics in evaluation), as plain arrays.
+   * @throws {DisposedError} after dispose().
+   */
+  lastStatistics(): {
+    /** Per-channel mean. */
+    mean: number[];
+    /** Per-channel variance: the biased batch variance, or the running variance in evaluation. */
+    variance: number[];
+  } {
     this.assertUsable();
     const C = this.numChannels;
     const s = this.stats.data;
     return { mean: Array.from(s.subarray(0, C)), variance: Array.from(s.subarray(C, 2 * C)) };
   }
 
-  /** Sets the running statistics back to mean 0, variance 1 and the batch count to 0. */
+  /**
+   * Sets the running statistics back to mean 0, variance 1 and the batch count to 0.
+   * @throws {DisposedError} after dispose().
+   */
   resetRunningStats(): void {
     this.assertUsable();
     this.runningMean?.fill(0);

@@ -33,7 +33,11 @@ interface RowLayout {
 export abstract class RowNorm<D extends FloatDType = "f32"> extends NormModule<D> {
   /**
    * Normalizes x; returns a module-owned tensor shaped like x.
-   * @throws ValueError through the tape (forward(ops, x)): the row norms run hand-wired only.
+   * @throws {ValueError} through the tape (forward(ops, x)): the row norms run hand-wired only;
+   *   also when x is not a Tensor of this runtime, overlaps the module's output, `training` is not
+   *   a boolean, or (InstanceNorm) there is one spatial element per channel.
+   * @throws {ShapeError} when x has another dtype or a shape the module does not take.
+   * @throws {DisposedError} after dispose(), or when x was disposed.
    */
   override forward(ops: Ops, x: Tensor<"f32">): never;
   override forward(x: Tensor<D>, options?: ForwardOptions): Tensor<D>;
@@ -51,7 +55,14 @@ export abstract class RowNorm<D extends FloatDType = "f32"> extends NormModule<D
     return y;
   }
 
-  /** Gradient of the last forward(): returns dx (module-owned) and adds dgamma, dbeta to the Params' grads. */
+  /**
+   * Gradient of the last forward(): returns dx (module-owned) and adds dgamma, dbeta to the Params' grads.
+   * @throws {StateError} before any forward().
+   * @throws {ShapeError} when dy has another dtype or not the forward input's shape.
+   * @throws {ValueError} when dy is not a Tensor of this runtime, or overlaps x or the parameter gradients.
+   * @throws {DisposedError} after dispose(), when dy or the forward input was disposed, or when the
+   *   statistics of forward() were freed by the end of the scope it ran in.
+   */
   backward(dy: Tensor<D>): Tensor<D> {
     const { x, dy: grad } = this.checkGradient(dy);
     const { N, G, Cg, S } = this.layout(x.shape);
@@ -95,8 +106,14 @@ function channelsFirst(shape: readonly number[], C: number, owner: string): { N:
  * const y = ln.forward(x);          // x: [batch, tokens, 512]
  */
 export class LayerNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
+  /** The trailing dimensions each sample is normalized over; also the shape of gamma and beta. */
   readonly normalizedShape: readonly number[];
 
+  /**
+   * @param normalizedShape - The trailing dimensions to normalize over: a size or a list of sizes.
+   * @throws {ValueError} when `runtime` is not a Runtime, `normalizedShape` is not a size or a
+   *   non-empty list of integers >= 1, or an option is unknown or invalid (eps, affine, dtype).
+   */
   constructor(runtime: Runtime, normalizedShape: number | readonly number[], options: NormOptions<D> = {}) {
     const shape = typeof normalizedShape === "number" ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : null;
     if (!Array.isArray(shape) || shape.length === 0) {
@@ -125,7 +142,18 @@ export class LayerNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
  * positions; gamma and beta per channel. eps 1e-5, affine by default (PyTorch).
  */
 export class GroupNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
-  constructor(runtime: Runtime, readonly numGroups: number, readonly numChannels: number, options: NormOptions<D> = {}) {
+  /**
+   * @throws {ValueError} when `runtime` is not a Runtime, `numGroups` or `numChannels` is not an
+   *   integer >= 1, `numGroups` does not divide `numChannels`, or an option is unknown or invalid.
+   */
+  constructor(
+    runtime: Runtime,
+    /** Groups G the channels split into; each group is normalized on its own. */
+    readonly numGroups: number,
+    /** Channels C: the size of dimension 1 of the input. */
+    readonly numChannels: number,
+    options: NormOptions<D> = {},
+  ) {
     checkNumber("numGroups", numGroups, { integer: true, min: 1 });
     checkNumber("numChannels", numChannels, { integer: true, min: 1 });
     if (numChannels % numGroups !== 0) {
@@ -147,7 +175,16 @@ export class GroupNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
  * no running statistics, and more than one spatial element required.
  */
 export class InstanceNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
-  constructor(runtime: Runtime, readonly numChannels: number, options: NormOptions<D> = {}) {
+  /**
+   * @throws {ValueError} when `runtime` is not a Runtime, `numChannels` is not an integer >= 1,
+   *   or an option is unknown or invalid.
+   */
+  constructor(
+    runtime: Runtime,
+    /** Channels C: the size of dimension 1 of the input. */
+    readonly numChannels: number,
+    options: NormOptions<D> = {},
+  ) {
     checkNumber("numChannels", numChannels, { integer: true, min: 1 });
     super(runtime, [numChannels], { ...checkOptions(options, { of: "InstanceNorm", known: NORM_OPTIONS }), affine: options.affine ?? false }, 1e-5);
   }

@@ -60,7 +60,9 @@ export abstract class NormModule<D extends FloatDType = "f32"> extends Module {
   readonly gamma: Param<D> | null;
   /** Learnable shift; null when not affine. */
   readonly beta: Param<D> | null;
+  /** Element type of the input, output and parameters. */
   readonly dtype: D;
+  /** Added to the variance (or, BatchNorm 'outside', to the standard deviation) to keep the scale finite. */
   readonly eps: number;
 
   /** Tensors the kernels read as gamma/beta and accumulate into as their gradients. */
@@ -74,6 +76,7 @@ export abstract class NormModule<D extends FloatDType = "f32"> extends Module {
   /** Module-owned output and scratch buffers, reused from call to call. */
   protected readonly workspace: Workspace;
   protected constructor(
+    /** The runtime whose memory holds the parameters and the module's buffers. */
     readonly runtime: Runtime,
     paramShape: readonly number[],
     options: NormOptions<D>,
@@ -115,7 +118,10 @@ export abstract class NormModule<D extends FloatDType = "f32"> extends Module {
     }
   }
 
-  /** The learnable Params ([gamma, beta], or [] when not affine), for an optimizer. */
+  /**
+   * The learnable Params ([gamma, beta], or [] when not affine), for an optimizer.
+   * @throws {DisposedError} after dispose(), or when one of the module's tensors was disposed.
+   */
   override parameters(): Param<D>[] {
     this.assertUsable();
     return this.gamma && this.beta ? [this.gamma, this.beta] : [];
@@ -165,6 +171,11 @@ export abstract class NormModule<D extends FloatDType = "f32"> extends Module {
   /**
    * The shape forward() returns for an input of `shape` (the same), in the mode of `options`
    * (default evaluation); throws as forward() would for that shape.
+   * @throws {ShapeError} when `shape` is not a list of sizes, or the module cannot take an input
+   *   of that shape (rank, channels).
+   * @throws {ValueError} when `options.training` is not a boolean, or the mode needs more than one
+   *   value per normalized group.
+   * @throws {DisposedError} after dispose().
    */
   outputShape(shape: readonly number[], options?: ForwardOptions): number[] {
     this.assertUsable();

@@ -12,6 +12,7 @@ export const BATCH_NORM_STATS_ROWS = 10;
 /**
  * f64 entries of the statistics buffer the group-norm kernels take for N samples of G groups
  * of Cg channels: mean, biased variance and invstd per row (3 N G), then backward scratch (4 G Cg).
+ * @throws {ValueError} when N, G or Cg is not an integer >= 0.
  */
 export function groupNormStatsLength(N: number, G: number, Cg: number): number {
   for (const [name, value] of [["N", N], ["G", G], ["Cg", Cg]] as const) checkNumber(name, value, { integer: true, min: 0 });

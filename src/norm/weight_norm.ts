@@ -48,6 +48,7 @@ export class WeightNorm implements Layer {
    */
   constructor(
     private readonly rt: Runtime,
+    /** The wrapped layer; its weight holds w = g v / ||v||, rewritten by every forward(). */
     readonly linear: Linear,
   ) {
     if (!(linear instanceof Linear)) throw new ValueError(`Invalid linear: ${String(linear)} (expected a Linear layer)`);
@@ -101,13 +102,20 @@ export class WeightNorm implements Layer {
     return dx;
   }
 
-  /** The Linear's output shape for `shape`. */
+  /**
+   * The Linear's output shape for `shape`.
+   * @throws {ShapeError} when the Linear cannot take an input of `shape`.
+   * @throws {DisposedError} after dispose().
+   */
   outputShape(shape: readonly number[]): number[] {
     this.assertUsable();
     return this.linear.outputShape(shape);
   }
 
-  /** v, g and the Linear's bias: what an optimizer trains. */
+  /**
+   * v, g and the Linear's bias: what an optimizer trains.
+   * @throws {DisposedError} after dispose().
+   */
   parameters(): Param<"f32">[] {
     this.assertUsable();
     return this.linear.bias ? [this.v, this.g, this.linear.bias] : [this.v, this.g];

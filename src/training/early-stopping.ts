@@ -8,8 +8,14 @@ import { copyBytes } from "./snapshot";
 
 /** What EarlyStopping needs of an optimizer: its parameters and its state (every descend optimizer). */
 export interface EarlyStoppable {
-  readonly paramGroups: ReadonlyArray<{ params: readonly Param[] }>;
+  /** The parameter groups; EarlyStopping snapshots every group's params, in order. */
+  readonly paramGroups: ReadonlyArray<{
+    /** The parameters of this group. */
+    params: readonly Param[];
+  }>;
+  /** The optimizer's state, kept at the best evaluation. */
   stateDict(): unknown;
+  /** Puts a state from stateDict() back; throws StateError (changing nothing) when it does not fit. */
   loadStateDict(state: unknown): void;
 }
 
@@ -39,12 +45,19 @@ export interface EarlyStoppingOptions {
 
 /** The saved form of an {@link EarlyStopping}: JSON-safe. */
 export interface EarlyStoppingState {
+  /** Always 'EarlyStopping': which rule the state belongs to. */
   kind: "EarlyStopping";
+  /** Format version of the saved state (1). */
   version: number;
+  /** Evaluations recorded so far. */
   evaluations: number;
+  /** The best metric so far (Infinity or -Infinity, encoded, before any evaluation). */
   best: JsonNumber;
+  /** The 0-based evaluation that gave the best metric; -1 before any. */
   bestEvaluation: number;
+  /** Evaluations in a row without improvement. */
   badEvaluations: number;
+  /** Whether patience had run out. */
   stopped: boolean;
   /** The best parameters' values, one array per parameter, in the optimizer's order ([] before any). */
   params: JsonNumber[][];
@@ -76,9 +89,13 @@ const KNOWN = optionNames<EarlyStoppingOptions>({ patience: true, minDelta: true
  * stopper.dispose();
  */
 export class EarlyStopping {
+  /** Evaluations without improvement before stopping (an integer >= 1). */
   readonly patience: number;
+  /** The least change that counts as an improvement, in the metric's units. */
   readonly minDelta: number;
+  /** 'min' when lower metrics are better (a loss), 'max' when higher are (an accuracy). */
   readonly mode: "min" | "max";
+  /** Whether stopping puts the best parameters and optimizer state back. */
   readonly restoreBest: boolean;
   private readonly params: Param[];
   private readonly snapshot: Tensor[];
@@ -91,6 +108,12 @@ export class EarlyStopping {
   private bestOptimizerState: unknown = null;
   private released = false;
 
+  /**
+   * @param optimizer - The optimizer whose parameters and state are snapshotted at each improvement.
+   * @throws {ValueError} when `optimizer` is not an optimizer or has no parameters, or an option is
+   *   unknown or out of range.
+   * @throws {DisposedError} when one of the optimizer's parameters was disposed.
+   */
   constructor(
     private readonly optimizer: EarlyStoppable,
     options: EarlyStoppingOptions = {},
@@ -134,6 +157,9 @@ export class EarlyStopping {
   /**
    * Records the validation metric of one evaluation; returns true when training should stop (and
    * keeps returning true, changing nothing, once it has).
+   * @throws {ValueError} when `metric` is not a number.
+   * @throws {StateError} when the optimizer's parameters changed since construction.
+   * @throws {DisposedError} after dispose().
    */
   step(metric: number): boolean {
     this.assertLive();
@@ -157,7 +183,11 @@ export class EarlyStopping {
     return true;
   }
 
-  /** Puts the best parameters and optimizer state back (nothing before the first evaluation). */
+  /**
+   * Puts the best parameters and optimizer state back (nothing before the first evaluation).
+   * @throws {StateError} when the optimizer's parameters changed since construction.
+   * @throws {DisposedError} after dispose().
+   */
   restore(): void {
     this.assertLive();
     this.checkParams();
@@ -166,7 +196,10 @@ export class EarlyStopping {
     this.params.forEach((p, i) => copyBytes(this.runtime, this.snapshot[i]!, p));
   }
 
-  /** The whole state, JSON-safe: counters, best metric, best parameters and optimizer state. */
+  /**
+   * The whole state, JSON-safe: counters, best metric, best parameters and optimizer state.
+   * @throws {DisposedError} after dispose().
+   */
   stateDict(): EarlyStoppingState {
     this.assertLive();
     const hasBest = this.bestAt >= 0;
@@ -188,6 +221,9 @@ export class EarlyStopping {
    * optimizer's, restored with its own state). All or nothing: every field, the parameter count
    * and lengths, and the saved optimizer state (loaded into the optimizer on trial, then the
    * current state put back) are checked first; a bad state throws StateError, changing nothing.
+   * @throws {StateError} for a malformed state, another version, an optimizer state that does not
+   *   fit, or when the optimizer's parameters changed since construction.
+   * @throws {DisposedError} after dispose().
    */
   loadStateDict(state: unknown): void {
     this.assertLive();
@@ -214,7 +250,10 @@ export class EarlyStopping {
     values.forEach((v, i) => this.snapshot[i]!.set(v));
   }
 
-  /** Frees the snapshot tensors; any later call throws DisposedError. */
+  /**
+   * Frees the snapshot tensors; any later call throws DisposedError.
+   * @throws {DisposedError} when already disposed.
+   */
   dispose(): void {
     this.assertLive();
     this.released = true;

@@ -2,7 +2,10 @@ import { ValueError } from "../runtime/errors";
 import { Param } from "../runtime/tensor";
 
 /** A layer or model (anything with parameters()), or a list of params. */
-export type Freezable = { parameters(): Param[] } | readonly Param[];
+export type Freezable = {
+  /** The layer's or model's learnable parameters. */
+  parameters(): Param[];
+} | readonly Param[];
 
 /**
  * Freezes parameters: sets `requiresGrad = false` on each, so optimizers skip them (no update,

@@ -6,10 +6,20 @@ import { TensorSnapshot } from "./snapshot";
 
 /** What the range test needs of an optimizer: its groups' learning rates and params, a step and its state (every descend optimizer). */
 export interface RangeTestable {
-  readonly paramGroups: ReadonlyArray<{ params: readonly Param[]; lr: number }>;
+  /** The parameter groups; the sweep sets every group's lr and restores every group's params. */
+  readonly paramGroups: ReadonlyArray<{
+    /** The parameters of this group. */
+    params: readonly Param[];
+    /** The group's learning rate, overwritten at each step of the sweep and restored after. */
+    lr: number;
+  }>;
+  /** One update of the parameters from their gradients. */
   step(): unknown;
+  /** Zeroes the gradients of every parameter. */
   zeroGrad(): void;
+  /** The optimizer's state, saved before the sweep. */
   stateDict(): unknown;
+  /** Puts the state saved before the sweep back. */
   loadStateDict(state: unknown): void;
 }
 
@@ -70,6 +80,7 @@ export interface LrRangeResult {
   smoothed: number[];
   /** The suggested learning rate, by `rule`. */
   suggestion: number;
+  /** The rule that picked `suggestion` (the option, or its default 'steepest'). */
   rule: LrSuggestionRule;
   /** The learning rate at the minimum of the smoothed loss. */
   lrAtMinLoss: number;

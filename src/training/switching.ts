@@ -5,11 +5,22 @@ import { openState, stateNumber } from "../schedules/state";
 
 /** What {@link SwitchingOptimizer} needs of each optimizer (every descend optimizer has it). */
 export interface Switchable {
-  readonly paramGroups: Array<{ params: Param[]; lr: number }>;
+  /** The parameter groups; both optimizers must hold the same params in the same order. */
+  readonly paramGroups: Array<{
+    /** The parameters of this group. */
+    params: Param[];
+    /** The group's learning rate, which `SwitchingOptimizer.lr` reads and sets. */
+    lr: number;
+  }>;
+  /** One update of the parameters from their gradients. */
   step(): unknown;
+  /** Zeroes the gradients of every parameter. */
   zeroGrad(): void;
+  /** The optimizer's state, saved inside the SwitchingOptimizer's. */
   stateDict(): unknown;
+  /** Puts a state from stateDict() back; throws StateError (changing nothing) when it does not fit. */
   loadStateDict(state: unknown): void;
+  /** Frees what the optimizer holds; the SwitchingOptimizer calls it from its own dispose(). */
   dispose(): void;
 }
 
@@ -31,7 +42,9 @@ export interface SwitchingOptions {
 
 /** The saved form of a {@link SwitchingOptimizer}: JSON-safe. */
 export interface SwitchingState {
+  /** Always 'SwitchingOptimizer': which rule the state belongs to. */
   kind: "SwitchingOptimizer";
+  /** Format version of the saved state (1). */
   version: number;
   /** Steps taken, by either optimizer. */
   step: number;
@@ -39,7 +52,9 @@ export interface SwitchingState {
   active: "first" | "second";
   /** The step count at which the switch happened (null before it). */
   switchedAt: number | null;
+  /** The first optimizer's stateDict(). */
   first: unknown;
+  /** The second optimizer's stateDict(). */
   second: unknown;
 }
 
@@ -73,12 +88,16 @@ export class SwitchingOptimizer {
   private readonly when: ((step: number) => boolean) | undefined;
 
   /**
-   * @throws ValueError when either is not an optimizer, they do not hold the same parameters in
+   * @param first - The optimizer that takes the early steps (e.g. Adam).
+   * @param second - The optimizer that takes over after the switch (e.g. SGD), over the same params.
+   * @throws {ValueError} when either is not an optimizer, they do not hold the same parameters in
    *   the same order, they are the same object, or the options do not give exactly one of `at`
    *   (an integer >= 0) and `when` (a function).
    */
   constructor(
+    /** The optimizer that takes the steps before the switch. */
     readonly first: Switchable,
+    /** The optimizer that takes the steps after the switch. */
     readonly second: Switchable,
     options: SwitchingOptions,
   ) {
@@ -95,7 +114,10 @@ export class SwitchingOptimizer {
     this.when = options.when;
   }
 
-  /** The optimizer that takes the next step. */
+  /**
+   * The optimizer that takes the next step.
+   * @throws {DisposedError} after dispose().
+   */
   get active(): Switchable {
     this.assertLive();
     return this.switched === null ? this.first : this.second;
@@ -108,11 +130,23 @@ export class SwitchingOptimizer {
   get switchedAt(): number | null {
     return this.switched;
   }
-  /** The active optimizer's param groups. */
-  get paramGroups(): Array<{ params: Param[]; lr: number }> {
+  /**
+   * The active optimizer's param groups.
+   * @throws {DisposedError} after dispose().
+   */
+  get paramGroups(): Array<{
+    /** The parameters of this group (the same for both optimizers). */
+    params: Param[];
+    /** The active optimizer's learning rate for this group. */
+    lr: number;
+  }> {
     return this.active.paramGroups;
   }
-  /** The active optimizer's learning rate (of its first group). */
+  /**
+   * The active optimizer's learning rate (of its first group); setting it sets every group's.
+   * @throws {ValueError} when set to a negative or non-finite value.
+   * @throws {DisposedError} after dispose().
+   */
   get lr(): number {
     return this.active.paramGroups[0]!.lr;
   }
@@ -126,7 +160,7 @@ export class SwitchingOptimizer {
   /**
    * Switches if it is time (`at` steps taken, or `when(step)` true), then steps the active
    * optimizer; returns what that step() returned.
-   * @throws DisposedError after dispose(); whatever `when` or the optimizer's step() throws (then nothing has switched or stepped).
+   * @throws {DisposedError} after dispose(); whatever `when` or the optimizer's step() throws (then nothing has switched or stepped).
    */
   step(): unknown {
     this.assertLive();
@@ -136,12 +170,18 @@ export class SwitchingOptimizer {
     return result;
   }
 
-  /** Zeroes the gradients (shared by both optimizers). */
+  /**
+   * Zeroes the gradients (shared by both optimizers).
+   * @throws {DisposedError} after dispose().
+   */
   zeroGrad(): void {
     this.active.zeroGrad();
   }
 
-  /** The whole state: steps, the active optimizer, the switch step and both optimizers' states. */
+  /**
+   * The whole state: steps, the active optimizer, the switch step and both optimizers' states.
+   * @throws {DisposedError} after dispose().
+   */
   stateDict(): SwitchingState {
     this.assertLive();
     return {
@@ -158,8 +198,8 @@ export class SwitchingOptimizer {
   /**
    * Restores a state from stateDict(). All or nothing: the fields are checked, then the first
    * optimizer's state is loaded and, if the second's is refused, put back.
-   * @throws StateError for a malformed state, another version, or an optimizer state that does not fit (nothing changed).
-   * @throws DisposedError after dispose().
+   * @throws {StateError} for a malformed state, another version, or an optimizer state that does not fit (nothing changed).
+   * @throws {DisposedError} after dispose().
    */
   loadStateDict(state: unknown): void {
     this.assertLive();
@@ -184,7 +224,10 @@ export class SwitchingOptimizer {
     this.switched = switchedAt as number | null;
   }
 
-  /** Disposes both optimizers; any later call throws DisposedError. */
+  /**
+   * Disposes both optimizers; any later call throws DisposedError.
+   * @throws {DisposedError} when already disposed.
+   */
   dispose(): void {
     this.assertLive();
     this.released = true;
