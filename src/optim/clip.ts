@@ -1,3 +1,4 @@
+import { runtimeOf } from "../runtime/runtime";
 import { ValueError } from "../runtime/errors";
 import { Param, type Tensor } from "../runtime/tensor";
 
@@ -5,7 +6,7 @@ import { Param, type Tensor } from "../runtime/tensor";
 const DOWN = 2 ** -600;
 
 function sumsqKernel(grad: Tensor) {
-  const kernels = grad.runtime.kernels;
+  const kernels = runtimeOf(grad).kernels;
   return grad.dtype === "f64" ? kernels.f64_sumsq : kernels.f32_sumsq;
 }
 
