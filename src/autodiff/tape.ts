@@ -95,6 +95,8 @@ export class Tape {
     // Everything backward reads is checked before the first gradient is written.
     for (const node of this.nodes) {
       if (node.out.disposed) throw new DisposedError(`The output ${node.out.describe()} of an op was disposed during the call; backward needs it`);
+      // A view's gradient is its input's (a Param's grad when it views a Param).
+      if (node.grad?.disposed) throw new DisposedError(`The gradient of ${node.out.describe()} was disposed during the call; backward writes it`);
       for (const t of node.reads) {
         if (t.disposed) throw new DisposedError(`${t.describe()} was disposed during the call; backward needs it`);
         if (t instanceof Param && t.grad.disposed) throw new DisposedError(`The gradient of ${t.describe()} was disposed`);

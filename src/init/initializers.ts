@@ -1,5 +1,5 @@
-import { runtimeOf } from "../runtime/runtime";
 import { ShapeError, ValueError } from "../runtime/errors";
+import { runtimeOf } from "../runtime/runtime";
 import { checkFloatTensor, checkTensor, sizeOf, type Tensor } from "../runtime/tensor";
 import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { Philox, toGenerator } from "../random/philox";

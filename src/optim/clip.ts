@@ -1,5 +1,5 @@
-import { runtimeOf } from "../runtime/runtime";
 import { ValueError } from "../runtime/errors";
+import { runtimeOf } from "../runtime/runtime";
 import { Param, type Tensor } from "../runtime/tensor";
 
 /** 2^-600: f64 values up to the largest (2^1024) scaled by it square to at most 2^848. */

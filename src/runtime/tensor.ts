@@ -19,11 +19,11 @@ export type ArrayFor<D extends DType> = D extends "f64" ? Float64Array : D exten
  * `runtimeOf(t)` from the runtime module, which checks instead of casting.
  */
 export interface TensorOwner {
-  /** Typed views over the owner's linear memory; throws DisposedError once the owner is disposed. */
+  /** @internal Typed views over the owner's linear memory; throws DisposedError once the owner is disposed. */
   readonly heap: Heap;
   /** Whether the owner, and so every tensor it made, has been disposed. */
   readonly disposed: boolean;
-  /** Frees the block of `tensor`, a tensor this owner allocated (never a view). */
+  /** @internal Frees the block of `tensor`, a tensor this owner allocated (never a view). */
   release(tensor: Tensor): void;
 }
 

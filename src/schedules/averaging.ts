@@ -1,5 +1,5 @@
-import { runtimeOf } from "../runtime/runtime";
 import { DisposedError, StateError, ValueError } from "../runtime/errors";
+import { runtimeOf } from "../runtime/runtime";
 import { Param, type Tensor } from "../runtime/tensor";
 import { checkFunction, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { attachTo, detachFrom, decodeNumber, encodeNumber, isStep, openState, stateNumber, type Attachable, type JsonNumber, type Stateful } from "./state";

@@ -1,5 +1,5 @@
-import { runtimeOf } from "../runtime/runtime";
 import { ValueError } from "../runtime/errors";
+import { runtimeOf } from "../runtime/runtime";
 import { checkTensor, type Param, type Tensor } from "../runtime/tensor";
 import { checkFunction, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { lineChart } from "../plot/svg";

@@ -415,6 +415,18 @@ describeBackends("autodiff tape: reshape and flatten are views", (rt) => {
     });
   });
 
+  it("a Param's gradient disposed after a view of it was recorded is a DisposedError before backward writes", () => {
+    const w = rt.param([1, 2], { values: [3, 4] });
+    const step = valueAndGrad(rt, (ops) => {
+      const loss = ops.sum(ops.flatten(w));
+      w.grad.dispose();
+      return loss;
+    });
+    expect(() => step()).toThrow(/gradient of Tensor\(f32, \[1, 2\]\) was disposed during the call/);
+    step.dispose();
+    w.dispose();
+  });
+
   it("frees the buffers of the op a view replaces at the same position", () => {
     rt.scope(() => {
       const w = rt.param([2, 2], { values: [1, 2, 3, 4] });
