@@ -1,7 +1,7 @@
 // Public API of descend: named exports only (tree-shakeable). Each area re-exports its own.
 export { init, initSync, type InitOptions, type JsBackend } from "./runtime/create";
-export { Runtime, type Backend, type MemoryStats, type RuntimeInfo, type TensorOptions, type ParamOptions } from "./runtime/runtime";
-export { Tensor, Param, type DType, type FloatDType, type ArrayFor, type Values } from "./runtime/tensor";
+export { Runtime, runtimeOf, type Backend, type MemoryStats, type RuntimeInfo, type TensorOptions, type ParamOptions } from "./runtime/runtime";
+export { Tensor, Param, type DType, type FloatDType, type ArrayFor, type Values, type TensorOwner } from "./runtime/tensor";
 export type { JsonNumber } from "./runtime/json-number";
 export type { WasmVariant, WasmTarget } from "./runtime/backend-wasm";
 export { Workspace } from "./runtime/workspace";

@@ -633,8 +633,7 @@ export class Ops {
 
   /**
    * x [N, d1, d2, ...] as the matrix [N, d1 d2 ...] (torch.flatten(x, 1)): the step from a
-   * convolution's feature maps to a linear layer. A copy (the output is the tape's); backward
-   * dx += G.
+   * convolution's feature maps to a linear layer. A view of x (see {@link Ops.reshape}): no copy.
    * @throws ShapeError x of rank < 2.
    * @throws ValueError not a tensor, or a tensor of another runtime.
    * @throws DisposedError a disposed input.
@@ -643,11 +642,28 @@ export class Ops {
   flatten(X: Tensor<"f32">): Tensor<"f32"> {
     const x = this.input("x", X);
     if (x.shape.length < 2) throw new ShapeError(`flatten: x ${x.describe()} must have a batch dimension and at least one more`);
-    const slot = this.slot([x.shape[0]!, x.shape.slice(1).reduce((p, d) => p * d, 1)], [x]);
-    slot.out.data.set(x.data); // one memcpy in the engine
-    const kernels = this.tape.rt.kernels;
+    return this.view(x, [x.shape[0]!, x.length === 0 ? 0 : x.length / x.shape[0]!]);
+  }
+
+  /**
+   * x with another shape of the same element count, one dimension possibly -1 (inferred), as
+   * torch's `view`: the output is a view of x's memory (`x.reshape(shape)`), so forward copies
+   * nothing, and its gradient is a view of x's gradient, so backward adds nothing. Writing into
+   * the output writes into x.
+   * @throws ShapeError a shape with more than one -1, or of another element count.
+   * @throws ValueError not a tensor, or a tensor of another runtime.
+   * @throws DisposedError a disposed input.
+   * @throws StateError used outside the function given to valueAndGrad.
+   */
+  reshape(X: Tensor<"f32">, shape: readonly number[]): Tensor<"f32"> {
+    return this.view(this.input("x", X), shape);
+  }
+
+  /** The op of reshape and flatten: the output and its gradient are views of x and of x's gradient. */
+  private view(x: Tensor<"f32">, shape: readonly number[]): Tensor<"f32"> {
+    const out = x.reshape(shape);
     const dx = this.tape.gradOf(x);
-    return this.record(slot, [], (grad) => dx && kernels.f32_scaled_add(dx.ptr, grad.ptr, grad.length, 1));
+    return this.tape.pushView({ out, grad: dx && dx.reshape(out.shape), sharesGrad: true, reads: [], backward: () => {} });
   }
 
   /**

@@ -10,6 +10,12 @@ export interface Node {
   out: Tensor<"f32">;
   /** Null when no gradient flows through the op (every input is a constant). */
   grad: Tensor<"f32"> | null;
+  /**
+   * Whether `grad` is a view of the input's gradient (a reshape): it must not be zeroed before
+   * backward, since it is the input's (a Param's gradient accumulates across calls; an op's
+   * is zeroed by that op's node), and its backward adds nothing (the memory is shared).
+   */
+  sharesGrad?: boolean;
   /** The tensors backward reads: checked live before any gradient is written. */
   reads: readonly Tensor[];
   /** Adds (+=) this node's gradient, times the op's derivative, into its inputs' gradients. */
@@ -23,7 +29,8 @@ export interface Node {
  * sequence allocates nothing after the first.
  */
 export class Tape {
-  private readonly slots: Workspace[] = [];
+  /** Null at the position of a view op, which owns no buffers. */
+  private readonly slots: (Workspace | null)[] = [];
   private readonly nodes: Node[] = [];
   private readonly byOutput = new Map<Tensor, Node>();
   recording = false;
@@ -42,6 +49,13 @@ export class Tape {
     const index = this.position;
     this.slots[index] ??= new Workspace(this.rt);
     return this.slots[index]!;
+  }
+
+  /** Records an op whose output is a view (no buffers): frees the slot a previous call had at its position. */
+  pushView(node: Node): Tensor<"f32"> {
+    this.slots[this.position]?.dispose();
+    this.slots[this.position] = null;
+    return this.push(node);
   }
 
   push(node: Node): Tensor<"f32"> {
@@ -70,7 +84,7 @@ export class Tape {
    */
   end(completed: boolean): void {
     this.recording = false;
-    if (completed) for (const slot of this.slots.splice(this.nodes.length)) slot.dispose();
+    if (completed) for (const slot of this.slots.splice(this.nodes.length)) slot?.dispose();
   }
 
   /** Runs the recorded graph backward from `loss`, accumulating into every Param it reaches. */
@@ -81,6 +95,8 @@ export class Tape {
     // Everything backward reads is checked before the first gradient is written.
     for (const node of this.nodes) {
       if (node.out.disposed) throw new DisposedError(`The output ${node.out.describe()} of an op was disposed during the call; backward needs it`);
+      // A view's gradient is its input's (a Param's grad when it views a Param).
+      if (node.grad?.disposed) throw new DisposedError(`The gradient of ${node.out.describe()} was disposed during the call; backward writes it`);
       for (const t of node.reads) {
         if (t.disposed) throw new DisposedError(`${t.describe()} was disposed during the call; backward needs it`);
         if (t instanceof Param && t.grad.disposed) throw new DisposedError(`The gradient of ${t.describe()} was disposed`);
@@ -88,8 +104,9 @@ export class Tape {
     }
     const value = loss.data[0]!;
     if (root.grad === null) return value;
-    for (const node of this.nodes) node.grad?.fill(0);
-    root.grad.data[0] = 1;
+    for (const node of this.nodes) if (!node.sharesGrad) node.grad?.fill(0);
+    // Added, not set: the loss's gradient may be a view of a Param's, which accumulates.
+    root.grad.data[0]! += 1;
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const node = this.nodes[i]!;
       if (node.grad) node.backward(node.grad);
@@ -98,7 +115,7 @@ export class Tape {
   }
 
   dispose(): void {
-    for (const slot of this.slots.splice(0)) slot.dispose();
+    for (const slot of this.slots.splice(0)) slot?.dispose();
     this.nodes.length = 0;
     this.byOutput.clear();
   }

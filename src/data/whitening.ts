@@ -1,6 +1,6 @@
 import { gemm } from "../linalg/gemm";
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
-import type { Runtime } from "../runtime/runtime";
+import { runtimeOf, type Runtime } from "../runtime/runtime";
 import { checkTensor, type Tensor } from "../runtime/tensor";
 import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { checkFinite } from "../minimize/objectives";
@@ -103,7 +103,7 @@ export class Whitening {
     const k = checkNumber("components", options.components ?? d, { min: 1, max: d, integer: true });
     if (method === "zca" && k !== d) throw new ValueError(`Invalid components: ${k} (ZCA keeps all ${d}; use method 'pca')`);
     checkFinite("x", data);
-    const rt = data.runtime;
+    const rt = runtimeOf(data);
     this.runtime = rt;
     this.method = method;
     this.epsilon = epsilon;

@@ -1,4 +1,5 @@
 import { ShapeError, ValueError } from "../runtime/errors";
+import { runtimeOf } from "../runtime/runtime";
 import { checkFloatTensor, checkTensor, sizeOf, type Tensor } from "../runtime/tensor";
 import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { Philox, toGenerator } from "../random/philox";
@@ -6,7 +7,7 @@ import { Philox, toGenerator } from "../random/philox";
 /**
  * Fills `target` in place and returns it (it writes nothing else, so there is nothing to alias).
  * `rng` is a {@link Philox} generator (advanced by the draws) or a seed (a fresh generator on
- * stream 0); default `target.runtime.nextSeed()`, so two tensors filled without a seed differ,
+ * stream 0); default `runtimeOf(target).nextSeed()`, so two tensors filled without a seed differ,
  * reproducibly from the runtime's seed. Deterministic initializers ignore it. Pass one to
  * `rt.param(shape, { init, seed })`.
  */
@@ -120,7 +121,7 @@ export function varianceScaling(options: VarianceScalingOptions = {}): Initializ
     const { fanIn, fanOut } = fixedFans ?? computeFans(shapeOf(target));
     const fan = mode === "fanIn" ? fanIn : mode === "fanOut" ? fanOut : (fanIn + fanOut) / 2;
     if (!(fan > 0)) throw new ShapeError(`Cannot scale by a ${mode} of ${fan} (shape [${target.shape.join(", ")}])`);
-    const generator = toGenerator(rng ?? target.runtime.nextSeed());
+    const generator = toGenerator(rng ?? runtimeOf(target).nextSeed());
     if (distribution === "normal") return generator.normal(target, { std: Math.sqrt(scale / fan) });
     const bound = Math.sqrt((3 * scale) / fan);
     return generator.uniform(target, { low: -bound, high: bound });
@@ -252,8 +253,8 @@ export function orthogonal(options: { gain?: number } = {}): Initializer {
     const rows = shape[0]!;
     const cols = target.length / rows;
     const [m, n] = rows >= cols ? [rows, cols] : [cols, rows];
-    const generator = toGenerator(rng ?? target.runtime.nextSeed());
-    const rt = target.runtime;
+    const generator = toGenerator(rng ?? runtimeOf(target).nextSeed());
+    const rt = runtimeOf(target);
     rt.scope(() => {
       const gaussian = generator.normal(rt.tensor([m * n], { dtype: "f64" }));
       const work = rt.tensor([m * n + 2 * n], { dtype: "f64" });
@@ -282,8 +283,8 @@ export function sparse(options: { k?: number; std?: number } = {}): Initializer 
     if (shape.length !== 2) throw new ShapeError(`sparse needs a 2-D [inputs, units] weight, got [${shape.join(", ")}]`);
     const [rows, cols] = shape as [number, number];
     if (k > rows) throw new ValueError(`Invalid k: ${k} (expected <= ${rows} inputs per unit)`);
-    const generator = toGenerator(rng ?? target.runtime.nextSeed());
-    const rt = target.runtime;
+    const generator = toGenerator(rng ?? runtimeOf(target).nextSeed());
+    const rt = runtimeOf(target);
     rt.scope(() => {
       const scratch = rt.tensor([rows]); // 4-byte slots, used as u32 row indices
       const pos = generator.take(k * cols, 4); // one Philox block per non-zero

@@ -1,6 +1,6 @@
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import { checkFloatTensor, type FloatDType, type Tensor } from "../runtime/tensor";
-import type { Runtime } from "../runtime/runtime";
+import { runtimeOf, type Runtime } from "../runtime/runtime";
 import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { poolOf } from "../runtime/pool";
 import { overlaps } from "../runtime/overlap";
@@ -82,7 +82,7 @@ function plan(A: unknown, B: unknown, C: unknown, options: GemmOptions): GemmPla
   checkOptions(options, { of: "gemm", known: GEMM_OPTIONS });
   const a = checkMatrix("A", A);
   const b = checkMatrix("B", B);
-  const rt = a.runtime;
+  const rt = runtimeOf(a);
   if (b.runtime !== rt) throw new ValueError("A and B belong to different runtimes (create both with the same rt)");
   if (b.dtype !== a.dtype) throw new ShapeError(`A is ${a.dtype} but B is ${b.dtype} (expected one dtype)`);
   const transA = checkFlag("transA", options.transA);

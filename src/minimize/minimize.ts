@@ -1,7 +1,7 @@
 import { ShapeError, ValueError } from "../runtime/errors";
 import { initSync } from "../runtime/create";
 import type { Kernels } from "../runtime/kernels";
-import type { Runtime } from "../runtime/runtime";
+import { runtimeOf, type Runtime } from "../runtime/runtime";
 import { Tensor, checkTensor } from "../runtime/tensor";
 import { checkValues } from "../runtime/validate";
 import { LS, LS_CODE, LS_MODE, LS_SLOTS } from "../reference/minimize/linesearch-layout";
@@ -180,7 +180,7 @@ function pickRuntime(given: Runtime | undefined, objective: Objective | null, x0
     }
     return given;
   }
-  if (x0 instanceof Tensor) return x0.runtime;
+  if (x0 instanceof Tensor) return runtimeOf(x0);
   sharedRuntime ??= initSync();
   return sharedRuntime;
 }

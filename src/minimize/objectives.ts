@@ -1,5 +1,5 @@
 import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
-import { checkRuntime, type Runtime } from "../runtime/runtime";
+import { checkRuntime, runtimeOf, type Runtime } from "../runtime/runtime";
 import { Tensor, checkTensor, pinValues, type Values } from "../runtime/tensor";
 import { checkNumber, checkValues } from "../runtime/validate";
 
@@ -117,7 +117,7 @@ function sourceOf(name: string, values: Values, rt: Runtime): () => ArrayLike<nu
  */
 export function checkFinite(name: string, values: Values): void {
   const data = valuesOf(name, values);
-  if (values instanceof Tensor && values.dtype === "f64" && Number.isFinite(values.runtime.kernels.f64_norm_inf(values.ptr, values.length))) return;
+  if (values instanceof Tensor && values.dtype === "f64" && Number.isFinite(runtimeOf(values).kernels.f64_norm_inf(values.ptr, values.length))) return;
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) throw new ValueError(`Invalid ${name}[${i}]: ${data[i]} (expected a finite number)`);
   }

@@ -1,11 +1,12 @@
 import { ValueError } from "../runtime/errors";
+import { runtimeOf } from "../runtime/runtime";
 import { Param, type Tensor } from "../runtime/tensor";
 
 /** 2^-600: f64 values up to the largest (2^1024) scaled by it square to at most 2^848. */
 const DOWN = 2 ** -600;
 
 function sumsqKernel(grad: Tensor) {
-  const kernels = grad.runtime.kernels;
+  const kernels = runtimeOf(grad).kernels;
   return grad.dtype === "f64" ? kernels.f64_sumsq : kernels.f32_sumsq;
 }
 

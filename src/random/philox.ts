@@ -1,5 +1,5 @@
 import { ShapeError, ValueError } from "../runtime/errors";
-import { checkRuntime, type Runtime } from "../runtime/runtime";
+import { checkRuntime, runtimeOf, type Runtime } from "../runtime/runtime";
 import { checkFloatTensor, type DType, type Tensor } from "../runtime/tensor";
 import { checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { WordStream, uniform53 } from "../reference/random/core";
@@ -126,7 +126,7 @@ export class Philox {
       throw new ValueError(`Invalid high: ${high} (expected > low = ${low}, with a finite width)`);
     }
     checkFloatTensor("target", target);
-    const k = target.runtime.kernels;
+    const k = runtimeOf(target).kernels;
     if (target.dtype === "f32") {
       const pos = this.take(target.length, 1);
       k.f32_philox_uniform(target.ptr, target.length, ...this.key(), pos, high - low, low);
@@ -144,7 +144,8 @@ export class Philox {
     checkNumber("std", std, { min: 0 });
     checkFloatTensor("target", target);
     const pos = this.take(target.length, 2);
-    const fill = target.dtype === "f32" ? target.runtime.kernels.f32_philox_normal : target.runtime.kernels.f64_philox_normal;
+    const { kernels } = runtimeOf(target);
+    const fill = target.dtype === "f32" ? kernels.f32_philox_normal : kernels.f64_philox_normal;
     fill(target.ptr, target.length, ...this.key(), pos, mean, std);
     return target;
   }
@@ -162,7 +163,8 @@ export class Philox {
     }
     checkFloatTensor("target", target);
     const pos = this.take(target.length, 2);
-    const fill = target.dtype === "f32" ? target.runtime.kernels.f32_philox_integer : target.runtime.kernels.f64_philox_integer;
+    const { kernels } = runtimeOf(target);
+    const fill = target.dtype === "f32" ? kernels.f32_philox_integer : kernels.f64_philox_integer;
     fill(target.ptr, target.length, ...this.key(), pos, low, high - low);
     return target;
   }

@@ -4,7 +4,7 @@ import { checkFunction, checkNumber, checkOptions, checkValues, optionNames } fr
 import { Heap } from "./heap";
 import type { Kernels } from "./kernels";
 import type { WasmTarget } from "./backend-wasm";
-import { BYTES_PER_ELEMENT, Param, Tensor, isDType, pinValues, sizeOf, type DType, type FloatDType } from "./tensor";
+import { BYTES_PER_ELEMENT, Param, Tensor, isDType, pinValues, sizeOf, type DType, type FloatDType, type TensorOwner } from "./tensor";
 
 /** Which implementation runs the kernels: the WebAssembly SIMD module or the plain-TS twins. */
 export type Backend = "wasm" | "js";
@@ -80,7 +80,7 @@ interface Resources {
  * here live in this memory; both backends read and write the same layout, so the same
  * program runs on either. Create with `init()` or `initSync()`.
  */
-export class Runtime {
+export class Runtime implements TensorOwner {
   private resources: Resources | null;
   private readonly scopes: Set<Tensor>[] = [];
   private liveTensors = 0;
@@ -342,6 +342,19 @@ export class Runtime {
   }
 }
 
+/**
+ * The runtime that made `tensor`, as a Runtime: a tensor only knows its owner through the
+ * {@link TensorOwner} contract (so that the tensor module does not depend on this one).
+ * Prefer the runtime the caller already holds; use this where the tensor is all there is.
+ *
+ * @throws {@link ValueError} when `tensor` is not a Tensor, or its owner is not a Runtime (a
+ * TensorOwner implemented elsewhere).
+ */
+export function runtimeOf(tensor: Tensor): Runtime {
+  if (!(tensor instanceof Tensor)) throw new ValueError(`Invalid tensor: ${String(tensor)} (expected a Tensor)`);
+  return checkRuntime(tensor.runtime, `owner of ${tensor.describe()}`);
+}
+
 /** Returns `value` when it is a Runtime (from init() or initSync()); otherwise ValueError. */
 export function checkRuntime(value: unknown, name = "runtime"): Runtime {
   if (!(value instanceof Runtime)) throw new ValueError(`Invalid ${name}: ${String(value)} (expected a Runtime from init() or initSync())`);
@@ -380,12 +393,14 @@ function isThenable(value: unknown): boolean {
 
 /**
  * Adds the tensors in `value` to `into`: tensors nested in arrays, Maps, Sets and objects at any
- * depth, each object visited once (cycles end). Typed arrays and runtimes hold no tensors to keep.
+ * depth, each object visited once (cycles end), a view as the tensor that owns its memory. Typed arrays and runtimes hold no tensors to keep.
  */
 function collectTensors(value: unknown, into: Set<Tensor>, seen = new Set<object>()): void {
   if (value instanceof Tensor) {
-    into.add(value);
-    if (value instanceof Param) into.add(value.grad);
+    // A view owns nothing: keeping it means keeping the tensor whose memory it shares.
+    const owner = value.base ?? value;
+    into.add(owner);
+    if (owner instanceof Param) into.add(owner.grad);
   } else if (value !== null && typeof value === "object" && !seen.has(value) && !ArrayBuffer.isView(value) && !(value instanceof Runtime)) {
     seen.add(value);
     const items = value instanceof Map ? value.values() : value instanceof Set || Array.isArray(value) ? value : Object.values(value);

@@ -1,6 +1,6 @@
 import { DisposedError, ShapeError, ValueError } from "./errors";
 import { checkValues } from "./validate";
-import type { Runtime } from "./runtime";
+import type { Heap } from "./heap";
 
 /** Element types a tensor can hold: floats for values, i32 for labels and indices. */
 export type DType = "f32" | "f64" | "i32";
@@ -10,6 +10,22 @@ export type FloatDType = "f32" | "f64";
 
 /** The typed array a tensor of dtype D exposes through `data`. */
 export type ArrayFor<D extends DType> = D extends "f64" ? Float64Array : D extends "i32" ? Int32Array : Float32Array;
+
+/**
+ * What a tensor needs from the runtime that made it: the memory its elements live in, whether
+ * that memory is still there, and a way to free its own block. Declared here, and implemented by
+ * `Runtime`, so that tensors depend on this contract and not on the runtime module (which
+ * depends on tensors). Code that needs the whole runtime of a tensor gets it with
+ * `runtimeOf(t)` from the runtime module, which checks instead of casting.
+ */
+export interface TensorOwner {
+  /** @internal Typed views over the owner's linear memory; throws DisposedError once the owner is disposed. */
+  readonly heap: Heap;
+  /** Whether the owner, and so every tensor it made, has been disposed. */
+  readonly disposed: boolean;
+  /** @internal Frees the block of `tensor`, a tensor this owner allocated (never a view). */
+  release(tensor: Tensor): void;
+}
 
 /** The typed array constructor of each dtype. */
 const VIEWS = { f32: Float32Array, f64: Float64Array, i32: Int32Array } as const;
@@ -27,7 +43,7 @@ export function isDType(dtype: unknown): dtype is DType {
  * ValueError; disposed: DisposedError; of another runtime: ValueError (its address means
  * nothing in this runtime's memory).
  */
-export function checkTensor(name: string, value: unknown, runtime?: Runtime): Tensor {
+export function checkTensor(name: string, value: unknown, runtime?: TensorOwner): Tensor {
   if (!(value instanceof Tensor)) throw new ValueError(`Invalid ${name}: ${String(value)} (expected a Tensor)`);
   if (value.disposed) throw new DisposedError(`${name}: ${value.describe()} was used after dispose()`);
   if (runtime !== undefined && value.runtime !== runtime) {
@@ -41,7 +57,7 @@ export function checkTensor(name: string, value: unknown, runtime?: Runtime): Te
  * checks of {@link checkTensor}, and another dtype (i32) is a ShapeError. For entry points whose
  * kernels read floats.
  */
-export function checkFloatTensor(name: string, value: unknown, runtime?: Runtime): Tensor<FloatDType> {
+export function checkFloatTensor(name: string, value: unknown, runtime?: TensorOwner): Tensor<FloatDType> {
   const t = checkTensor(name, value, runtime);
   if (t.dtype !== "f32" && t.dtype !== "f64") {
     throw new ShapeError(`Invalid ${name}: ${t.describe()} (expected dtype 'f32' or 'f64')`);
@@ -82,10 +98,30 @@ export function sizeOf(shape: readonly number[]): number {
  * detach, is copied now (one O(n) copy); anything else is kept as it is. Checked by
  * {@link checkValues} first.
  */
-export function pinValues(name: string, values: unknown, runtime: Runtime): ArrayLike<number> {
+export function pinValues(name: string, values: unknown, runtime: TensorOwner): ArrayLike<number> {
   const checked = checkValues(name, values);
-  const ownMemory = ArrayBuffer.isView(checked) && checked.buffer === runtime.memory.buffer;
+  const ownMemory = ArrayBuffer.isView(checked) && checked.buffer === runtime.heap.buffer;
   return ownMemory ? (checked as unknown as Float64Array).slice() : checked;
+}
+
+/**
+ * `shape` with its -1 (if any) replaced by the dimension that makes it hold `length` elements.
+ * ShapeError when it has more than one -1, a -1 that no dimension fits (the others multiply to
+ * 0, or do not divide `length`), or another element count.
+ */
+function inferShape(shape: readonly number[], length: number): number[] {
+  if (!Array.isArray(shape)) throw new ShapeError(`Invalid shape ${String(shape)} (expected a list of integers)`);
+  const text = `[${shape.join(", ")}]`;
+  const unknown = shape.flatMap((dim, i) => (dim === -1 ? [i] : []));
+  if (unknown.length > 1) throw new ShapeError(`Invalid shape ${text} (at most one dimension may be -1)`);
+  const dims = [...shape];
+  if (unknown.length === 1) {
+    const known = sizeOf(shape.filter((dim) => dim !== -1));
+    if (known === 0 || length % known !== 0) throw new ShapeError(`Cannot infer the -1 of shape ${text} for ${length} elements`);
+    dims[unknown[0]!] = length / known;
+  }
+  if (sizeOf(dims) !== length) throw new ShapeError(`Cannot view ${length} elements as shape ${text}`);
+  return dims;
 }
 
 /** Numbers given either way: an array-like (copied) or a tensor of any runtime (read). */
@@ -103,8 +139,11 @@ export class Tensor<D extends DType = DType> {
 
   /** @internal Tensors are made by a runtime: `rt.tensor`, `rt.fromArray`, `rt.param`. */
   constructor(
-    /** The runtime whose memory holds this tensor; kernels on it run on that runtime's backend. */
-    readonly runtime: Runtime,
+    /**
+     * The runtime whose memory holds this tensor, typed by the contract a tensor needs from it
+     * ({@link TensorOwner}); `runtimeOf(t)` returns it as a Runtime, checked.
+     */
+    readonly runtime: TensorOwner,
     /** Byte address of the first element in the runtime's linear memory. */
     readonly ptr: number,
     /** Element type: 'f32', 'f64' or 'i32'. */
@@ -113,6 +152,11 @@ export class Tensor<D extends DType = DType> {
     readonly shape: readonly number[],
     /** Number of elements: the product of `shape`. */
     readonly length: number = sizeOf(shape),
+    /**
+     * For a view (made by {@link Tensor.reshape}), the tensor that owns the memory it shares;
+     * null for a tensor that owns its block.
+     */
+    readonly base: Tensor<D> | null = null,
   ) {}
 
   /** A zero-copy typed view of the elements. Throws DisposedError after dispose(). */
@@ -130,15 +174,38 @@ export class Tensor<D extends DType = DType> {
     return this.length * BYTES_PER_ELEMENT[this.dtype];
   }
 
-  /** Whether this tensor, or its runtime, has been disposed. */
+  /** Whether this tensor, its runtime, or (for a view) the tensor it views has been disposed. */
   get disposed(): boolean {
-    return this.released || this.runtime.disposed;
+    return this.released || this.runtime.disposed || (this.base?.disposed ?? false);
   }
 
-  /** Throws DisposedError if this tensor, or its runtime, has been disposed. */
+  /** Throws DisposedError if this tensor, its runtime, or (for a view) the tensor it views has been disposed. */
   assertLive(): void {
     if (this.released) throw new DisposedError(`${this.describe()} was used after dispose()`);
     if (this.runtime.disposed) throw new DisposedError(`${this.describe()} was used after its runtime's dispose()`);
+    if (this.base?.disposed) {
+      throw new DisposedError(`${this.describe()}, a view of ${this.base.describe()}, was used after that tensor's dispose()`);
+    }
+  }
+
+  /**
+   * A view of the same elements with another shape (row-major order, as torch's `view`): no
+   * copy, the view shares this tensor's memory, so a write through either is seen by both.
+   * One dimension may be -1: it is inferred from the element count. Ownership:
+   * - the view owns nothing: disposing it frees no memory and leaves this tensor usable;
+   * - disposing the tensor that owns the memory, or the runtime, disposes every view of it (a
+   *   view of a view shares the first tensor's memory and follows it too);
+   * - scopes do not track views (there is nothing to free); returning a view from `rt.scope`,
+   *   or passing it to `rt.keep`, keeps the tensor that owns its memory alive with it.
+   *
+   * @throws {@link ShapeError} when `shape` is not a shape (at most one -1) or does not hold
+   * `length` elements; nothing is made.
+   * @throws {@link DisposedError} after dispose().
+   */
+  reshape(shape: readonly number[]): Tensor<D> {
+    this.assertLive();
+    const dims = inferShape(shape, this.length);
+    return new Tensor(this.runtime, this.ptr, this.dtype, dims, this.length, this.base ?? this);
   }
 
   /**
@@ -173,12 +240,15 @@ export class Tensor<D extends DType = DType> {
     return Array.from(this.data);
   }
 
-  /** Frees the memory. Using the tensor afterwards, or disposing it twice, throws DisposedError. */
+  /**
+   * Frees the memory (a view frees nothing: see {@link Tensor.reshape}). Using the tensor
+   * afterwards, or disposing it twice, throws DisposedError.
+   */
   dispose(): void {
     this.assertLive();
     this.released = true;
     this.view = null;
-    this.runtime.release(this);
+    if (this.base === null) this.runtime.release(this);
   }
 
   /** A short description for messages, e.g. `Tensor(f32, [3, 4])`. */
@@ -202,7 +272,7 @@ export class Param<D extends FloatDType = FloatDType> extends Tensor<D> {
   requiresGrad = true;
 
   constructor(
-    runtime: Runtime,
+    runtime: TensorOwner,
     ptr: number,
     dtype: D,
     shape: readonly number[],

@@ -1,4 +1,5 @@
 import { DisposedError, StateError, ValueError } from "../runtime/errors";
+import { runtimeOf } from "../runtime/runtime";
 import { Param, type Tensor } from "../runtime/tensor";
 import { checkFunction, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { attachTo, detachFrom, decodeNumber, encodeNumber, isStep, openState, stateNumber, type Attachable, type JsonNumber, type Stateful } from "./state";
@@ -142,7 +143,7 @@ export class PolyakAverager implements Stateful {
     if (n <= 0) return;
     const w = this.weight(n);
     this.params.forEach((p, i) => {
-      const kernels = p.runtime.kernels;
+      const kernels = runtimeOf(p).kernels;
       const lerp = p.dtype === "f64" ? kernels.f64_lerp_toward : kernels.f32_lerp_toward;
       lerp(this.averages[i]!.ptr, p.ptr, p.length, w);
     });
@@ -283,7 +284,7 @@ export class PolyakAverager implements Stateful {
     const pairs = this.params.map((p, i) => [p, this.averages[i]!] as const).filter(([p]) => !liveOnly || !p.disposed);
     for (const [p] of pairs) p.assertLive();
     for (const [p, average] of pairs) {
-      const kernels = p.runtime.kernels;
+      const kernels = runtimeOf(p).kernels;
       const swap = p.dtype === "f64" ? kernels.f64_swap : kernels.f32_swap;
       swap(p.ptr, average.ptr, p.length);
     }

@@ -1,6 +1,6 @@
 import { DisposedError, StateError, ValueError } from "../runtime/errors";
 import { decodeNumber, encodeNumber, type JsonNumber } from "../runtime/json-number";
-import type { Runtime } from "../runtime/runtime";
+import { runtimeOf, type Runtime } from "../runtime/runtime";
 import { checkTensor, type Param, type Tensor } from "../runtime/tensor";
 import { checkBoolean, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { openState, stateNumber } from "../schedules/state";
@@ -128,7 +128,7 @@ export class EarlyStopping {
     this.restoreBest = checkBoolean("restoreBest", options.restoreBest ?? true);
     this.bestValue = this.worst();
     this.params = params;
-    this.runtime = params[0]!.runtime;
+    this.runtime = runtimeOf(params[0]!);
     const rt = this.runtime;
     this.snapshot = rt.allocateOwned(() => params.map((p) => rt.tensor(p.shape, { dtype: p.dtype })));
   }

@@ -1,4 +1,5 @@
 import { ValueError } from "../runtime/errors";
+import { runtimeOf } from "../runtime/runtime";
 import { checkTensor, type Param, type Tensor } from "../runtime/tensor";
 import { checkFunction, checkNumber, checkOptions, optionNames } from "../runtime/validate";
 import { lineChart } from "../plot/svg";
@@ -140,7 +141,7 @@ export function lrRangeTest(optimizer: RangeTestable, lossAndGrad: () => number,
   const divergence = checkNumber("divergence", options.divergence ?? 4, { above: 1 });
   const rule = options.rule ?? "steepest";
   if (!RULES.includes(rule)) throw new ValueError(`Invalid rule: ${String(rule)} (expected 'steepest' or 'min-over-10')`);
-  const rt = params[0]!.runtime;
+  const rt = runtimeOf(params[0]!);
   const buffers = options.buffers ?? [];
   if (!Array.isArray(buffers)) throw new ValueError(`Invalid buffers: ${String(buffers)} (expected an array of tensors)`);
   buffers.forEach((t, i) => checkTensor(`buffers[${i}]`, t, rt));

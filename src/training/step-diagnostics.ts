@@ -1,3 +1,4 @@
+import type { Runtime } from "../runtime/runtime";
 import type { Param, Tensor } from "../runtime/tensor";
 import { TensorSnapshot } from "./snapshot";
 
@@ -42,7 +43,7 @@ export class StepProbe {
   private readonly state: TensorSnapshot;
 
   constructor(
-    rt: Param["runtime"],
+    rt: Runtime,
     private readonly params: readonly Param[],
     buffers: readonly Tensor[] = [],
   ) {

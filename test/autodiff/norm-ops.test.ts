@@ -7,6 +7,7 @@ import { SoftmaxCrossEntropy } from "../../src/nn/loss";
 import { BatchNorm } from "../../src/norm/batchnorm";
 import { GroupNorm } from "../../src/norm/groupnorm";
 import { ShapeError, ValueError } from "../../src/runtime/errors";
+import { runtimeOf } from "../../src/runtime/runtime";
 import type { Tensor } from "../../src/runtime/tensor";
 import { describeBackends } from "../helpers/backends";
 import { expectOpGradients, type OpGradientCase } from "../helpers/gradcheck";
@@ -63,7 +64,7 @@ const CASES: OpGradientCase[] = [
     shapes: [[2, 4, 3], [4], [4]],
     outShape: [2, 4, 3],
     tape: (ops, [x, gamma, beta]) => {
-      const rt = x!.runtime;
+      const rt = runtimeOf(x!);
       const [runningMean, runningVar] = [rt.fromArray(RUNNING.mean), rt.fromArray(RUNNING.variance)];
       return ops.batchNorm(x!, { gamma: gamma!, beta: beta!, training: false, runningMean, runningVar });
     },

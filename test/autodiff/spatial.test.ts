@@ -93,6 +93,13 @@ const CASES: OpGradientCase[] = [
     f64: ([x]) => x!,
   },
   {
+    name: "reshape [2, 3, 4] -> [4, -1] (a view of an op's output)",
+    shapes: [[2, 3, 4]],
+    outShape: [4, 6],
+    tape: (ops, [x]) => ops.mul(ops.reshape(ops.tanh(x!), [4, -1]), ops.reshape(x!, [4, 6])),
+    f64: ([x]) => x!.map((v) => Math.tanh(v) * v),
+  },
+  {
     name: "a small CNN: mean of avgPool(relu(conv(maxPool(conv(x)))))",
     shapes: [[2, 1, 9, 9], [3, 1, 3, 3], [3], [2, 3, 2, 2]],
     outShape: [2, 2, 1, 1],
@@ -149,6 +156,8 @@ describeBackends("autodiff: conv2d and pooling", (rt) => {
       ["avgPool2d with kernel 0", (ops, x) => ops.avgPool2d(x, 0), ValueError],
       ["avgPool2d with a kernel larger than the input", (ops, x) => ops.avgPool2d(x, [6, 1]), ShapeError],
       ["flatten of a vector", (ops) => ops.flatten(rt.tensor([3])), ShapeError],
+      ["reshape to another element count", (ops, x) => ops.reshape(x, [2, 13]), ShapeError],
+      ["reshape with two -1", (ops, x) => ops.reshape(x, [-1, 5, -1]), ShapeError],
     ];
     for (const [name, call, error] of bad) {
       it(name, () => {

@@ -373,3 +373,73 @@ describeBackends("autodiff tape", (rt) => {
     });
   });
 });
+
+describeBackends("autodiff tape: reshape and flatten are views", (rt) => {
+  it("return a view of their input and allocate no buffer for it", () => {
+    rt.scope(() => {
+      const w = rt.param([2, 3, 2], { values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] });
+      const outs: Tensor[] = [];
+      const withView = valueAndGrad(rt, (ops) => {
+        const h = ops.tanh(w);
+        const flat = ops.flatten(h);
+        outs.push(h, flat, ops.reshape(flat, [-1]));
+        return ops.sum(outs[2] as Tensor<"f32">);
+      });
+      const before = rt.memoryStats().liveTensors;
+      withView();
+      const [h, flat, line] = outs as Tensor<"f32">[];
+      expect([flat!.shape, line!.shape]).toEqual([[2, 6], [12]]);
+      expect([flat!.ptr, flat!.base, line!.base]).toEqual([h!.ptr, h, h]);
+      // tanh's output and gradient and sum's: four tensors; the two views add none.
+      expect(rt.memoryStats().liveTensors).toBe(before + 4);
+      w.grad.data.forEach((g, i) => expect(g).toBeCloseTo(1 - h!.data[i]! ** 2, 6));
+      withView.dispose();
+    });
+  });
+
+  it("a view of a Param passes the gradient into param.grad, accumulating (+=) over calls", () => {
+    rt.scope(() => {
+      const w = rt.param([1, 1, 2], { values: [3, 4] });
+      const scalar = rt.param([1, 1], { values: [5] });
+      const step = valueAndGrad(rt, (ops) => ops.mse(ops.flatten(w), rt.fromArray([1, 1], [1, 2])));
+      const direct = valueAndGrad(rt, (ops) => ops.reshape(scalar, [1]));
+      w.grad.set([10, 20]);
+      step();
+      step();
+      expect(w.grad.toArray()).toEqual([10 + 2 * 2, 20 + 2 * 3]); // d mean((w - 1)^2) = (w - 1)
+      expect(direct()).toBe(5);
+      expect(direct()).toBe(5);
+      expect(scalar.grad.toArray()).toEqual([2]); // the loss is the view itself: += 1 per call
+      step.dispose();
+      direct.dispose();
+    });
+  });
+
+  it("a Param's gradient disposed after a view of it was recorded is a DisposedError before backward writes", () => {
+    const w = rt.param([1, 2], { values: [3, 4] });
+    const step = valueAndGrad(rt, (ops) => {
+      const loss = ops.sum(ops.flatten(w));
+      w.grad.dispose();
+      return loss;
+    });
+    expect(() => step()).toThrow(/gradient of Tensor\(f32, \[1, 2\]\) was disposed during the call/);
+    step.dispose();
+    w.dispose();
+  });
+
+  it("frees the buffers of the op a view replaces at the same position", () => {
+    rt.scope(() => {
+      const w = rt.param([2, 2], { values: [1, 2, 3, 4] });
+      let copy = true;
+      const step = valueAndGrad(rt, (ops) => ops.sum(copy ? ops.tanh(w) : ops.reshape(w, [4])));
+      const before = rt.memoryStats().liveTensors;
+      step();
+      expect(rt.memoryStats().liveTensors).toBe(before + 4);
+      copy = false;
+      step();
+      expect(rt.memoryStats().liveTensors).toBe(before + 2); // only sum's output and gradient
+      step.dispose();
+      expect(rt.memoryStats().liveTensors).toBe(before);
+    });
+  });
+});

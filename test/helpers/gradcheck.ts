@@ -1,7 +1,7 @@
 import { expect } from "vitest";
 import { valueAndGrad } from "../../src/autodiff/tape";
 import type { Ops } from "../../src/autodiff/ops";
-import type { Runtime } from "../../src/runtime/runtime";
+import { runtimeOf, type Runtime } from "../../src/runtime/runtime";
 import { sizeOf, type Param, type Tensor } from "../../src/runtime/tensor";
 import { relativeError } from "./close";
 import { uniformArray } from "./random";
@@ -53,7 +53,7 @@ export function expectGradientsMatch(m: Differentiable, x: Tensor<"f64">, w: Flo
   const numericX = centralDifferences(x.toArray(), (v) => (x.set(v), loss()));
   const numericGamma = centralDifferences(m.gamma!.toArray(), (v) => (m.gamma!.set(v), loss()));
   const numericBeta = centralDifferences(m.beta!.toArray(), (v) => (m.beta!.set(v), loss()));
-  const dy = x.runtime.fromArray(w, x.shape, { dtype: "f64" });
+  const dy = runtimeOf(x).fromArray(w, x.shape, { dtype: "f64" });
   const dx = m.backward(dy).toArray();
   dy.dispose();
   expect(relativeError(dx, numericX), "dx").toBeLessThanOrEqual(tol);

@@ -261,6 +261,10 @@ const RUNTIME_ROWS: Row[] = [
   row("Tensor.data", "a disposed tensor", DisposedError, /used after dispose/, (f) => f.disposed.data),
   row("Tensor.assertLive", "a disposed tensor", DisposedError, /used after dispose/, (f) => f.disposed.assertLive()),
   row("Tensor.dispose", "a second dispose", DisposedError, /used after dispose/, (f) => f.disposed.dispose()),
+  row("Tensor.reshape", "another element count", ShapeError, /Cannot view 6 elements as shape \[4, 2\]/, (f) => f.m23.reshape([4, 2])),
+  row("Tensor.reshape", "two -1", ShapeError, /at most one dimension may be -1/, (f) => f.m23.reshape([-1, -1])),
+  row("Tensor.reshape", "a disposed tensor", DisposedError, /used after dispose/, (f) => f.disposed.reshape([6])),
+  row("runtimeOf", "not a tensor", ValueError, /Invalid tensor: 3 \(expected a Tensor\)/, () => api.runtimeOf(3 as never)),
   row("Param.zeroGrad", "a disposed param", DisposedError, /used after dispose/, (f) => f.disposedParam.zeroGrad()),
   row("Param.dispose", "a second dispose", DisposedError, /used after dispose/, (f) => f.disposedParam.dispose()),
   ...each("null options", ValueError, /Invalid options: null/, {
@@ -1329,6 +1333,7 @@ const SPATIAL_OP_ROWS: Row[] = [
   row("valueAndGrad", "maxPool2d with padding over half the kernel", ValueError, /Invalid padding: 2 x 2/, (f) => differentiate(f, (ops) => ops.maxPool2d(f.image, 2, { padding: 2 }))),
   row("valueAndGrad", "avgPool2d with a kernel of 1.5", ValueError, /Invalid kernel: 1.5/, (f) => differentiate(f, (ops) => ops.avgPool2d(f.image, 1.5))),
   row("valueAndGrad", "flatten of a vector", ShapeError, /must have a batch dimension/, (f) => differentiate(f, (ops) => ops.flatten(f.v3))),
+  row("valueAndGrad", "reshape to another element count", ShapeError, /Cannot view 3 elements as shape \[2, 2\]/, (f) => differentiate(f, (ops) => ops.reshape(f.v3, [2, 2]))),
   row("valueAndGrad", "batchNorm of a vector", ShapeError, /must be a non-empty \[N, C, \.\.\.\]/, (f) => differentiate(f, (ops) => ops.batchNorm(f.v3))),
   row("valueAndGrad", "batchNorm with runningMean alone", ValueError, /give runningMean and runningVar together/, (f) => differentiate(f, (ops) => ops.batchNorm(f.m23, { runningMean: f.v3 }))),
   row("valueAndGrad", "batchNorm with momentum 2", ValueError, /Invalid momentum: 2/, (f) => differentiate(f, (ops) => ops.batchNorm(f.m23, { momentum: 2 }))),
