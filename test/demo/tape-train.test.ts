@@ -102,7 +102,7 @@ describe("descend train through the tape", () => {
   it("--model cnn trains with every norm, on both backends, to the same losses", () => {
     for (const norm of ["batch", "layer", "group", "none"] as const) {
       const options: TrainOptions = { ...SMALL, model: "cnn", norm, groups: 4, epochs: 1, samples: 100, batch: 16, hidden: 8 };
-      const [wasm, js] = (["wasm", "js"] as const).map((backend) => train(initSync({ backend }), options).losses);
+      const [wasm, js] = [train(initSync({ backend: "wasm" }), options).losses, train(initSync({ backend: "js" }), options).losses];
       expect(wasm.every(Number.isFinite), norm).toBe(true);
       for (let i = 0; i < wasm.length; i++) expect(wasm[i]!, `${norm} step ${i}`).toBeCloseTo(js[i]!, 3);
     }
