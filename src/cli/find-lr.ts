@@ -1,9 +1,8 @@
 // `descend train --find-lr`: the learning-rate range test on the demo model, before any training.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeDataset, makeModel, makeOptimizer, toDevice, type TrainOptions } from "../demo/train";
+import { exampleShape, lossStep, makeDataset, makeOptimizer, makeRunModel, toDevice, type TrainOptions } from "../demo/train";
 import { Minibatches } from "../data/minibatch";
-import { SoftmaxCrossEntropy } from "../nn/loss";
 import type { Runtime } from "../runtime/runtime";
 import { lrRangeChart, lrRangeTest, type LrRangeResult } from "../training/lr-range";
 
@@ -17,14 +16,15 @@ export interface FindLrReport extends LrRangeResult {
 /** Runs the range test on a fresh demo model (minibatches cycled over the training set) and writes its SVG to `out`. */
 export function findLr(rt: Runtime, options: TrainOptions, out: string): FindLrReport {
   const { train } = makeDataset(options);
-  const model = makeModel(rt, train.features, options.hidden, train.classes, options.seed, options.norm);
-  const loss = new SoftmaxCrossEntropy(rt);
+  const model = makeRunModel(rt, options, train);
+  const step = lossStep(rt, model);
   const optimizer = makeOptimizer(rt, options.optimizer, model.parameters(), options.lr);
   try {
     const result = rt.scope(() => {
-      const data = toDevice(rt, train);
+      const example = exampleShape(options, train);
+      const data = toDevice(rt, train, example);
       const batches = new Minibatches(rt, data.count, { batchSize: options.batch, shuffle: "everyEpoch", rng: options.seed + 7, dropLast: true });
-      const [x, y] = [rt.tensor([options.batch, train.features]), rt.tensor([options.batch], { dtype: "i32" })];
+      const [x, y] = [rt.tensor([options.batch, ...example]), rt.tensor([options.batch], { dtype: "i32" })];
       let epoch = batches.epoch();
       const nextBatch = () => {
         let next = epoch.next();
@@ -39,9 +39,7 @@ export function findLr(rt: Runtime, options: TrainOptions, out: string): FindLrR
           const batch = nextBatch();
           batches.gather(data.x, batch, x);
           batches.gather(data.y, batch, y);
-          const step = loss.forward(model.forward(x, { training: true }), y);
-          model.backward(step.grad);
-          return step.loss;
+          return step(x, y);
         }, FIND_LR_SWEEP);
       } finally {
         batches.dispose();
@@ -52,7 +50,7 @@ export function findLr(rt: Runtime, options: TrainOptions, out: string): FindLrR
     return { ...result, svg };
   } finally {
     optimizer.dispose();
-    loss.dispose();
+    step.dispose();
     model.dispose();
   }
 }

@@ -1,11 +1,11 @@
-// `descend train`: trains the demo MLP on an embedded dataset and reports per-epoch loss and
+// `descend train`: trains the demo MLP or CNN (through the autodiff tape) on an embedded dataset and reports per-epoch loss and
 // accuracy, the final test accuracy, time per step, and an SVG of the loss curves.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runtimeOn } from "./runtime";
 import { lineChart } from "../plot/svg";
 import { DEFAULT_GROUPS, DEFAULT_TAU } from "../demo/defaults";
-import { DATASETS, NORMS, OPTIMIZERS, planTraining, SCHEDULES, train, type EpochReport, type TrainOptions, type TrainResult } from "../demo/train";
+import { DATASETS, MODELS, NORMS, OPTIMIZERS, planTraining, SCHEDULES, train, type EpochReport, type TrainOptions, type TrainResult } from "../demo/train";
 import { ValueError } from "../runtime/errors";
 import { UsageError, type FlagSpec, type Parsed } from "./args";
 import { command } from "./command";
@@ -20,15 +20,16 @@ export const MAX_SEED = 2 ** 32 - 1;
 
 export const TRAIN_FLAGS = {
   dataset: { type: "choice", choices: DATASETS, default: "glyphs", help: "embedded dataset: 16x16 digit glyphs or 3-class spirals" },
+  model: { type: "choice", choices: MODELS, default: "mlp", help: "mlp: two hidden layers; cnn (glyphs only): two 3x3 convolutions (8, 16 channels), 2x2 max pooling, a dense layer of --hidden units" },
   optimizer: { type: "choice", choices: OPTIMIZERS, default: "adam", help: "optimizer" },
   schedule: { type: "choice", choices: SCHEDULES, default: "constant", help: "learning-rate schedule over the run" },
   tau: { type: "number", default: DEFAULT_TAU, min: 0.001, max: 1, help: "--schedule linear: share of the run the decay to lr/100 takes (the book's tau); the rest holds lr/100" },
   lr: { type: "number", default: 1e-3, min: 0, help: "learning rate" },
   epochs: { type: "number", default: 10, min: 1, max: 1000, integer: true, help: "passes over the training set" },
   batch: { type: "number", default: 128, min: 1, max: 65536, integer: true, help: "minibatch size, at most the training examples (80% of --samples)" },
-  hidden: { type: "number", default: 512, min: 1, max: 8192, integer: true, help: "width of the two hidden layers" },
-  norm: { type: "choice", choices: NORMS, default: "batch", help: "normalization before each hidden ReLU ('batch' needs --batch >= 2)" },
-  groups: { type: "number", default: DEFAULT_GROUPS, min: 1, integer: true, help: "--norm group: groups of the hidden units (a divisor of --hidden)" },
+  hidden: { type: "number", default: 512, min: 1, max: 8192, integer: true, help: "width of the MLP's two hidden layers, or of the CNN's dense layer" },
+  norm: { type: "choice", choices: NORMS, default: "batch", help: "normalization before each hidden ReLU (per channel in the CNN; 'batch' needs --batch >= 2)" },
+  groups: { type: "number", default: DEFAULT_GROUPS, min: 1, integer: true, help: "--norm group: groups of the hidden units (a divisor of --hidden; with --model cnn of 8)" },
   samples: { type: "number", default: 10000, min: 100, max: 1e6, integer: true, help: "examples generated (80% train, 20% test)" },
   seed: { type: "number", default: 1, min: 0, max: MAX_SEED, integer: true, help: "seed of data, initialization and shuffling" },
   backend: { type: "choice", choices: ["wasm", "js"] as const, default: "wasm", help: "kernel backend" },
@@ -103,7 +104,7 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
   const tty = !flags.json && Boolean(process.stderr.isTTY);
   if (!flags.json) {
     print(
-      `descend train: ${flags.dataset}, ${flags.optimizer} lr ${flags.lr} (${flags.schedule}), ${flags.epochs} epochs, ` +
+      `descend train: ${flags.model} on ${flags.dataset}, ${flags.optimizer} lr ${flags.lr} (${flags.schedule}), ${flags.epochs} epochs, ` +
         `batch ${flags.batch}, backend ${kernelsLabel(rt.info())}, seed ${flags.seed}`,
     );
   }
@@ -134,9 +135,10 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
 
 export const TRAIN = command({
   name: "train",
-  summary: "train the demo MLP on an embedded dataset; per-epoch loss, accuracy, time per step",
+  summary: "train the demo MLP or CNN on an embedded dataset; per-epoch loss, accuracy, time per step",
   description:
-    "Trains an MLP (two hidden layers: Linear, normalization, ReLU) on an embedded dataset and prints each epoch's loss and " +
+    "Trains an MLP (two hidden layers: Linear, normalization, ReLU) or a small CNN (--model cnn) on an embedded dataset, " +
+    "built from modules and differentiated by the autodiff tape, and prints each epoch's loss and " +
     "accuracy, the final test accuracy and the time per step; writes an SVG of the loss curves to --out.",
   flags: TRAIN_FLAGS,
   run: runTrain,

@@ -1,5 +1,5 @@
 // Checkpoints of a `descend train` run: the model, the optimizer (with its scheduler), the
-// shuffling generator's position and the epoch, in one safetensors file. No Node APIs: the
+// shuffling generator's position, the epoch and early stopping's state, in one safetensors file. No Node APIs: the
 // caller reads and writes the bytes.
 import { loadCheckpoint, saveCheckpoint } from "../io/checkpoint";
 import type { Module } from "../nn/module";
@@ -7,17 +7,18 @@ import type { BaseHyper, Optimizer } from "../optim/optimizer";
 import { Philox, type PhiloxState } from "../random/philox";
 import { StateError, ValueError } from "../runtime/errors";
 import { DEFAULT_GROUPS, DEFAULT_TAU } from "./defaults";
-import type { TrainOptions } from "./train";
+import type { ModelStopperState, TrainOptions } from "./train";
 
 /** Where a run's own state lives in the checkpoint's metadata. */
 const RUN_KEY = "descend.train";
 
 /** The options that define what a run computes; a resumed run must repeat them. */
-const DEFINING = ["dataset", "optimizer", "schedule", "tau", "lr", "batch", "hidden", "norm", "groups", "samples", "seed", "earlyStop"] as const;
+const DEFINING = ["dataset", "model", "optimizer", "schedule", "tau", "lr", "batch", "hidden", "norm", "groups", "samples", "seed", "earlyStop"] as const;
 
 /**
  * Defining options the first checkpoints did not record. A checkpoint without one resumes with
- * the flags' value, unchecked, as it did then; any other missing option is a mismatch.
+ * the flags' value, unchecked, as it did then, except `model`: every run then was an MLP. Any
+ * other missing option is a mismatch.
  */
 const RECORDED_LATER = ["tau", "groups", "earlyStop"] as const;
 
@@ -32,32 +33,39 @@ interface RunState {
   epochs: number;
   shuffle: PhiloxState;
   options: Record<string, unknown>;
+  /** With early stopping: its state after the epoch (best loss, patience used, best snapshot). */
+  earlyStop?: ModelStopperState;
 }
 
 /** The defining options of a run, defaults filled in; null for one that does not apply (tau without the linear schedule). */
 function defining(options: TrainOptions): Record<(typeof DEFINING)[number], unknown> {
-  const { dataset, optimizer, lr, batch, hidden, samples, seed, schedule = "constant", norm = "batch" } = options;
+  const { dataset, optimizer, lr, batch, hidden, samples, seed, model = "mlp", schedule = "constant", norm = "batch" } = options;
   const tau = schedule === "linear" ? (options.tau ?? DEFAULT_TAU) : null;
   const groups = norm === "group" ? (options.groups ?? DEFAULT_GROUPS) : null;
-  return { dataset, optimizer, schedule, tau, lr, batch, hidden, norm, groups, samples, seed, earlyStop: options.earlyStop ?? 0 };
+  return { dataset, model, optimizer, schedule, tau, lr, batch, hidden, norm, groups, samples, seed, earlyStop: options.earlyStop ?? 0 };
 }
 
-/** The checkpoint after `epoch` epochs of a run of `options`. */
-export function saveRun(model: Module, optimizer: Optimizer<BaseHyper>, shuffle: Philox, epoch: number, options: TrainOptions): Uint8Array {
-  const run: RunState = { epoch, epochs: options.epochs, shuffle: shuffle.state(), options: defining(options) };
+/** The checkpoint after `epoch` epochs of a run of `options` (and its early stopping's state). */
+export function saveRun(
+  model: Module, optimizer: Optimizer<BaseHyper>, shuffle: Philox, epoch: number, options: TrainOptions, earlyStop?: ModelStopperState,
+): Uint8Array {
+  const run: RunState = { epoch, epochs: options.epochs, shuffle: shuffle.state(), options: defining(options), earlyStop };
   return saveCheckpoint(model, { optimizer, metadata: { [RUN_KEY]: JSON.stringify(run) } });
 }
 
 /**
  * Loads a checkpoint of a run with the same defining options into `model` and `optimizer`
- * and returns the epochs it had done and the shuffling generator where it stopped. A
+ * and returns the epochs it had done, the shuffling generator where it stopped and early
+ * stopping's state. A
  * non-constant schedule spans the run's epochs, so resuming one needs the same epochs.
  * Throws ValueError, before loading anything, for options that differ from the saved run's.
  */
-export function resumeRun(bytes: Uint8Array, model: Module, optimizer: Optimizer<BaseHyper>, options: TrainOptions): { epoch: number; shuffle: Philox } {
+export function resumeRun(
+  bytes: Uint8Array, model: Module, optimizer: Optimizer<BaseHyper>, options: TrainOptions,
+): { epoch: number; shuffle: Philox; earlyStop?: ModelStopperState } {
   const run = checkResume(bytes, options);
   loadCheckpoint(bytes, model, { optimizer });
-  return { epoch: run.epoch, shuffle: Philox.fromState(run.shuffle) };
+  return { epoch: run.epoch, shuffle: Philox.fromState(run.shuffle), earlyStop: run.earlyStop };
 }
 
 /**
@@ -68,10 +76,13 @@ export function resumeRun(bytes: Uint8Array, model: Module, optimizer: Optimizer
 export function checkResume(bytes: Uint8Array, options: TrainOptions): RunState {
   const run = runState(bytes);
   const now = defining(options);
-  const saved = { ...Object.fromEntries(RECORDED_LATER.map((key) => [key, now[key]])), ...run.options };
+  const saved: Record<string, unknown> = { ...Object.fromEntries(RECORDED_LATER.map((key) => [key, now[key]])), model: "mlp", ...run.options };
   const differ = DEFINING.filter((key) => saved[key] !== now[key]);
   if (differ.length) {
     throw new ValueError(`the checkpoint was saved by a run with ${differ.map((k) => `${k} ${String(saved[k])}`).join(", ")}: resume with the same options`);
+  }
+  if (run.earlyStop?.stoppedAt != null) {
+    throw new ValueError(`the saved run stopped early after epoch ${run.earlyStop.stoppedAt} (its model is the best epoch's): there is nothing left to train`);
   }
   if ((options.schedule ?? "constant") !== "constant" && options.epochs !== run.epochs) {
     throw new ValueError(`schedule '${options.schedule}' spans the ${run.epochs} epochs of the saved run: resume with epochs ${run.epochs}`);

@@ -1,13 +1,16 @@
-// The training demo: an MLP on an embedded dataset, every layer on the kernels. No Node APIs,
-// so the CLI and the browser page run the same code.
-import { glyphs } from "../data/glyphs";
+// The training demo: an MLP or a small CNN on an embedded dataset, built from modules and trained
+// through the autodiff tape, every op on the kernels. No Node APIs, so the CLI and the browser
+// page run the same code.
+import { GLYPH_SIZE, glyphs } from "../data/glyphs";
 import { spirals } from "../data/spirals";
 import { seededUniform, split, type Dataset } from "../data/dataset";
 import { Linear } from "../nn/linear";
 import { ReLU } from "../nn/relu";
 import { Sequential } from "../nn/sequential";
-import { SoftmaxCrossEntropy } from "../nn/loss";
-import type { Layer } from "../nn/layer";
+import { Conv2d, Flatten, MaxPool2d } from "../nn/conv2d";
+import type { Module } from "../nn/module";
+import { valueAndGrad } from "../autodiff/tape";
+import { forwardPass } from "./forward";
 import { AdaDelta, AdaGrad, Adam, AdamW, Adamax, NAdam, RMSProp, SGD, type BaseHyper, type Optimizer } from "../optim/index";
 import { Scheduler } from "../schedules/scheduler";
 import {
@@ -19,16 +22,18 @@ import { glorotUniform, heUniform } from "../init/initializers";
 import { Minibatches } from "../data/minibatch";
 import { BatchNorm } from "../norm/batchnorm";
 import { GroupNorm, LayerNorm } from "../norm/groupnorm";
-import { ValueError } from "../runtime/errors";
+import { StateError, ValueError } from "../runtime/errors";
 import { checkNumber } from "../runtime/validate";
-import { EarlyStopping } from "../training/early-stopping";
-import { TensorSnapshot } from "../training/snapshot";
+import { EarlyStopping, type EarlyStoppingState } from "../training/early-stopping";
 import { StepProbe, type StepDiagnostics } from "../training/step-diagnostics";
 import { Philox } from "../random/philox";
 import { resumeRun, saveRun, type TrainCheckpoint } from "./checkpoint";
 import { DEFAULT_GROUPS, DEFAULT_TAU } from "./defaults";
 
 export const DATASETS = ["glyphs", "spirals"] as const;
+export const MODELS = ["mlp", "cnn"] as const;
+/** Output channels of the CNN's two 3x3 convolutions (the small CNN of the autodiff bench). */
+export const CNN_CHANNELS = [8, 16] as const;
 export const NORMS = ["batch", "layer", "group", "none"] as const;
 
 /** The optimizers `descend train` offers, by flag value, each with its customary defaults. */
@@ -69,6 +74,12 @@ export const SCHEDULES = Object.keys(SCHEDULE_FACTORIES) as Array<keyof typeof S
 
 export interface TrainOptions {
   dataset: (typeof DATASETS)[number];
+  /**
+   * 'mlp': [Linear, norm, ReLU] x 2, Linear. 'cnn' (glyphs only): [3x3 conv, norm, ReLU] x 2
+   * with 8 and 16 channels, 2x2 max pooling, Linear to `hidden` units with ReLU, Linear.
+   * @defaultValue 'mlp'
+   */
+  model?: (typeof MODELS)[number];
   optimizer: (typeof OPTIMIZERS)[number];
   /** Learning-rate schedule over the run; default 'constant'. */
   schedule?: (typeof SCHEDULES)[number];
@@ -81,11 +92,15 @@ export interface TrainOptions {
   lr: number;
   epochs: number;
   batch: number;
+  /** Width of the MLP's two hidden layers, or of the CNN's dense layer. */
   hidden: number;
   seed: number;
   /** Examples generated for the dataset (train + test). */
   samples: number;
-  /** Normalization after each hidden Linear layer (before its ReLU); default 'batch'. */
+  /**
+   * Normalization before each hidden ReLU, after a Linear layer (MLP) or convolution (CNN, per
+   * channel; 'layer' is GroupNorm with one group there); default 'batch'.
+   */
   norm?: (typeof NORMS)[number];
   /**
    * Groups of `norm: 'group'` (GroupNorm over the hidden units, Wu & He 2018), a divisor of `hidden`.
@@ -183,13 +198,20 @@ function checkName(what: string, name: string, names: readonly string[]): void {
  */
 export function planTraining(options: TrainOptions): TrainingPlan {
   checkName("dataset", options.dataset, DATASETS);
+  checkName("model", options.model ?? "mlp", MODELS);
+  if (options.model === "cnn" && options.dataset !== "glyphs") {
+    throw new ValueError(`model 'cnn' needs images: use dataset 'glyphs' (not '${options.dataset}')`);
+  }
   checkName("optimizer", options.optimizer, OPTIMIZERS);
   const schedule = options.schedule ?? "constant";
   checkName("schedule", schedule, SCHEDULES);
   checkName("norm", options.norm ?? "batch", NORMS);
   checkNumber("tau", options.tau ?? DEFAULT_TAU, { above: 0, max: 1 });
   const groups = checkNumber("groups", options.groups ?? DEFAULT_GROUPS, { min: 1, integer: true });
-  if (options.norm === "group" && options.hidden % groups !== 0) {
+  if (options.norm === "group" && options.model === "cnn" && CNN_CHANNELS.some((c) => c % groups !== 0)) {
+    throw new ValueError(`norm 'group' with model 'cnn' needs groups dividing the ${CNN_CHANNELS.join(" and ")} channels: ${groups} groups do not`);
+  }
+  if (options.norm === "group" && options.model !== "cnn" && options.hidden % groups !== 0) {
     throw new ValueError(`norm 'group' needs groups dividing hidden: ${groups} groups do not divide ${options.hidden} hidden units`);
   }
   const earlyStop = options.earlyStop ?? 0;
@@ -228,9 +250,9 @@ export function makeModel(
   rt: Runtime, features: number, hidden: number, classes: number, seed: number, norm: TrainOptions["norm"] = "batch",
   groups = DEFAULT_GROUPS,
 ): Sequential {
-  const normLayer = (): Layer =>
+  const normLayer = (): Module =>
     norm === "batch" ? new BatchNorm(rt, hidden) : norm === "group" ? new GroupNorm(rt, groups, hidden) : new LayerNorm(rt, hidden);
-  const block = (inputs: number, k: number): Layer[] =>
+  const block = (inputs: number, k: number): Module[] =>
     norm === "none"
       ? [new Linear(rt, inputs, hidden, { relu: true, init: heUniform(), seed: seed + k })]
       : [
@@ -241,6 +263,58 @@ export function makeModel(
   return new Sequential([...block(features, 1), ...block(hidden, 2), new Linear(rt, hidden, classes, { init: glorotUniform(), seed: seed + 3 })]);
 }
 
+/**
+ * images [N, 1, side, side] -> [3x3 conv (padded), norm, ReLU] x 2 -> 2x2 max pooling ->
+ * Linear to `hidden` with ReLU -> Linear -> classes, the small CNN of the autodiff bench.
+ * The norms work per channel ('layer': GroupNorm with one group, over channels and positions);
+ * with a norm the convolutions have no bias.
+ */
+export function makeCnn(
+  rt: Runtime, side: number, hidden: number, classes: number, seed: number, norm: TrainOptions["norm"] = "batch",
+  groups = DEFAULT_GROUPS,
+): Sequential {
+  const [c1, c2] = CNN_CHANNELS;
+  const normLayer = (channels: number): Module =>
+    norm === "batch" ? new BatchNorm(rt, channels) : new GroupNorm(rt, norm === "group" ? groups : 1, channels);
+  const block = (inputs: number, outputs: number, k: number): Module[] => {
+    const init = heUniform({ fans: Conv2d.fans(inputs, outputs, 3) });
+    const conv = new Conv2d(rt, inputs, outputs, 3, { padding: 1, bias: norm === "none", init, seed: seed + k });
+    return norm === "none" ? [conv, new ReLU(rt)] : [conv, normLayer(outputs), new ReLU(rt)];
+  };
+  const pooled = Math.floor(side / 2);
+  return new Sequential([
+    ...block(1, c1, 1),
+    ...block(c1, c2, 2),
+    new MaxPool2d(2),
+    new Flatten(),
+    new Linear(rt, c2 * pooled * pooled, hidden, { relu: true, init: heUniform(), seed: seed + 3 }),
+    new Linear(rt, hidden, classes, { init: glorotUniform(), seed: seed + 4 }),
+  ]);
+}
+
+/** The model a run of `options` trains, for the examples of `data`. */
+export function makeRunModel(rt: Runtime, options: TrainOptions, data: Dataset): Sequential {
+  return options.model === "cnn"
+    ? makeCnn(rt, GLYPH_SIZE, options.hidden, data.classes, options.seed, options.norm, options.groups)
+    : makeModel(rt, data.features, options.hidden, data.classes, options.seed, options.norm, options.groups);
+}
+
+/** The shape of one example as the model takes it: [features], or [1, side, side] images for the CNN. */
+export function exampleShape(options: Pick<TrainOptions, "model">, data: Dataset): number[] {
+  return options.model === "cnn" ? [1, GLYPH_SIZE, GLYPH_SIZE] : [data.features];
+}
+
+/**
+ * One training step's loss and gradients through the tape: softmax cross-entropy of the
+ * model's logits, the gradients added into every parameter's grad. `logits()` is the last
+ * step's output (the tape's, valid until the next step).
+ */
+export function lossStep(rt: Runtime, model: Module) {
+  let logits: Tensor<"f32"> | null = null;
+  const step = valueAndGrad(rt, (ops, x: Tensor<"f32">, y: Tensor<"i32">) => ops.softmaxCrossEntropy((logits = model.forward(ops, x)), y));
+  return Object.assign(step, { logits: () => logits! });
+}
+
 /** A dataset copied into the runtime's memory once, so batches are gathered in wasm. */
 export interface DeviceData {
   x: Tensor<"f32">;
@@ -248,43 +322,58 @@ export interface DeviceData {
   count: number;
 }
 
-export function toDevice(rt: Runtime, data: Dataset): DeviceData {
+export function toDevice(rt: Runtime, data: Dataset, example: readonly number[] = [data.features]): DeviceData {
   return {
-    x: rt.fromArray(data.x, [data.count, data.features]),
+    x: rt.fromArray(data.x, [data.count, ...example]),
     y: rt.fromArray(data.y, [data.count], { dtype: "i32" }),
     count: data.count,
   };
 }
 
 /** Accuracy of the model on a dataset, in order, inference mode. */
-export function evaluate(rt: Runtime, model: Layer, loss: SoftmaxCrossEntropy, data: DeviceData, batch: number): number {
-  return measure(rt, model, loss, data, batch).accuracy;
-}
-
-/** Mean loss and accuracy of the model on a dataset, in order, inference mode. */
-export function measure(rt: Runtime, model: Layer, loss: SoftmaxCrossEntropy, data: DeviceData, batch: number): { loss: number; accuracy: number } {
-  return rt.scope(() => {
-    const batches = new Minibatches(rt, data.count, { batchSize: batch, shuffle: "none" });
-    let [correct, total] = [0, 0];
-    try {
-      for (const b of batches.epoch()) {
-        const out = loss.forward(model.forward(batches.gather(data.x, b), { training: false }), batches.gather(data.y, b));
-        correct += out.correct;
-        total += out.loss * b.indices.length;
-      }
-    } finally {
-      batches.dispose();
-    }
-    return { loss: total / data.count, accuracy: correct / data.count };
-  });
+export function evaluate(rt: Runtime, model: Module, data: DeviceData, batch: number): number {
+  return measure(rt, model, data, batch).accuracy;
 }
 
 /**
- * Trains the demo model: minibatches reshuffled every epoch (Philox), gathered in wasm; forward,
- * softmax cross-entropy, backward and one optimizer step per batch. `onStep` and `onEpoch` report
- * progress. `checkpoint.resume` continues a run from its checkpoint (bit for bit: the same steps
- * as the uninterrupted run); `checkpoint.save` receives a checkpoint after every epoch. Throws
- * ValueError, before any work, for options that {@link planTraining} rejects.
+ * Mean loss and accuracy of the model on a dataset, in order, in evaluation mode (running
+ * statistics), forward only; the model is back in training mode afterwards.
+ */
+export function measure(rt: Runtime, model: Module, data: DeviceData, batch: number): { loss: number; accuracy: number } {
+  const k = rt.kernels;
+  const pass = forwardPass(rt, (ops, x: Tensor<"f32">, y: Tensor<"i32">) => {
+    const logits = model.forward(ops, x);
+    return { loss: ops.softmaxCrossEntropy(logits, y).data[0]!, correct: k.f32_count_correct(logits.ptr, y.ptr, y.length, logits.shape[1]!) };
+  });
+  model.eval();
+  try {
+    return rt.scope(() => {
+      const batches = new Minibatches(rt, data.count, { batchSize: batch, shuffle: "none" });
+      let [correct, total] = [0, 0];
+      try {
+        for (const b of batches.epoch()) {
+          const out = pass(batches.gather(data.x, b), batches.gather(data.y, b));
+          correct += out.correct;
+          total += out.loss * b.indices.length;
+        }
+      } finally {
+        batches.dispose();
+      }
+      return { loss: total / data.count, accuracy: correct / data.count };
+    });
+  } finally {
+    model.train();
+    pass.dispose();
+  }
+}
+
+/**
+ * Trains the demo model through the tape: minibatches reshuffled every epoch (Philox), gathered
+ * in wasm; forward, softmax cross-entropy and backward as one `valueAndGrad` step, then one
+ * optimizer step per batch. `onStep` and `onEpoch` report progress. `checkpoint.resume`
+ * continues a run from its checkpoint (bit for bit: the same steps as the uninterrupted run,
+ * early stopping's state included); `checkpoint.save` receives a checkpoint after every epoch.
+ * Throws ValueError, before any work, for options that {@link planTraining} rejects.
  */
 export function train(
   rt: Runtime,
@@ -295,27 +384,32 @@ export function train(
 ): TrainResult {
   const total = planTraining(options).steps;
   const { train: trainSet, test, validation } = makeDataset(options);
-  const model = makeModel(rt, trainSet.features, options.hidden, trainSet.classes, options.seed, options.norm, options.groups);
-  const loss = new SoftmaxCrossEntropy(rt);
+  const model = makeRunModel(rt, options, trainSet);
   const params = model.parameters();
   const optimizer = makeOptimizer(rt, options.optimizer, params, options.lr);
   const scheduler = new Scheduler(optimizer, { lr: SCHEDULE_FACTORIES[options.schedule ?? "constant"](options.lr, total, options.tau ?? DEFAULT_TAU) });
-  const stopper = options.earlyStop ? new ModelStopper(rt, model, optimizer, options.earlyStop) : null;
   const norms = model.layers.filter((layer): layer is BatchNorm => layer instanceof BatchNorm);
+  const stopper = options.earlyStop ? new ModelStopper(optimizer, norms, options.earlyStop) : null;
   const probe = options.diagnostics ? new StepProbe(rt, params, runningStatistics(norms)) : null;
+  const step = lossStep(rt, model);
 
   const result: TrainResult = { epochs: [], losses: [], testAccuracy: 0, msPerStep: 0, steps: 0 };
   let trainingMs = 0;
   try {
-    const { epoch: done, shuffle } = checkpoint.resume
-      ? resumeRun(checkpoint.resume, model, optimizer, options)
-      : { epoch: 0, shuffle: new Philox(options.seed + 7) };
+    const resumed = checkpoint.resume ? resumeRun(checkpoint.resume, model, optimizer, options) : null;
+    if (resumed && stopper) stopper.loadStateDict(resumed.earlyStop);
+    const { epoch: done, shuffle } = resumed ?? { epoch: 0, shuffle: new Philox(options.seed + 7) };
+    const example = exampleShape(options, trainSet);
     rt.scope(() => {
-      const [train, held] = [toDevice(rt, trainSet), toDevice(rt, test)];
-      const validating = validation ? toDevice(rt, validation) : null;
+      const [train, held] = [toDevice(rt, trainSet, example), toDevice(rt, test, example)];
+      const validating = validation ? toDevice(rt, validation, example) : null;
       const batches = new Minibatches(rt, train.count, { batchSize: options.batch, shuffle: "everyEpoch", rng: shuffle, dropLast: true });
-      const x = rt.tensor([options.batch, trainSet.features]);
+      const x = rt.tensor([options.batch, ...example]);
       const y = rt.tensor([options.batch], { dtype: "i32" });
+      const lossAndGrad = () => {
+        optimizer.zeroGrad();
+        return step(x, y);
+      };
       try {
         for (let epoch = done + 1; epoch <= options.epochs; epoch++) {
           let [lossSum, correct, steps] = [0, 0, 0];
@@ -323,24 +417,17 @@ export function train(
           for (const batch of batches.epoch()) {
             batches.gather(train.x, batch, x);
             batches.gather(train.y, batch, y);
-            optimizer.zeroGrad();
-            const out = loss.forward(model.forward(x, { training: true }), y);
-            model.backward(out.grad);
+            const loss = lossAndGrad();
+            const right = rt.kernels.f32_count_correct(step.logits().ptr, y.ptr, options.batch, trainSet.classes);
             if (probe) {
               const counts = norms.map((bn) => bn.numBatchesTracked);
-              const lossAndGrad = () => {
-                optimizer.zeroGrad();
-                const probed = loss.forward(model.forward(x, { training: true }), y);
-                model.backward(probed.grad);
-                return probed.loss;
-              };
               const restoreCounts = () => norms.forEach((bn, i) => (bn.numBatchesTracked = counts[i]!));
-              (result.diagnostics ??= []).push(probe.measure(result.losses.length + 1, out.loss, optimizer.lr, lossAndGrad, () => optimizer.step(), restoreCounts));
+              (result.diagnostics ??= []).push(probe.measure(result.losses.length + 1, loss, optimizer.lr, lossAndGrad, () => optimizer.step(), restoreCounts));
             } else optimizer.step();
             scheduler.step();
-            [lossSum, correct, steps] = [lossSum + out.loss, correct + out.correct, steps + 1];
-            result.losses.push(out.loss);
-            onStep?.(result.losses.length, total, out.loss);
+            [lossSum, correct, steps] = [lossSum + loss, correct + right, steps + 1];
+            result.losses.push(loss);
+            onStep?.(result.losses.length, total, loss);
           }
           const elapsed = performance.now() - started;
           trainingMs += elapsed;
@@ -349,38 +436,50 @@ export function train(
             lr: optimizer.lr,
             trainLoss: lossSum / steps,
             trainAccuracy: correct / (steps * options.batch),
-            testAccuracy: evaluate(rt, model, loss, held, 512),
+            testAccuracy: evaluate(rt, model, held, 512),
             msPerStep: elapsed / steps,
           };
           if (validating) {
-            const { loss: validationLoss, accuracy: validationAccuracy } = measure(rt, model, loss, validating, 512);
+            const { loss: validationLoss, accuracy: validationAccuracy } = measure(rt, model, validating, 512);
             Object.assign(report, { validationLoss, validationAccuracy });
           }
           result.epochs.push(report);
-          checkpoint.save?.(saveRun(model, optimizer, shuffle, epoch, options));
+          // Early stopping decides first, so the checkpoint carries its state after this epoch.
+          const stop = stopper?.step(report.validationLoss!) ?? false;
+          checkpoint.save?.(saveRun(model, optimizer, shuffle, epoch, options, stopper?.stateDict()));
           onEpoch?.(report);
-          if (stopper?.step(report.validationLoss!)) break;
+          if (stop) break;
         }
         if (stopper) {
           result.earlyStop = stopper.report();
           // The run ends at the best epoch's state (parameters, optimizer, running statistics), measured again.
-          result.testAccuracy = evaluate(rt, model, loss, held, 512);
+          result.testAccuracy = evaluate(rt, model, held, 512);
         }
       } finally {
         batches.dispose();
       }
     });
   } finally {
+    step.dispose();
     stopper?.dispose();
     probe?.dispose();
     optimizer.dispose();
-    loss.dispose();
     model.dispose();
   }
   result.steps = result.losses.length;
   if (!result.earlyStop) result.testAccuracy = result.epochs.at(-1)?.testAccuracy ?? 0;
   result.msPerStep = trainingMs / result.steps;
   return result;
+}
+
+/** The saved form of a {@link ModelStopper}: EarlyStopping's own state and the best epoch's running statistics. */
+export interface ModelStopperState {
+  stopper: EarlyStoppingState;
+  /** The BatchNorm running means and variances of the best epoch, in the model's order. */
+  running: number[][];
+  /** Their batch counts (num_batches_tracked). */
+  batches: number[];
+  stoppedAt: number | null;
 }
 
 /**
@@ -390,33 +489,28 @@ export function train(
  */
 class ModelStopper {
   private readonly stopper: EarlyStopping;
-  private readonly norms: BatchNorm[];
-  private readonly best: TensorSnapshot;
-  private bestBatches: number[] = [];
+  private readonly running: Tensor[];
+  private best: { running: Float32Array[]; batches: number[] };
   private stoppedAt: number | null = null;
 
   constructor(
-    rt: Runtime,
-    model: Sequential,
     optimizer: Optimizer<BaseHyper>,
+    private readonly norms: BatchNorm[],
     readonly patience: number,
   ) {
     this.stopper = new EarlyStopping(optimizer, { patience });
-    this.norms = model.layers.filter((layer): layer is BatchNorm => layer instanceof BatchNorm);
-    this.best = new TensorSnapshot(rt, runningStatistics(this.norms));
+    this.running = runningStatistics(norms);
+    this.best = this.current();
   }
 
   /** Records an epoch's validation loss; true (the best state restored) when patience has run out. */
   step(validationLoss: number): boolean {
     const stop = this.stopper.step(validationLoss);
-    if (this.stopper.bestEvaluation === this.stopper.evaluations - 1) {
-      this.best.capture();
-      this.bestBatches = this.norms.map((bn) => bn.numBatchesTracked);
-    }
+    if (this.stopper.bestEvaluation === this.stopper.evaluations - 1) this.best = this.current();
     if (stop) {
       this.stoppedAt = this.stopper.evaluations;
-      this.best.restore();
-      this.norms.forEach((bn, i) => (bn.numBatchesTracked = this.bestBatches[i]!));
+      this.running.forEach((t, i) => t.data.set(this.best.running[i]!));
+      this.norms.forEach((bn, i) => (bn.numBatchesTracked = this.best.batches[i]!));
     }
     return stop;
   }
@@ -425,9 +519,33 @@ class ModelStopper {
     return { patience: this.patience, bestEpoch: this.stopper.bestEvaluation + 1, bestValidationLoss: this.stopper.best, stoppedAt: this.stoppedAt };
   }
 
+  /** The whole state, JSON-safe (f32 values are exact as JSON numbers). */
+  stateDict(): ModelStopperState {
+    const { running, batches } = this.best;
+    return { stopper: this.stopper.stateDict(), running: running.map((r) => Array.from(r)), batches: [...batches], stoppedAt: this.stoppedAt };
+  }
+
+  /** Restores a state from stateDict(); StateError, changing nothing, for one that does not fit. */
+  loadStateDict(state: ModelStopperState | undefined): void {
+    const fits = (values: unknown, length: number | undefined) => Array.isArray(values) && values.length === length && values.every((v) => typeof v === "number");
+    const fail = (why: string) => new StateError(`Cannot resume early stopping: the checkpoint ${why}`);
+    if (!state) throw fail("has no early-stopping state (it was saved by a run without early stopping)");
+    if (!Array.isArray(state.running) || state.running.length !== this.running.length || !state.running.every((r, i) => fits(r, this.running[i]!.length))) {
+      throw fail("holds running statistics that do not fit the model");
+    }
+    if (!fits(state.batches, this.norms.length) || !(state.stoppedAt === null || Number.isInteger(state.stoppedAt))) throw fail("holds malformed counters");
+    this.stopper.loadStateDict(state.stopper);
+    this.best = { running: state.running.map((r) => Float32Array.from(r)), batches: [...state.batches] };
+    this.stoppedAt = state.stoppedAt;
+  }
+
   dispose(): void {
-    this.best.dispose();
     this.stopper.dispose();
+  }
+
+  /** The running statistics and batch counts as they are now. */
+  private current(): { running: Float32Array[]; batches: number[] } {
+    return { running: this.running.map((t) => Float32Array.from(t.data)), batches: this.norms.map((bn) => bn.numBatchesTracked) };
   }
 }
 

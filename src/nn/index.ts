@@ -5,3 +5,4 @@ export { ReLU } from "./relu";
 export { SoftmaxCrossEntropy } from "./loss";
 export { Sequential } from "./sequential";
 export { Residual } from "./residual";
+export { Conv2d, MaxPool2d, Flatten, type Conv2dOptions } from "./conv2d";

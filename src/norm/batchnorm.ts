@@ -185,18 +185,22 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
   /**
    * Normalizes x ([N, C, ...]). training: batch statistics, and the running statistics
    * (when tracked) take one update step. Otherwise the running statistics, or batch
-   * statistics when they are not tracked. Returns a module-owned tensor shaped like x.
+   * statistics when they are not tracked. Hand-wired (`forward(x, { training })`) it returns
+   * a module-owned tensor shaped like x; through the tape (`forward(ops, x)`, the mode set by
+   * train() / eval()) it runs `ops.batchNorm` on the same kernels, the gradients landing in
+   * gamma.grad and beta.grad.
    * @throws {ShapeError} when x has another dtype, fewer than 2 dimensions or not numChannels channels.
    * @throws {ValueError} when x is not a Tensor of this runtime, overlaps the module's output,
    *   `training` is not a boolean, the batch has one value per channel where batch statistics are
-   *   used, or it is called with an Ops (BatchNorm runs hand-wired only).
+   *   used, or, through the tape, the module is one the op cannot express: f64, the 'keras'
+   *   convention, a cumulative (null) momentum or epsPlacement 'outside'.
    * @throws {DisposedError} after dispose(), or when x was disposed.
    */
-  override forward(ops: Ops, x: Tensor<"f32">): never;
+  override forward(ops: Ops, x: Tensor<"f32">): Tensor<"f32">;
   override forward(x: Tensor<D>, options: ForwardOptions): Tensor<D>;
-  override forward(x: Tensor<D> | Ops, options: unknown): Tensor<D> {
+  override forward(x: Tensor<D> | Ops, options: unknown): Tensor<D> | Tensor<"f32"> {
     this.assertUsable();
-    if (isOps(x)) return this.noTapeForward();
+    if (isOps(x)) return this.throughTape(x, options as Tensor<"f32">);
     const training = checkTraining(options, "BatchNorm.forward");
     const input = this.checkInput("x", x, 2);
     this.checkShape(input.shape, training);
@@ -236,6 +240,21 @@ export class BatchNorm<D extends FloatDType = "f32"> extends NormModule<D> {
       x.ptr, grad.ptr, dx.ptr, this.scale.ptr, this.stats.ptr, this.scaleGrad.ptr, this.shiftGrad.ptr, N, C, S, this.batchStats ? 1 : 0,
     );
     return dx;
+  }
+
+  /** ops.batchNorm with this module's parameters, statistics and mode; counts the batch as forward(x) does. */
+  private throughTape(ops: Ops, x: Tensor<"f32">): Tensor<"f32"> {
+    const affine = this.tapeAffine();
+    if (this.convention !== "pytorch" || this.momentum === null || this.epsPlacement !== "inside") {
+      throw new ValueError(
+        "BatchNorm through the tape takes PyTorch's running-statistics rule with a numeric momentum and eps inside the root; " +
+          "this module runs hand-wired only (forward(x, { training }) and backward(dy))",
+      );
+    }
+    const running = { runningMean: this.runningMean as Tensor<"f32"> | null, runningVar: this.runningVar as Tensor<"f32"> | null };
+    const y = ops.batchNorm(x, { ...affine, ...running, momentum: this.momentum, training: this.training });
+    if (this.training && this.runningMean) this.numBatchesTracked += 1;
+    return y;
   }
 
   /** The kernels' `book` switch. */

@@ -32,18 +32,20 @@ interface RowLayout {
  */
 export abstract class RowNorm<D extends FloatDType = "f32"> extends NormModule<D> {
   /**
-   * Normalizes x; returns a module-owned tensor shaped like x.
-   * @throws {ValueError} through the tape (forward(ops, x)): the row norms run hand-wired only;
-   *   also when x is not a Tensor of this runtime, overlaps the module's output, `training` is not
-   *   a boolean, or (InstanceNorm) there is one spatial element per channel.
+   * Normalizes x: through the tape (`forward(ops, x)`) with the matching norm op, the gradients
+   * landing in gamma.grad and beta.grad; hand-wired (`forward(x)`) into a module-owned tensor
+   * shaped like x.
+   * @throws {ValueError} through the tape for an f64 module (the ops are f32); also when x is not
+   *   a Tensor of this runtime, overlaps the module's output, `training` is not a boolean, or
+   *   (InstanceNorm) there is one spatial element per channel.
    * @throws {ShapeError} when x has another dtype or a shape the module does not take.
    * @throws {DisposedError} after dispose(), or when x was disposed.
    */
-  override forward(ops: Ops, x: Tensor<"f32">): never;
+  override forward(ops: Ops, x: Tensor<"f32">): Tensor<"f32">;
   override forward(x: Tensor<D>, options?: ForwardOptions): Tensor<D>;
-  override forward(x: Tensor<D> | Ops, options?: unknown): Tensor<D> {
+  override forward(x: Tensor<D> | Ops, options?: unknown): Tensor<D> | Tensor<"f32"> {
     this.assertUsable();
-    if (isOps(x)) return this.noTapeForward();
+    if (isOps(x)) return this.throughTape(x, options as Tensor<"f32">);
     if (options !== undefined) checkTraining(options, `${this.constructor.name}.forward`);
     const input = this.checkInput("x", x, 1);
     const { N, G, Cg, S } = this.layout(input.shape);
@@ -82,6 +84,9 @@ export abstract class RowNorm<D extends FloatDType = "f32"> extends NormModule<D
   protected checkShape(shape: readonly number[]): void {
     this.layout(shape);
   }
+
+  /** The module's norm op on the tape. */
+  protected abstract throughTape(ops: Ops, x: Tensor<"f32">): Tensor<"f32">;
 
   /** The split of an input of `shape` into rows, after checking the shape against the module. */
   protected abstract layout(shape: readonly number[]): RowLayout;
@@ -125,6 +130,10 @@ export class LayerNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
     this.normalizedShape = shape;
   }
 
+  protected throughTape(ops: Ops, x: Tensor<"f32">): Tensor<"f32"> {
+    return ops.layerNorm(x, this.normalizedShape, this.tapeAffine());
+  }
+
   protected layout(shape: readonly number[]): RowLayout {
     const k = this.normalizedShape.length;
     const tail = shape.slice(shape.length - k);
@@ -163,6 +172,10 @@ export class GroupNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
     super(runtime, [numChannels], options, 1e-5);
   }
 
+  protected throughTape(ops: Ops, x: Tensor<"f32">): Tensor<"f32"> {
+    return ops.groupNorm(x, this.numGroups, this.tapeAffine());
+  }
+
   protected layout(shape: readonly number[]): RowLayout {
     const { N, S } = channelsFirst(shape, this.numChannels, "GroupNorm");
     return { N, G: this.numGroups, Cg: this.numChannels / this.numGroups, S };
@@ -187,6 +200,10 @@ export class InstanceNorm<D extends FloatDType = "f32"> extends RowNorm<D> {
   ) {
     checkNumber("numChannels", numChannels, { integer: true, min: 1 });
     super(runtime, [numChannels], { ...checkOptions(options, { of: "InstanceNorm", known: NORM_OPTIONS }), affine: options.affine ?? false }, 1e-5);
+  }
+
+  protected throughTape(ops: Ops, x: Tensor<"f32">): Tensor<"f32"> {
+    return ops.instanceNorm(x, this.tapeAffine());
   }
 
   protected layout(shape: readonly number[]): RowLayout {

@@ -151,9 +151,16 @@ export abstract class NormModule<D extends FloatDType = "f32"> extends Module {
     }
   }
 
-  /** The error of forward(ops, x): the norms run hand-wired only, for now. */
-  protected noTapeForward(): never {
-    throw new ValueError(`${this.constructor.name} runs hand-wired only (forward(x, { training }) and backward(dy)), not through the tape`);
+  /**
+   * gamma, beta and eps as the tape's norm ops take them. The ops run in f32, so an f64
+   * module runs hand-wired only.
+   * @throws ValueError for an f64 module.
+   */
+  protected tapeAffine(): { gamma: Tensor<"f32"> | null; beta: Tensor<"f32"> | null; eps: number } {
+    if (this.dtype !== "f32") {
+      throw new ValueError(`${this.constructor.name} of dtype ${this.dtype} runs hand-wired only (forward(x) and backward(dy)): the tape's ops are f32`);
+    }
+    return { gamma: this.gamma as Tensor<"f32"> | null, beta: this.beta as Tensor<"f32"> | null, eps: this.eps };
   }
 
   /** Checks that x is a live tensor of this runtime and dtype, of rank >= minRank. */

@@ -70,6 +70,31 @@ describe("descend train checkpoints", () => {
     });
   }
 
+  it("--early-stop: a run resumed from any epoch's checkpoint stops at the same epoch, at the same best model, as the uninterrupted run", () => {
+    // Adam at lr 0.01 overfits these 1000 glyphs within a few epochs: the validation loss turns up.
+    const overfit: Partial<TrainOptions> = { schedule: "constant", lr: 0.01, epochs: 30, hidden: 32, samples: 1000, seed: 1, earlyStop: 2 };
+    const stopped = (resume?: Uint8Array) => {
+      const saved: Uint8Array[] = [];
+      const result = train(initSyncWithTwins(), { ...TINY, ...overfit }, undefined, undefined, { resume, save: (bytes) => saved.push(bytes) });
+      return { result, saved };
+    };
+    const whole = stopped();
+    const e = whole.result.earlyStop!;
+    expect(e.stoppedAt).toBe(e.bestEpoch + 2);
+    // Resumed after the best epoch (one epoch of patience used) and before it: the counter, the best loss and snapshot travel.
+    for (const from of [e.bestEpoch + 1, e.bestEpoch - 1]) {
+      const rest = stopped(whole.saved[from - 1]);
+      expect(rest.result.earlyStop, `from epoch ${from}`).toEqual(e);
+      expect(rest.result.testAccuracy).toBe(whole.result.testAccuracy);
+      expect(rest.result.losses).toEqual(whole.result.losses.slice((whole.result.losses.length / e.stoppedAt!) * from));
+      expect(Buffer.from(rest.saved.at(-1)!).equals(Buffer.from(whole.saved.at(-1)!))).toBe(true);
+    }
+    // The checkpoint of the stopping epoch holds the best epoch's model; there is nothing left to train.
+    expect(() => stopped(whole.saved.at(-1))).toThrow(new ValueError(`the saved run stopped early after epoch ${e.stoppedAt} (its model is the best epoch's): there is nothing left to train`));
+    // Early stopping holds out validation examples: a run without it would train on other data.
+    expect(() => train(initSyncWithTwins(), { ...TINY, ...overfit, earlyStop: 0 }, undefined, undefined, { resume: whole.saved[0] })).toThrow(/saved by a run with earlyStop 2/);
+  });
+
   it("refuses to resume a run of other options, or a file that is not a checkpoint, before training", () => {
     const { saved } = run("wasm", { epochs: 1 , schedule: "constant" });
     expect(() => run("wasm", { epochs: 2, schedule: "constant", lr: 0.1 }, saved[0])).toThrow(new ValueError("the checkpoint was saved by a run with lr 0.01: resume with the same options"));

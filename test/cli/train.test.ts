@@ -91,7 +91,7 @@ describe("descend train (CLI)", () => {
     const out = mkdtempSync(join(tmpdir(), "train-"));
     const lines: string[] = [];
     trainCommand(["--epochs", "2", "--hidden", "32", "--samples", "1000", "--out", out], (l) => lines.push(l));
-    expect(lines[0]).toMatch(/^descend train: glyphs, adam lr 0.001 \(constant\), 2 epochs/);
+    expect(lines[0]).toMatch(/^descend train: mlp on glyphs, adam lr 0.001 \(constant\), 2 epochs/);
     expect(lines.filter((l) => /^epoch \d\/2 +loss [\d.]+ +train acc [\d.]+% +test acc [\d.]+% +[\d.]+ ms\/step$/.test(l))).toHaveLength(2);
     expect(lines.at(-1)).toMatch(/^final test accuracy [\d.]+%, [\d.]+ ms per training step/);
     expect(readFileSync(join(out, "loss-glyphs-adam.svg"), "utf8")).toMatch(/^<svg[\s\S]*train loss[\s\S]*test error/);
@@ -119,7 +119,7 @@ describe("descend train (CLI)", () => {
 
   it("shows --tau, the linear schedule's decay share, in the help", () => {
     expect(helpText(TRAIN)).toMatch(/--tau <number> +--schedule linear: share of the run the decay to lr\/100 takes/);
-    expect(helpText(TRAIN)).toMatch(/--norm <name> +normalization before each hidden ReLU .*: batch,\s+layer, group, none/);
+    expect(helpText(TRAIN)).toMatch(/--norm <name> +normalization before each hidden ReLU [^]*?: batch,\s+layer, group, none/);
     expect(helpText(TRAIN)).toMatch(/--groups <int> +--norm group: groups of the hidden units/);
     expect(() => trainCommand(["--norm", "group", "--groups", "7"])).toThrow(/norm 'group' needs groups dividing hidden/);
   });

@@ -21,7 +21,7 @@ import {
   sample, sampleWithoutReplacement, sgdr, sparse, stepDecay, uniformFanIn, varianceScaling, warmupCosine, zeros,
   type FG, type Param, type Tensor,
 } from "../../src/index";
-import { Module, Residual, decodeSafetensors, encodeSafetensors, loadCheckpoint, saveCheckpoint } from "../../src/index";
+import { Conv2d, Module, Residual, decodeSafetensors, encodeSafetensors, loadCheckpoint, saveCheckpoint } from "../../src/index";
 import { EarlyStopping, HessianVectorProduct, Whitening, classifyCriticalPoint, hessianEigenvalues } from "../../src/index";
 import { SwitchingOptimizer, freeze, lrRangeChart, lrRangeTest, unfreeze } from "../../src/index";
 import { describeBackends } from "../helpers/backends";
@@ -1297,6 +1297,7 @@ const netState = (f: Fixture) =>
 
 const MODULE_ROWS: Row[] = [
   row("new Residual", "f that is not a Module", ValueError, /Invalid f: 3 \(expected a Module\)/, () => new Residual(3 as never)),
+  row("new Conv2d", "a kernel size of 0", ValueError, /kernelSize/, (f) => new Conv2d(f.rt, 1, 8, 0)),
   row("Module.loadStateDict", "a missing key", StateError, /missing key '2.bias'/, (f) => {
     const { ["2.bias"]: _bias, ...rest } = netState(f);
     f.net.loadStateDict(rest);
@@ -1422,6 +1423,8 @@ const CANNOT_THROW: Record<string, string> = {
   clipCoefficient: "arithmetic",
   groupNormStatsLength: "arithmetic",
   Module: "takes no arguments", // the base of user-defined models
+  Flatten: "takes no arguments",
+  MaxPool2d: "stores its sizes; ops.maxPool2d checks them in forward",
   threadCount: "total", // 1 for anything that is not a threaded runtime
 };
 

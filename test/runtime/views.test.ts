@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { gemm } from "../../src/linalg/gemm";
 import { Adam } from "../../src/optim/adam";
-import { initSync } from "../../src/runtime/init";
+import { initSyncWithTwins as initSync } from "../helpers/runtime";
 import { DisposedError, ShapeError, ValueError } from "../../src/runtime/errors";
 import { overlaps } from "../../src/runtime/overlap";
 import { runtimeOf } from "../../src/runtime/runtime";
