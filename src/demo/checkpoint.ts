@@ -6,7 +6,8 @@ import type { Module } from "../nn/module";
 import type { BaseHyper, Optimizer } from "../optim/optimizer";
 import { Philox, type PhiloxState } from "../random/philox";
 import { StateError, ValueError } from "../runtime/errors";
-import { DEFAULT_GROUPS, type ModelStopperState, type TrainOptions } from "./train";
+import { DEFAULT_GROUPS } from "./defaults";
+import type { ModelStopperState, TrainOptions } from "./train";
 
 /** Where a run's own state lives in the checkpoint's metadata. */
 const RUN_KEY = "descend.train";
@@ -16,11 +17,11 @@ const RUN_KEY = "descend.train";
  * (and a checkpoint saved before the option existed stands for); a resumed run must repeat them.
  * earlyStop is one: it decides the split of the examples.
  */
-const definingDefaults = () => ({
+const DEFINING_DEFAULTS = {
   dataset: undefined, model: "mlp", optimizer: undefined, schedule: "constant", lr: undefined, batch: undefined, hidden: undefined,
   norm: "batch", groups: DEFAULT_GROUPS, samples: undefined, seed: undefined, earlyStop: 0,
-});
-type DefiningKey = keyof ReturnType<typeof definingDefaults>;
+};
+type DefiningKey = keyof typeof DEFINING_DEFAULTS;
 
 /** Reads and writes a run's checkpoint: `resume` the bytes to start from, `save` called after every epoch. */
 export interface TrainCheckpoint {
@@ -37,9 +38,8 @@ interface RunState {
   earlyStop?: ModelStopperState;
 }
 
-// A function, not a constant: this module and ./train import each other.
 const defining = (options: Partial<Record<DefiningKey, unknown>>) =>
-  Object.fromEntries(Object.entries(definingDefaults()).map(([key, value]) => [key, options[key as DefiningKey] ?? value])) as Record<DefiningKey, unknown>;
+  Object.fromEntries(Object.entries(DEFINING_DEFAULTS).map(([key, value]) => [key, options[key as DefiningKey] ?? value])) as Record<DefiningKey, unknown>;
 
 /** The checkpoint after `epoch` epochs of a run of `options` (and its early stopping's state). */
 export function saveRun(

@@ -28,6 +28,7 @@ import { EarlyStopping, type EarlyStoppingState } from "../training/early-stoppi
 import { StepProbe, type StepDiagnostics } from "../training/step-diagnostics";
 import { Philox } from "../random/philox";
 import { resumeRun, saveRun, type TrainCheckpoint } from "./checkpoint";
+import { DEFAULT_GROUPS } from "./defaults";
 
 export const DATASETS = ["glyphs", "spirals"] as const;
 export const MODELS = ["mlp", "cnn"] as const;
@@ -35,8 +36,7 @@ export const MODELS = ["mlp", "cnn"] as const;
 export const CNN_CHANNELS = [8, 16] as const;
 export const NORMS = ["batch", "layer", "group", "none"] as const;
 
-/** Default number of groups of `norm: 'group'` (a divisor of the default 512 hidden units). */
-export const DEFAULT_GROUPS = 32;
+export { DEFAULT_GROUPS };
 /** The optimizers `descend train` offers, by flag value, each with its customary defaults. */
 const OPTIMIZER_FACTORIES = {
   sgd: (rt: Runtime, p: Param[], lr: number) => new SGD(rt, p, { lr }),
