@@ -69,7 +69,7 @@ export type FG = (x: Float64Array, g: Float64Array) => number;
 /** Options of {@link minimize}: the method, its line search, stopping tests and budgets. */
 export interface MinimizeOptions {
   /**
-   * The search direction (see {@link Method}).
+   * The algorithm (see {@link Method}).
    * @defaultValue 'lbfgs'
    */
   method?: Method;
