@@ -14,6 +14,7 @@ export type ContinuationObjective = (x: Tensor, grad: Tensor | null) => number;
 /** How {@link GaussianBlur} estimates the gradient of J_sigma. */
 export type BlurGradient = "pathwise" | "score";
 
+/** Options of {@link GaussianBlur}. */
 export interface GaussianBlurOptions {
   /** Blur radius sigma >= 0; 0 is the objective itself. */
   sigma: number;
@@ -65,13 +66,22 @@ export interface GaussianBlurOptions {
  * }
  */
 export class GaussianBlur {
+  /** Noise draws per estimate (antithetic pairs count once). */
   readonly samples: number;
+  /** Whether each draw e is used together with -e. */
   readonly antithetic: boolean;
+  /** The gradient estimator: 'pathwise' or 'score'. */
   readonly gradient: BlurGradient;
   private readonly generator: Philox;
   private radius = 0;
 
+  /**
+   * @param runtime - the runtime of the tensors the objective is evaluated at
+   * @param objective - J, called with the perturbed point (and a gradient tensor for 'pathwise')
+   * @throws {@link ValueError} when `runtime` is not a Runtime, `objective` is not a function, or for a missing, unknown or out-of-range option (sigma < 0, samples not an integer >= 1, an unknown gradient, a bad seed)
+   */
   constructor(
+    /** The runtime whose tensors this blur estimates at. */
     readonly runtime: Runtime,
     private readonly objective: ContinuationObjective,
     options: GaussianBlurOptions,
@@ -90,21 +100,42 @@ export class GaussianBlur {
     this.generator = toGenerator(options.rng);
   }
 
+  /** The blur radius sigma >= 0 of the next estimates; 0 is the objective itself. */
   get sigma(): number {
     return this.radius;
   }
 
+  /**
+   * Changes the radius, e.g. between the stages of {@link blurSchedule}.
+   *
+   * @throws {@link ValueError} unless `value` is a finite number >= 0 (the radius is kept)
+   */
   set sigma(value: number) {
     this.radius = checkNumber("sigma", value, { min: 0 });
   }
 
-  /** A Monte Carlo estimate of J_sigma(theta). */
+  /**
+   * A Monte Carlo estimate of J_sigma(theta): the mean of J over the perturbed points.
+   *
+   * @throws {@link ValueError} when `theta` is not a Tensor of this runtime
+   * @throws {@link ShapeError} when `theta` is not f32 or f64
+   * @throws {@link DisposedError} when `theta` or the runtime was disposed
+   * @throws whatever the objective throws
+   */
   value(theta: Tensor): number {
     checkFloatTensor("theta", theta, this.runtime);
     return this.estimate(theta, null);
   }
 
-  /** Estimates J_sigma(theta) and writes the estimate of its gradient into `grad`, which must not overlap theta (ValueError). */
+  /**
+   * Estimates J_sigma(theta) and writes the estimate of its gradient into `grad` (overwriting).
+   *
+   * @returns the estimate of J_sigma(theta)
+   * @throws {@link ValueError} when `theta` or `grad` is not a Tensor of this runtime, when they overlap, or for the 'score' estimator at sigma = 0
+   * @throws {@link ShapeError} for a dtype other than f32/f64, or a `grad` whose dtype or length differs from theta's
+   * @throws {@link DisposedError} when a tensor or the runtime was disposed
+   * @throws whatever the objective throws
+   */
   valueAndGrad(theta: Tensor, grad: Tensor): number {
     checkFloatTensor("theta", theta, this.runtime);
     checkFloatTensor("grad", grad, this.runtime);
@@ -158,8 +189,32 @@ export class GaussianBlur {
 /**
  * Blur radii for a continuation method: initial, initial r, initial r^2, ... (`stages`
  * values), then 0, the original objective, unless `endAtZero` is false.
+ *
+ * ```text
+ * sigma_i = initial ratio^i,  i = 0 .. stages - 1
+ * ```
+ *
+ * @throws {@link ValueError} for a missing, unknown or out-of-range option
  */
-export function blurSchedule(options: { initial: number; ratio?: number; stages?: number; endAtZero?: boolean }): number[] {
+export function blurSchedule(options: {
+  /** The first (largest) radius, > 0. */
+  initial: number;
+  /**
+   * Factor between successive radii, in (0, 1).
+   * @defaultValue 0.5
+   */
+  ratio?: number;
+  /**
+   * Radii before the final 0, an integer >= 1.
+   * @defaultValue 5
+   */
+  stages?: number;
+  /**
+   * Whether a final 0 (the objective itself) ends the list.
+   * @defaultValue true
+   */
+  endAtZero?: boolean;
+}): number[] {
   checkOptions(options, { required: true, of: "blurSchedule", known: ["initial", "ratio", "stages", "endAtZero"] });
   const initial = checkNumber("initial", options.initial, { above: 0 });
   const ratio = checkNumber("ratio", options.ratio ?? 0.5, { above: 0, below: 1 });

@@ -15,7 +15,9 @@ export type Initializer = <T extends Tensor>(target: T, rng?: Philox | number) =
 
 /** How many inputs (fan-in) and outputs (fan-out) feed one weight tensor. */
 export interface Fans {
+  /** Inputs feeding each output unit (m in Glorot's b = sqrt(6 / (m + n))). */
   fanIn: number;
+  /** Outputs each input feeds (n in Glorot's formula). */
   fanOut: number;
 }
 
@@ -67,6 +69,7 @@ export function calculateGain(nonlinearity: Nonlinearity, slope = 0.01): number 
   }
 }
 
+/** The option every fan-based initializer shares. */
 export interface FanOptions {
   /**
    * Overrides the fans computed from the shape (e.g. for PyTorch's [out, in] layout).
@@ -80,6 +83,7 @@ const FAN_OPTIONS = optionNames<FanOptions>({ fans: true });
 /** Which fan a He/variance-scaling initializer preserves: forward (fanIn) or backward (fanOut). */
 export type FanMode = "fanIn" | "fanOut" | "fanAvg";
 
+/** Options of {@link varianceScaling}. */
 export interface VarianceScalingOptions extends FanOptions {
   /**
    * Target variance times the fan; default 1.
@@ -87,12 +91,12 @@ export interface VarianceScalingOptions extends FanOptions {
    */
   scale?: number;
   /**
-   * Default 'fanIn'.
+   * The fan the variance is divided by (see {@link FanMode}).
    * @defaultValue 'fanIn'
    */
   mode?: FanMode;
   /**
-   * Default 'normal' (plain, not truncated).
+   * The law drawn from: 'normal' (plain, not truncated) or 'uniform' with the same variance.
    * @defaultValue 'normal'
    */
   distribution?: "uniform" | "normal";
@@ -103,7 +107,7 @@ export interface VarianceScalingOptions extends FanOptions {
  * +sqrt(3 scale / fan)), fan = fanIn, fanOut or (fanIn + fanOut) / 2. Every fan-based
  * initializer below is one of these.
  *
- * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ * @throws {@link ValueError} for an unknown or out-of-range option. The initializer it returns throws ValueError for a target that is not a Tensor, DisposedError for a disposed one, and ShapeError for an i32 target, one without dimensions, or a zero fan.
  */
 export function varianceScaling(options: VarianceScalingOptions = {}): Initializer {
   checkOptions(options, { of: "varianceScaling", known: optionNames<VarianceScalingOptions>({ fans: true, scale: true, mode: true, distribution: true }) });
@@ -132,13 +136,14 @@ export function varianceScaling(options: VarianceScalingOptions = {}): Initializ
  * The book's heuristic (Goodfellow et al. 2016, sec. 8.4; PyTorch's default for Linear):
  * W ~ U(-1/sqrt(m), 1/sqrt(m)) for m inputs. Variance 1 / (3 m).
  *
- * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ * @throws {@link ValueError} for an unknown or out-of-range option. The initializer it returns throws ValueError for a target that is not a Tensor, DisposedError for a disposed one, and ShapeError for an i32 target, one without dimensions, or a zero fan.
  */
 export function uniformFanIn(options: FanOptions = {}): Initializer {
   const { fans } = checkOptions(options, { of: "uniformFanIn", known: FAN_OPTIONS });
   return varianceScaling({ fans, scale: 1 / 3, mode: "fanIn", distribution: "uniform" });
 }
 
+/** Options of {@link glorotUniform} and {@link glorotNormal}. */
 export interface GainOptions extends FanOptions {
   /**
    * Multiplies the standard deviation (see {@link calculateGain}); default 1.
@@ -153,7 +158,7 @@ const GAIN_OPTIONS = optionNames<GainOptions>({ fans: true, gain: true });
  * Glorot & Bengio (2010), "normalized initialization": W ~ U(-b, b) with
  * b = gain sqrt(6 / (m + n)) for m inputs and n outputs; variance gain^2 2 / (m + n).
  *
- * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ * @throws {@link ValueError} for an unknown or out-of-range option. The initializer it returns throws ValueError for a target that is not a Tensor, DisposedError for a disposed one, and ShapeError for an i32 target, one without dimensions, or a zero fan.
  */
 export function glorotUniform(options: GainOptions = {}): Initializer {
   checkOptions(options, { of: "glorotUniform", known: GAIN_OPTIONS });
@@ -164,7 +169,7 @@ export function glorotUniform(options: GainOptions = {}): Initializer {
 /**
  * Glorot & Bengio (2010) with a normal law: W ~ N(0, gain^2 2 / (m + n)).
  *
- * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ * @throws {@link ValueError} for an unknown or out-of-range option. The initializer it returns throws ValueError for a target that is not a Tensor, DisposedError for a disposed one, and ShapeError for an i32 target, one without dimensions, or a zero fan.
  */
 export function glorotNormal(options: GainOptions = {}): Initializer {
   checkOptions(options, { of: "glorotNormal", known: GAIN_OPTIONS });
@@ -172,6 +177,7 @@ export function glorotNormal(options: GainOptions = {}): Initializer {
   return varianceScaling({ fans: options.fans, scale: gain * gain, mode: "fanAvg", distribution: "normal" });
 }
 
+/** Options of {@link heNormal} and {@link heUniform}. */
 export interface HeOptions extends FanOptions {
   /**
    * The nonlinearity after the layer; default 'relu' (gain sqrt(2)).
@@ -199,7 +205,7 @@ function heScale(options: HeOptions, of: string): number {
 /**
  * He et al. (2015): W ~ N(0, gain^2 / fan), gain = sqrt(2) for ReLU; fan = fanIn by default.
  *
- * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ * @throws {@link ValueError} for an unknown or out-of-range option. The initializer it returns throws ValueError for a target that is not a Tensor, DisposedError for a disposed one, and ShapeError for an i32 target, one without dimensions, or a zero fan.
  */
 export function heNormal(options: HeOptions = {}): Initializer {
   return varianceScaling({ scale: heScale(options, "heNormal"), fans: options.fans, mode: options.mode ?? "fanIn", distribution: "normal" });
@@ -208,7 +214,7 @@ export function heNormal(options: HeOptions = {}): Initializer {
 /**
  * He et al. (2015) with a uniform law: W ~ U(-b, b), b = gain sqrt(3 / fan).
  *
- * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ * @throws {@link ValueError} for an unknown or out-of-range option. The initializer it returns throws ValueError for a target that is not a Tensor, DisposedError for a disposed one, and ShapeError for an i32 target, one without dimensions, or a zero fan.
  */
 export function heUniform(options: HeOptions = {}): Initializer {
   return varianceScaling({ scale: heScale(options, "heUniform"), fans: options.fans, mode: options.mode ?? "fanIn", distribution: "uniform" });
@@ -217,7 +223,7 @@ export function heUniform(options: HeOptions = {}): Initializer {
 /**
  * LeCun et al. (1998), "Efficient BackProp": W ~ N(0, 1 / m) for m inputs.
  *
- * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ * @throws {@link ValueError} for an unknown or out-of-range option. The initializer it returns throws ValueError for a target that is not a Tensor, DisposedError for a disposed one, and ShapeError for an i32 target, one without dimensions, or a zero fan.
  */
 export function lecunNormal(options: FanOptions = {}): Initializer {
   const { fans } = checkOptions(options, { of: "lecunNormal", known: FAN_OPTIONS });
@@ -227,7 +233,7 @@ export function lecunNormal(options: FanOptions = {}): Initializer {
 /**
  * LeCun et al. (1998) with a uniform law: W ~ U(-sqrt(3 / m), sqrt(3 / m)).
  *
- * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ * @throws {@link ValueError} for an unknown or out-of-range option. The initializer it returns throws ValueError for a target that is not a Tensor, DisposedError for a disposed one, and ShapeError for an i32 target, one without dimensions, or a zero fan.
  */
 export function lecunUniform(options: FanOptions = {}): Initializer {
   const { fans } = checkOptions(options, { of: "lecunUniform", known: FAN_OPTIONS });
@@ -241,9 +247,15 @@ export function lecunUniform(options: FanOptions = {}): Initializer {
  * uniformly (Haar) distributed. rows >= cols gives orthonormal columns (W'W = gain^2 I),
  * rows < cols orthonormal rows (W W' = gain^2 I). Runs in wasm in f64, then rounds.
  *
- * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ * @throws {@link ValueError} for an unknown or out-of-range option. The initializer it returns throws ValueError for a target that is not a Tensor, DisposedError for a disposed one, and ShapeError for an i32 target or one with fewer than 2 dimensions.
  */
-export function orthogonal(options: { gain?: number } = {}): Initializer {
+export function orthogonal(options: {
+  /**
+   * Multiplies the orthogonal matrix (see {@link calculateGain}).
+   * @defaultValue 1
+   */
+  gain?: number;
+} = {}): Initializer {
   checkOptions(options, { of: "orthogonal", known: ["gain"] });
   const gain = checkNumber("gain", options.gain ?? 1, { above: 0 });
   return (target, rng) => {
@@ -272,9 +284,20 @@ export function orthogonal(options: { gain?: number } = {}): Initializer {
  * total input to a unit independent of the fan-in without shrinking every weight.
  * PyTorch's `sparse_` instead zeroes a fraction of each column.
  *
- * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ * @throws {@link ValueError} for an unknown or out-of-range option. The initializer it returns throws ValueError for a target that is not a Tensor, DisposedError for a disposed one, and ShapeError for an i32 target or one that is not 2-D, ValueError when k exceeds its inputs.
  */
-export function sparse(options: { k?: number; std?: number } = {}): Initializer {
+export function sparse(options: {
+  /**
+   * Non-zero incoming weights per unit, an integer >= 1 (at most the inputs).
+   * @defaultValue 15
+   */
+  k?: number;
+  /**
+   * Standard deviation of the non-zero weights, > 0.
+   * @defaultValue 1
+   */
+  std?: number;
+} = {}): Initializer {
   checkOptions(options, { of: "sparse", known: ["k", "std"] });
   const k = checkNumber("k", options.k ?? 15, { integer: true, min: 1 });
   const std = checkNumber("std", options.std ?? 1, { above: 0 });
@@ -323,7 +346,7 @@ export function ones(): Initializer {
  * Bias of ReLU units: a small positive constant (default 0.1; Goodfellow et al. 2016,
  * sec. 8.4) so that most units start active and pass gradients.
  *
- * @throws {@link ValueError} unless the value is a finite number.
+ * @throws {@link ValueError} unless the value is a finite number > 0.
  */
 export function reluBias(value = 0.1): Initializer {
   return constant(checkNumber("value", value, { above: 0 }));
@@ -335,9 +358,20 @@ export function reluBias(value = 0.1): Initializer {
  * 0. `gate` is the forget gate's position in the stacking: 1 for PyTorch (i, f, g, o) and
  * Keras (i, f, c, o), the default.
  *
- * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ * @throws {@link ValueError} for an unknown or out-of-range option. The initializer it returns throws ValueError for a target that is not a Tensor, DisposedError for a disposed one, and ShapeError for a length that is not a multiple of 4.
  */
-export function lstmForgetBias(options: { value?: number; gate?: number } = {}): Initializer {
+export function lstmForgetBias(options: {
+  /**
+   * The forget gate's bias.
+   * @defaultValue 1
+   */
+  value?: number;
+  /**
+   * The forget gate's position among the four stacked gates, an integer in [0, 3].
+   * @defaultValue 1
+   */
+  gate?: number;
+} = {}): Initializer {
   checkOptions(options, { of: "lstmForgetBias", known: ["value", "gate"] });
   const value = checkNumber("value", options.value ?? 1);
   const gate = checkNumber("gate", options.gate ?? 1, { integer: true, min: 0, max: 3 });
@@ -356,9 +390,15 @@ export function lstmForgetBias(options: { value?: number; gate?: number } = {}):
  * softmax(b) = c is solved by b_i = log c_i - mean_j log c_j (counts are normalized first);
  * for independent sigmoid outputs, b_i = log(c_i / (1 - c_i)).
  *
- * @throws {@link ValueError} for an unknown or out-of-range option; the initializer it returns throws ValueError for a parameter it cannot fill (e.g. fans of a 1-D shape).
+ * @throws {@link ValueError} for an unknown activation, or frequencies that are empty or not > 0 (and < 1 for 'sigmoid'). The initializer it returns throws ValueError for a target that is not a Tensor, DisposedError for a disposed one, and ShapeError when its length differs from the number of classes.
  */
-export function marginalBias(frequencies: ArrayLike<number>, options: { activation?: "softmax" | "sigmoid" } = {}): Initializer {
+export function marginalBias(frequencies: ArrayLike<number>, options: {
+  /**
+   * The output nonlinearity: 'softmax' (one class per example) or 'sigmoid' (independent labels).
+   * @defaultValue 'softmax'
+   */
+  activation?: "softmax" | "sigmoid";
+} = {}): Initializer {
   checkOptions(options, { of: "marginalBias", known: ["activation"] });
   const activation = options.activation ?? "softmax";
   if (activation !== "softmax" && activation !== "sigmoid") {

@@ -12,7 +12,6 @@ import { checkFinite, checkObjectiveLive, isObjective, type Objective } from "./
 import { BFGS, ConjugateGradient, LBFGS, Steepest, type Direction, type DirectionHost } from "./directions";
 import { resolveOptions, type FG, type MinimizeOptions, type Resolved, type Status } from "./options";
 
-/** What {@link minimize} returns; the fields of scipy's OptimizeResult, in camelCase. */
 /** What a run found, under descend's names; {@link MinimizeResult} adds scipy's. */
 export interface MinimizeFields {
   /**
@@ -41,8 +40,11 @@ export interface MinimizeFields {
   nhev: number;
   /** True when the status is 'gtol', 'ftol' or 'xtol'. */
   converged: boolean;
+  /** Why the run stopped (see {@link Status}). */
   status: Status;
+  /** The status in words, for logs. */
   message: string;
+  /** The method that ran. */
   method: Resolved["method"];
 }
 

@@ -13,6 +13,7 @@ import { checkNumber, checkValues } from "../runtime/validate";
  * every method (and minimize() with it) throws DisposedError.
  */
 export interface Objective {
+  /** The runtime holding the objective's data; minimize() evaluates x in its memory. */
   readonly runtime: Runtime;
   /** Number of variables. */
   readonly n: number;
@@ -148,6 +149,11 @@ function allocate(rt: Runtime, inputs: Array<[string, Values, number]>, scratch:
  * f(x) = 1/2 x'Ax - b'x with A symmetric n x n (row-major, copied in; symmetry is the caller's
  * promise), g = Ax - b. Supports every method and the 'exact' line search; the minimizer solves
  * Ax = b when A is positive definite.
+ *
+ * @throws {@link ValueError} when `rt` is not a Runtime, or for values that are not finite numbers
+ * @throws {@link ShapeError} when the lengths do not fit (A must hold n x n values, n = b's length)
+ * @throws {@link DisposedError} when `rt` or a tensor given as values was disposed
+ * @throws {@link OutOfMemoryError} when the copies do not fit (nothing stays allocated)
  */
 export function quadratic(rt: Runtime, A: Values, b: Values): Objective {
   checkRuntime(rt);
@@ -165,7 +171,14 @@ export function quadratic(rt: Runtime, A: Values, b: Values): Objective {
   });
 }
 
-/** f(x) = 1/2 sum a_i x_i^2 - b'x, g = a * x - b (a separable quadratic, O(n) per evaluation). */
+/**
+ * f(x) = 1/2 sum a_i x_i^2 - b'x, g = a * x - b (a separable quadratic, O(n) per evaluation).
+ *
+ * @throws {@link ValueError} when `rt` is not a Runtime, or for values that are not finite numbers
+ * @throws {@link ShapeError} when the lengths do not fit (a and b must have the same length)
+ * @throws {@link DisposedError} when `rt` or a tensor given as values was disposed
+ * @throws {@link OutOfMemoryError} when the copies do not fit (nothing stays allocated)
+ */
 export function diagonalQuadratic(rt: Runtime, a: Values, b: Values): Objective {
   checkRuntime(rt);
   const n = valuesOf("b", b).length;
@@ -177,7 +190,14 @@ export function diagonalQuadratic(rt: Runtime, a: Values, b: Values): Objective 
   });
 }
 
-/** f(x) = 1/2 |Ax - b|^2 with A m x n (row-major), g = A'(Ax - b), Hessian A'A. */
+/**
+ * f(x) = 1/2 |Ax - b|^2 with A m x n (row-major), g = A'(Ax - b), Hessian A'A.
+ *
+ * @throws {@link ValueError} when `rt` is not a Runtime, or for values that are not finite numbers, or n not an integer >= 1
+ * @throws {@link ShapeError} when the lengths do not fit (A must hold m x n values, m = b's length)
+ * @throws {@link DisposedError} when `rt` or a tensor given as values was disposed
+ * @throws {@link OutOfMemoryError} when the copies do not fit (nothing stays allocated)
+ */
 export function leastSquares(rt: Runtime, A: Values, b: Values, n: number): Objective {
   checkRuntime(rt);
   checkNumber("n", n, { min: 1, integer: true });
@@ -200,6 +220,12 @@ export function leastSquares(rt: Runtime, A: Values, b: Values, n: number): Obje
  * L2-regularized logistic regression: f(w) = sum_i log(1 + exp(z_i)) - y_i z_i + lambda/2 |w|^2
  * with z = A w, A m x n (row-major features), labels y_i in {0, 1}. Hessian A' diag(p (1 - p)) A +
  * lambda I with p = sigmoid(z), so 'newton' works on it too.
+ *
+ * @param lambda - the L2 weight, >= 0
+ * @throws {@link ValueError} when `rt` is not a Runtime, or for values that are not finite numbers, n not an integer >= 1, lambda < 0, or a label other than 0 or 1
+ * @throws {@link ShapeError} when the lengths do not fit (A must hold m x n values, m = y's length)
+ * @throws {@link DisposedError} when `rt` or a tensor given as values was disposed
+ * @throws {@link OutOfMemoryError} when the copies do not fit (nothing stays allocated)
  */
 export function logisticRegression(rt: Runtime, A: Values, y: Values, n: number, lambda = 0): Objective {
   checkRuntime(rt);
@@ -222,7 +248,13 @@ export function logisticRegression(rt: Runtime, A: Values, y: Values, n: number,
   });
 }
 
-/** The extended Rosenbrock function (More, Garbow & Hillstrom 1981, problem 21), n even; minimum 0 at ones. */
+/**
+ * The extended Rosenbrock function (More, Garbow & Hillstrom 1981, problem 21), n even; minimum 0 at ones.
+ *
+ * @throws {@link ValueError} when `rt` is not a Runtime, or n is not an integer >= 2
+ * @throws {@link ShapeError} for an odd n
+ * @throws {@link DisposedError} when `rt` was disposed
+ */
 export function extendedRosenbrock(rt: Runtime, n: number): Objective {
   checkRuntime(rt);
   checkNumber("n", n, { min: 2, integer: true });

@@ -48,11 +48,13 @@ export type Status =
 export interface IterationInfo {
   /** Iterations done (1 after the first). */
   nit: number;
+  /** f at the current point. */
   f: number;
   /** max_i |g_i|. */
   gradNorm: number;
   /** The current point: a view valid only during the callback (copy it to keep it). */
   x: Float64Array;
+  /** Calls of f so far. */
   nfev: number;
   /** Step length of the iteration (1 for newton and coordinate sweeps). */
   step: number;
@@ -64,9 +66,10 @@ export interface IterationInfo {
  */
 export type FG = (x: Float64Array, g: Float64Array) => number;
 
+/** Options of {@link minimize}: the method, its line search, stopping tests and budgets. */
 export interface MinimizeOptions {
   /**
-   * Default 'lbfgs'.
+   * The algorithm (see {@link Method}).
    * @defaultValue 'lbfgs'
    */
   method?: Method;

@@ -62,6 +62,10 @@ export class AdaDelta extends Optimizer<AdaDeltaOptions> {
   readonly name = "AdaDelta";
   protected readonly allBufferNames = ["eg", "edx"];
 
+  /**
+   * @throws {@link ValueError} when `runtime` is not a Runtime, for an unknown convention or option, a hyperparameter out of range (in the options or a group), or params that are not distinct Params of this runtime (nothing is made)
+   * @throws {@link DisposedError} when the runtime or a parameter was disposed
+   */
   constructor(runtime: Runtime, params: Param[] | ParamGroupInput<AdaDeltaOptions>[], options: OptionsOf<AdaDeltaOptions, AdaDeltaConvention> = {}) {
     super(runtime, params, ADADELTA_CONVENTIONS, options);
   }

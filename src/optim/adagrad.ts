@@ -66,6 +66,10 @@ export class AdaGrad extends Optimizer<AdaGradOptions> {
   readonly name = "AdaGrad";
   protected readonly allBufferNames = ["r"];
 
+  /**
+   * @throws {@link ValueError} when `runtime` is not a Runtime, for an unknown convention or option, a hyperparameter out of range (in the options or a group), or params that are not distinct Params of this runtime (nothing is made)
+   * @throws {@link DisposedError} when the runtime or a parameter was disposed
+   */
   constructor(runtime: Runtime, params: Param[] | ParamGroupInput<AdaGradOptions>[], options: OptionsOf<AdaGradOptions, AdaGradConvention> = {}) {
     super(runtime, params, ADAGRAD_CONVENTIONS, options);
   }

@@ -117,6 +117,10 @@ export class Adam extends Optimizer<AdamOptions> {
   /** Where the defaults come from; AdamW names its own. */
   protected static readonly conventions: Conventions<AdamOptions> = ADAM_CONVENTIONS;
 
+  /**
+   * @throws {@link ValueError} when `runtime` is not a Runtime, for an unknown convention or option, a hyperparameter out of range (in the options or a group), or params that are not distinct Params of this runtime (nothing is made)
+   * @throws {@link DisposedError} when the runtime or a parameter was disposed
+   */
   constructor(runtime: Runtime, params: Param[] | ParamGroupInput<AdamOptions>[], options: OptionsOf<AdamOptions, AdamConvention> = {}) {
     super(runtime, params, (new.target as typeof Adam).conventions, options);
   }
@@ -184,6 +188,10 @@ export class AdamW extends Adam {
   override readonly name: string = "AdamW";
   protected static override readonly conventions: Conventions<AdamOptions> = ADAMW_CONVENTIONS;
 
+  /**
+   * @throws {@link ValueError} when `runtime` is not a Runtime, for an unknown convention or option, a hyperparameter out of range (in the options or a group), or params that are not distinct Params of this runtime (nothing is made)
+   * @throws {@link DisposedError} when the runtime or a parameter was disposed
+   */
   constructor(runtime: Runtime, params: Param[] | ParamGroupInput<AdamOptions>[], options: OptionsOf<AdamOptions, AdamWConvention> = {}) {
     super(runtime, params, options as OptionsOf<AdamOptions, AdamConvention>);
   }

@@ -65,6 +65,10 @@ export class Adamax extends Optimizer<AdamaxOptions> {
   readonly name = "Adamax";
   protected readonly allBufferNames = ["m", "u"];
 
+  /**
+   * @throws {@link ValueError} when `runtime` is not a Runtime, for an unknown convention or option, a hyperparameter out of range (in the options or a group), or params that are not distinct Params of this runtime (nothing is made)
+   * @throws {@link DisposedError} when the runtime or a parameter was disposed
+   */
   constructor(runtime: Runtime, params: Param[] | ParamGroupInput<AdamaxOptions>[], options: OptionsOf<AdamaxOptions, AdamaxConvention> = {}) {
     super(runtime, params, ADAMAX_CONVENTIONS, options);
   }

@@ -48,6 +48,8 @@ export function gradientNorms(grads: readonly Tensor[]): { norms: number[]; glob
  *
  * @example
  * const norm = gradNorm([w, b]); // as torch.nn.utils.get_total_norm
+ * @throws {@link ValueError} when `params` is not an array of Params
+ * @throws {@link DisposedError} when a gradient or its runtime was disposed
  */
 export function gradNorm(params: readonly Param[]): number {
   if (!Array.isArray(params)) throw new ValueError(`Invalid params: ${String(params)} (expected an array of Params)`);

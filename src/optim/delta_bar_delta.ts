@@ -52,6 +52,10 @@ export class DeltaBarDelta extends Optimizer<DeltaBarDeltaOptions> {
   readonly name = "DeltaBarDelta";
   protected readonly allBufferNames = ["eta", "bar"];
 
+  /**
+   * @throws {@link ValueError} when `runtime` is not a Runtime, for an unknown convention or option, a hyperparameter out of range (in the options or a group), or params that are not distinct Params of this runtime (nothing is made)
+   * @throws {@link DisposedError} when the runtime or a parameter was disposed
+   */
   constructor(runtime: Runtime, params: Param[] | ParamGroupInput<DeltaBarDeltaOptions>[], options: OptionsOf<DeltaBarDeltaOptions, "book"> = {}) {
     super(runtime, params, DELTA_BAR_DELTA_CONVENTIONS, options);
   }

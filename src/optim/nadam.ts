@@ -67,6 +67,10 @@ export class NAdam extends Optimizer<NAdamOptions> {
   readonly name = "NAdam";
   protected readonly allBufferNames = ["s", "r"];
 
+  /**
+   * @throws {@link ValueError} when `runtime` is not a Runtime, for an unknown convention or option, a hyperparameter out of range (in the options or a group), or params that are not distinct Params of this runtime (nothing is made)
+   * @throws {@link DisposedError} when the runtime or a parameter was disposed
+   */
   constructor(runtime: Runtime, params: Param[] | ParamGroupInput<NAdamOptions>[], options: OptionsOf<NAdamOptions, NAdamConvention> = {}) {
     super(runtime, params, NADAM_CONVENTIONS, options);
   }

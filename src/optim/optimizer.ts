@@ -306,6 +306,8 @@ export abstract class Optimizer<H extends BaseHyper> {
   /**
    * Frees the optimizer's state tensors and forgets the attached states; afterwards every
    * method throws DisposedError. The parameters stay the caller's. Idempotent.
+   *
+   * @throws {@link DisposedError} when the runtime was disposed first while the optimizer held state (its buffers are gone with the runtime's memory)
    */
   dispose(): void {
     this.freeState();

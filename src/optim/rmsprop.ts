@@ -108,6 +108,10 @@ export class RMSProp extends Optimizer<RMSPropOptions> {
   readonly name = "RMSProp";
   protected readonly allBufferNames = ["r", "ga", "momentum"];
 
+  /**
+   * @throws {@link ValueError} when `runtime` is not a Runtime, for an unknown convention or option, a hyperparameter out of range (in the options or a group), or params that are not distinct Params of this runtime (nothing is made)
+   * @throws {@link DisposedError} when the runtime or a parameter was disposed
+   */
   constructor(runtime: Runtime, params: Param[] | ParamGroupInput<RMSPropOptions>[], options: OptionsOf<RMSPropOptions, RMSPropConvention> = {}) {
     super(runtime, params, RMSPROP_CONVENTIONS, options);
   }

@@ -88,6 +88,10 @@ export class SGD extends Optimizer<SGDOptions> {
   readonly name = "SGD";
   protected readonly allBufferNames = ["momentum"];
 
+  /**
+   * @throws {@link ValueError} when `runtime` is not a Runtime, for an unknown convention or option, a hyperparameter out of range (in the options or a group), or params that are not distinct Params of this runtime (nothing is made)
+   * @throws {@link DisposedError} when the runtime or a parameter was disposed
+   */
   constructor(runtime: Runtime, params: Param[] | ParamGroupInput<SGDOptions>[], options: OptionsOf<SGDOptions, SGDConvention> = {}) {
     super(runtime, params, SGD_CONVENTIONS, options);
   }

@@ -10,12 +10,15 @@ const TWO_32 = 4294967296;
 
 /** Everything that determines what a {@link Philox} generator draws next. JSON-safe. */
 export interface PhiloxState {
+  /** The key: an integer in [0, 2^53). */
   seed: number;
+  /** The stream id: an integer in [0, 2^53). */
   stream: number;
   /** 32-bit words consumed so far. */
   position: number;
 }
 
+/** Options of {@link Philox.uniform}: the interval [low, high). */
 export interface UniformOptions {
   /**
    * Inclusive lower bound; default 0.
@@ -29,9 +32,10 @@ export interface UniformOptions {
   high?: number;
 }
 
+/** Options of {@link Philox.normal}. */
 export interface NormalOptions {
   /**
-   * Default 0.
+   * Mean of the distribution.
    * @defaultValue 0
    */
   mean?: number;
@@ -67,13 +71,16 @@ export interface NormalOptions {
  * const order = g.permutation(rt, 60000); // a Uint32Array
  */
 export class Philox {
+  /** The seed (the Philox key). */
   readonly seed: number;
+  /** The stream id (counter words 2 and 3). */
   readonly stream: number;
   private words: number;
 
   /**
    * @param seed an integer in [0, 2^53); the Philox key.
    * @param stream an integer in [0, 2^53); independent sequences for one seed. Default 0.
+   * @throws {@link ValueError} when seed or stream is not an integer in [0, 2^53)
    */
   constructor(seed = 0, stream = 0) {
     this.seed = checkNumber("seed", seed, { integer: true, min: 0, max: MAX_INTEGER });
@@ -86,7 +93,11 @@ export class Philox {
     return this.words;
   }
 
-  /** The generator at `state`, e.g. one saved with {@link Philox.state}. */
+  /**
+   * The generator at `state`, e.g. one saved with {@link Philox.state}.
+   *
+   * @throws {@link ValueError} when `state` is not an object, or seed, stream or position is not an integer in [0, 2^53)
+   */
   static fromState(state: PhiloxState): Philox {
     if (state === null || typeof state !== "object") throw new ValueError(`Invalid state: ${String(state)} (expected { seed, stream, position })`);
     // Checked here: the constructor's defaults would take a missing seed or stream as 0.
@@ -102,12 +113,20 @@ export class Philox {
     return { seed: this.seed, stream: this.stream, position: this.words };
   }
 
-  /** A fresh generator for stream `stream` of the same seed, at position 0. */
+  /**
+   * A fresh generator for stream `stream` of the same seed, at position 0.
+   *
+   * @throws {@link ValueError} when `stream` is not an integer in [0, 2^53)
+   */
   spawn(stream: number): Philox {
     return new Philox(this.seed, stream);
   }
 
-  /** Skips `words` words (the draws of a fill of that many f32 uniforms). */
+  /**
+   * Skips `words` words (the draws of a fill of that many f32 uniforms).
+   *
+   * @throws {@link ValueError} when `words` is not an integer >= 0, or the position would pass 2^53 (the position is kept)
+   */
   skip(words: number): this {
     checkNumber("words", words, { integer: true, min: 0 });
     this.take(words, 1);
@@ -117,6 +136,11 @@ export class Philox {
   /**
    * Fills `target` with independent U[low, high) values and returns it. The affine map
    * low + u (high - low) is rounded to the tensor's type, so a value may round to `high`.
+   *
+   * @throws {@link ValueError} for an unknown option, or unless low < high with a finite width (nothing drawn)
+   * @throws {@link ValueError} when `target` is not a Tensor, or the stream would pass position 2^53
+   * @throws {@link ShapeError} when `target` is not f32 or f64
+   * @throws {@link DisposedError} when `target` or its runtime was disposed
    */
   uniform<T extends Tensor>(target: T, options: UniformOptions = {}): T {
     const { low = 0, high = 1 } = checkOptions(options, { of: "Philox.uniform", known: optionNames<UniformOptions>({ low: true, high: true }) });
@@ -137,7 +161,14 @@ export class Philox {
     return target;
   }
 
-  /** Fills `target` with independent N(mean, std^2) values and returns it. */
+  /**
+   * Fills `target` with independent N(mean, std^2) values and returns it.
+   *
+   * @throws {@link ValueError} for an unknown option, a non-finite mean, or std < 0 (nothing drawn)
+   * @throws {@link ValueError} when `target` is not a Tensor, or the stream would pass position 2^53
+   * @throws {@link ShapeError} when `target` is not f32 or f64
+   * @throws {@link DisposedError} when `target` or its runtime was disposed
+   */
   normal<T extends Tensor>(target: T, options: NormalOptions = {}): T {
     const { mean = 0, std = 1 } = checkOptions(options, { of: "Philox.normal", known: optionNames<NormalOptions>({ mean: true, std: true }) });
     checkNumber("mean", mean);
@@ -153,6 +184,11 @@ export class Philox {
   /**
    * Fills `target` with integers uniform on [low, high), high - low <= 2^32. Values must be
    * exact in the tensor's type: |low|, |high| <= 2^24 for f32.
+   *
+   * @throws {@link ValueError} when low or high is not an integer within those bounds, or unless low < high <= low + 2^32 (nothing drawn)
+   * @throws {@link ValueError} when `target` is not a Tensor, or the stream would pass position 2^53
+   * @throws {@link ShapeError} when `target` is not f32 or f64
+   * @throws {@link DisposedError} when `target` or its runtime was disposed
    */
   integers<T extends Tensor>(target: T, low: number, high: number): T {
     const limit = target?.dtype === "f32" ? 2 ** 24 : MAX_INTEGER;
@@ -172,6 +208,8 @@ export class Philox {
   /**
    * `count` U[0, 1) values computed in JavaScript, for small scalar draws (sampling a few
    * indices, coin flips): the same numbers, at the same positions, as an f64 `uniform` fill.
+   *
+   * @throws {@link ValueError} when `count` is not an integer in [0, 2^24], or the position would pass 2^53
    */
   uniformArray(count: number): Float64Array {
     checkNumber("count", count, { integer: true, min: 0, max: 2 ** 24 });
@@ -183,6 +221,10 @@ export class Philox {
   /**
    * A uniformly random permutation of 0..n-1 (Fisher-Yates in wasm), copied out as a
    * Uint32Array. Uses 2(n - 1) words.
+   *
+   * @throws {@link ValueError} when `runtime` is not a Runtime, `n` is not an integer in [0, 2^30], or the position would pass 2^53
+   * @throws {@link DisposedError} when the runtime was disposed
+   * @throws {@link OutOfMemoryError} when the scratch buffer does not fit
    */
   permutation(runtime: Runtime, n: number): Uint32Array {
     checkRuntime(runtime);

@@ -118,7 +118,11 @@ export class Runtime implements TensorOwner {
     return mix32(lo ^ mix32(k)) * 2 ** 21 + (mix32(hi ^ mix32(k + 0x9e3779b9)) >>> 11);
   }
 
-  /** The backend, wasm variant, thread count and memory size of this runtime. */
+  /**
+   * The backend, wasm variant, thread count and memory size of this runtime.
+   *
+   * @throws {@link DisposedError} after dispose()
+   */
   info(): RuntimeInfo {
     return { backend: this.backend, ...this.loaded, memoryBytes: this.heap.memory.buffer.byteLength };
   }
@@ -133,7 +137,11 @@ export class Runtime implements TensorOwner {
     return this.live().kernels;
   }
 
-  /** The linear memory every tensor of this runtime lives in. Throws DisposedError after dispose(). */
+  /**
+   * The linear memory every tensor of this runtime lives in.
+   *
+   * @throws {@link DisposedError} after dispose()
+   */
   get memory(): WebAssembly.Memory {
     return this.live().heap.memory;
   }
@@ -163,7 +171,8 @@ export class Runtime implements TensorOwner {
 
   /**
    * A new tensor of zeros.
-   * @throws {@link ValueError} for a bad shape or dtype, or unknown options.
+   * @throws {@link ShapeError} for a shape that is not a list of non-negative integers.
+   * @throws {@link ValueError} for a bad dtype, or unknown options.
    * @throws {@link OutOfMemoryError} when the memory cannot grow to hold it.
    * @throws {@link DisposedError} after dispose().
    */
@@ -287,6 +296,8 @@ export class Runtime implements TensorOwner {
    * Allocates the tensors an object will own all or nothing: runs `fn` in a scope and keeps
    * (see keep()) what it returns. When an allocation fails part-way (OutOfMemoryError), the
    * tensors already made are freed with the scope, so a failed constructor leaves nothing.
+   *
+   * @throws the errors of {@link Runtime.scope}, and whatever `fn` throws (often {@link OutOfMemoryError})
    */
   allocateOwned<T>(fn: () => T): T {
     return this.keep(this.scope(fn));

@@ -159,7 +159,11 @@ export class Tensor<D extends DType = DType> {
     readonly base: Tensor<D> | null = null,
   ) {}
 
-  /** A zero-copy typed view of the elements. Throws DisposedError after dispose(). */
+  /**
+   * A zero-copy typed view of the elements.
+   *
+   * @throws {@link DisposedError} after dispose(), or after the runtime's dispose()
+   */
   get data(): ArrayFor<D> {
     this.assertLive();
     const buffer = this.runtime.heap.buffer;
@@ -179,7 +183,11 @@ export class Tensor<D extends DType = DType> {
     return this.released || this.runtime.disposed || (this.base?.disposed ?? false);
   }
 
-  /** Throws DisposedError if this tensor, its runtime, or (for a view) the tensor it views has been disposed. */
+  /**
+   * Checks the tensor can be used, as every entry point taking it does.
+   *
+   * @throws {@link DisposedError} if this tensor, its runtime, or (for a view) the tensor it views has been disposed
+   */
   assertLive(): void {
     if (this.released) throw new DisposedError(`${this.describe()} was used after dispose()`);
     if (this.runtime.disposed) throw new DisposedError(`${this.describe()} was used after its runtime's dispose()`);
@@ -227,7 +235,12 @@ export class Tensor<D extends DType = DType> {
     return this;
   }
 
-  /** Sets every element to `value` (a number; NaN and infinities included). */
+  /**
+   * Sets every element to `value` (a number; NaN and infinities included).
+   *
+   * @throws {@link ValueError} when `value` is not a number (nothing changes)
+   * @throws {@link DisposedError} after dispose(), or after the runtime's dispose()
+   */
   fill(value: number): this {
     this.assertLive();
     if (typeof value !== "number") throw new ValueError(`Invalid value: ${String(value)} (expected a number)`);
@@ -235,7 +248,11 @@ export class Tensor<D extends DType = DType> {
     return this;
   }
 
-  /** A plain array copy of the elements. */
+  /**
+   * A plain array copy of the elements.
+   *
+   * @throws {@link DisposedError} after dispose(), or after the runtime's dispose()
+   */
   toArray(): number[] {
     return Array.from(this.data);
   }
@@ -243,6 +260,8 @@ export class Tensor<D extends DType = DType> {
   /**
    * Frees the memory (a view frees nothing: see {@link Tensor.reshape}). Using the tensor
    * afterwards, or disposing it twice, throws DisposedError.
+   *
+   * @throws {@link DisposedError} when already disposed, or after the runtime's dispose()
    */
   dispose(): void {
     this.assertLive();
@@ -271,6 +290,7 @@ export class Param<D extends FloatDType = FloatDType> extends Tensor<D> {
    */
   requiresGrad = true;
 
+  /** @internal Params are made by a runtime: `rt.param`. */
   constructor(
     runtime: TensorOwner,
     ptr: number,
@@ -282,12 +302,20 @@ export class Param<D extends FloatDType = FloatDType> extends Tensor<D> {
     super(runtime, ptr, dtype, shape);
   }
 
-  /** Sets the gradient to zero. */
+  /**
+   * Sets the gradient to zero.
+   *
+   * @throws {@link DisposedError} when the gradient or the runtime was disposed
+   */
   zeroGrad(): void {
     this.grad.fill(0);
   }
 
-  /** Frees the parameter and its gradient. */
+  /**
+   * Frees the parameter and its gradient.
+   *
+   * @throws {@link DisposedError} when the parameter is already disposed, or after the runtime's dispose()
+   */
   override dispose(): void {
     super.dispose();
     if (!this.grad.disposed) this.grad.dispose();

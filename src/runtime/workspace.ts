@@ -13,10 +13,21 @@ export class Workspace {
   private readonly tensors = new Map<string, Tensor>();
   private isDisposed = false;
 
+  /** @throws {@link ValueError} when `runtime` is not a live Runtime */
   constructor(private readonly runtime: Runtime) {
     checkRuntime(runtime);
   }
 
+  /**
+   * The tensor named `name`, with this shape and dtype: the one from the last call when it
+   * still matches and is live, else a new one (the old one is freed). Its contents are
+   * whatever was last written into it (zeros when new).
+   *
+   * @throws {@link DisposedError} after dispose(), or when a new tensor is needed and the runtime was disposed
+   * @throws {@link ShapeError} for a shape the runtime cannot allocate (the old tensor is kept)
+   * @throws {@link ValueError} for an unknown dtype (the old tensor is kept)
+   * @throws {@link OutOfMemoryError} when memory cannot grow (the old tensor is kept)
+   */
   get<D extends DType = "f32">(name: string, shape: readonly number[], dtype: D = "f32" as D): Tensor<D> {
     this.assertLive("get()");
     const have = this.tensors.get(name);
@@ -28,7 +39,11 @@ export class Workspace {
     return fresh;
   }
 
-  /** The live tensor named `name`, or null if it was never made or has been freed. */
+  /**
+   * The live tensor named `name`, or null if it was never made or has been freed.
+   *
+   * @throws {@link DisposedError} after dispose()
+   */
   find(name: string): Tensor | null {
     this.assertLive("find()");
     const have = this.tensors.get(name);

@@ -7,9 +7,10 @@ import { attachTo, detachFrom, decodeNumber, encodeNumber, isStep, openState, st
 /** 'mean': the arithmetic mean of the iterates; 'ema': an exponential moving average. */
 export type AverageMode = "mean" | "ema";
 
+/** Options of {@link PolyakAverager}. */
 export interface PolyakAveragerOptions {
   /**
-   * default 'mean' (Polyak & Juditsky 1992).
+   * How iterates are averaged: 'mean' (Polyak & Juditsky 1992) or 'ema'.
    * @defaultValue 'mean'
    */
   mode?: AverageMode;
@@ -69,9 +70,13 @@ const VERSION = 1;
  * const validationLoss = avg.withAveraged(() => evaluate());
  */
 export class PolyakAverager implements Stateful {
+  /** 'mean' or 'ema', as given. */
   readonly mode: AverageMode;
+  /** The EMA decay a (unused by 'mean'). */
   readonly decay: number;
+  /** Whether the EMA is zero-started and divided by 1 - a^n. */
   readonly debias: boolean;
+  /** Steps left out of the average (burn-in). */
   readonly start: number;
   private readonly optimizer: Attachable<{ readonly params: readonly Param[] }>;
   private readonly key: string;
@@ -81,6 +86,13 @@ export class PolyakAverager implements Stateful {
   private isSwapped = false;
   private isDisposed = false;
 
+  /**
+   * Allocates one average buffer per parameter of the optimizer, in the parameters' runtime.
+   *
+   * @throws {@link ValueError} for an unknown or out-of-range option, or an optimizer without parameters or with one that is not a Param
+   * @throws {@link DisposedError} when a parameter or its runtime is disposed
+   * @throws {@link OutOfMemoryError} when the buffers do not fit (nothing stays allocated or attached)
+   */
   constructor(optimizer: Attachable<{ readonly params: readonly Param[] }>, options: PolyakAveragerOptions = {}) {
     const { mode = "mean", decay = 0.999, debias = false, start = 0, key = "average" } = checkOptions(options, { of: "PolyakAverager", known: optionNames<PolyakAveragerOptions>({ mode: true, decay: true, debias: true, start: true, key: true }) });
     if (mode !== "mean" && mode !== "ema") throw new ValueError(`Invalid mode: ${String(mode)} (expected 'mean' or 'ema')`);
@@ -134,7 +146,12 @@ export class PolyakAverager implements Stateful {
     return this.isDisposed;
   }
 
-  /** Folds the parameters' current values into the average (a no-op during the first `start` steps). */
+  /**
+   * Folds the parameters' current values into the average (a no-op during the first `start` steps).
+   *
+   * @throws {@link DisposedError} after dispose(), or when a parameter was disposed
+   * @throws {@link StateError} while swapped in, or when the optimizer's parameters changed since construction
+   */
   update(): void {
     this.assertTraining("update()");
     for (const p of this.params) p.assertLive();
@@ -149,7 +166,12 @@ export class PolyakAverager implements Stateful {
     });
   }
 
-  /** Puts the averaged weights into the parameters, keeping the training weights aside. */
+  /**
+   * Puts the averaged weights into the parameters, keeping the training weights aside.
+   *
+   * @throws {@link DisposedError} after dispose(), or when a parameter was disposed
+   * @throws {@link StateError} when already swapped in, when nothing has been averaged yet, or when the optimizer's parameters changed since construction
+   */
   swapIn(): void {
     this.assertTraining("swapIn()");
     if (this.averagedCount === 0) {
@@ -159,7 +181,12 @@ export class PolyakAverager implements Stateful {
     this.isSwapped = true;
   }
 
-  /** Puts the training weights back into the parameters (exactly as they were). */
+  /**
+   * Puts the training weights back into the parameters (exactly as they were).
+   *
+   * @throws {@link DisposedError} after dispose(), or when a parameter was disposed
+   * @throws {@link StateError} when not swapped in
+   */
   swapOut(): void {
     this.assertLive("swapOut()");
     if (!this.isSwapped) throw new StateError("swapOut() without swapIn(): the parameters already hold the training weights");
@@ -171,6 +198,11 @@ export class PolyakAverager implements Stateful {
    * Runs fn with the averaged weights in the parameters, then restores the training weights
    * (also when fn throws). If fn disposes the averager, dispose() restores them and this
    * throws DisposedError after fn returns.
+   *
+   * @returns what fn returns
+   * @throws {@link ValueError} when fn is not a function
+   * @throws the errors of {@link PolyakAverager.swapIn} (before fn runs), and whatever fn throws
+   * @throws {@link DisposedError} when fn disposed the averager
    */
   withAveraged<T>(fn: () => T): T {
     checkFunction("fn", fn);
@@ -188,6 +220,8 @@ export class PolyakAverager implements Stateful {
   /**
    * Writes the averaged weights into the parameters for good, dropping the training weights,
    * and disposes the averager: the way to finish training with the average.
+   *
+   * @throws the errors of {@link PolyakAverager.swapIn} when not swapped in yet (nothing changes then)
    */
   commitAverage(): void {
     if (!this.isSwapped) this.swapIn();
@@ -195,14 +229,27 @@ export class PolyakAverager implements Stateful {
     this.dispose();
   }
 
+  /**
+   * The JSON-safe state: the options (checked on load), the step count and the averages.
+   *
+   * @throws {@link DisposedError} after dispose()
+   */
   stateDict(): {
+    /** Always 'PolyakAverager'. */
     kind: string;
+    /** Format version of the state, checked on load. */
     version: number;
+    /** {@link PolyakAverager.mode}; a load must match it. */
     mode: AverageMode;
+    /** {@link PolyakAverager.decay}; a load must match it. */
     decay: number;
+    /** {@link PolyakAverager.debias}; a load must match it. */
     debias: boolean;
+    /** {@link PolyakAverager.start}; a load must match it. */
     start: number;
+    /** update() calls so far: {@link PolyakAverager.lastStep}. */
     step: number;
+    /** The averages, one array per parameter; NaN, +-Infinity and -0 as strings. */
     averages: JsonNumber[][];
   } {
     this.assertLive("stateDict()");
@@ -224,12 +271,19 @@ export class PolyakAverager implements Stateful {
    * Restores the step count and the averages. Throws StateError, changing nothing, while
    * swapped in, or when the state is malformed, was saved with other options, or does not
    * match the parameters' number and sizes.
+   *
+   * @throws {@link DisposedError} after dispose()
+   * @throws {@link StateError} as described above
    */
   loadStateDict(state: unknown): void {
     this.prepareLoad(state)();
   }
 
-  /** Validates `state` as loadStateDict() does and returns the write, which cannot fail. */
+  /**
+   * Validates `state` as loadStateDict() does and returns the write, which cannot fail.
+   *
+   * @throws the errors of {@link PolyakAverager.loadStateDict}, before anything changes
+   */
   prepareLoad(state: unknown): () => void {
     this.assertLive("loadStateDict()");
     if (this.isSwapped) throw new StateError("loadStateDict() while swapped in: call swapOut() first");

@@ -59,6 +59,7 @@ export function constantSchedule(value: number): Schedule {
   return schedule(() => value);
 }
 
+/** Options of {@link linearSchedule}. */
 export interface LinearScheduleOptions {
   /** Value at steps <= begin (the book's eps_0). */
   init: number;
@@ -102,6 +103,7 @@ export function linearSchedule(options: LinearScheduleOptions): Schedule {
   });
 }
 
+/** Options of {@link linearWarmup}. */
 export interface LinearWarmupOptions {
   /**
    * Value at step 0; default 0.
@@ -130,6 +132,7 @@ export function linearWarmup(options: LinearWarmupOptions): Schedule {
   return linearSchedule({ init, end: peak, steps });
 }
 
+/** Options of {@link exponentialDecay}. */
 export interface ExponentialDecayOptions {
   /** Value at step 0 (eta_0). */
   init: number;
@@ -149,6 +152,7 @@ export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
   return schedule((step) => init * Math.exp(-alpha * step));
 }
 
+/** Options of {@link inverseTimeDecay}. */
 export interface InverseTimeDecayOptions {
   /** Value at step 0 (eta_0). */
   init: number;
@@ -168,6 +172,7 @@ export function inverseTimeDecay(options: InverseTimeDecayOptions): Schedule {
   return schedule((step) => init / (1 + alpha * step));
 }
 
+/** Options of {@link stepDecay}. */
 export interface StepDecayOptions {
   /** Value for steps 0 .. stepSize - 1. */
   init: number;
@@ -193,6 +198,7 @@ export function stepDecay(options: StepDecayOptions): Schedule {
   return schedule((step) => init * gamma ** Math.floor(step / stepSize));
 }
 
+/** Options of {@link multiStepDecay}. */
 export interface MultiStepDecayOptions {
   /** Value before the first milestone. */
   init: number;
@@ -219,6 +225,7 @@ export function multiStepDecay(options: MultiStepDecayOptions): Schedule {
   return schedule((step) => init * gamma ** countAtOrBelow(marks, step));
 }
 
+/** Options of {@link polynomialDecay}. */
 export interface PolynomialDecayOptions {
   /** Value at steps <= begin. */
   init: number;
@@ -262,6 +269,7 @@ export function polynomialDecay(options: PolynomialDecayOptions): Schedule {
   });
 }
 
+/** Options of {@link cosineDecay}. */
 export interface CosineDecayOptions {
   /** Value at step 0 (eta_max). */
   init: number;
@@ -298,6 +306,7 @@ export function cosineDecay(options: CosineDecayOptions): Schedule {
  */
 export type PerCycle = number | readonly number[] | ((cycle: number) => number);
 
+/** Options of {@link sgdr}. */
 export interface SgdrOptions {
   /** Peak of each cycle (eta_max): one value, one per cycle, or a function of the cycle index. */
   init: PerCycle;
@@ -412,6 +421,7 @@ export function sgdrCycle(step: number, T0: number, Tmult: number): { cycle: num
   return { cycle, start, length };
 }
 
+/** Options of {@link warmupCosine}. */
 export interface WarmupCosineOptions {
   /**
    * Value at step 0; default 0.
@@ -454,6 +464,7 @@ export function warmupCosine(options: WarmupCosineOptions): Schedule {
 /** How one-cycle moves between its phase values: half a cosine (default) or a straight line. */
 export type Anneal = "cos" | "linear";
 
+/** Options of {@link oneCycle}. */
 export interface OneCycleOptions {
   /** Largest learning rate (max_lr), reached at the end of the first phase. */
   peak: number;
@@ -475,7 +486,7 @@ export interface OneCycleOptions {
    */
   finalDivFactor?: number;
   /**
-   * default 'cos'.
+   * How the value moves within a phase: half a cosine ('cos') or a straight line ('linear').
    * @defaultValue 'cos'
    */
   anneal?: Anneal;
@@ -521,6 +532,7 @@ export function oneCycle(options: OneCycleOptions): Schedule {
   return phased(cyclePhaseEnds(steps, pctStart, threePhase), values, checkAnneal(anneal));
 }
 
+/** Options of {@link oneCycleMomentum}. */
 export interface OneCycleMomentumOptions {
   /** Total steps of the cycle, as given to {@link oneCycle}. */
   steps: number;
@@ -540,7 +552,7 @@ export interface OneCycleMomentumOptions {
    */
   max?: number;
   /**
-   * default 'cos'.
+   * As given to {@link oneCycle}: 'cos' or 'linear'.
    * @defaultValue 'cos'
    */
   anneal?: Anneal;
@@ -659,6 +671,8 @@ export function chainSchedules(...schedules: Schedule[]): Schedule {
 /**
  * The curve of a schedule: `length` values at steps start, start + 1, ...; the lrs of a run
  * of `length` steps when start = 0 (sample(s, T + 1) covers steps 0..T).
+ *
+ * @throws {@link ValueError} when `schedule` is not a function, `length` or `start` is not an integer >= 0, or the schedule throws it for a step
  */
 export function sample(schedule: Schedule, length: number, start = 0): Float64Array {
   checkSchedules([schedule]);

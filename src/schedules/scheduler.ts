@@ -19,6 +19,7 @@ import {
 /** For each driven hyperparameter, one schedule for every group or one per group. */
 export type ScheduleBindings<G> = { [K in NumericKeys<G>]?: Schedule | readonly Schedule[] };
 
+/** Options of {@link Scheduler}. */
 export interface SchedulerOptions {
   /**
    * Key under which the optimizer saves this scheduler's state (see attachState); default 'scheduler'.
@@ -63,6 +64,12 @@ export class Scheduler<G extends object> implements Stateful {
   private count = 0;
   private isDisposed = false;
 
+  /**
+   * Writes every bound field's value at step 0 into the groups at once.
+   *
+   * @param bindings - per field (`lr`, `momentum`, `beta1`, ...) one schedule for every group or an array of one per group
+   * @throws {@link ValueError} for an unknown option, an optimizer without parameter groups, no bindings, a schedule that is not a function, a count of per-group schedules that differs from the groups, a field that is not a numeric hyperparameter of every group, or a schedule value at step 0 that is not a finite number >= 0 (nothing is written then)
+   */
   constructor(
     private readonly optimizer: Attachable<G>,
     bindings: ScheduleBindings<G>,
@@ -92,14 +99,24 @@ export class Scheduler<G extends object> implements Stateful {
     return this.isDisposed;
   }
 
-  /** The values now written, per bound field, one per group. */
+  /**
+   * The values now written, per bound field, one per group.
+   *
+   * @throws {@link DisposedError} after dispose()
+   */
   current(): Record<string, number[]> {
     assertLive(this.isDisposed, SCHEDULER, "current()");
     const groups = this.optimizer.paramGroups;
     return Object.fromEntries(this.fields.map(({ field }) => [field, groups.map((g) => g[field] as number)]));
   }
 
-  /** Advances one step and writes the new values into the groups. */
+  /**
+   * Advances one step and writes the new values into the groups.
+   *
+   * @throws {@link DisposedError} after dispose()
+   * @throws {@link ValueError} when a schedule gives a value that is not a finite number >= 0 (nothing changes, the count included)
+   * @throws {@link StateError} when parameter groups were added or removed since construction (nothing changes)
+   */
   step(): void {
     assertLive(this.isDisposed, SCHEDULER, "step()");
     const values = this.valuesAt(this.count + 1);
@@ -107,17 +124,39 @@ export class Scheduler<G extends object> implements Stateful {
     this.write(values);
   }
 
-  stateDict(): { kind: string; version: number; step: number } {
+  /**
+   * The JSON-safe state: the step count alone, since the schedules are pure.
+   *
+   * @throws {@link DisposedError} after dispose()
+   */
+  stateDict(): {
+    /** Always 'Scheduler'. */
+    kind: string;
+    /** Format version of the state, checked on load. */
+    version: number;
+    /** Steps taken: {@link Scheduler.lastStep}. */
+    step: number;
+  } {
     assertLive(this.isDisposed, SCHEDULER, "stateDict()");
     return { kind: SCHEDULER, version: SCHEDULER_VERSION, step: this.count };
   }
 
-  /** Restores the step count and writes that step's values; a bad state changes nothing (StateError). */
+  /**
+   * Restores the step count and writes that step's values; a bad state changes nothing.
+   *
+   * @throws {@link DisposedError} after dispose()
+   * @throws {@link StateError} for a state that is not from a Scheduler's stateDict() (kind, version, step not an integer >= 0), or when the optimizer's group count changed
+   * @throws {@link ValueError} when a schedule's value at the saved step is not a finite number >= 0
+   */
   loadStateDict(state: unknown): void {
     this.prepareLoad(state)();
   }
 
-  /** Validates `state` as loadStateDict() does and returns the write, which cannot fail. */
+  /**
+   * Validates `state` as loadStateDict() does and returns the write, which cannot fail.
+   *
+   * @throws the errors of {@link Scheduler.loadStateDict}, before anything changes
+   */
   prepareLoad(state: unknown): () => void {
     assertLive(this.isDisposed, SCHEDULER, "loadStateDict()");
     const record = openState(state, SCHEDULER, SCHEDULER_VERSION);
@@ -178,6 +217,7 @@ function perGroup<G>(field: string, bound: Schedule | readonly Schedule[], group
   return [...schedules];
 }
 
+/** Options of {@link ReduceOnPlateau}. */
 export interface ReduceOnPlateauOptions<G> {
   /**
    * 'min' (default): lower metrics are better (losses); 'max' for accuracies.
@@ -252,13 +292,21 @@ const PLATEAU_VERSION = 1;
  * the constructor calls `optimizer.attachState?.(key, this)` and `dispose()` detaches it.
  */
 export class ReduceOnPlateau<G extends object> implements Stateful {
+  /** 'min': lower metrics are better; 'max': higher ones. */
   readonly mode: "min" | "max";
+  /** Multiplier in (0, 1) applied to the field on a plateau. */
   readonly factor: number;
+  /** Bad steps tolerated before a reduction. */
   readonly patience: number;
+  /** Least improvement that counts (relative or absolute, see {@link ReduceOnPlateau.thresholdMode}). */
   readonly threshold: number;
+  /** Whether {@link ReduceOnPlateau.threshold} is relative to the best metric ('rel') or absolute ('abs'). */
   readonly thresholdMode: "rel" | "abs";
+  /** Steps after a reduction during which bad steps are not counted. */
   readonly cooldown: number;
+  /** Reductions of at most this size are skipped. */
   readonly eps: number;
+  /** The group field reduced (usually 'lr'). */
   readonly field: NumericKeys<G>;
   private readonly minValues: number[];
   private best: number;
@@ -268,6 +316,9 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
   private readonly key: string;
   private isDisposed = false;
 
+  /**
+   * @throws {@link ValueError} for an unknown or out-of-range option, an optimizer without parameter groups, a field that is not a numeric hyperparameter of every group, or a minLr array whose length differs from the groups
+   */
   constructor(
     private readonly optimizer: Attachable<G>,
     options: ReduceOnPlateauOptions<G> = {},
@@ -335,13 +386,24 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
     return this.badSteps;
   }
 
-  /** The current values of the field, one per group. */
+  /**
+   * The current values of the field, one per group.
+   *
+   * @throws {@link DisposedError} after dispose()
+   */
   current(): number[] {
     assertLive(this.isDisposed, PLATEAU, "current()");
     return this.optimizer.paramGroups.map((g) => g[this.field] as number);
   }
 
-  /** Records one evaluation of the metric; reduces the values if it has plateaued. */
+  /**
+   * Records one evaluation of the metric; reduces the values if it has plateaued.
+   *
+   * @param metric - the evaluation (a loss for 'min', an accuracy for 'max'); NaN counts as a bad step
+   * @throws {@link DisposedError} after dispose()
+   * @throws {@link ValueError} when `metric` is not a number (nothing changes)
+   * @throws {@link StateError} when parameter groups were added or removed since construction (nothing changes)
+   */
   step(metric: number): void {
     assertLive(this.isDisposed, PLATEAU, "step()");
     if (typeof metric !== "number") throw new ValueError(`Invalid metric: ${String(metric)} (expected a number)`);
@@ -364,13 +426,25 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
     }
   }
 
+  /**
+   * The JSON-safe state: counters, best metric and the field's current values.
+   *
+   * @throws {@link DisposedError} after dispose()
+   */
   stateDict(): {
+    /** Always 'ReduceOnPlateau'. */
     kind: string;
+    /** Format version of the state, checked on load. */
     version: number;
+    /** Metrics seen: {@link ReduceOnPlateau.lastStep}. */
     step: number;
+    /** The best metric so far; the infinities are saved as the strings 'Infinity' / '-Infinity'. */
     best: JsonNumber;
+    /** Bad steps counted since the last improvement or reduction. */
     badSteps: number;
+    /** Steps of cooldown left. */
     cooldownLeft: number;
+    /** The field's current value per group. */
     values: number[];
   } {
     assertLive(this.isDisposed, PLATEAU, "stateDict()");
@@ -386,12 +460,21 @@ export class ReduceOnPlateau<G extends object> implements Stateful {
     };
   }
 
-  /** Restores counters, best metric and the groups' values; a bad state changes nothing (StateError). */
+  /**
+   * Restores counters, best metric and the groups' values; a bad state changes nothing.
+   *
+   * @throws {@link DisposedError} after dispose()
+   * @throws {@link StateError} for a state that is not from a ReduceOnPlateau's stateDict() (kind, version, a counter or value out of range, a values array whose length differs from the groups), or when the optimizer's group count changed
+   */
   loadStateDict(state: unknown): void {
     this.prepareLoad(state)();
   }
 
-  /** Validates `state` as loadStateDict() does and returns the write, which cannot fail. */
+  /**
+   * Validates `state` as loadStateDict() does and returns the write, which cannot fail.
+   *
+   * @throws the errors of {@link ReduceOnPlateau.loadStateDict}, before anything changes
+   */
   prepareLoad(state: unknown): () => void {
     assertLive(this.isDisposed, PLATEAU, "loadStateDict()");
     const record = openState(state, PLATEAU, PLATEAU_VERSION);

@@ -12,8 +12,11 @@ import { StateError, ValueError } from "../runtime/errors";
  * `stateDict()` taken before.
  */
 export interface Stateful {
+  /** The state as a JSON-safe value. */
   stateDict(): unknown;
+  /** Restores a value from stateDict(); throws StateError, changing nothing, for a bad one. */
   loadStateDict(state: unknown): void;
+  /** Validates `state` fully and returns the write, which must not throw. */
   prepareLoad?(state: unknown): () => void;
 }
 
@@ -24,8 +27,11 @@ export interface Stateful {
  * lack attachState still work; then save and load the scheduler's state yourself.
  */
 export interface Attachable<G> {
+  /** The groups whose fields (lr, momentum, ...) the scheduler writes. */
   readonly paramGroups: readonly G[];
+  /** Saves `stateful`'s state under `key` inside the optimizer's own stateDict() from now on. */
   attachState?(key: string, stateful: Stateful): void;
+  /** Stops saving the state under `key` (only if it is still `stateful`'s, when given). */
   detachState?(key: string, stateful?: Stateful): void;
 }
 
