@@ -1,7 +1,8 @@
 // exp(x) on v128 lanes (f32x4 and f64x2) and the scalar twins of each that perform the same IEEE
 // operations, so a kernel's SIMD blocks and its scalar tail agree bit for bit:
 //   k = nearest(x / ln 2),  r = (x - k ln2_hi) - k ln2_lo,  |r| <= ln 2 / 2   (Cody and Waite)
-//   exp(r) = 1 + (r + r^2 q(r)),  q(r) ~ (e^r - 1 - r) / r^2   (Chebyshev fit, degree 9 / 4)
+//   exp(r) = 1 + (r + r^2 q(r)),  q(r) ~ (e^r - 1 - r) / r^2   (Chebyshev fit, degree 9 / 4;
+//   the f64 q by Estrin's scheme, which shortens the chain of dependent operations)
 //   exp(x) = (exp(r) 2^k1) 2^k2,  k1 = floor(k / 2),  k2 = k - k1
 // The f64 version builds 2^k1 from the low bits of k1 + 1.5 * 2^52 (plus the exponent bias,
 // shifted into place), avoiding float-to-i64 conversions and the 64-bit arithmetic shift that
@@ -60,16 +61,17 @@ export function expF64x2(x: v128): v128 {
   const xc = f64x2.pmin(f64x2.pmax(x, f64x2.splat(MIN_F64)), f64x2.splat(MAX_F64));
   const kf = f64x2.nearest(f64x2.mul(xc, f64x2.splat(LOG2E)));
   const r = f64x2.sub(f64x2.sub(xc, f64x2.mul(kf, f64x2.splat(LN2_HI_F64))), f64x2.mul(kf, f64x2.splat(LN2_LO_F64)));
-  let q = f64x2.add(f64x2.mul(f64x2.splat(Q9), r), f64x2.splat(Q8));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(Q7));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(Q6));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(Q5));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(Q4));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(Q3));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(Q2));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(Q1));
-  q = f64x2.add(f64x2.mul(q, r), f64x2.splat(Q0));
-  const p = f64x2.add(f64x2.splat(1), f64x2.add(r, f64x2.mul(f64x2.mul(r, r), q)));
+  const r2 = f64x2.mul(r, r);
+  const r4 = f64x2.mul(r2, r2);
+  const q01 = f64x2.add(f64x2.mul(f64x2.splat(Q1), r), f64x2.splat(Q0));
+  const q23 = f64x2.add(f64x2.mul(f64x2.splat(Q3), r), f64x2.splat(Q2));
+  const q45 = f64x2.add(f64x2.mul(f64x2.splat(Q5), r), f64x2.splat(Q4));
+  const q67 = f64x2.add(f64x2.mul(f64x2.splat(Q7), r), f64x2.splat(Q6));
+  const q89 = f64x2.add(f64x2.mul(f64x2.splat(Q9), r), f64x2.splat(Q8));
+  const q47 = f64x2.add(f64x2.mul(q67, r2), q45);
+  const q49 = f64x2.add(f64x2.mul(q89, r4), q47);
+  const q = f64x2.add(f64x2.mul(f64x2.add(f64x2.mul(q49, r2), q23), r2), q01);
+  const p = f64x2.add(f64x2.splat(1), f64x2.add(r, f64x2.mul(r2, q)));
   const k1 = f64x2.floor(f64x2.mul(kf, f64x2.splat(0.5)));
   const k2 = f64x2.sub(kf, k1);
   const s1 = i64x2.shl(i64x2.add(f64x2.add(k1, f64x2.splat(SHIFTER)), i64x2.splat(1023)), 52);
@@ -84,8 +86,12 @@ export function expF64(x: f64): f64 {
   const xc = clamp<f64>(x, MIN_F64, MAX_F64);
   const kf = nearest(xc * LOG2E);
   const r = (xc - kf * LN2_HI_F64) - kf * LN2_LO_F64;
-  const q = ((((((((Q9 * r + Q8) * r + Q7) * r + Q6) * r + Q5) * r + Q4) * r + Q3) * r + Q2) * r + Q1) * r + Q0;
-  const p = 1 + (r + (r * r) * q);
+  const r2 = r * r;
+  const r4 = r2 * r2;
+  const q47 = (Q7 * r + Q6) * r2 + (Q5 * r + Q4);
+  const q49 = (Q9 * r + Q8) * r4 + q47;
+  const q = (q49 * r2 + (Q3 * r + Q2)) * r2 + (Q1 * r + Q0);
+  const p = 1 + (r + r2 * q);
   const k1 = floor(kf * 0.5);
   const k2 = kf - k1;
   const s1 = (reinterpret<i64>(k1 + SHIFTER) + 1023) << 52;
