@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 
-// The shared exp of assembly/math/exp.ts, compiled on its own through test/math/exp-probe.ts and
+// The shared exp of assembly/math/exp.ts, compiled on its own through assembly/math/exp-probe.ts and
 // measured against Math.exp: ulps of the reference (rounded to f32 for the f32 version), over a
 // dense grid of the whole finite range and the edges (overflow, underflow, subnormals, NaN, +-Inf).
 
@@ -18,7 +18,7 @@ let probe: Probe;
 beforeAll(() => {
   const out = join(mkdtempSync(join(tmpdir(), "descend-exp-")), "probe.wasm");
   const asc = createRequire(import.meta.url).resolve("assemblyscript/bin/asc.js");
-  execFileSync(process.execPath, [asc, "test/math/exp-probe.ts", "--runtime", "stub", "--noAssert", "-O1", "--enable", "simd", "--importMemory", "-o", out]);
+  execFileSync(process.execPath, [asc, "assembly/math/exp-probe.ts", "--runtime", "stub", "--noAssert", "-O1", "--enable", "simd", "--importMemory", "-o", out]);
   const module = new WebAssembly.Module(readFileSync(out));
   probe = new WebAssembly.Instance(module, { env: { memory, abort: () => {} } }).exports as unknown as Probe;
 }, 180_000); // one asc compile; slow when the machine is loaded

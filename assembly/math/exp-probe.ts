@@ -1,5 +1,6 @@
-// Test-only module: the shared exp of assembly/math/exp.ts over arrays, v128 and scalar paths.
-import { expF32, expF32x4, expF64, expF64x2 } from "../../assembly/math/exp";
+// Test-only module (not exported by assembly/index.ts): the shared exp of ./exp.ts over arrays,
+// v128 and scalar paths, compiled on its own by test/math/exp.test.ts.
+import { expF32, expF32x4, expF64, expF64x2 } from "./exp";
 
 export function f64_exp_lanes(y: usize, x: usize, n: i32): void {
   for (let i = 0; i + 2 <= n; i += 2) v128.store(y + <usize>i * 8, expF64x2(v128.load(x + <usize>i * 8)));
