@@ -94,10 +94,20 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** Imports the chunk that carries one variant: bundlers split each into a file of its own. */
+/** Inflates raw DEFLATE data with the engine's own decompressor (browsers, Node, workers). */
+async function inflateRaw(deflated: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  const stream = new Blob([deflated]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/**
+ * Imports the chunk that carries one variant: bundlers split each into a file of its own. The
+ * chunk holds the module deflated, then base64-encoded, so that it travels (gzipped) about as
+ * small as the module itself.
+ */
 async function importVariant(variant: WasmVariant): Promise<Uint8Array<ArrayBuffer>> {
-  const { wasmBase64 } = variant === "relaxed" ? await import("./wasm/wasm-relaxed.generated") : await import("./wasm/wasm-simd.generated");
-  return decodeBase64(wasmBase64);
+  const { deflatedWasmBase64 } = variant === "relaxed" ? await import("./wasm/wasm-relaxed.generated") : await import("./wasm/wasm-simd.generated");
+  return inflateRaw(decodeBase64(deflatedWasmBase64));
 }
 
 function remember(variant: WasmVariant, bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
