@@ -2,7 +2,7 @@
 // forward and backward): ns per element, descend's wasm kernel vs its reference twin, on one
 // buffer of N f32 values in [-4, 4] that stays in cache (the cost is the arithmetic, not memory).
 // Run: npx tsx bench/activations.ts [--quick]
-import { initSync } from "../src/runtime/init";
+import { initSyncWithTwins as initSync } from "../test/helpers/runtime";
 import type { Runtime } from "../src/runtime/runtime";
 import { FULL, QUICK, measure } from "./harness";
 

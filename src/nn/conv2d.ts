@@ -6,6 +6,7 @@ import type { Ops } from "../autodiff/ops";
 import type { Size2d } from "../autodiff/spatial";
 import { Module } from "./module";
 
+/** Options of {@link Conv2d}. */
 export interface Conv2dOptions {
   /** Step between windows. @defaultValue 1 */
   stride?: Size2d;
@@ -41,18 +42,23 @@ const CONV2D_OPTIONS = optionNames<Conv2dOptions>({ stride: true, padding: true,
  * const conv = new Conv2d(rt, 1, 8, 3, { padding: 1 });   // [N, 1, 28, 28] -> [N, 8, 28, 28]
  */
 export class Conv2d extends Module {
+  /** The kernels, [outChannels, inChannels, kh, kw] (PyTorch's layout). */
   readonly weight: Param<"f32">;
+  /** One value per output channel; null with `bias: false`. */
   readonly bias: Param<"f32"> | null;
   private readonly stride: Size2d;
   private readonly padding: Size2d;
 
   /**
-   * @throws ValueError for channel counts or a kernel size that are not integers >= 1, or an unknown option.
+   * @throws {ValueError} for channel counts or a kernel size that are not integers >= 1, or an unknown option.
    */
   constructor(
     rt: Runtime,
+    /** Channels of the input (C of NCHW). */
     readonly inChannels: number,
+    /** Channels of the output: the number of kernels. */
     readonly outChannels: number,
+    /** The window, square (k) or [kh, kw]. */
     readonly kernelSize: Size2d,
     options: Conv2dOptions = {},
   ) {
@@ -100,7 +106,9 @@ export class Conv2d extends Module {
 export class MaxPool2d extends Module {
   /** @param stride Step between windows; the kernel size by default. */
   constructor(
+    /** The pooling window, square (k) or [kh, kw]. */
     readonly kernelSize: Size2d,
+    /** Step between windows. */
     readonly stride: Size2d = kernelSize,
   ) {
     super();
