@@ -79,12 +79,15 @@ export default defineConfig([
 
   // The library as ES modules, one file per source module: each wasm variant and the reference
   // kernels load only when a runtime needs them. Runs in Node and, served statically or bundled,
-  // in browsers, with nothing to configure.
+  // in browsers, with nothing to configure. Whitespace and syntax are minified as in CommonJS
+  // (names stay, for stack traces): apps minify again anyway, the tarball is a third smaller.
   {
     entry: library,
     format: ["esm"],
     dts: { entry: { index: ENTRIES.index, js: ENTRIES.js, "tfjs/index": ENTRIES.tfjs } },
     clean: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
     target: "es2022",
     esbuildPlugins: [preserveModules],
     onSuccess: async () => copyWasm(),
@@ -116,6 +119,8 @@ export default defineConfig([
     format: ["esm"],
     platform: "node",
     target: "node20",
+    minifyWhitespace: true,
+    minifySyntax: true,
     noExternal: ["tinybench"],
     esbuildPlugins: [libraryExternal],
     external: [/^@tensorflow\//, "playwright-core", "ml-matrix"],
