@@ -305,9 +305,8 @@ export abstract class Optimizer<H extends BaseHyper> {
 
   /**
    * Frees the optimizer's state tensors and forgets the attached states; afterwards every
-   * method throws DisposedError. The parameters stay the caller's. Idempotent.
-   *
-   * @throws {@link DisposedError} when the runtime was disposed first while the optimizer held state (its buffers are gone with the runtime's memory)
+   * method throws DisposedError. The parameters stay the caller's. Idempotent, also after
+   * the runtime's dispose() (its buffers went with the runtime's memory).
    */
   dispose(): void {
     this.freeState();
@@ -456,7 +455,8 @@ export abstract class Optimizer<H extends BaseHyper> {
   }
 
   private freeState(): void {
-    for (const state of this.state.values()) for (const buffer of Object.values(state.buffers)) buffer.dispose();
+    // After the runtime's dispose() the buffers are gone already: nothing is left to free.
+    for (const state of this.state.values()) for (const buffer of Object.values(state.buffers)) if (!buffer.disposed) buffer.dispose();
     this.state.clear();
   }
 

@@ -90,3 +90,19 @@ describeBackends("optimizer errors", (rt) => {
     w.dispose();
   });
 });
+
+it("dispose() after the runtime's dispose() succeeds and marks the optimizer disposed, for every optimizer holding state", () => {
+  for (const backend of ["wasm", "js"] as const) {
+    for (const info of OPTIMIZERS) {
+      const rt = initSyncWithTwins({ backend });
+      const w = rt.param([3], { values: [1, 2, 3] });
+      const opt = info.make(rt, [w], info.configs[0]!.options);
+      w.grad.fill(0.5);
+      opt.step();
+      rt.dispose();
+      expect(() => opt.dispose(), `${info.name} [${backend}]`).not.toThrow();
+      expect(opt.disposed).toBe(true);
+      expect(() => opt.dispose()).not.toThrow();
+    }
+  }
+});
