@@ -40,6 +40,55 @@ function snapshot(bn: BatchNorm<FloatDType>): number[][] {
     .concat([[bn.numBatchesTracked]]);
 }
 
+/**
+ * The book's form computed in f64 from its formulas, on inputs already rounded to dtype. With
+ * u = x - mu, s = sigma (biased), per channel of M elements:
+ *   y = gamma u / (s + delta) + beta
+ *   dx = gamma / (s + delta) (dy - mean dy) - gamma u sum(dy u) / (M s (s + delta)^2)   (training)
+ *   dx = gamma dy / (sqrt(runVar) + delta)                                              (evaluation)
+ * (ds/dx_j = u_j / (M s); where s = 0, u = 0 and the second term vanishes).
+ */
+function bookFormOracle(shape: number[], training: boolean, dtype: FloatDType) {
+  const round = dtype === "f32" ? (v: number) => Math.fround(v) : (v: number) => v;
+  const [N, C, S = 1] = shape as [number, number, number?];
+  const n = N * C * S;
+  const channelOf = (i: number) => Math.floor(i / S) % C;
+  const x = uniformArray(n, n + 1, -2, 3).map(round);
+  const dy = uniformArray(n, n + 2).map(round);
+  const gamma = uniformArray(C, 3, 0.5, 2).map(round);
+  const beta = uniformArray(C, 4).map(round);
+  const runMean = uniformArray(C, 5).map(round);
+  const runVar = uniformArray(C, 6, 0.5, 2).map(round);
+  const delta = 1e-3;
+  const M = n / C;
+  const mu = new Array<number>(C).fill(0);
+  const sumSq = new Array<number>(C).fill(0);
+  const sumDy = new Array<number>(C).fill(0);
+  const sumDyU = new Array<number>(C).fill(0);
+  x.forEach((v, i) => (mu[channelOf(i)]! += v / M));
+  x.forEach((v, i) => (sumSq[channelOf(i)]! += (v - mu[channelOf(i)]!) ** 2));
+  const sigma = training ? sumSq.map((q) => Math.sqrt(q / M)) : runVar.map(Math.sqrt);
+  const center = training ? mu : runMean;
+  x.forEach((v, i) => {
+    sumDy[channelOf(i)]! += dy[i]!;
+    sumDyU[channelOf(i)]! += dy[i]! * (v - center[channelOf(i)]!);
+  });
+  const y = x.map((v, i) => {
+    const c = channelOf(i);
+    return (gamma[c]! * (v - center[c]!)) / (sigma[c]! + delta) + beta[c]!;
+  });
+  const dx = x.map((v, i) => {
+    const c = channelOf(i);
+    const [g, s, u] = [gamma[c]!, sigma[c]!, v - center[c]!];
+    if (!training) return (g * dy[i]!) / (s + delta);
+    const throughSigma = s > 0 ? (g * u * sumDyU[c]!) / (M * s * (s + delta) ** 2) : 0;
+    return (g / (s + delta)) * (dy[i]! - sumDy[c]! / M) - throughSigma;
+  });
+  const yScale = Math.max(...y.map(Math.abs), 1);
+  const dxScale = Math.max(...gamma.map((g, c) => g / (sigma[c]! + delta)));
+  return { x, dy, gamma, beta, runMean, runVar, delta, y, dx, yScale, dxScale };
+}
+
 describeBackends("BatchNorm", (rt) => {
   describe.each(["f32", "f64"] as const)("%s", (dtype) => {
     const rtol = dtype === "f32" ? 1e-6 : 1e-14;
@@ -197,7 +246,7 @@ describeBackends("BatchNorm", (rt) => {
   });
 
   describe("the book's form, epsPlacement 'outside': y = gamma (x - mean) / (sigma + delta) + beta", () => {
-    const shapes: Array<[string, number[]]> = [["(N, C)", [5, 3]], ["(N, C, L) odd", [3, 2, 7]]];
+    const shapes: Array<[string, number[]]> = [["(N, C)", [5, 3]], ["(N, C) odd N", [17, 1]], ["(N, C, L) odd", [3, 2, 7]], ["(N, C, L) N = 1", [1, 3, 15]]];
     for (const [label, shape] of shapes) {
       for (const training of [true, false]) {
         it(`${label} ${training ? "training" : "evaluation"}: dx, dgamma, dbeta against central differences (f64)`, () => {
@@ -219,6 +268,33 @@ describeBackends("BatchNorm", (rt) => {
             });
             bn.dispose();
           });
+        });
+      }
+    }
+
+    // Odd sizes along N (shape (N, 3)) and along S (shape (2, 3, S)); training needs M = N S > 1.
+    const oddShapes = [1, 3, 5, 7, 15, 17, 33, 1000].flatMap((k) => [[k, 3], [2, 3, k]]);
+    for (const dtype of ["f32", "f64"] as const) {
+      // f32: x, gamma, beta round to f32 once, and the kernel's sums and products carry a few
+      // dozen roundings of 2^-24, scaled by |xhat| + |beta| (<= about 32 + 1 here); f64 alike at 2^-53.
+      const tol = dtype === "f32" ? 2e-5 : 1e-12;
+      for (const training of [true, false]) {
+        it(`${dtype} ${training ? "training" : "evaluation"}: y and dx against the formulas in f64 on odd sizes`, () => {
+          for (const shape of oddShapes.filter((s) => !training || s[0]! * (s[2] ?? 1) > 1)) {
+            rt.scope(() => {
+              const f = bookFormOracle(shape, training, dtype);
+              const bn = new BatchNorm(rt, 3, { dtype, epsPlacement: "outside", eps: f.delta });
+              bn.gamma!.set(f.gamma);
+              bn.beta!.set(f.beta);
+              bn.runningMean!.set(f.runMean);
+              bn.runningVar!.set(f.runVar);
+              const y = bn.forward(rt.fromArray(f.x, shape, { dtype }), { training }).toArray();
+              expectClose(y, f.y, { rtol: tol, atol: tol * f.yScale, context: `y ${shape}` });
+              const dx = bn.backward(rt.fromArray(f.dy, shape, { dtype })).toArray();
+              expectClose(dx, f.dx, { rtol: tol, atol: tol * f.dxScale, context: `dx ${shape}` });
+              bn.dispose();
+            });
+          }
         });
       }
     }

@@ -31,8 +31,11 @@ function floors(M: number, gammaInvstd: number): Record<string, number> {
   return { dx: gammaInvstd, dgamma: M, dbeta: M };
 }
 
-/** Runs forward then backward of a family on rt; returns every output buffer. */
-function runBatchNorm(rt: Runtime, dtype: FloatDType, [N, C, S]: number[], mode: "train" | "eval", seed: number): Outputs {
+/**
+ * Runs forward then backward of a family on rt; returns every output buffer. `book`: the
+ * book's invstd = 1 / (sigma + eps) (epsPlacement 'outside') instead of 1 / sqrt(var + eps).
+ */
+function runBatchNorm(rt: Runtime, dtype: FloatDType, [N, C, S]: number[], mode: "train" | "eval", seed: number, book = false): Outputs {
   return rt.scope(() => {
     const n = N! * C! * S!;
     const t = (values: ArrayLike<number>, shape = [values.length]) => rt.fromArray(values, shape, { dtype });
@@ -48,10 +51,10 @@ function runBatchNorm(rt: Runtime, dtype: FloatDType, [N, C, S]: number[], mode:
     const dx = rt.tensor([n], { dtype });
     const stats = rt.tensor([BATCH_NORM_STATS_ROWS, C!], { dtype: "f64" });
     if (mode === "train") {
-      kernel(rt, `${dtype}_batchnorm_forward`)(x.ptr, y.ptr, gamma.ptr, beta.ptr, stats.ptr, N!, C!, S!, 1e-5, 0);
+      kernel(rt, `${dtype}_batchnorm_forward`)(x.ptr, y.ptr, gamma.ptr, beta.ptr, stats.ptr, N!, C!, S!, 1e-5, book ? 1 : 0);
       kernel(rt, `${dtype}_batchnorm_update_running`)(runMean.ptr, runVar.ptr, stats.ptr, C!, 0.9, 0.1, n / C! / (n / C! - 1));
     } else {
-      kernel(rt, `${dtype}_batchnorm_forward_eval`)(x.ptr, y.ptr, gamma.ptr, beta.ptr, runMean.ptr, runVar.ptr, stats.ptr, N!, C!, S!, 1e-5, 0);
+      kernel(rt, `${dtype}_batchnorm_forward_eval`)(x.ptr, y.ptr, gamma.ptr, beta.ptr, runMean.ptr, runVar.ptr, stats.ptr, N!, C!, S!, 1e-5, book ? 1 : 0);
     }
     const kept = stats.toArray().slice(0, 3 * C!);
     const gammaInvstd = Math.max(...gamma.toArray().map((g, c) => g * kept[2 * C! + c]!));
@@ -126,6 +129,17 @@ describe.each(["f32", "f64"] as const)("%s batch norm kernels: wasm vs reference
   });
   it.each(BN_SHAPES.slice(0, 12))("eval (N, C, S) = (%i, %i, %i)", (N, C, S) => {
     expectTwins(runBatchNorm(wasm, dtype, [N, C, S], "eval", 3 * N + C), runBatchNorm(js, dtype, [N, C, S], "eval", 3 * N + C), dtype, `${N}x${C}x${S}`);
+  });
+});
+
+describe.each(["f32", "f64"] as const)("%s batch norm kernels, the book's form 1 / (sigma + eps): wasm vs reference", (dtype) => {
+  it.each(BN_SHAPES)("train (N, C, S) = (%i, %i, %i)", (N, C, S) => {
+    const seed = 5 * N + C + 3 * S;
+    expectTwins(runBatchNorm(wasm, dtype, [N, C, S], "train", seed, true), runBatchNorm(js, dtype, [N, C, S], "train", seed, true), dtype, `${N}x${C}x${S}`);
+  });
+  it.each(BN_SHAPES.slice(0, 12))("eval (N, C, S) = (%i, %i, %i)", (N, C, S) => {
+    const seed = 2 * N + 5 * C;
+    expectTwins(runBatchNorm(wasm, dtype, [N, C, S], "eval", seed, true), runBatchNorm(js, dtype, [N, C, S], "eval", seed, true), dtype, `${N}x${C}x${S}`);
   });
 });
 

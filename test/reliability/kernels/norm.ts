@@ -18,6 +18,10 @@ const RUNS = 300;
  * from 1e-12 up, gamma invstd stays inside f32 for |gamma| <= 1e30); where a product of
  * gamma, dy or x - runningMean, and 1 / sqrt(eps) could leave f32 although the result need
  * not (backward, evaluation with unrelated running statistics), |gamma| <= 1.
+ *
+ * Batch norm is checked in both forms the kernels take: the standard invstd = 1 / sqrt(var +
+ * eps) and the book's 1 / (sqrt(var) + eps) (`book` = 1, Goodfellow et al. 2016, eq. 8.35),
+ * whose eps in [1e-8, 1] keeps gamma invstd <= 1e38 inside f32 for |gamma| <= 1e30.
  */
 
 type Float = "f32" | "f64";
@@ -106,14 +110,19 @@ interface Moments {
   level: number;
 }
 
+/** 1 / sqrt(var + eps), or in the book form 1 / (sqrt(var) + eps). */
+function invstdOf(variance: number, eps: number, book: boolean): number {
+  return book ? 1 / (Math.sqrt(variance) + eps) : 1 / Math.sqrt(variance + eps);
+}
+
 /** Two-pass f64 statistics of each group, as the twins compute them. */
-function groupMoments(x: number[], layout: Layout, eps: number): Moments[] {
+function groupMoments(x: number[], layout: Layout, eps: number, book: boolean): Moments[] {
   return layout.groups.map((idx) => {
     const values = idx.map((i) => x[i]!);
     const mean = values.reduce((a, b) => a + b, 0) / values.length;
     const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length;
     const [lo, hi] = [Math.min(...values), Math.max(...values)];
-    return { mean, variance, invstd: 1 / Math.sqrt(variance + eps), range: hi - lo, level: Math.max(-lo, hi) };
+    return { mean, variance, invstd: invstdOf(variance, eps, book), range: hi - lo, level: Math.max(-lo, hi) };
   });
 }
 
@@ -133,12 +142,13 @@ interface MomentErrors {
  *     level: f64 data whose spread is near the resolution of their offset lose relative
  *     accuracy in their variance); a variance around a mean off by d is off by d^2 (constant
  *     data: the twin's mean is inexact); squares that underflow lose a subnormal;
- *   invstd: 1 / sqrt(var + eps) at the ends of the variance's interval, plus a few roundings.
+ *   invstd: its formula (standard or book) at the ends of the variance's interval, plus a few
+ *     roundings (both forms fall as the variance grows, so the ends bound it).
  */
-function momentErrors(e: Model, m: Moments, eps: number): MomentErrors {
+function momentErrors(e: Model, m: Moments, eps: number, book: boolean): MomentErrors {
   const mean = e.inT * m.range + e.inF64 * m.level + e.inF64Tiny;
   const variance = 3 * (e.inT + e.inF64) * m.range ** 2 + 2 * e.inF64 * m.range * m.level + mean ** 2 + e.tiny + e.inF64Tiny;
-  const at = (v: number) => 1 / Math.sqrt(Math.max(v, 0) + eps);
+  const at = (v: number) => invstdOf(Math.max(v, 0), eps, book);
   const invstd = Math.max(at(m.variance - variance) - m.invstd, m.invstd - at(m.variance + variance)) + 4 * U64 * m.invstd;
   return { mean, variance, invstd };
 }
@@ -193,15 +203,20 @@ function outputBounds(e: Model, c: KernelCase<any>, layout: Layout, moments: Mom
  * times invstd shifts every xhat, so dgamma by it times sum |dy|, dx through B and xhat.
  * The twin's f64 intermediates (xhat, dy (x - mean), gamma dy, ...) are subnormal only for
  * f64 data that are: half a subnormal each, scaled by at most invstd^2 max|dy| max|xhat| M.
+ * The book form's B = -K dgamma / M has K = 1 / sigma, which is (sigma + eps) / sigma times
+ * invstd: the bound of every dx term is scaled by that ratio (conservative: only B's terms
+ * grow, and with sigma = 0, K = 0 drops B altogether).
  */
-function gradientBounds(e: Model, c: KernelCase<any>, layout: Layout, moments: Moments[], batchStats: boolean): Record<string, number[]> {
+function gradientBounds(e: Model, c: KernelCase<any>, layout: Layout, moments: Moments[], batchStats: boolean, book: boolean): Record<string, number[]> {
   const [x, dy, gamma] = [c.buffers.x!.values, c.buffers.dy!.values, c.buffers.gamma!.values];
   const dxBounds = new Array<number>(x.length);
   const channelSums = Array.from({ length: layout.channels }, () => ({ dyXhat: 0, absDyXhat: 0, dy: 0, absDy: 0, centering: 0, subnormal: 0 }));
   const sum = e.inT + e.inF64;
   layout.groups.forEach((idx, g) => {
-    const { mean, invstd } = moments[g]!;
+    const { mean, variance, invstd } = moments[g]!;
     const M = idx.length;
+    const sigma = Math.sqrt(variance);
+    const bookScale = book && sigma > 0 ? Math.max(1, (sigma + c.scalars.eps) / sigma) : 1;
     const xhatMag = (i: number) => (Math.abs(x[i]! - mean) + e.u * Math.abs(mean)) * invstd;
     const centering = (e.u * e.u * Math.abs(mean) + e.tiny) * invstd;
     let [sW, sWX, absW, absWX, meanXhat] = [0, 0, 0, 0, 0];
@@ -236,7 +251,7 @@ function gradientBounds(e: Model, c: KernelCase<any>, layout: Layout, moments: M
       }
       const sums = (sum * (absW + xh * absWX) + centering * (xh * absW + Math.abs(sWX))) / M;
       const rounding = e.op * (w + Math.abs(sW) / M + (xh * Math.abs(sWX)) / M);
-      dxBounds[i] = invstd * (sums + rounding) + subnormal;
+      dxBounds[i] = bookScale * (invstd * (sums + rounding) + subnormal);
     }
   });
   const dgamma = c.buffers.dgamma!.values.map((old, p) => {
@@ -286,18 +301,34 @@ function inputs(type: Float, n: number): fc.Arbitrary<BufferCase> {
 /** eps > 0: the conventions' defaults, or log-uniform in [1e-12, 1]. */
 const epsilons = fc.oneof(fc.constantFrom(1e-5, 1e-3), fc.double({ min: Math.log2(1e-12), max: 0, noNaN: true }).map((e) => 2 ** e));
 
+/** The book form's delta: its default 1e-6, or log-uniform in [1e-8, 1]. */
+const bookEpsilons = fc.oneof(fc.constant(1e-6), fc.double({ min: Math.log2(1e-8), max: 0, noNaN: true }).map((e) => 2 ** e));
+
+/** eps and the invstd form: batch norm in both forms, group norm in the standard one only. */
+function forms(family: Family): fc.Arbitrary<{ eps: number; book: boolean }> {
+  const standard = fc.record({ eps: epsilons, book: fc.constant(false) });
+  return family === "batchnorm" ? fc.oneof(standard, fc.record({ eps: bookEpsilons, book: fc.constant(true) })) : standard;
+}
+
+/** Scalars of a case: the fields of `rest`, plus eps and the form. */
+function withForm<S extends object>(family: Family, rest: fc.Arbitrary<S>): fc.Arbitrary<S & { eps: number; book: boolean }> {
+  return fc.tuple(rest, forms(family)).map(([r, form]) => ({ ...r, ...form }));
+}
+
 const kernel = (k: Kernels, name: string) => (k as unknown as Record<string, (...args: number[]) => void>)[name]!;
 
 /** The stats buffer a backward reads: mean, var, invstd of x's groups (as the forward writes them), then scratch. */
-function withStats<C extends KernelCase<{ dims: number[]; eps: number }>>(c: C, family: Family): C {
+function withStats<C extends KernelCase<{ dims: number[]; eps: number; book: boolean }>>(c: C, family: Family): C {
   const layout = FAMILIES[family].layout(c.scalars.dims);
-  const moments = groupMoments(c.buffers.x!.values, layout, c.scalars.eps);
+  const moments = groupMoments(c.buffers.x!.values, layout, c.scalars.eps, c.scalars.book);
   const values = [...c.buffers.stats!.values];
   moments.forEach((m, g) => {
     values[g] = m.mean;
     values[moments.length + g] = m.variance;
     values[2 * moments.length + g] = m.invstd;
-    if (family === "batchnorm") values[9 * moments.length + g] = m.invstd; // K of the standard form
+    // K: invstd in the standard form, 1 / sigma (0 where sigma = 0) in the book's.
+    const sigma = Math.sqrt(m.variance);
+    if (family === "batchnorm") values[9 * moments.length + g] = !c.scalars.book ? m.invstd : sigma > 0 ? 1 / sigma : 0;
   });
   return { ...c, buffers: { ...c.buffers, stats: { ...c.buffers.stats!, values } } };
 }
@@ -313,7 +344,7 @@ function familyProperties(type: Float, family: Family): KernelProperty[] {
   const sized = shapesOf[family].map((dims) => ({ dims, n: dims.reduce((a, b) => a * b, 1), channels: layoutOf(dims).channels }));
   return [
     kernelProperty({
-      name: `${type} ${family} forward: statistics and y = gamma xhat + beta (y aliasing x or not)`,
+      name: `${type} ${family} forward: statistics and y = gamma xhat + beta (y aliasing x or not${family === "batchnorm" ? "; standard or book form" : ""})`,
       kernels: [`${type}_${family}_forward`],
       numRuns: RUNS,
       cases: sized.chain(({ dims, n, channels }) =>
@@ -325,17 +356,17 @@ function familyProperties(type: Float, family: Family): KernelProperty[] {
             beta: buffer(type, channels, floats(type)),
             stats: buffer("f64", statsLength(dims), floats("f64")),
           }),
-          scalars: fc.record({ dims: fc.constant(dims), eps: epsilons, inPlace: fc.boolean() }),
+          scalars: withForm(family, fc.record({ dims: fc.constant(dims), inPlace: fc.boolean() })),
         }),
       ),
-      // batchnorm's last argument: the standard form (book = 0), which the error model describes.
+      // batchnorm's last argument: the form (book = 1: 1 / (sigma + eps)).
       call: (k, ptr, s) =>
-        kernel(k, `${type}_${family}_forward`)(ptr.x!, s.inPlace ? ptr.x! : ptr.y!, ptr.gamma!, ptr.beta!, ptr.stats!, ...s.dims, s.eps, ...(family === "batchnorm" ? [0] : [])),
+        kernel(k, `${type}_${family}_forward`)(ptr.x!, s.inPlace ? ptr.x! : ptr.y!, ptr.gamma!, ptr.beta!, ptr.stats!, ...s.dims, s.eps, ...(family === "batchnorm" ? [s.book ? 1 : 0] : [])),
       tolerance: (c) => {
         const layout = layoutOf(c.scalars.dims);
         const e = model(type, layout.terms);
-        const moments = groupMoments(c.buffers.x!.values, layout, c.scalars.eps);
-        const errors = moments.map((m) => momentErrors(e, m, c.scalars.eps));
+        const moments = groupMoments(c.buffers.x!.values, layout, c.scalars.eps, c.scalars.book);
+        const errors = moments.map((m) => momentErrors(e, m, c.scalars.eps, c.scalars.book));
         return {
           [c.scalars.inPlace ? "x" : "y"]: { bounds: outputBounds(e, c, layout, moments, errors) },
           stats: { bounds: statsBounds(c.buffers.stats!.values.length, errors) },
@@ -358,13 +389,15 @@ function familyProperties(type: Float, family: Family): KernelProperty[] {
               dgamma: buffer(type, channels, floats(type)),
               dbeta: buffer(type, channels, floats(type)),
             }),
-            scalars: fc.record({
-              dims: fc.constant(dims),
-              eps: epsilons,
-              inPlace: fc.boolean(),
-              // Batch norm: batch statistics (training) or frozen ones (evaluation).
-              batchStats: family === "batchnorm" ? fc.boolean() : fc.constant(true),
-            }),
+            scalars: withForm(
+              family,
+              fc.record({
+                dims: fc.constant(dims),
+                inPlace: fc.boolean(),
+                // Batch norm: batch statistics (training) or frozen ones (evaluation).
+                batchStats: family === "batchnorm" ? fc.boolean() : fc.constant(true),
+              }),
+            ),
           }),
         )
         .map((c) => withStats(c, family)),
@@ -376,8 +409,8 @@ function familyProperties(type: Float, family: Family): KernelProperty[] {
       tolerance: (c) => {
         const layout = layoutOf(c.scalars.dims);
         const e = model(type, layout.terms);
-        const moments = groupMoments(c.buffers.x!.values, layout, c.scalars.eps);
-        const { dx, dgamma, dbeta } = gradientBounds(e, c, layout, moments, c.scalars.batchStats);
+        const moments = groupMoments(c.buffers.x!.values, layout, c.scalars.eps, c.scalars.book);
+        const { dx, dgamma, dbeta } = gradientBounds(e, c, layout, moments, c.scalars.batchStats, c.scalars.book);
         // The statistics rows are read, never written; the rest is scratch.
         const stats = statsBounds(c.buffers.stats!.values.length, moments.map(() => ({ mean: 0, variance: 0, invstd: 0 })));
         return { [c.scalars.inPlace ? "dy" : "dx"]: { bounds: dx! }, dgamma: { bounds: dgamma! }, dbeta: { bounds: dbeta! }, stats: { bounds: stats } };
@@ -390,7 +423,7 @@ function familyProperties(type: Float, family: Family): KernelProperty[] {
 function batchNormExtras(type: Float): KernelProperty[] {
   return [
     kernelProperty({
-      name: `${type} batchnorm forward with running statistics (evaluation)`,
+      name: `${type} batchnorm forward with running statistics (evaluation; standard or book form)`,
       kernels: [`${type}_batchnorm_forward_eval`],
       numRuns: RUNS,
       cases: batchShapes.chain((dims) => {
@@ -405,10 +438,11 @@ function batchNormExtras(type: Float): KernelProperty[] {
             runVar: buffer(type, C, floats(type, { nonNegative: true })),
             stats: buffer("f64", BATCH_NORM_STATS_ROWS * C, floats("f64")),
           }),
-          scalars: fc.record({ dims: fc.constant(dims), eps: epsilons }),
+          scalars: withForm("batchnorm", fc.record({ dims: fc.constant(dims) })),
         });
       }),
-      call: (k, ptr, s) => kernel(k, `${type}_batchnorm_forward_eval`)(ptr.x!, ptr.y!, ptr.gamma!, ptr.beta!, ptr.runMean!, ptr.runVar!, ptr.stats!, ...s.dims, s.eps, 0),
+      call: (k, ptr, s) =>
+        kernel(k, `${type}_batchnorm_forward_eval`)(ptr.x!, ptr.y!, ptr.gamma!, ptr.beta!, ptr.runMean!, ptr.runVar!, ptr.stats!, ...s.dims, s.eps, s.book ? 1 : 0),
       tolerance: (c) => {
         // The statistics are the running ones, copied and 1 / sqrt(var + eps) taken in f64 by
         // both: exact. y then errs by its own roundings only.
@@ -416,7 +450,7 @@ function batchNormExtras(type: Float): KernelProperty[] {
         const e = model(type, layout.terms);
         const moments = c.buffers.runMean!.values.map((mean, ch) => {
           const variance = c.buffers.runVar!.values[ch]!;
-          return { mean, variance, invstd: 1 / Math.sqrt(variance + c.scalars.eps), range: 0, level: 0 };
+          return { mean, variance, invstd: invstdOf(variance, c.scalars.eps, c.scalars.book), range: 0, level: 0 };
         });
         const exact = moments.map(() => ({ mean: 0, variance: 0, invstd: 0 }));
         return {
