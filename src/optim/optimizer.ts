@@ -659,7 +659,12 @@ export abstract class Optimizer<H extends BaseHyper> {
     for (const commit of commits) commit?.();
     this.freeState();
     for (const [param, s] of next_) this.state.set(param, s);
-    hypers.forEach((hyper, g) => Object.assign(this.paramGroups[g]!, hyper));
+    // Each group becomes exactly the saved one: fields an earlier load brought and this state lacks go.
+    hypers.forEach((hyper, g) => {
+      const group = this.paramGroups[g]! as unknown as Record<string, unknown>;
+      for (const key of Object.keys(group)) if (key !== "params" && !(key in hyper)) delete group[key];
+      Object.assign(group, hyper);
+    });
     this.clipGlobalNorm = options.clipGlobalNorm;
     this.nonFinite = options.nonFinite as NonFinitePolicy;
   }
