@@ -1,5 +1,5 @@
 import { gemm } from "../linalg/gemm";
-import { DisposedError, ShapeError, StateError, ValueError } from "../runtime/errors";
+import { DisposedError, ShapeError, ValueError } from "../runtime/errors";
 import { checkRuntime, type Runtime } from "../runtime/runtime";
 import { checkTensor, Param, type Tensor } from "../runtime/tensor";
 import { checkFunction } from "../runtime/validate";
@@ -441,20 +441,11 @@ export function hessianVectorProduct<A extends unknown[]>(
   let disposed = false;
   const step = (directions: readonly Tensor<"f32">[], ...inputs: A): number => {
     if (disposed) throw new DisposedError("hessianVectorProduct: the step was used after dispose()");
-    if (tape.recording) throw new StateError("hessianVectorProduct: the step was called from inside its own function");
-    checkDirections(rt, params, directions);
-    params.forEach((p, i) => r.directions.set(p, directions[i]!));
-    tape.begin();
-    r.begin();
-    let loss: Tensor;
-    try {
-      loss = fn(ops, ...inputs);
-    } catch (error) {
-      tape.end(false);
-      throw error;
-    }
-    tape.end(true);
-    checkTensor("loss", loss, rt);
+    const loss = tape.call("hessianVectorProduct", fn, ops, inputs, () => {
+      checkDirections(rt, params, directions);
+      params.forEach((p, i) => r.directions.set(p, directions[i]!));
+      r.begin();
+    });
     // Made once, at the first call that gets this far (the same tensors afterwards).
     products = params.map((p, i) => buffers.get(`product ${i}`, p.shape));
     const saved = params.map((p, i) => buffers.get(`grad ${i}`, p.shape));

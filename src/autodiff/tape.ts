@@ -87,6 +87,25 @@ export class Tape {
     if (completed) for (const slot of this.slots.splice(this.nodes.length)) slot?.dispose();
   }
 
+  /**
+   * Records one call of `fn` (after `prepare`, which runs once the call is known not to be
+   * re-entrant) and returns its loss, checked: a call that throws ends keeping the slots.
+   */
+  call<A extends unknown[]>(of: string, fn: (ops: Ops, ...inputs: A) => Tensor, ops: Ops, inputs: A, prepare?: () => void): Tensor {
+    if (this.recording) throw new StateError(`${of}: the step was called from inside its own function`);
+    prepare?.();
+    this.begin();
+    let loss: Tensor;
+    try {
+      loss = fn(ops, ...inputs);
+    } catch (error) {
+      this.end(false);
+      throw error;
+    }
+    this.end(true);
+    return checkTensor("loss", loss, this.rt);
+  }
+
   /** Runs the recorded graph backward from `loss`, accumulating into every Param it reaches. */
   backward(loss: Tensor): number {
     const root = this.byOutput.get(loss);
@@ -146,18 +165,6 @@ export function valueAndGrad<A extends unknown[]>(rt: Runtime, fn: (ops: Ops, ..
   checkFunction("fn", fn);
   const tape = new Tape(rt);
   const ops = new Ops(tape);
-  const step = (...inputs: A): number => {
-    if (tape.recording) throw new StateError("valueAndGrad: the step was called from inside its own function");
-    tape.begin();
-    let loss: Tensor;
-    try {
-      loss = fn(ops, ...inputs);
-    } catch (error) {
-      tape.end(false);
-      throw error;
-    }
-    tape.end(true);
-    return tape.backward(checkTensor("loss", loss, rt));
-  };
+  const step = (...inputs: A): number => tape.backward(tape.call("valueAndGrad", fn, ops, inputs));
   return Object.assign(step, { dispose: () => tape.dispose() });
 }
