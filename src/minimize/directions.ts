@@ -35,6 +35,8 @@ export interface Direction {
   update(step: number): void;
   /** Forget curvature information, so the next direction is -g; false if it already was. */
   reset(): boolean;
+  /** The longest step along d the method allows (read after compute()); unlimited when absent. */
+  maxStep?(): number;
 }
 
 /** d = -g. */
@@ -188,15 +190,15 @@ export class BFGS implements Direction {
  * with y's <= eps y'y skipped. First trial step 1, or min(1, 1/|g|) with no pairs yet.
  */
 export class LBFGS implements Direction {
-  private readonly S: Vec;
-  private readonly Y: Vec;
+  protected readonly S: Vec;
+  protected readonly Y: Vec;
   private readonly rho: Vec;
   private readonly alpha: Vec;
-  private readonly m: number;
-  private count = 0;
-  private newest = 0;
-  private gamma = 1;
-  constructor(private readonly s: DirectionHost) {
+  protected readonly m: number;
+  protected count = 0;
+  protected newest = 0;
+  protected gamma = 1;
+  constructor(protected readonly s: DirectionHost) {
     const { rt, n } = s;
     this.m = s.o.memory;
     this.S = rt.tensor([this.m * n], { dtype: "f64" });
@@ -228,7 +230,10 @@ export class LBFGS implements Direction {
     this.newest = row;
     this.count = Math.min(this.count + 1, this.m);
     this.gamma = sy / yy;
+    this.stored(row);
   }
+  /** Called when the pair in ring row `row` was stored (s and y of the step just taken). */
+  protected stored(_row: number): void {}
   reset(): boolean {
     const was = this.count > 0;
     this.count = 0;

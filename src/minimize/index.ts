@@ -1,6 +1,6 @@
 // Public API of this area; src/index.ts re-exports it.
 export { minimize, type MinimizeResult, type MinimizeFields } from "./minimize";
-export { LBFGSB_FTOL, type Method, type LineSearch, type CGBeta, type Status, type IterationInfo, type FG, type MinimizeOptions } from "./options";
+export { LBFGSB_FTOL, type Bounds, type Method, type LineSearch, type CGBeta, type Status, type IterationInfo, type FG, type MinimizeOptions } from "./options";
 export type { GradientRule } from "./finite-differences";
 export {
   quadratic,

@@ -10,6 +10,7 @@ import { classifyFinalPoint } from "./classify";
 import { finiteDifferenceGradient } from "./finite-differences";
 import { checkFinite, checkObjectiveLive, isObjective, type Objective } from "./objectives";
 import { BFGS, ConjugateGradient, LBFGS, Steepest, type Direction, type DirectionHost } from "./directions";
+import { BoundedLBFGS } from "./lbfgsb";
 import { resolveOptions, type FG, type MinimizeOptions, type Resolved, type Status } from "./options";
 
 /** What a run found, under descend's names; {@link MinimizeResult} adds scipy's. */
@@ -209,6 +210,9 @@ function checkWritten(out: Float64Array, what: string, advice = ""): void {
 
 type Vec = Tensor<"f64">;
 
+/** Lower and upper bounds, -Infinity / Infinity where a side is free. */
+type Box = { lower: Vec; upper: Vec };
+
 /**
  * The quantum of the internal scale: f and g are scaled by 2^-E with E a multiple of 500, chosen
  * so that max(|f|, max_i |g_i|) at x0 lies within [2^-250, 2^250] (E = 0 there, the usual case).
@@ -238,6 +242,8 @@ class Solver implements DirectionHost {
   private gt: Vec;
   readonly d: Vec;
   private readonly state: Vec;
+  /** The box l <= x <= u ('lbfgs' with bounds), or null. */
+  private readonly bounds: Box | null;
   /** JS-owned copies handed to callbacks (see hostVectors): allocating inside a callback cannot detach them. */
   private host: HostVectors | null = null;
   private readonly started = performance.now();
@@ -245,9 +251,10 @@ class Solver implements DirectionHost {
   private scale = 1;
   /** 1 / scale, exact: the user's f = f * unscale. */
   private unscale = 1;
-  /** f, fPrev and gnorm on the internal scale. */
+  /** f and fPrev on the internal scale. */
   f = NaN;
   fPrev = NaN;
+  /** The optimality measure on the user's scale: max_i |g_i|, or with bounds max_i |P(x - g)_i - x_i|. */
   gnorm = NaN;
   nit = 0;
   /** Calls of f (n + 1 or 2n + 1 per gradient with finite differences) and gradients. */
@@ -270,10 +277,12 @@ class Solver implements DirectionHost {
     this.gt = vec();
     this.d = vec();
     this.state = rt.tensor([LS_SLOTS], { dtype: "f64" });
+    this.bounds = o.bounds && { lower: rt.fromArray(o.bounds.lower, [n], { dtype: "f64" }), upper: rt.fromArray(o.bounds.upper, [n], { dtype: "f64" }) };
   }
 
   run(x0: Float64Array): MinimizeResult {
     this.x.set(x0); // checked finite by minimize() before anything was allocated
+    this.project(this.x.ptr); // x0 outside the box starts from its projection, as in L-BFGS-B
     const status = this.solve();
     const x = this.x.data.slice();
     const grad = this.g.data.slice();
@@ -282,7 +291,7 @@ class Solver implements DirectionHost {
       x,
       f: this.f * this.unscale,
       grad,
-      gradNorm: this.gnorm * this.unscale,
+      gradNorm: this.gnorm,
       nit: this.nit,
       nfev: this.nfev,
       ngev: this.ngev,
@@ -296,10 +305,14 @@ class Solver implements DirectionHost {
 
   private solve(): Status {
     this.f = this.evaluate(this.x.ptr, this.g.ptr);
-    this.gnorm = this.k.f64_norm_inf(this.g.ptr, this.n);
-    if (!Number.isFinite(this.f) || !Number.isFinite(this.gnorm)) return "non-finite";
-    this.chooseScale();
-    if (this.gnorm * this.unscale <= this.o.gtol) return "gtol";
+    const gInf = this.k.f64_norm_inf(this.g.ptr, this.n);
+    if (!Number.isFinite(this.f) || !Number.isFinite(gInf)) {
+      this.gnorm = gInf;
+      return "non-finite";
+    }
+    this.chooseScale(gInf);
+    this.gnorm = this.gradientNorm();
+    if (this.gnorm <= this.o.gtol) return "gtol";
     if (this.nit >= this.o.maxIter) return "max-iter";
     switch (this.o.method) {
       case "newton":
@@ -313,7 +326,7 @@ class Solver implements DirectionHost {
       case "bfgs":
         return this.descend(new BFGS(this));
       case "lbfgs":
-        return this.descend(new LBFGS(this));
+        return this.descend(this.bounds ? new BoundedLBFGS(this, this.bounds) : new LBFGS(this));
     }
   }
 
@@ -323,14 +336,25 @@ class Solver implements DirectionHost {
    * Fixes the internal scale from the first evaluation (f, g at x, on the user's scale so far)
    * and rescales them. A power of two: exact, so the user's numbers come back unchanged.
    */
-  private chooseScale(): void {
-    const exponent = scaleExponent(Math.max(Math.abs(this.f), this.gnorm));
+  private chooseScale(gInf: number): void {
+    const exponent = scaleExponent(Math.max(Math.abs(this.f), gInf));
     if (exponent === 0) return;
     this.scale = 2 ** -exponent;
     this.unscale = 2 ** exponent;
     this.f *= this.scale;
-    this.gnorm *= this.scale;
     this.rescale(this.g.ptr, this.n, this.scale);
+  }
+
+  /**
+   * The optimality measure at x on the user's scale: max_i |g_i|, or with bounds L-BFGS-B's
+   * max_i |P(x - g)_i - x_i| (g on the user's scale: the projection mixes x's units and g's),
+   * NaN or Infinity when g is not finite.
+   */
+  private gradientNorm(): number {
+    const gInf = this.k.f64_norm_inf(this.g.ptr, this.n) * this.unscale;
+    if (!this.bounds || !Number.isFinite(gInf)) return gInf;
+    const { lower, upper } = this.bounds;
+    return this.k.f64_projected_gradient_inf(this.x.ptr, this.g.ptr, lower.ptr, upper.ptr, this.n, this.unscale);
   }
 
   /** v *= factor for the `count` f64 at byte address v. */
@@ -373,7 +397,7 @@ class Solver implements DirectionHost {
   /** f at host.x, and its finite-difference gradient (option `gradient`) into host.g. */
   private differentiate(host: HostVectors): number {
     const f = this.callF(host.x);
-    if (Number.isFinite(f)) finiteDifferenceGradient(this.o.gradient!, this.callF, host.x, f, host.g);
+    if (Number.isFinite(f)) finiteDifferenceGradient(this.o.gradient!, this.callF, host.x, f, host.g, this.o.bounds);
     else host.g.fill(NaN);
     return f;
   }
@@ -392,6 +416,11 @@ class Solver implements DirectionHost {
     return this.host;
   }
 
+  /** Projects the point at byte address x onto the box, if there is one. */
+  private project(x: number): void {
+    if (this.bounds) this.k.f64_box_project(x, this.bounds.lower.ptr, this.bounds.upper.ptr, this.n);
+  }
+
   /** The budget status that stops the run now, if any (abort, evaluations, time). */
   budget(): Status | null {
     if (this.o.signal?.aborted) return "aborted";
@@ -403,16 +432,16 @@ class Solver implements DirectionHost {
   /** After an accepted step: progress callback, convergence and budget tests. */
   private afterStep(stepInf: number, step: number): Status | null {
     this.nit += 1;
-    this.gnorm = this.k.f64_norm_inf(this.g.ptr, this.n);
+    this.gnorm = this.gradientNorm();
     if (this.o.onIteration) {
       const stop = this.o.onIteration({
-        nit: this.nit, f: this.f * this.unscale, gradNorm: this.gnorm * this.unscale, x: this.hostAt(this.x.ptr).x,
+        nit: this.nit, f: this.f * this.unscale, gradNorm: this.gnorm, x: this.hostAt(this.x.ptr).x,
         nfev: this.nfev, step,
       });
       if (stop === true) return "callback";
     }
     if (!Number.isFinite(this.gnorm) || !Number.isFinite(this.f)) return "non-finite";
-    if (this.gnorm * this.unscale <= this.o.gtol) return "gtol";
+    if (this.gnorm <= this.o.gtol) return "gtol";
     const { ftol, xtol } = this.o;
     // The user's test (f_prev - f) <= ftol max(|f_prev|, |f|, 1), divided through by unscale.
     const fSize = Math.max(Math.abs(this.fPrev), Math.abs(this.f), this.scale);
@@ -444,11 +473,12 @@ class Solver implements DirectionHost {
   }
 
   /**
-   * Searches along d from x with directional derivative gd < 0, first trial t0. On success the
-   * accepted point is in (xt, gt). The state machine runs in the kernel; this loop only
-   * evaluates where it asks.
+   * Searches along d from x with directional derivative gd < 0, first trial t0, steps at most
+   * maxStep. On success the accepted point is in (xt, gt). The state machine runs in the kernel;
+   * this loop only evaluates where it asks. With bounds every trial point is projected onto the
+   * box (a no-op but for rounding: maxStep keeps the steps inside), so f is never evaluated outside.
    */
-  private search(gd: number, t0: number): SearchResult {
+  private search(gd: number, t0: number, maxStep = Infinity): SearchResult {
     const { k, n } = this;
     if (this.o.lineSearch === "exact") return this.exactSearch(gd);
     const base = this.state.ptr >>> 3;
@@ -460,7 +490,7 @@ class Solver implements DirectionHost {
     s[base + LS.GTOL] = this.o.c2;
     s[base + LS.XTOL] = 1e-14;
     s[base + LS.STPMIN] = 0;
-    s[base + LS.STPMAX] = 1e20;
+    s[base + LS.STPMAX] = Math.min(maxStep, 1e20);
     s[base + LS.TASK] = 0;
     s[base + LS.MODE] = this.o.lineSearch === "armijo" ? LS_MODE.ARMIJO : LS_MODE.STRONG_WOLFE;
     let code = k.f64_linesearch_step(this.state.ptr);
@@ -474,6 +504,7 @@ class Solver implements DirectionHost {
       if (stop) return { ok: false, status: stop };
       step = this.rt.heap.f64[base + LS.STP]!;
       k.f64_axpby(this.xt.ptr, 1, this.x.ptr, step, this.d.ptr, n);
+      this.project(this.xt.ptr);
       fTrial = this.evaluate(this.xt.ptr, this.gt.ptr);
       gdTrial = k.f64_dot(this.gt.ptr, this.d.ptr, n);
       evals += 1;
@@ -516,7 +547,8 @@ class Solver implements DirectionHost {
         gd = k.f64_dot(this.g.ptr, this.d.ptr, n);
       }
       if (!(gd < 0)) return Number.isFinite(gd) ? "line-search-failed" : "non-finite";
-      const result = this.search(gd, t0);
+      const maxStep = direction.maxStep?.() ?? Infinity;
+      const result = this.search(gd, Math.min(t0, maxStep), maxStep);
       if (!result.ok) {
         if (result.status === "line-search-failed" || result.status === "non-finite") {
           // Once more along -g with fresh curvature information, as L-BFGS-B does.

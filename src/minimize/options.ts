@@ -44,6 +44,19 @@ export type Status =
   | "non-finite"
   | "line-search-failed";
 
+/**
+ * Box constraints l <= x <= u for 'lbfgs' (L-BFGS-B), in either of scipy's two forms:
+ * - one `[lower, upper]` pair per variable (scipy's sequence of `(min, max)`), `null` for a side
+ *   without a bound (scipy's None);
+ * - `{ lower, upper }` (scipy's `Bounds(lb, ub)`), each a number for every variable or one number
+ *   per variable; an omitted side is unbounded.
+ *
+ * -Infinity / Infinity also mean "no bound". lower = upper fixes a variable.
+ */
+export type Bounds =
+  | ReadonlyArray<readonly [number | null, number | null]>
+  | { lower?: number | ArrayLike<number>; upper?: number | ArrayLike<number> };
+
 /** Progress passed to `onIteration` after each iteration. */
 export interface IterationInfo {
   /** Iterations done (1 after the first). */
@@ -190,6 +203,16 @@ export interface MinimizeOptions {
    */
   gradient?: GradientRule;
   /**
+   * 'lbfgs' only: keep every variable in its box l <= x <= u (see {@link Bounds}), by L-BFGS-B
+   * (Byrd, Lu, Nocedal & Zhu 1995, with Morales & Nocedal's 2011 subspace step). f is evaluated
+   * only inside the box, finite-difference steps included (one-sided at a bound); an x0 outside
+   * starts from its projection onto the box, as in L-BFGS-B and scipy. The gtol test and
+   * `gradNorm` then use the projected gradient max_i |P(x - g)_i - x_i|, which is 0 at a
+   * constrained minimizer where g is not.
+   * @defaultValue none (unconstrained)
+   */
+  bounds?: Bounds;
+  /**
    * Where the vectors live and which backend runs the kernels; see {@link minimize}.
    * @defaultValue the objective's runtime, else a hidden wasm runtime
    */
@@ -219,6 +242,14 @@ export interface Resolved {
   gradient: GradientRule | undefined;
   damping: "adaptive" | number;
   classify: boolean;
+  /** The box, or null when none was given or every bound is infinite. */
+  bounds: BoxBounds | null;
+}
+
+/** Bounds as two arrays of n values (-Infinity / Infinity where a side is free). */
+export interface BoxBounds {
+  lower: Float64Array;
+  upper: Float64Array;
 }
 
 /** scipy L-BFGS-B's default ftol, factr = 1e7 times machine epsilon: pass it as `ftol` to stop as scipy does. */
@@ -237,7 +268,7 @@ const BETAS: readonly CGBeta[] = [
 const KNOWN = optionNames<MinimizeOptions>({
   method: true, lineSearch: true, c1: true, c2: true, maxLineSearch: true, gtol: true, ftol: true, xtol: true, maxIter: true,
   maxEval: true, maxTime: true, signal: true, onIteration: true, beta: true, restart: true, memory: true, hess: true,
-  hessp: true, runtime: true, gradient: true, damping: true, classify: true,
+  hessp: true, runtime: true, gradient: true, damping: true, classify: true, bounds: true,
 });
 const GRADIENT_RULES: readonly GradientRule[] = ["forward", "central"];
 
@@ -301,7 +332,15 @@ export function resolveOptions(options: MinimizeOptions, n: number, objective: O
   if (method === "bfgs" && n > 20000) {
     throw new ShapeError(`bfgs keeps a dense n x n inverse Hessian; n = ${n} is too large (use 'lbfgs')`);
   }
+  const bounds = options.bounds === undefined ? null : resolveBounds(options.bounds, n);
+  if (options.bounds !== undefined && method !== "lbfgs") {
+    throw new ValueError(`Invalid bounds: only 'lbfgs' takes bounds (L-BFGS-B); method is '${method}'`);
+  }
+  if (bounds && lineSearch === "exact") {
+    throw new ValueError("Invalid lineSearch: exact (its step may leave the box; use 'strong-wolfe' or 'armijo' with bounds)");
+  }
   return {
+    bounds,
     method,
     lineSearch,
     c1,
@@ -324,4 +363,56 @@ export function resolveOptions(options: MinimizeOptions, n: number, objective: O
     damping,
     classify,
   };
+}
+
+/** Validates bounds in either form (ValueError, ShapeError for a wrong count); null when every bound is infinite. */
+function resolveBounds(bounds: Bounds, n: number): BoxBounds | null {
+  const lower = new Float64Array(n).fill(-Infinity);
+  const upper = new Float64Array(n).fill(Infinity);
+  if (Array.isArray(bounds)) {
+    if (bounds.length !== n) throw new ShapeError(`bounds has ${bounds.length} pairs but x0 has ${n} values`);
+    bounds.forEach((pair: unknown, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw new ValueError(`Invalid bounds[${i}]: ${String(pair)} (expected a pair [lower, upper], null for no bound)`);
+      }
+      lower[i] = boundValue(`bounds[${i}][0]`, pair[0], -Infinity);
+      upper[i] = boundValue(`bounds[${i}][1]`, pair[1], Infinity);
+    });
+  } else if (typeof bounds === "object" && bounds !== null) {
+    const sides = bounds as Exclude<Bounds, readonly unknown[]>;
+    checkOptions(sides, { of: "bounds", known: optionNames<typeof sides>({ lower: true, upper: true }) });
+    fillSide("lower", sides.lower, lower);
+    fillSide("upper", sides.upper, upper);
+  } else {
+    throw new ValueError(`Invalid bounds: ${String(bounds)} (expected [lower, upper] pairs or { lower, upper })`);
+  }
+  for (let i = 0; i < n; i++) {
+    if (!(lower[i]! <= upper[i]!) || lower[i] === Infinity || upper[i] === -Infinity) {
+      throw new ValueError(`Invalid bounds for variable ${i}: [${lower[i]}, ${upper[i]}] (expected lower <= upper, lower < Infinity, upper > -Infinity)`);
+    }
+  }
+  const unbounded = lower.every((v) => v === -Infinity) && upper.every((v) => v === Infinity);
+  return unbounded ? null : { lower, upper };
+}
+
+/** One side of { lower, upper }: a number for every variable, or one per variable. */
+function fillSide(side: "lower" | "upper", given: number | ArrayLike<number> | undefined, out: Float64Array): void {
+  if (given === undefined) return;
+  const none = side === "lower" ? -Infinity : Infinity;
+  if (typeof given === "number") {
+    out.fill(boundValue(`bounds.${side}`, given, none));
+    return;
+  }
+  if (typeof given !== "object" || given === null || typeof given.length !== "number") {
+    throw new ValueError(`Invalid bounds.${side}: ${String(given)} (expected a number or one number per variable)`);
+  }
+  if (given.length !== out.length) throw new ShapeError(`bounds.${side} has ${given.length} values but x0 has ${out.length}`);
+  for (let i = 0; i < out.length; i++) out[i] = boundValue(`bounds.${side}[${i}]`, given[i], none);
+}
+
+/** A bound: a number (not NaN; infinities allowed), or null / undefined for none. */
+function boundValue(name: string, value: unknown, none: number): number {
+  if (value === null || value === undefined) return none;
+  if (typeof value !== "number" || Number.isNaN(value)) throw new ValueError(`Invalid ${name}: ${String(value)} (expected a number, or null for no bound)`);
+  return value;
 }

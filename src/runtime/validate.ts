@@ -112,6 +112,8 @@ const DIALECT: Record<string, { use: readonly string[]; from: string }> = {
   initial_accumulator_value: { use: ["initialAccumulator"], from: "PyTorch's initial_accumulator_value" },
   initialAccumulatorValue: { use: ["initialAccumulator"], from: "tfjs's initialAccumulatorValue" },
   amsGrad: { use: ["amsgrad"], from: "tfjs's amsGrad" },
+  lb: { use: ["lower"], from: "scipy's Bounds(lb, ub)" },
+  ub: { use: ["upper"], from: "scipy's Bounds(lb, ub)" },
   use_nesterov: { use: ["nesterov"], from: "TensorFlow's use_nesterov" },
   useNesterov: { use: ["nesterov"], from: "tfjs's useNesterov" },
   global_clipnorm: { use: ["clipGlobalNorm"], from: "Keras's global_clipnorm" },

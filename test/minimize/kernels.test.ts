@@ -39,6 +39,14 @@ const spdFill = (n: number) => (_len: number, seed: number) => {
   }
   return a;
 };
+/**
+ * Box bounds around [-1, 1) data: l in [-2, -1), u in [1, 2), every fifth variable fixed at 0, some
+ * sides far away (1e300: the comparison takes no infinities; lbfgsb.test.ts covers them).
+ */
+const boxBuffers = (n: number): Buffer[] => [
+  { name: "l", length: n, fill: (len, seed) => uniformArray(len, seed, -2, -1).map((v, i) => (i % 5 === 4 ? 0 : i % 3 === 0 ? -1e300 : v)) },
+  { name: "u", length: n, fill: (len, seed) => uniformArray(len, seed, 1, 2).map((v, i) => (i % 5 === 4 ? 0 : i % 4 === 1 ? 1e300 : v)) },
+];
 const labels = (len: number, seed: number) => uniformArray(len, seed).map((v) => (v > 0 ? 1 : 0));
 
 const CASES: TwinCase[] = [
@@ -64,6 +72,33 @@ const CASES: TwinCase[] = [
     ],
     // 4 pairs in a ring of 5, newest in row 1: rows 1, 0, 4, 3.
     args: (n) => ["d", "g", "S", "Y", "rho", "alpha", 5, 4, 1, n, 0.8],
+  },
+  {
+    kernel: "f64_box_project", sizes: SIZES,
+    buffers: (n) => [{ name: "x", length: n, fill: (len, seed) => uniformArray(len, seed, -2, 2) }, ...boxBuffers(n)],
+    args: (n) => ["x", "l", "u", n],
+  },
+  {
+    kernel: "f64_projected_gradient_inf", sizes: SIZES,
+    buffers: (n) => [{ name: "x", length: n }, { name: "g", length: n }, ...boxBuffers(n)],
+    args: (n) => ["x", "g", "l", "u", n, 0.75],
+  },
+  {
+    kernel: "f64_box_max_step", sizes: SIZES.filter((n) => n > 0), // n = 0: Infinity on both
+    buffers: (n) => [{ name: "x", length: n }, { name: "d", length: n }, ...boxBuffers(n)],
+    args: (n) => ["x", "d", "l", "u", n],
+  },
+  {
+    // 3 pairs in a ring of 4 from row 2: rows 2, 3, 0.
+    kernel: "f64_lbfgsb_middle", sizes: [1],
+    buffers: () => [{ name: "A", length: 36 }, { name: "SS", length: 16 }, { name: "SY", length: 16 }],
+    args: () => ["A", "SS", "SY", 4, 3, 2, 1.7],
+  },
+  {
+    kernel: "f64_gauss_solve", sizes: MATRIX_SIZES,
+    buffers: (n) => [{ name: "A", length: n * n, fill: spdFill(n) }, { name: "B", length: 3 * n }],
+    args: (n) => ["A", "B", n, 3],
+    rtol: 1e-10,
   },
   {
     kernel: "f64_bfgs_update", sizes: MATRIX_SIZES,

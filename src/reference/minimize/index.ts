@@ -15,3 +15,5 @@ export {
   f64_weighted_gram,
   f64_logistic_weights,
 } from "./objectives";
+export { f64_box_project, f64_projected_gradient_inf, f64_box_max_step } from "./box";
+export { f64_lbfgsb_middle, f64_gauss_solve, f64_lbfgsb_cauchy, f64_lbfgsb_subspace } from "./lbfgsb";
