@@ -37,9 +37,11 @@ console.log(w.data);`,
   },
   // Its wasm is the lazily imported chunk (base64): 62 KB gzip while the chunk held the bytes,
   // 44.7 KB since it holds them deflated, about the module's own 44.5 KB (total 131.7 -> 114.6 KB).
-  // The target is 120 KB; the v128 exponential inlined in nine kernels (+2.7 KB of wasm) and the
-  // exact Hessian-vector products, Conv2d and views (+3.9 KB of code) took it to 121.0 KB.
-  { name: "whole API", source: `import * as descend from "descend";\nconsole.log(descend);`, maxGzip: 122 * KB },
+  // The v128 exponential inlined in nine kernels (+2.7 KB of wasm) and the exact Hessian-vector
+  // products, Conv2d and views (+3.9 KB of code) took it to 121.1 KB; the softmax kernels without
+  // the standard library's table-driven exp/log (their 6 KB of tables) brought it to 116.2 KB
+  // (wasm 47.4 -> 42.4 KB). Budget: the issue's 120 KB.
+  { name: "whole API", source: `import * as descend from "descend";\nconsole.log(descend);`, maxGzip: 120 * KB },
   { name: "schedule only", source: `import { cosineDecay } from "descend";\nconsole.log(cosineDecay);`, maxGzip: 3 * KB },
 ];
 // 634.7 KB before the ES module and CLI builds were minified (whitespace and syntax) and the

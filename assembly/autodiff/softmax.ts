@@ -6,50 +6,82 @@
 //                 dx_j += g_j - exp(y_j) sum_k g_k
 // Forwards and the row sums of the backward are f64 (exact products of f32 values), rounded
 // once; the forwards take exp on f64x2 halves of four f32 (../math/exp, within 1 f64 ulp of
-// Math.exp) and add s in two lane sums plus the tail. The backward updates are v128 f32.
+// Math.exp) and add s in two lane sums plus the tail. log s is ../random/core's ln (within 2 ulp
+// of Math.log; the standard library's Math.log would bring 4 KB of lookup tables into the
+// module), taken for row i before row i - 1 is written, so that its latency overlaps those
+// stores. The backward updates are v128 f32.
 // Memory contract: x, y, g, dx hold rows x cols f32; y may alias x. Nothing is read or written
 // when cols = 0.
 
 import { F32, blockedLength } from "../simd";
 import { expF64, expF64x2 } from "../math/exp";
+import { ln } from "../random/core";
 import { demotePair, promoteHigh } from "../math/widen";
 
 export function f32_softmax(y: usize, x: usize, rows: i32, cols: i32, log: i32): void {
   if (cols <= 0) return;
+  if (log) {
+    logSoftmax(y, x, rows, cols);
+    return;
+  }
   const blocked = blockedLength(cols, 4);
   for (let i = 0; i < rows; i++) {
     const src = x + <usize>(i * cols) * F32;
     const dst = y + <usize>(i * cols) * F32;
-    let m = load<f32>(src);
-    for (let j = 1; j < cols; j++) m = max(m, load<f32>(src + <usize>j * F32));
-    const s = log ? shiftedExpSum(src, cols, m) : storeShiftedExp(dst, src, cols, m);
-    if (log) {
-      const logS = Math.log(s);
-      const mV = f64x2.splat(<f64>m);
-      const logSV = f64x2.splat(logS);
-      for (let j = 0; j < blocked; j += 4) {
-        const at = <usize>j * F32;
-        const v = v128.load(src + at);
-        const lo = f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(v), mV), logSV);
-        v128.store(dst + at, demotePair(lo, f64x2.sub(f64x2.sub(promoteHigh(v), mV), logSV)));
-      }
-      for (let j = blocked; j < cols; j++) {
-        const at = <usize>j * F32;
-        store<f32>(dst + at, <f32>(<f64>load<f32>(src + at) - <f64>m - logS));
-      }
-    } else {
-      const sV = f64x2.splat(s);
-      for (let j = 0; j < blocked; j += 4) {
-        const at = <usize>j * F32;
-        const v = v128.load(dst + at);
-        v128.store(dst + at, demotePair(f64x2.div(f64x2.promote_low_f32x4(v), sV), f64x2.div(promoteHigh(v), sV)));
-      }
-      for (let j = blocked; j < cols; j++) {
-        const at = <usize>j * F32;
-        store<f32>(dst + at, <f32>(<f64>load<f32>(dst + at) / s));
-      }
+    const s = storeShiftedExp(dst, src, cols, rowMax(src, cols));
+    const sV = f64x2.splat(s);
+    for (let j = 0; j < blocked; j += 4) {
+      const at = <usize>j * F32;
+      const v = v128.load(dst + at);
+      v128.store(dst + at, demotePair(f64x2.div(f64x2.promote_low_f32x4(v), sV), f64x2.div(promoteHigh(v), sV)));
+    }
+    for (let j = blocked; j < cols; j++) {
+      const at = <usize>j * F32;
+      store<f32>(dst + at, <f32>(<f64>load<f32>(dst + at) / s));
     }
   }
+}
+
+/** Log-softmax rows, one row behind: row i's log s is taken before row i - 1 is written. */
+// @ts-ignore: decorator
+@inline
+function logSoftmax(y: usize, x: usize, rows: i32, cols: i32): void {
+  const blocked = blockedLength(cols, 4);
+  let m: f32 = 0;
+  let logS: f64 = 0;
+  for (let i = 0; i <= rows; i++) {
+    const prevM = m;
+    const prevLogS = logS;
+    if (i < rows) {
+      const src = x + <usize>(i * cols) * F32;
+      m = rowMax(src, cols);
+      logS = ln(shiftedExpSum(src, cols, m));
+    }
+    if (i == 0) continue;
+    const src = x + <usize>((i - 1) * cols) * F32;
+    const dst = y + <usize>((i - 1) * cols) * F32;
+    const mV = f64x2.splat(<f64>prevM);
+    const logSV = f64x2.splat(prevLogS);
+    for (let j = 0; j < blocked; j += 4) {
+      const at = <usize>j * F32;
+      const v = v128.load(src + at);
+      const lo = f64x2.sub(f64x2.sub(f64x2.promote_low_f32x4(v), mV), logSV);
+      v128.store(dst + at, demotePair(lo, f64x2.sub(f64x2.sub(promoteHigh(v), mV), logSV)));
+    }
+    for (let j = blocked; j < cols; j++) {
+      const at = <usize>j * F32;
+      store<f32>(dst + at, <f32>(<f64>load<f32>(src + at) - <f64>prevM - prevLogS));
+    }
+  }
+}
+
+/** max_j x_j over one row (cols >= 1). */
+// @ts-ignore: decorator
+@inline
+function rowMax(src: usize, cols: i32): f32 {
+  let m = load<f32>(src);
+  for (let j = 1; j < cols; j++) m = max(m, load<f32>(src + <usize>j * F32));
+  return m;
 }
 
 /** sum_j exp(x_j - m) over one row, in f64. */

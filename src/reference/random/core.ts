@@ -98,6 +98,7 @@ const reinterpret = new DataView(new ArrayBuffer(8));
 
 /** Natural logarithm, the same operations as `ln` in assembly/random/core.ts. */
 export function ln(x: number): number {
+  if (x !== x) return x;
   reinterpret.setFloat64(0, x);
   const high = reinterpret.getUint32(0);
   let e = ((high >>> 20) & 0x7ff) - 1023;
@@ -109,16 +110,11 @@ export function ln(x: number): number {
   }
   const s = (m - 1.0) / (m + 1.0);
   const z = s * s;
-  let p = 1.0 / 21.0;
-  p = p * z + 1.0 / 19.0;
-  p = p * z + 1.0 / 17.0;
-  p = p * z + 1.0 / 15.0;
-  p = p * z + 1.0 / 13.0;
-  p = p * z + 1.0 / 11.0;
-  p = p * z + 1.0 / 9.0;
-  p = p * z + 1.0 / 7.0;
-  p = p * z + 1.0 / 5.0;
-  p = p * z + 1.0 / 3.0;
+  const z2 = z * z;
+  const z4 = z2 * z2;
+  const p01 = (1.0 / 3.0 + z * (1.0 / 5.0)) + z2 * (1.0 / 7.0 + z * (1.0 / 9.0));
+  const p23 = (1.0 / 11.0 + z * (1.0 / 13.0)) + z2 * (1.0 / 15.0 + z * (1.0 / 17.0));
+  const p = p01 + z4 * (p23 + z4 * (1.0 / 19.0 + z * (1.0 / 21.0)));
   const lnm = 2.0 * s + 2.0 * s * (z * p);
   return e * 0.6931471805599453 + lnm;
 }
