@@ -93,7 +93,7 @@ function trainOptions(flags: Parsed<typeof TRAIN_FLAGS>): TrainOptions {
 
 function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => void): TrainResult | FindLrReport {
   checkCombination(flags);
-  const checkpoint = checkpointFiles(flags);
+  const checkpoint = checkpointFiles({ ...trainOptions(flags), save: flags.save, resume: flags.resume });
   mkdirSync(flags.out, { recursive: true });
   const rt = runtimeOn(flags.backend);
   if (flags["find-lr"]) {
