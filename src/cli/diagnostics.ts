@@ -3,15 +3,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lineChart } from "../plot/svg";
+import type { Curvature } from "../demo/train";
 import type { CurvatureMethod, StepDiagnostics } from "../training/step-diagnostics";
 
 const COLUMNS = ["step", "loss", "lr", "gradNorm", "gHg", "predicted", "observed"] as const;
-
-/** How a run measured g^T H g, and why that way. */
-export interface Curvature {
-  method: CurvatureMethod;
-  reason: string;
-}
 
 const METHOD_NAMES: Record<CurvatureMethod, string> = {
   exact: "exact Hessian-vector products through the tape (R-operator)",

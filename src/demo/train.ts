@@ -160,7 +160,13 @@ export interface TrainResult {
   /** Every step's curvature diagnostics, with `diagnostics: true`. */
   diagnostics?: StepDiagnostics[];
   /** With `diagnostics: true`: how g^T H g was measured, and why that way. */
-  curvature?: { method: CurvatureMethod; reason: string };
+  curvature?: Curvature;
+}
+
+/** How a run measured g^T H g, and why that way. */
+export interface Curvature {
+  method: CurvatureMethod;
+  reason: string;
 }
 
 /** Share of the generated examples held out for testing. */
@@ -332,7 +338,7 @@ function modelLoss(model: Module, seeLogits: (logits: Tensor<"f32">) => void = (
 /** The probe of `diagnostics: true`, how it measures g^T H g and why, and the disposal of both. */
 interface DiagnosticsProbe {
   probe: StepProbe;
-  curvature: { method: CurvatureMethod; reason: string };
+  curvature: Curvature;
   dispose(): void;
 }
 
