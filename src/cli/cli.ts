@@ -74,7 +74,7 @@ export async function main(argv: readonly string[], io: Io = CONSOLE): Promise<n
       io.out(helpText(current));
       return 0;
     }
-    const code = await current.run(flags, io.out);
+    const code = await current.run(flags, io.out, io.err);
     return typeof code === "number" ? code : 0;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -10,8 +10,12 @@ export interface Command<S extends FlagSpec = FlagSpec, R = unknown> {
   /** A paragraph under the usage line of `descend <name> --help`. */
   description: string;
   flags: S;
-  /** Runs with parsed flags; a number it returns (or resolves to) is the exit code, else 0. */
-  run(flags: Parsed<S>, print: (line: string) => void): R;
+  /**
+   * Runs with parsed flags, printing its result through `print` (stdout) and notes about how it
+   * was computed through `note` (stderr; none when absent); a number it returns (or resolves to)
+   * is the exit code, else 0.
+   */
+  run(flags: Parsed<S>, print: (line: string) => void, note?: (line: string) => void): R;
 }
 
 /** Declares a command, keeping its flags' types for `run`. */

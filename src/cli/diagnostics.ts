@@ -3,9 +3,20 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lineChart } from "../plot/svg";
-import type { StepDiagnostics } from "../training/step-diagnostics";
+import type { Curvature } from "../demo/train";
+import type { CurvatureMethod, StepDiagnostics } from "../training/step-diagnostics";
 
 const COLUMNS = ["step", "loss", "lr", "gradNorm", "gHg", "predicted", "observed"] as const;
+
+const METHOD_NAMES: Record<CurvatureMethod, string> = {
+  exact: "exact Hessian-vector products through the tape (R-operator)",
+  "central-differences": "central differences of gradients",
+};
+
+/** The stderr line that says how g^T H g was measured. */
+export function curvatureLine(c: Curvature): string {
+  return `diagnostics: g^T H g by ${METHOD_NAMES[c.method]} (${c.reason})`;
+}
 
 export interface DiagnosticsFiles {
   csv: string;
@@ -16,16 +27,21 @@ export interface DiagnosticsFiles {
   predictionSvg: string;
 }
 
-/** Writes the diagnostics of a run to `out` as `diagnostics-<stem>.csv/.json/.svg` and `prediction-<stem>.svg`. */
-export function writeDiagnostics(rows: readonly StepDiagnostics[], out: string, stem: string, title: string): DiagnosticsFiles {
+/**
+ * Writes the diagnostics of a run to `out` as `diagnostics-<stem>.csv/.json/.svg` and
+ * `prediction-<stem>.svg`. The method of g^T H g heads the CSV as a `#` comment line and is
+ * the JSON's `curvature` (beside its `rows`).
+ */
+export function writeDiagnostics(rows: readonly StepDiagnostics[], curvature: Curvature, out: string, stem: string, title: string): DiagnosticsFiles {
   const files = {
     csv: join(out, `diagnostics-${stem}.csv`),
     json: join(out, `diagnostics-${stem}.json`),
     svg: join(out, `diagnostics-${stem}.svg`),
     predictionSvg: join(out, `prediction-${stem}.svg`),
   };
-  writeFileSync(files.csv, [COLUMNS.join(","), ...rows.map((r) => COLUMNS.map((c) => r[c]).join(","))].join("\n") + "\n");
-  writeFileSync(files.json, JSON.stringify(rows));
+  const comment = `# gHg: ${curvature.method} (${curvature.reason})`;
+  writeFileSync(files.csv, [comment, COLUMNS.join(","), ...rows.map((r) => COLUMNS.map((c) => r[c]).join(","))].join("\n") + "\n");
+  writeFileSync(files.json, JSON.stringify({ curvature, rows }));
   writeFileSync(files.svg, lineChart({
     title: `${title}: gradient norm and loss (Goodfellow et al. 2016, Fig. 8.1)`,
     xLabel: "step",

@@ -12,7 +12,7 @@ import { command } from "./command";
 import { kernelsLabel } from "./version";
 import { findLr, findLrLine, type FindLrReport } from "./find-lr";
 import { earlyStopLine, earlyStopSeries, validationColumn } from "./early-stop";
-import { diagnosticsLine, writeDiagnostics } from "./diagnostics";
+import { curvatureLine, diagnosticsLine, writeDiagnostics } from "./diagnostics";
 import { CHECKPOINT_FLAGS, checkpointFiles } from "./checkpoint";
 
 /** Seeds are offset per layer and per stream; this keeps every derived seed exact. */
@@ -91,9 +91,9 @@ function trainOptions(flags: Parsed<typeof TRAIN_FLAGS>): TrainOptions {
   return { ...flags, earlyStop: flags["early-stop"], diagnostics: flags.diagnostics };
 }
 
-function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => void): TrainResult | FindLrReport {
+function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => void, note: (line: string) => void = () => {}): TrainResult | FindLrReport {
   checkCombination(flags);
-  const checkpoint = checkpointFiles(flags);
+  const checkpoint = checkpointFiles({ ...trainOptions(flags), save: flags.save, resume: flags.resume });
   mkdirSync(flags.out, { recursive: true });
   const rt = runtimeOn(flags.backend);
   if (flags["find-lr"]) {
@@ -121,7 +121,8 @@ function runTrain(flags: Parsed<typeof TRAIN_FLAGS>, print: (line: string) => vo
   const svg = join(flags.out, `loss-${flags.dataset}-${flags.optimizer}.svg`);
   writeFileSync(svg, lossCurves(result, `${flags.dataset}: ${flags.optimizer} (lr ${flags.lr}), batch ${flags.batch}`));
   const stem = `${flags.dataset}-${flags.optimizer}`;
-  const diagnostics = result.diagnostics && writeDiagnostics(result.diagnostics, flags.out, stem, `${flags.dataset}: ${flags.optimizer} (lr ${flags.lr})`);
+  if (result.curvature) note(curvatureLine(result.curvature));
+  const diagnostics = result.diagnostics && writeDiagnostics(result.diagnostics, result.curvature!, flags.out, stem, `${flags.dataset}: ${flags.optimizer} (lr ${flags.lr})`);
   const options = Object.fromEntries(Object.keys(TRAIN_FLAGS).map((name) => [name, flags[name as keyof typeof flags]]));
   if (flags.json) {
     print(JSON.stringify({ options, backend: kernelsLabel(rt.info()), svg, ...result, ...(diagnostics ? { diagnosticsFiles: diagnostics } : {}) }));

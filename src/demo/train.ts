@@ -10,6 +10,7 @@ import { Sequential } from "../nn/sequential";
 import { Conv2d, Flatten, MaxPool2d } from "../nn/conv2d";
 import type { Module } from "../nn/module";
 import { valueAndGrad } from "../autodiff/tape";
+import type { Ops } from "../autodiff/ops";
 import { forwardPass } from "./forward";
 import { AdaDelta, AdaGrad, Adam, AdamW, Adamax, NAdam, RMSProp, SGD, type BaseHyper, type Optimizer } from "../optim/index";
 import { Scheduler } from "../schedules/scheduler";
@@ -25,7 +26,7 @@ import { GroupNorm, LayerNorm } from "../norm/groupnorm";
 import { StateError, ValueError } from "../runtime/errors";
 import { checkNumber } from "../runtime/validate";
 import { EarlyStopping, type EarlyStoppingState } from "../training/early-stopping";
-import { StepProbe, type StepDiagnostics } from "../training/step-diagnostics";
+import { exactHessianVector, StepProbe, type CurvatureMethod, type ExactHessianVector, type StepDiagnostics } from "../training/step-diagnostics";
 import { Philox } from "../random/philox";
 import { resumeRun, saveRun, type TrainCheckpoint } from "./checkpoint";
 import { DEFAULT_GROUPS, DEFAULT_TAU } from "./defaults";
@@ -117,7 +118,9 @@ export interface TrainOptions {
   earlyStop?: number;
   /**
    * Measure every step's ||g||, g^T H g, the second-order prediction of the loss change and the
-   * observed change (three more forward/backward passes per step); default false.
+   * observed change; g^T H g by an exact Hessian-vector product when every op of the model has
+   * an R-operator rule (the MLP with norm 'none'), else by central differences of gradients.
+   * @defaultValue false
    */
   diagnostics?: boolean;
 }
@@ -156,6 +159,14 @@ export interface TrainResult {
   earlyStop?: EarlyStopReport;
   /** Every step's curvature diagnostics, with `diagnostics: true`. */
   diagnostics?: StepDiagnostics[];
+  /** With `diagnostics: true`: how g^T H g was measured, and why that way. */
+  curvature?: Curvature;
+}
+
+/** How a run measured g^T H g, and why that way. */
+export interface Curvature {
+  method: CurvatureMethod;
+  reason: string;
 }
 
 /** Share of the generated examples held out for testing. */
@@ -311,8 +322,43 @@ export function exampleShape(options: Pick<TrainOptions, "model">, data: Dataset
  */
 export function lossStep(rt: Runtime, model: Module) {
   let logits: Tensor<"f32"> | null = null;
-  const step = valueAndGrad(rt, (ops, x: Tensor<"f32">, y: Tensor<"i32">) => ops.softmaxCrossEntropy((logits = model.forward(ops, x)), y));
+  const step = valueAndGrad(rt, modelLoss(model, (out) => (logits = out)));
   return Object.assign(step, { logits: () => logits! });
+}
+
+/** The training loss as a tape function: softmax cross-entropy of the model's logits (handed to `seeLogits`). */
+function modelLoss(model: Module, seeLogits: (logits: Tensor<"f32">) => void = () => {}) {
+  return (ops: Ops, x: Tensor<"f32">, y: Tensor<"i32">) => {
+    const logits = model.forward(ops, x);
+    seeLogits(logits);
+    return ops.softmaxCrossEntropy(logits, y);
+  };
+}
+
+/** The probe of `diagnostics: true`, how it measures g^T H g and why, and the disposal of both. */
+interface DiagnosticsProbe {
+  probe: StepProbe;
+  curvature: Curvature;
+  dispose(): void;
+}
+
+/**
+ * The probe of `diagnostics: true` on the batch (x, y), with an exact Hessian-vector product
+ * when every op of the model has a rule.
+ */
+function diagnosticsProbe(rt: Runtime, model: Module, norms: readonly BatchNorm[], x: Tensor<"f32">, y: Tensor<"i32">): DiagnosticsProbe {
+  const params = model.parameters();
+  const exact: ExactHessianVector = exactHessianVector(rt, modelLoss(model), params, x, y);
+  const probe = new StepProbe(rt, params, runningStatistics(norms), exact.hessianVector ?? undefined);
+  const reason = exact.hessianVector ? "every op of the model has an exact Hessian-vector rule" : exact.reason;
+  return {
+    probe,
+    curvature: { method: probe.method, reason },
+    dispose: () => {
+      probe.dispose();
+      if (exact.hessianVector) exact.dispose();
+    },
+  };
 }
 
 /** A dataset copied into the runtime's memory once, so batches are gathered in wasm. */
@@ -390,8 +436,8 @@ export function train(
   const scheduler = new Scheduler(optimizer, { lr: SCHEDULE_FACTORIES[options.schedule ?? "constant"](options.lr, total, options.tau ?? DEFAULT_TAU) });
   const norms = model.layers.filter((layer): layer is BatchNorm => layer instanceof BatchNorm);
   const stopper = options.earlyStop ? new ModelStopper(optimizer, norms, options.earlyStop) : null;
-  const probe = options.diagnostics ? new StepProbe(rt, params, runningStatistics(norms)) : null;
   const step = lossStep(rt, model);
+  let probing = null as DiagnosticsProbe | null;
 
   const result: TrainResult = { epochs: [], losses: [], testAccuracy: 0, msPerStep: 0, steps: 0 };
   let trainingMs = 0;
@@ -406,6 +452,11 @@ export function train(
       const batches = new Minibatches(rt, train.count, { batchSize: options.batch, shuffle: "everyEpoch", rng: shuffle, dropLast: true });
       const x = rt.tensor([options.batch, ...example]);
       const y = rt.tensor([options.batch], { dtype: "i32" });
+      if (options.diagnostics) {
+        probing = diagnosticsProbe(rt, model, norms, x, y);
+        result.curvature = probing.curvature;
+      }
+      const probe = probing?.probe;
       const lossAndGrad = () => {
         optimizer.zeroGrad();
         return step(x, y);
@@ -462,7 +513,7 @@ export function train(
   } finally {
     step.dispose();
     stopper?.dispose();
-    probe?.dispose();
+    probing?.dispose();
     optimizer.dispose();
     model.dispose();
   }

@@ -4,7 +4,7 @@ import { checkOptions, optionNames } from "../runtime/validate";
 import { Module, transposed as transpose, type StateTensor } from "../nn/module";
 import type { BaseHyper, Optimizer } from "../optim/optimizer";
 import { decodeState, encodeState, type SavedParamState, type Snapshot } from "../optim/state";
-import { decodeSafetensors, encodeSafetensors } from "./safetensors";
+import { decodeSafetensors, encodeSafetensors, type Safetensors } from "./safetensors";
 
 /** What a checkpoint holds besides the model: the optimizer whose state it saves, and strings of your own. */
 export interface CheckpointOptions {
@@ -57,30 +57,50 @@ const TORCH_NAMES: Record<string, Record<string, string>> = {
  * @throws DisposedError once the model, the optimizer or one of their tensors was disposed.
  */
 export function saveCheckpoint(model: Module, options: CheckpointOptions = {}): Uint8Array {
+  const { tensors, metadata } = checkpointContents(model, options);
+  return encodeSafetensors(tensors, metadata);
+}
+
+/** The tensors and metadata {@link saveCheckpoint} encodes, for a caller that adds entries of its own. */
+export function checkpointContents(model: Module, options: CheckpointOptions = {}): Safetensors {
   if (!(model instanceof Module)) throw new ValueError(`Invalid model: ${String(model)} (expected a Module)`);
   const { optimizer, metadata = {} } = checkOptions(options, { of: "saveCheckpoint", known: SAVE_OPTIONS });
   const tensors: Record<string, StateTensor> = { ...model.stateDict({ layout: "pytorch" }) };
   const meta: Record<string, string> = { ...metadata, format: "pt" };
   if (optimizer !== undefined) {
-    const names = paramNames(model, optimizer);
-    const transposed = model.transposedKeys();
-    const snapshot = decodeState(optimizer.stateBytes(), "binary");
-    const torch = TORCH_NAMES[snapshot.optimizer] ?? {};
-    for (const [index, s] of Object.entries(snapshot.state)) {
-      const name = names[Number(index)]!;
-      const param = optimizer.paramGroups.flatMap((g) => g.params)[Number(index)]!;
-      const key = (local: string) => `${PREFIX}${name}.${torch[local] ?? local}`;
-      tensors[key("step")] = { dtype: "f32", shape: [], data: [s.step] };
-      for (const [buffer, data] of Object.entries(s.buffers)) {
-        const entry = { dtype: s.dtype, shape: param.shape, data };
-        tensors[key(buffer)] = transposed.has(name) ? transpose(entry) : entry;
-      }
-      for (const [scalar, value] of Object.entries(s.scalars)) tensors[key(scalar)] = { dtype: "f64", shape: [], data: [value] };
-    }
-    const { state: _buffers, ...rest } = encodeState({ ...snapshot, state: {} }, "json");
-    meta[OPTIMIZER_KEY] = JSON.stringify(rest);
+    const saved = optimizerTensors(decodeState(optimizer.stateBytes(), "binary"), model, optimizer);
+    Object.assign(tensors, saved.tensors);
+    meta[OPTIMIZER_KEY] = JSON.stringify(saved.header);
   }
-  return encodeSafetensors(tensors, meta);
+  return { tensors, metadata: meta };
+}
+
+/**
+ * An optimizer state (`snapshot`, of `optimizer`'s class and parameters, not necessarily its
+ * current one) as checkpoint tensors `<prefix><param name>.<torch name>` in PyTorch's layout,
+ * and the rest of it (hyperparameters, groups, attached state) as a JSON-safe header.
+ * @throws ValueError for an optimizer with a parameter the model does not have.
+ */
+export function optimizerTensors(
+  snapshot: Snapshot, model: Module, optimizer: Optimizer<BaseHyper>, prefix = PREFIX,
+): { tensors: Record<string, StateTensor>; header: unknown } {
+  const names = paramNames(model, optimizer);
+  const params = optimizer.paramGroups.flatMap((g) => g.params);
+  const transposed = model.transposedKeys();
+  const torch = TORCH_NAMES[snapshot.optimizer] ?? {};
+  const tensors: Record<string, StateTensor> = {};
+  for (const [index, s] of Object.entries(snapshot.state)) {
+    const name = names[Number(index)]!;
+    const key = (local: string) => `${prefix}${name}.${torch[local] ?? local}`;
+    tensors[key("step")] = { dtype: "f32", shape: [], data: [s.step] };
+    for (const [buffer, data] of Object.entries(s.buffers)) {
+      const entry = { dtype: s.dtype, shape: params[Number(index)]!.shape, data };
+      tensors[key(buffer)] = transposed.has(name) ? transpose(entry) : entry;
+    }
+    for (const [scalar, value] of Object.entries(s.scalars)) tensors[key(scalar)] = { dtype: "f64", shape: [], data: [value] };
+  }
+  const { state: _buffers, ...header } = encodeState({ ...snapshot, state: {} }, "json");
+  return { tensors, header };
 }
 
 /**
@@ -96,19 +116,40 @@ export function saveCheckpoint(model: Module, options: CheckpointOptions = {}): 
  */
 export function loadCheckpoint(bytes: Uint8Array, model: Module, options: LoadCheckpointOptions = {}): Record<string, string> {
   if (!(bytes instanceof Uint8Array)) throw new ValueError(`Invalid bytes: ${String(bytes)} (expected a Uint8Array)`);
+  const checked = checkLoad(model, options);
+  return restoreContents(decodeSafetensors(bytes), model, checked);
+}
+
+/** {@link loadCheckpoint} of a file already decoded (by a caller that took entries of its own out of it). */
+export function loadCheckpointContents(contents: Safetensors, model: Module, options: LoadCheckpointOptions = {}): Record<string, string> {
+  return restoreContents(contents, model, checkLoad(model, options));
+}
+
+function checkLoad(model: Module, options: LoadCheckpointOptions): LoadCheckpointOptions {
   if (!(model instanceof Module)) throw new ValueError(`Invalid model: ${String(model)} (expected a Module)`);
-  const { optimizer, nonFinite } = checkOptions(options, { of: "loadCheckpoint", known: LOAD_OPTIONS });
-  const names = optimizer === undefined ? [] : paramNames(model, optimizer);
-  const { tensors, metadata } = decodeSafetensors(bytes);
+  const checked = checkOptions(options, { of: "loadCheckpoint", known: LOAD_OPTIONS });
+  if (checked.optimizer !== undefined) paramNames(model, checked.optimizer);
+  return checked;
+}
+
+function restoreContents({ tensors, metadata }: Safetensors, model: Module, { optimizer, nonFinite }: LoadCheckpointOptions): Record<string, string> {
   const modelState = Object.fromEntries(Object.entries(tensors).filter(([key]) => !key.startsWith(PREFIX)));
   const commitModel = model.prepareLoad(modelState, { layout: "pytorch", nonFinite });
-  if (optimizer !== undefined) optimizer.loadStateBytes(encodeState(optimizerState(tensors, metadata, names, model.transposedKeys(), optimizer), "binary"));
+  if (optimizer !== undefined) {
+    let header: unknown;
+    try {
+      header = JSON.parse(metadata[OPTIMIZER_KEY] ?? "null");
+    } catch {
+      throw new StateError(`Cannot load checkpoint: ${OPTIMIZER_KEY} is not JSON`);
+    }
+    optimizer.loadStateBytes(encodeState(optimizerState(tensors, header, model, optimizer), "binary"));
+  }
   commitModel();
   return metadata;
 }
 
 /** The names of the optimizer's parameters in the model, in the optimizer's order. */
-function paramNames(model: Module, optimizer: Optimizer<BaseHyper>): string[] {
+export function paramNames(model: Module, optimizer: Optimizer<BaseHyper>): string[] {
   const byParam = new Map<Param, string>(model.namedParameters().map(([name, p]) => [p, name]));
   if (optimizer === null || typeof optimizer !== "object" || !Array.isArray(optimizer.paramGroups)) {
     throw new ValueError(`Invalid optimizer: ${String(optimizer)} (expected an Optimizer)`);
@@ -120,19 +161,20 @@ function paramNames(model: Module, optimizer: Optimizer<BaseHyper>): string[] {
   });
 }
 
-/** The optimizer's state rebuilt from a checkpoint's tensors and metadata; StateError when they do not fit. */
-function optimizerState(
-  tensors: Record<string, StateTensor>, metadata: Record<string, string>, names: string[], transposed: Set<string>, optimizer: Optimizer<BaseHyper>,
+/**
+ * An optimizer state of `optimizer`'s class and parameters rebuilt from checkpoint tensors under
+ * `prefix` and the `header` {@link optimizerTensors} made; StateError when they do not fit (any
+ * tensor under `prefix` that no parameter's state claims included). Nothing is loaded.
+ * @throws ValueError for an optimizer with a parameter the model does not have.
+ */
+export function optimizerState(
+  tensors: Record<string, StateTensor>, header: unknown, model: Module, optimizer: Optimizer<BaseHyper>, prefix = PREFIX,
 ): Snapshot {
   const fail = (why: string): never => {
     throw new StateError(`Cannot load checkpoint: ${why}`);
   };
-  let header: unknown;
-  try {
-    header = JSON.parse(metadata[OPTIMIZER_KEY] ?? "null");
-  } catch {
-    return fail(`${OPTIMIZER_KEY} is not JSON`);
-  }
+  const names = paramNames(model, optimizer);
+  const transposed = model.transposedKeys();
   if (header === null || typeof header !== "object") return fail("it holds no optimizer state");
   // The optimizer's own decoder checks the format, version and hyperparameters.
   const snapshot = decodeState({ ...header, state: {} }, "json");
@@ -141,14 +183,14 @@ function optimizerState(
   const state: Snapshot["state"] = {};
   const used = new Set<string>();
   names.forEach((name, index) => {
-    const prefix = `${PREFIX}${name}.`;
-    const keys = Object.keys(tensors).filter((key) => key.startsWith(prefix) && !key.slice(prefix.length).includes("."));
+    const own = `${prefix}${name}.`;
+    const keys = Object.keys(tensors).filter((key) => key.startsWith(own) && !key.slice(own.length).includes("."));
     if (keys.length === 0) return;
     const param = params[index]!;
     const entry: SavedParamState = { step: -1, dtype: param.dtype, length: param.length, buffers: {}, scalars: {} };
     for (const key of keys) {
       used.add(key);
-      const local = key.slice(prefix.length);
+      const local = key.slice(own.length);
       const t = tensors[key]!;
       if (local === "step") {
         if (t.data.length !== 1) fail(`'${key}' is not a scalar`);
@@ -164,7 +206,7 @@ function optimizerState(
     }
     state[String(index)] = entry;
   });
-  const stray = Object.keys(tensors).find((key) => key.startsWith(PREFIX) && !used.has(key));
+  const stray = Object.keys(tensors).find((key) => key.startsWith(prefix) && !used.has(key));
   if (stray !== undefined) fail(`unexpected key '${stray}' (no parameter of the optimizer has that state)`);
   return { ...snapshot, state };
 }

@@ -22,6 +22,11 @@ export class TensorSnapshot {
     this.capture();
   }
 
+  /** The owned copies, as the last capture() left them. */
+  get saved(): readonly Tensor[] {
+    return this.copies;
+  }
+
   /** Copies the tensors' bytes as they are now (again). */
   capture(): void {
     this.tensors.forEach((t, i) => copyBytes(this.runtime, t, this.copies[i]!));
