@@ -135,7 +135,7 @@ describe("descend train checkpoints", () => {
   });
 
   it("--early-stop: a checkpoint with the early-stopping state as JSON in the header (as written before it moved into the body) resumes bit for bit", () => {
-    // Written by the code of 73c80a4 on the plain-SIMD kernels (descend train at these options, --save, the
+    // Written by the code of e2bdb47 (the last with this layout) on the plain-SIMD kernels (descend train at these options, --save, the
     // checkpoint after epoch 7; the run's best epoch is 6 and it stops after 8): every best-epoch value is a
     // JSON number in the header. Relaxed SIMD may round differently, so both runs here take the plain kernels.
     const legacy = new Uint8Array(readFileSync(join(__dirname, "fixtures", "early-stop-json-header.safetensors")));

@@ -8,6 +8,7 @@ import { AVERAGING } from "./kernels/averaging";
 import { CONTINUATION } from "./kernels/continuation";
 import { DATA } from "./kernels/data";
 import { INIT } from "./kernels/init";
+import { LBFGSB } from "./kernels/lbfgsb";
 import { LINALG } from "./kernels/linalg";
 import { MINIMIZE } from "./kernels/minimize";
 import { NN } from "./kernels/nn";
@@ -29,7 +30,7 @@ const AREAS: Record<string, KernelProperty<any>[]> = {
   data: DATA,
   init: INIT,
   linalg: [...LINALG, ...SYMEIG],
-  minimize: MINIMIZE,
+  minimize: [...MINIMIZE, ...LBFGSB],
   nn: NN,
   norm: NORM,
   optim: OPTIM,
