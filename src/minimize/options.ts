@@ -55,7 +55,12 @@ export type Status =
  */
 export type Bounds =
   | ReadonlyArray<readonly [number | null, number | null]>
-  | { lower?: number | ArrayLike<number>; upper?: number | ArrayLike<number> };
+  | {
+      /** Lower bounds: one number for every variable, or one per variable. @defaultValue -Infinity (none) */
+      lower?: number | ArrayLike<number>;
+      /** Upper bounds: one number for every variable, or one per variable. @defaultValue Infinity (none) */
+      upper?: number | ArrayLike<number>;
+    };
 
 /** Progress passed to `onIteration` after each iteration. */
 export interface IterationInfo {
